@@ -1,0 +1,397 @@
+//! Errors, split by phase: [`LoadError`] for a migration tree (reported by `embed_migrations!`
+//! as a compile error, or by [`crate::source::load_dir`] at run time), and [`Error`] for
+//! everything the library reports at run time.
+
+use std::path::PathBuf;
+
+use std::time::Duration;
+
+use crate::driver::DriverError;
+use crate::split::{SplitError, Unterminated};
+use crate::{Checksum, Dialect, Direction, Version};
+
+/// A migration tree that breaks the directory contract. Every variant names the path at fault.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LoadError {
+    /// The versions folder does not exist.
+    #[error("migrations folder `{}` does not exist (the path is relative to the crate's Cargo.toml)", path.display())]
+    DirNotFound {
+        /// The folder as written.
+        path: PathBuf,
+    },
+    /// The versions folder was given as an absolute path.
+    #[error("migrations folder `{}` is absolute; write it relative to the crate's Cargo.toml so the build works on every machine", path.display())]
+    AbsolutePath {
+        /// The path as written.
+        path: PathBuf,
+    },
+    /// The versions path names a file.
+    #[error("`{}` is not a folder; point at the folder that holds the `V{{n}}` version folders", path.display())]
+    NotADirectory {
+        /// The path as written.
+        path: PathBuf,
+    },
+    /// Something in the tree that does not belong there.
+    #[error("unexpected entry `{}`: expected {expected}", path.display())]
+    UnexpectedEntry {
+        /// The entry.
+        path: PathBuf,
+        /// What belongs at that level.
+        expected: &'static str,
+    },
+    /// A folder whose name is not `V{n}` or `V{n}__{description}`.
+    #[error("invalid version folder name `{}`: {reason}", path.display())]
+    InvalidVersionName {
+        /// The folder.
+        path: PathBuf,
+        /// What is wrong with the name.
+        reason: &'static str,
+    },
+    /// A folder numbered 0.
+    #[error("version folder `{}` is numbered 0; versions start at 1", path.display())]
+    VersionZero {
+        /// The folder.
+        path: PathBuf,
+    },
+    /// Two folders with the same number (`V2` and `V02`).
+    #[error("version {version} is defined twice: `{}` and `{}`; rename or merge one", first.display(), second.display())]
+    DuplicateVersion {
+        /// The duplicated version.
+        version: Version,
+        /// The first folder.
+        first: PathBuf,
+        /// The second folder.
+        second: PathBuf,
+    },
+    /// A missing version: versions are contiguous from 1.
+    #[error("version {missing} is missing before `{}`; versions are numbered 1, 2, 3, … without gaps", next.display())]
+    VersionGap {
+        /// The first missing number.
+        missing: Version,
+        /// The folder found after the gap.
+        next: PathBuf,
+    },
+    /// A version without an up or a down script.
+    #[error("version {version} has no `{}`: every version needs an up and a down script (a dialect variant such as `up.mysql.sql` also counts)", path.display())]
+    MissingScript {
+        /// The version.
+        version: Version,
+        /// The shared script that was expected.
+        path: PathBuf,
+    },
+    /// A script with nothing in it but white space.
+    #[error("script `{}` is empty; write the SQL, or `-- migrate:irreversible` in a down script that cannot be written", path.display())]
+    EmptyScript {
+        /// The script.
+        path: PathBuf,
+    },
+    /// A script that is not valid UTF-8.
+    #[error("script `{}` is not valid UTF-8 (first bad byte on line {line}); save it as UTF-8", path.display())]
+    NotUtf8 {
+        /// The script.
+        path: PathBuf,
+        /// The line of the first invalid byte.
+        line: u32,
+    },
+    /// A `-- migrate:` comment naming no known directive.
+    #[error("unknown directive `-- migrate:{directive}` in `{}` line {line}; known: `no-transaction`, `irreversible`", path.display())]
+    UnknownDirective {
+        /// The script.
+        path: PathBuf,
+        /// The directive's line.
+        line: u32,
+        /// The directive's name.
+        directive: String,
+    },
+    /// A known directive where it does not apply.
+    #[error("directive `-- migrate:{directive}` in `{}` line {line} is not allowed here: {reason}", path.display())]
+    DirectiveNotAllowed {
+        /// The script.
+        path: PathBuf,
+        /// The directive's line.
+        line: u32,
+        /// The directive's name.
+        directive: String,
+        /// Why not.
+        reason: &'static str,
+    },
+    /// A script that cannot be split into statements because something is left open.
+    #[error("unterminated {what} in `{}` starting at line {line} (split as {dialect}); close it, or if the script is written for another dialect, rename it to that dialect's file (`up.postgres.sql`, …) or name the dialects the set targets (`dialects = [...]`)", path.display())]
+    Unterminated {
+        /// The script.
+        path: PathBuf,
+        /// Where the unterminated construct starts.
+        line: u32,
+        /// The dialect whose grammar found it.
+        dialect: Dialect,
+        /// What was left open.
+        what: Unterminated,
+    },
+    /// The tree could not be read.
+    #[error("cannot read `{}`", path.display())]
+    Io {
+        /// The path being read.
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Everything migrate reports at run time.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A migration tree that breaks the directory contract.
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    /// Version numbers start at 1.
+    #[error("0 is not a version; versions start at 1")]
+    VersionZero,
+    /// The database client failed outside a migration's own statements.
+    #[error("database error while {doing}")]
+    Driver {
+        /// What the runner was doing.
+        doing: &'static str,
+        /// The client's error.
+        #[source]
+        source: DriverError,
+    },
+    /// A history table name that is not a plain identifier.
+    #[error("invalid history table name `{name}`: use letters, digits and `_`, starting with a letter or `_`, at most 59 characters")]
+    InvalidTableName {
+        /// The name given.
+        name: String,
+    },
+    /// A history or log row that cannot be read back.
+    #[error("the {table} table has an unreadable `{column}` value `{value}`{}; fix the row by hand", version.map(|v| format!(" for version {v}")).unwrap_or_default())]
+    CorruptHistory {
+        /// `history` or `log`.
+        table: &'static str,
+        /// The row's version, when it could be read.
+        version: Option<Version>,
+        /// The column.
+        column: &'static str,
+        /// What it holds.
+        value: String,
+    },
+    /// The database has a version applied that this binary does not embed.
+    #[error("version {version} is applied in the database but this binary only knows versions up to {}; the database is newer than the binary: deploy a build that includes version {version}, or revert it with that build", latest_known.map_or_else(|| "none".to_owned(), |v| v.to_string()))]
+    UnknownVersion {
+        /// The unknown version.
+        version: Version,
+        /// The newest version the binary embeds.
+        latest_known: Option<Version>,
+    },
+    /// An applied version whose script changed since it ran.
+    #[error("version {version} was applied with checksum {recorded} but `{script}` now has {embedded}; restore the file, or run `accept-checksum --version {version}` if the change is intended and harmless")]
+    ChecksumMismatch {
+        /// The version.
+        version: Version,
+        /// The script whose checksum changed.
+        script: String,
+        /// The checksum in the history.
+        recorded: Checksum,
+        /// The checksum of the embedded script.
+        embedded: Checksum,
+    },
+    /// An unapplied version older than the newest applied one.
+    #[error("version {version} is not applied but the newer version {newest_applied} is: it was probably merged late; renumber it after {newest_applied}, or allow out-of-order versions explicitly")]
+    OutOfOrder {
+        /// The unapplied version.
+        version: Version,
+        /// The newest applied version.
+        newest_applied: Version,
+    },
+    /// A history row left `failed` by an earlier run.
+    #[error("{}", failed_message(*version, *direction, script, *statement, *statements_total, error.as_deref()))]
+    FailedMigration {
+        /// The version.
+        version: Version,
+        /// The operation that failed.
+        direction: Direction,
+        /// The script that was running.
+        script: String,
+        /// The 1-based number of the statement that failed or was in flight.
+        statement: u32,
+        /// How many statements the script has.
+        statements_total: u32,
+        /// The server's error, or `None` when the process stopped mid-statement.
+        error: Option<String>,
+    },
+    /// A version with no script for the database's dialect.
+    #[error("version {version} has no {direction} script for {dialect}: add `{direction}.sql` or `{direction}.{}.sql` to its folder", dialect.tag())]
+    MissingDialectScript {
+        /// The version.
+        version: Version,
+        /// The direction needed.
+        direction: Direction,
+        /// The database's dialect.
+        dialect: Dialect,
+    },
+    /// A revert that would cross an irreversible version.
+    #[error("version {version} is irreversible (`-- migrate:irreversible` in `{script}`); revert to {version} or later instead, or restore from a backup")]
+    Irreversible {
+        /// The version.
+        version: Version,
+        /// Its down script.
+        script: String,
+    },
+    /// A target version the binary does not embed.
+    #[error("target version {target} does not exist; this binary's newest version is {}", latest_known.map_or_else(|| "none".to_owned(), |v| v.to_string()))]
+    UnknownTarget {
+        /// The target asked for.
+        target: Version,
+        /// The newest embedded version.
+        latest_known: Option<Version>,
+    },
+    /// `resume` with no failed row.
+    #[error("there is no failed migration to resume")]
+    NothingToResume,
+    /// `repair` with no failed row.
+    #[error("there is no failed migration to repair")]
+    NothingToRepair,
+    /// `resume` after the failed script gained or lost statements.
+    #[error("cannot resume version {version}: `{script}` had {recorded} statements when it failed and has {embedded} now; statement numbers no longer match, so clean up by hand and run `repair`")]
+    ResumeScriptChanged {
+        /// The version.
+        version: Version,
+        /// The script.
+        script: String,
+        /// Statements when it failed.
+        recorded: u32,
+        /// Statements now.
+        embedded: u32,
+    },
+    /// A script that cannot be split (only for sets not checked at load time).
+    #[error("cannot split `{script}` as {dialect}")]
+    Split {
+        /// The script.
+        script: String,
+        /// The dialect.
+        dialect: Dialect,
+        /// What is unterminated.
+        #[source]
+        source: SplitError,
+    },
+    /// A statement of a migration failed during this run.
+    #[error("{}", statement_failed_message(*version, *direction, script, *statement, *line, *atomic))]
+    StatementFailed {
+        /// The version.
+        version: Version,
+        /// Applying or reverting.
+        direction: Direction,
+        /// The script.
+        script: String,
+        /// The 1-based statement number.
+        statement: u32,
+        /// The statement's first line in the script.
+        line: u32,
+        /// Whether the migration was rolled back as a whole.
+        atomic: bool,
+        /// The server's error.
+        #[source]
+        source: DriverError,
+    },
+    /// Another runner held the migration lock for longer than the timeout.
+    #[error("timed out after {waited:?} waiting for the migration lock `{lock}`{}; another runner is migrating this database: wait for it, or raise the lock timeout", holder.as_ref().map(|h| format!(" held by {h}")).unwrap_or_default())]
+    LockTimeout {
+        /// The lock's name.
+        lock: String,
+        /// How long the runner waited.
+        waited: Duration,
+        /// Who holds it, where the server can tell.
+        holder: Option<String>,
+    },
+    /// A command that needs an applied version.
+    #[error("version {version} is not applied")]
+    NotApplied {
+        /// The version.
+        version: Version,
+    },
+    /// `baseline` on a database that already has history.
+    #[error("cannot baseline: the history already has versions up to {applied}; baseline is for a database that has never been migrated")]
+    BaselineNotEmpty {
+        /// The newest recorded version.
+        applied: Version,
+    },
+    /// A debug build whose embedded migrations no longer match the folder they came from.
+    #[error("{}", stale_message(dir, not_embedded, not_on_disk))]
+    StaleBinary {
+        /// The folder the set was embedded from.
+        dir: String,
+        /// Version folders on disk that the binary did not embed.
+        not_embedded: Vec<String>,
+        /// Versions the binary embedded that are no longer on disk.
+        not_on_disk: Vec<Version>,
+    },
+}
+
+fn failed_message(
+    version: Version,
+    direction: Direction,
+    script: &str,
+    statement: u32,
+    total: u32,
+    error: Option<&str>,
+) -> String {
+    let verb = match direction {
+        Direction::Up => "applying",
+        Direction::Down => "reverting",
+    };
+    match error {
+        Some(error) => format!(
+            "{verb} version {version} failed at statement {statement} of {total} in `{script}`: {error}; \
+             fix the cause and run `resume`, or undo statements 1 to {} by hand and run `repair`",
+            statement.saturating_sub(1)
+        ),
+        None => format!(
+            "{verb} version {version} was interrupted: the process stopped while statement \
+             {statement} of {total} in `{script}` was in flight, and whether that statement took \
+             effect is unknown (statements before it completed); check it, then run `resume` \
+             (or `resume --skip` if it did complete), or undo by hand and run `repair`"
+        ),
+    }
+}
+
+fn statement_failed_message(
+    version: Version,
+    direction: Direction,
+    script: &str,
+    statement: u32,
+    line: u32,
+    atomic: bool,
+) -> String {
+    let verb = match direction {
+        Direction::Up => "applying",
+        Direction::Down => "reverting",
+    };
+    let aftermath = if atomic {
+        "the migration was rolled back and the history is unchanged; fix the script and run again"
+    } else {
+        "the earlier statements stay applied and the history row is marked failed; fix the cause and run `resume`, or undo by hand and run `repair`"
+    };
+    format!("{verb} version {version} failed at statement {statement} (`{script}` line {line}); {aftermath}")
+}
+
+fn stale_message(dir: &str, not_embedded: &[String], not_on_disk: &[Version]) -> String {
+    let mut parts = Vec::new();
+    if !not_embedded.is_empty() {
+        parts.push(format!(
+            "folders not embedded in this binary: {}",
+            not_embedded.join(", ")
+        ));
+    }
+    if !not_on_disk.is_empty() {
+        let versions: Vec<String> = not_on_disk.iter().map(|v| v.to_string()).collect();
+        parts.push(format!(
+            "embedded versions no longer on disk: {}",
+            versions.join(", ")
+        ));
+    }
+    format!(
+        "the binary's migrations are stale against `{dir}` ({}); rebuild, and add `println!(\"cargo:rerun-if-changed=<versions folder>\")` to the crate's build.rs so new folders trigger a rebuild",
+        parts.join("; ")
+    )
+}

@@ -1,0 +1,86 @@
+//! # migrate-core
+//!
+//! Versioned SQL migrations for Rust services: plain SQL per version, embedded in the binary
+//! with checksums, applied and reverted by a runner that records every version in a history
+//! table.
+//!
+//! ## The model
+//!
+//! A *version* is a folder `sql/versions/V{n}` (or `V{n}__{description}`) holding the script that
+//! applies it (`up.sql`) and the one that reverts it (`down.sql`). A dialect may override either
+//! file: `up.mysql.sql`, `up.postgres.sql`, `up.sqlite.sql` (and the same for down). Versions are
+//! numbered contiguously from 1.
+//!
+//! ```text
+//! sql/versions/
+//! ├── V1__apps/
+//! │   ├── up.sql
+//! │   └── down.sql
+//! └── V2__features/
+//!     ├── up.sql
+//!     ├── up.sqlite.sql      (SQLite cannot add a foreign key with ALTER TABLE)
+//!     └── down.sql
+//! ```
+//!
+//! `migrate_macros::embed_migrations!("../sql/versions")` reads the tree at compile time through
+//! this crate's [`source`] loader and expands to a `'static` [`MigrationSet`]. Every mistake in the
+//! tree is a compile error naming the file; the same loader is available at run time as
+//! [`source::load_dir`].
+//!
+//! ## Directives
+//!
+//! Leading comment lines of a script may hold directives:
+//!
+//! - `-- migrate:no-transaction`: run the script outside a transaction (PostgreSQL statements
+//!   such as `CREATE INDEX CONCURRENTLY`);
+//! - `-- migrate:irreversible` (down scripts only): the version cannot be reverted, and a revert
+//!   that would cross it refuses, naming it.
+//!
+//! ## Checksums
+//!
+//! Each script carries a [`Checksum`]: SHA-256 over a canonical form (BOM removed, line ends
+//! normalised to LF, trailing blank lines removed), written `sha256:<hex>`. See [`checksum`].
+//!
+//! ## Statements
+//!
+//! Scripts are split into statements per [`Dialect`] by [`split::split`], a lexer that never
+//! splits inside literals, quoted identifiers, comments, dollar-quoted bodies or stored-program
+//! bodies, and reports each statement's line.
+//!
+//! ## Stale binaries
+//!
+//! `include_str!` makes an edited script rebuild the crate, but Cargo does not notice a *new*
+//! version folder by itself. Add this to the `build.rs` of the crate that embeds the tree:
+//!
+//! ```no_run
+//! // in build.rs's `fn main`:
+//! println!("cargo:rerun-if-changed=../sql/versions");
+//! ```
+//!
+//! In debug builds, [`MigrationSet::check_source_dir`] also reports at start-up a version folder
+//! on disk that the binary did not embed.
+
+pub mod checksum;
+mod dialect;
+pub mod driver;
+mod error;
+pub mod history;
+mod migration;
+pub mod plan;
+pub mod runner;
+pub mod source;
+pub mod split;
+pub mod status;
+#[cfg(feature = "testing")]
+pub mod testing;
+mod version;
+
+pub use checksum::Checksum;
+pub use dialect::Dialect;
+pub use error::{Error, LoadError};
+pub use migration::{
+    Direction, Directives, Migration, MigrationSet, Reversibility, Script, TransactionMode,
+};
+pub use plan::{OutOfOrder, Plan, Target};
+pub use runner::{Config, Migrator, Report, StepReport};
+pub use version::Version;

@@ -1,0 +1,6 @@
+static MIGRATIONS: migrate_core::MigrationSet =
+    migrate_macros::embed_migrations!("tests/ui/fixtures/empty_script");
+
+fn main() {
+    let _ = MIGRATIONS.migrations();
+}

@@ -1,0 +1,2 @@
+DROP TABLE metadata;
+DROP TABLE apps;

@@ -1,0 +1,17 @@
+-- Applications, soft-deleted through deleted_at, and a key-value metadata store.
+CREATE TABLE apps (
+    id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+    name VARCHAR(255) NOT NULL,
+    description TEXT NULL,
+    created_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+    updated_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+    deleted_at DATETIME(6) NULL
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4;
+
+CREATE INDEX apps_deleted_at_idx ON apps (deleted_at);
+
+CREATE TABLE metadata (
+    `key` VARCHAR(255) NOT NULL PRIMARY KEY,
+    value TEXT NOT NULL,
+    updated_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4;

@@ -1,0 +1,2 @@
+DROP TABLE features;
+ALTER TABLE apps DROP COLUMN app_type;
