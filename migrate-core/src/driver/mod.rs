@@ -1,0 +1,288 @@
+//! The one seam between the runner and a database client.
+//!
+//! A [`Driver`] wraps *one* connection (never a pool: session locks live on a connection) and
+//! offers a handful of primitives, each one round trip. The runner's algorithm — lock, read,
+//! plan, execute, record — is written once, in [`crate::runner`], against this trait.
+//!
+//! | feature | driver | servers |
+//! |---|---|---|
+//! | `sqlx-mysql` | [`SqlxMySql`] | MySQL, MariaDB |
+//! | `sqlx-postgres` | [`SqlxPostgres`] | PostgreSQL |
+//! | `sqlx-sqlite` | [`SqlxSqlite`] | SQLite (bundled) |
+//! | `mysql_async` | [`MysqlAsync`] | MySQL, MariaDB |
+//!
+//! Client-specific behaviour (how a lock is taken and released, which error code means "no
+//! such table", what happens to a connection dropped while it holds the lock) lives in each
+//! driver's file. SQL *grammar* shared by every client of one dialect (identifier quoting,
+//! literals, column types) lives in [`crate::history`].
+
+use std::future::Future;
+use std::time::Duration;
+
+use crate::Dialect;
+
+#[cfg(any(
+    feature = "sqlx-mysql",
+    feature = "sqlx-postgres",
+    feature = "sqlx-sqlite",
+    feature = "mysql_async"
+))]
+mod any;
+#[cfg(feature = "mysql_async")]
+mod mysql_async;
+#[cfg(any(feature = "sqlx-mysql", feature = "mysql_async"))]
+mod mysql_lock;
+#[cfg(any(
+    feature = "sqlx-mysql",
+    feature = "sqlx-postgres",
+    feature = "sqlx-sqlite"
+))]
+mod sqlx_common;
+#[cfg(feature = "sqlx-mysql")]
+mod sqlx_mysql;
+#[cfg(feature = "sqlx-postgres")]
+mod sqlx_postgres;
+#[cfg(feature = "sqlx-sqlite")]
+mod sqlx_sqlite;
+
+#[cfg(any(
+    feature = "sqlx-mysql",
+    feature = "sqlx-postgres",
+    feature = "sqlx-sqlite",
+    feature = "mysql_async"
+))]
+pub use self::any::AnyDriver;
+#[cfg(feature = "mysql_async")]
+pub use self::mysql_async::MysqlAsync;
+#[cfg(feature = "sqlx-mysql")]
+pub use self::sqlx_mysql::SqlxMySql;
+#[cfg(feature = "sqlx-postgres")]
+pub use self::sqlx_postgres::SqlxPostgres;
+#[cfg(feature = "sqlx-sqlite")]
+pub use self::sqlx_sqlite::SqlxSqlite;
+
+/// A result row whose every column was selected as text (or NULL).
+pub type Row = Vec<Option<String>>;
+
+/// What waiting for the migration lock came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LockOutcome {
+    /// This connection holds the lock.
+    Acquired,
+    /// The wait ran out; `holder` describes who holds the lock, where the server can tell.
+    TimedOut {
+        /// The holder (connection id, user, host, …), if known.
+        holder: Option<String>,
+    },
+}
+
+/// The primitives a database client provides to the runner. Every method is one round trip
+/// unless its documentation says otherwise.
+///
+/// Implementations must release the lock when dropped while holding it (for example by
+/// closing the connection rather than returning it to a pool), so that a panic or a dropped
+/// future never leaves the lock on a pooled connection.
+pub trait Driver: Send {
+    /// The SQL dialect of the server.
+    fn dialect(&self) -> Dialect;
+
+    /// Executes one statement and discards any result.
+    fn execute(&mut self, sql: &str) -> impl Future<Output = Result<(), DriverError>> + Send;
+
+    /// Runs a query whose columns are all text (or NULL) and returns its rows.
+    fn query(&mut self, sql: &str) -> impl Future<Output = Result<Vec<Row>, DriverError>> + Send;
+
+    /// Waits up to `timeout` for the migration lock called `name` (unique per database and
+    /// history table).
+    fn lock(
+        &mut self,
+        name: &str,
+        timeout: Duration,
+    ) -> impl Future<Output = Result<LockOutcome, DriverError>> + Send;
+
+    /// Releases the lock taken by [`Driver::lock`].
+    fn unlock(&mut self, name: &str) -> impl Future<Output = Result<(), DriverError>> + Send;
+
+    /// Starts the unit in which one migration and its history row commit together.
+    fn begin(&mut self) -> impl Future<Output = Result<(), DriverError>> + Send;
+
+    /// Commits the unit started by [`Driver::begin`].
+    fn commit(&mut self) -> impl Future<Output = Result<(), DriverError>> + Send;
+
+    /// Rolls back the unit started by [`Driver::begin`].
+    fn rollback(&mut self) -> impl Future<Output = Result<(), DriverError>> + Send;
+}
+
+/// What kind of failure a [`DriverError`] is, as far as the runner cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DriverErrorKind {
+    /// The statement referred to a table that does not exist (the history table on a new
+    /// database).
+    UndefinedTable,
+    /// Anything else.
+    Other,
+}
+
+/// An error from the database client. Its message is the client's, with any password removed.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct DriverError {
+    kind: DriverErrorKind,
+    message: String,
+}
+
+impl DriverError {
+    /// An error of `kind` with the client's `message`.
+    pub fn new(kind: DriverErrorKind, message: impl Into<String>) -> DriverError {
+        DriverError {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// An error of kind [`DriverErrorKind::Other`].
+    pub fn other(message: impl std::fmt::Display) -> DriverError {
+        DriverError::new(DriverErrorKind::Other, message.to_string())
+    }
+
+    /// What kind of failure this is.
+    pub fn kind(&self) -> DriverErrorKind {
+        self.kind
+    }
+
+    /// The client's message.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+/// `url` with its password replaced by `***`, for messages and logs.
+///
+/// ```
+/// assert_eq!(
+///     migrate_core::driver::redact_url("mysql://app:s3cret@db:3306/app"),
+///     "mysql://app:***@db:3306/app"
+/// );
+/// ```
+pub fn redact_url(url: &str) -> String {
+    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
+        return url.to_owned();
+    };
+    let rest = &url[scheme_end..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..authority_end];
+    let Some(at) = authority.rfind('@') else {
+        return url.to_owned();
+    };
+    let userinfo = &authority[..at];
+    let Some(colon) = userinfo.find(':') else {
+        return url.to_owned();
+    };
+    format!(
+        "{}{}:***{}",
+        &url[..scheme_end],
+        &userinfo[..colon],
+        &url[scheme_end + at..]
+    )
+}
+
+#[cfg(any(
+    feature = "sqlx-mysql",
+    feature = "sqlx-postgres",
+    feature = "sqlx-sqlite",
+    feature = "mysql_async"
+))]
+/// The password in `url`, if it has one (percent-encoded as written).
+pub(crate) fn url_password(url: &str) -> Option<&str> {
+    let rest = &url[url.find("://")? + 3..];
+    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    let userinfo = &authority[..authority.rfind('@')?];
+    let password = &userinfo[userinfo.find(':')? + 1..];
+    (!password.is_empty()).then_some(password)
+}
+
+#[cfg(any(
+    feature = "sqlx-mysql",
+    feature = "sqlx-postgres",
+    feature = "sqlx-sqlite",
+    feature = "mysql_async"
+))]
+/// `message` with every occurrence of the password of `url` (raw and percent-decoded) removed.
+pub(crate) fn redact_message(message: &str, url: &str) -> String {
+    let mut out = message.replace(url, &redact_url(url));
+    if let Some(password) = url_password(url) {
+        let decoded = percent_decode(password);
+        for secret in [password, decoded.as_str()] {
+            if !secret.is_empty() {
+                out = out.replace(secret, "***");
+            }
+        }
+    }
+    out
+}
+
+#[cfg(any(
+    feature = "sqlx-mysql",
+    feature = "sqlx-postgres",
+    feature = "sqlx-sqlite",
+    feature = "mysql_async"
+))]
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok());
+        match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redact_url_hides_only_the_password() {
+        assert_eq!(
+            redact_url("postgres://u:p%40ss@h/db?x=1"),
+            "postgres://u:***@h/db?x=1"
+        );
+        assert_eq!(
+            redact_url("mysql://root@127.0.0.1/test"),
+            "mysql://root@127.0.0.1/test"
+        );
+        assert_eq!(redact_url("sqlite://data.db"), "sqlite://data.db");
+        assert_eq!(redact_url("mysql://a:b@c@h/db"), "mysql://a:***@h/db");
+    }
+
+    #[test]
+    #[cfg(any(
+        feature = "sqlx-mysql",
+        feature = "sqlx-postgres",
+        feature = "sqlx-sqlite",
+        feature = "mysql_async"
+    ))]
+    fn redact_message_removes_raw_and_decoded_password() {
+        let url = "mysql://app:p%40ss@db/app";
+        let message = "cannot connect to mysql://app:p%40ss@db/app: user app password p@ss denied";
+        let redacted = redact_message(message, url);
+        assert!(
+            !redacted.contains("p@ss") && !redacted.contains("p%40ss"),
+            "{redacted}"
+        );
+        assert!(redacted.contains("mysql://app:***@db/app"), "{redacted}");
+    }
+}

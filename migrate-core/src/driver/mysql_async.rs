@@ -1,0 +1,125 @@
+//! MySQL and MariaDB through mysql_async (feature `mysql_async`).
+//!
+//! Same server behaviour as the sqlx MySQL driver: DDL commits implicitly, so the runner
+//! journals; the migration lock is `GET_LOCK` ([`super::mysql_lock`]). Queries use the text
+//! protocol (`COM_QUERY`), one round trip each.
+
+use std::time::Duration;
+
+use mysql_async::prelude::Queryable;
+use mysql_async::{Conn, Opts, Pool, Value};
+
+use super::{mysql_lock, Driver, DriverError, DriverErrorKind, LockOutcome, Row};
+use crate::Dialect;
+
+/// A [`Driver`] on one mysql_async connection.
+pub struct MysqlAsync {
+    conn: Conn,
+    locked: bool,
+}
+
+impl MysqlAsync {
+    /// Connects to `url` (`mysql://user:password@host/db`).
+    pub async fn connect(url: &str) -> Result<MysqlAsync, DriverError> {
+        let redact =
+            |e: mysql_async::Error| DriverError::other(super::redact_message(&e.to_string(), url));
+        let opts = Opts::from_url(url).map_err(|e| redact(e.into()))?;
+        let conn = Conn::new(opts).await.map_err(redact)?;
+        Ok(MysqlAsync::from_connection(conn))
+    }
+
+    /// Works on a connection the application opened (or took from its pool).
+    pub fn from_connection(conn: Conn) -> MysqlAsync {
+        MysqlAsync {
+            conn,
+            locked: false,
+        }
+    }
+
+    /// Takes a connection from the application's pool until the driver is dropped.
+    pub async fn from_pool(pool: &Pool) -> Result<MysqlAsync, DriverError> {
+        let conn = pool.get_conn().await.map_err(error)?;
+        Ok(MysqlAsync::from_connection(conn))
+    }
+
+    /// The underlying connection.
+    pub fn connection(&mut self) -> &mut Conn {
+        &mut self.conn
+    }
+}
+
+impl Drop for MysqlAsync {
+    fn drop(&mut self) {
+        // Dropped while holding the lock (panic, cancelled future): a pooled connection is reset
+        // on its way back to the pool, which ends its GET_LOCK locks; an unpooled one is closed.
+        if self.locked {
+            self.conn.reset_connection(true);
+        }
+    }
+}
+
+fn error(e: mysql_async::Error) -> DriverError {
+    match &e {
+        mysql_async::Error::Server(server) => {
+            let kind = if mysql_lock::is_undefined_table(&server.code.to_string()) {
+                DriverErrorKind::UndefinedTable
+            } else {
+                DriverErrorKind::Other
+            };
+            DriverError::new(kind, format!("{} (code {})", server.message, server.code))
+        }
+        other => DriverError::other(other),
+    }
+}
+
+fn text(value: Value) -> Option<String> {
+    match value {
+        Value::NULL => None,
+        Value::Bytes(bytes) => Some(String::from_utf8_lossy(&bytes).into_owned()),
+        other => Some(other.as_sql(true).trim_matches('\'').to_owned()),
+    }
+}
+
+impl Driver for MysqlAsync {
+    fn dialect(&self) -> Dialect {
+        Dialect::MySql
+    }
+
+    async fn execute(&mut self, sql: &str) -> Result<(), DriverError> {
+        self.conn.query_drop(sql).await.map_err(error)
+    }
+
+    async fn query(&mut self, sql: &str) -> Result<Vec<Row>, DriverError> {
+        let rows: Vec<mysql_async::Row> = self.conn.query(sql).await.map_err(error)?;
+        Ok(rows
+            .into_iter()
+            .map(|row| row.unwrap().into_iter().map(text).collect())
+            .collect())
+    }
+
+    async fn lock(&mut self, name: &str, timeout: Duration) -> Result<LockOutcome, DriverError> {
+        let outcome = mysql_lock::lock(self, name, timeout).await?;
+        if outcome == LockOutcome::Acquired {
+            self.locked = true;
+        }
+        Ok(outcome)
+    }
+
+    async fn unlock(&mut self, name: &str) -> Result<(), DriverError> {
+        mysql_lock::unlock(self, name).await?;
+        self.locked = false;
+        Ok(())
+    }
+
+    async fn begin(&mut self) -> Result<(), DriverError> {
+        self.execute("BEGIN").await
+    }
+
+    async fn commit(&mut self) -> Result<(), DriverError> {
+        self.execute("COMMIT").await
+    }
+
+    async fn rollback(&mut self) -> Result<(), DriverError> {
+        self.execute("ROLLBACK").await
+    }
+}

@@ -1,0 +1,78 @@
+//! The migration lock on MySQL/MariaDB, shared by both MySQL drivers.
+//!
+//! `GET_LOCK` names are server-wide, so the name mixes in the current database; names are
+//! limited to 64 characters, so the combination is hashed.
+//! <https://mariadb.com/kb/en/get_lock/>: `GET_LOCK(name, timeout)` returns 1 when acquired, 0
+//! on timeout; the lock lasts until `RELEASE_LOCK` or the end of the session.
+
+use std::time::Duration;
+
+use super::{Driver, DriverError, LockOutcome};
+use crate::history::string_literal;
+use crate::Dialect;
+
+/// The expression for the server-wide lock name of `name` in the current database.
+fn lock_expr(name: &str) -> String {
+    format!(
+        "CONCAT('migrate:', LEFT(SHA2(CONCAT(IFNULL(DATABASE(), ''), '/', {}), 256), 48))",
+        string_literal(Dialect::MySql, name)
+    )
+}
+
+/// Takes the lock on `driver`'s session, waiting up to `timeout`.
+pub(crate) async fn lock<D: Driver>(
+    driver: &mut D,
+    name: &str,
+    timeout: Duration,
+) -> Result<LockOutcome, DriverError> {
+    match scalar(driver, &get_lock(name, timeout)).await?.as_deref() {
+        Some("1") => Ok(LockOutcome::Acquired),
+        Some("0") => Ok(LockOutcome::TimedOut {
+            holder: scalar(driver, &holder(name)).await?,
+        }),
+        other => Err(DriverError::other(format!(
+            "GET_LOCK returned {other:?} instead of 0 or 1"
+        ))),
+    }
+}
+
+/// Releases the lock taken by [`lock`].
+pub(crate) async fn unlock<D: Driver>(driver: &mut D, name: &str) -> Result<(), DriverError> {
+    scalar(driver, &release_lock(name)).await.map(drop)
+}
+
+async fn scalar<D: Driver>(driver: &mut D, sql: &str) -> Result<Option<String>, DriverError> {
+    let rows = driver.query(sql).await?;
+    Ok(rows
+        .into_iter()
+        .next()
+        .and_then(|row| row.into_iter().next().flatten()))
+}
+
+/// Waits up to `timeout` (whole seconds, at least 0) and returns `1` or `0` as text.
+fn get_lock(name: &str, timeout: Duration) -> String {
+    let seconds = timeout.as_secs() + u64::from(timeout.subsec_nanos() > 0);
+    format!(
+        "SELECT CAST(GET_LOCK({}, {seconds}) AS CHAR)",
+        lock_expr(name)
+    )
+}
+
+/// Releases the lock.
+fn release_lock(name: &str) -> String {
+    format!("SELECT CAST(RELEASE_LOCK({}) AS CHAR)", lock_expr(name))
+}
+
+/// Describes the connection holding the lock, if any.
+fn holder(name: &str) -> String {
+    format!(
+        "SELECT CONCAT('connection ', p.ID, ' (', p.USER, '@', p.HOST, ', connected for ', p.TIME, ' s)') \
+         FROM information_schema.PROCESSLIST p WHERE p.ID = IS_USED_LOCK({})",
+        lock_expr(name)
+    )
+}
+
+/// Whether a MySQL error number means "no such table" (ER_NO_SUCH_TABLE).
+pub(crate) fn is_undefined_table(code: &str) -> bool {
+    code == "1146" || code == "42S02"
+}

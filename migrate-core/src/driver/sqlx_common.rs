@@ -1,0 +1,108 @@
+//! What the three sqlx drivers share: a connection that is either owned or borrowed from a
+//! pool, closed instead of returned to the pool if dropped while it holds the migration lock,
+//! and the conversion of text-protocol rows (`raw_sql`: one round trip, no statement
+//! preparation).
+
+use sqlx::pool::PoolConnection;
+use sqlx::{ColumnIndex, Database, Decode, Type};
+
+use super::{DriverError, DriverErrorKind, Row};
+
+/// A connection a driver works on.
+pub(crate) enum Conn<DB: Database> {
+    /// Opened by the driver; closed when the driver is dropped.
+    Owned(DB::Connection),
+    /// Borrowed from the application's pool.
+    Pooled(PoolConnection<DB>),
+}
+
+/// The connection plus whether it holds the migration lock.
+pub(crate) struct Held<DB: Database> {
+    conn: Conn<DB>,
+    locked: bool,
+}
+
+impl<DB: Database> Held<DB> {
+    pub(crate) fn new(conn: Conn<DB>) -> Held<DB> {
+        Held {
+            conn,
+            locked: false,
+        }
+    }
+
+    pub(crate) fn conn(&mut self) -> &mut DB::Connection {
+        match &mut self.conn {
+            Conn::Owned(conn) => conn,
+            Conn::Pooled(conn) => conn,
+        }
+    }
+
+    /// Records whether the session holds the lock.
+    pub(crate) fn set_locked(&mut self, locked: bool) {
+        self.locked = locked;
+    }
+}
+
+impl<DB: Database> Drop for Held<DB> {
+    fn drop(&mut self) {
+        // A session lock lives as long as the session. Dropped mid-migration (panic, cancelled
+        // future), a pooled connection must not go back to the pool still holding it: closing
+        // the session makes the server release the lock.
+        if self.locked {
+            if let Conn::Pooled(conn) = &mut self.conn {
+                conn.close_on_drop();
+            }
+        }
+    }
+}
+
+/// Rows whose columns are all text, as the runner reads them.
+///
+/// The queries themselves run in each driver with `sqlx::raw_sql` on the concrete connection
+/// type: a generic async helper over `Executor` cannot prove its future `Send`.
+pub(crate) fn text_rows<R>(rows: Vec<R>) -> Result<Vec<Row>, sqlx::Error>
+where
+    R: sqlx::Row,
+    for<'r> Option<String>: Decode<'r, R::Database>,
+    String: Type<R::Database>,
+    usize: ColumnIndex<R>,
+{
+    rows.iter()
+        .map(|row| {
+            (0..row.len())
+                .map(|i| row.try_get::<Option<String>, _>(i))
+                .collect()
+        })
+        .collect()
+}
+
+/// A sqlx error as a driver error; `undefined_table` recognises the backend's "no such table".
+pub(crate) fn driver_error(
+    error: sqlx::Error,
+    undefined_table: impl Fn(&str, &str) -> bool,
+) -> DriverError {
+    let kind = match &error {
+        sqlx::Error::Database(db) => {
+            let code = db.code().unwrap_or_default();
+            if undefined_table(&code, db.message()) {
+                DriverErrorKind::UndefinedTable
+            } else {
+                DriverErrorKind::Other
+            }
+        }
+        _ => DriverErrorKind::Other,
+    };
+    let message = match &error {
+        sqlx::Error::Database(db) => match db.code() {
+            Some(code) => format!("{} (code {code})", db.message()),
+            None => db.message().to_owned(),
+        },
+        other => other.to_string(),
+    };
+    DriverError::new(kind, message)
+}
+
+/// A connection error with the URL's password removed from its message.
+pub(crate) fn connect_error(error: sqlx::Error, url: &str) -> DriverError {
+    DriverError::other(super::redact_message(&error.to_string(), url))
+}

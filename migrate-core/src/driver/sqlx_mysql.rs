@@ -1,0 +1,109 @@
+//! MySQL and MariaDB through sqlx (feature `sqlx-mysql`).
+//!
+//! DDL commits implicitly on these servers
+//! (<https://mariadb.com/kb/en/sql-statements-that-cause-an-implicit-commit/>), so the runner
+//! journals statement by statement instead of relying on transactions. The migration lock is
+//! `GET_LOCK`, a session lock: see [`super::mysql_lock`].
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::mysql::{MySqlConnectOptions, MySqlConnection};
+use sqlx::{ConnectOptions, Executor, MySql, Pool};
+
+use super::sqlx_common::{self, Conn, Held};
+use super::{mysql_lock, Driver, DriverError, LockOutcome, Row};
+use crate::Dialect;
+
+/// A [`Driver`] on one MySQL or MariaDB connection.
+pub struct SqlxMySql {
+    held: Held<MySql>,
+}
+
+impl SqlxMySql {
+    /// Connects to `url` (`mysql://user:password@host/db`).
+    pub async fn connect(url: &str) -> Result<SqlxMySql, DriverError> {
+        let options =
+            MySqlConnectOptions::from_str(url).map_err(|e| sqlx_common::connect_error(e, url))?;
+        let conn = options
+            .connect()
+            .await
+            .map_err(|e| sqlx_common::connect_error(e, url))?;
+        Ok(SqlxMySql::from_connection(conn))
+    }
+
+    /// Works on a connection the application opened.
+    pub fn from_connection(conn: MySqlConnection) -> SqlxMySql {
+        SqlxMySql {
+            held: Held::new(Conn::Owned(conn)),
+        }
+    }
+
+    /// Borrows a connection from the application's pool until the driver is dropped.
+    pub async fn from_pool(pool: &Pool<MySql>) -> Result<SqlxMySql, DriverError> {
+        let conn = pool.acquire().await.map_err(error)?;
+        Ok(SqlxMySql {
+            held: Held::new(Conn::Pooled(conn)),
+        })
+    }
+
+    /// The underlying connection.
+    pub fn connection(&mut self) -> &mut MySqlConnection {
+        self.held.conn()
+    }
+}
+
+fn error(e: sqlx::Error) -> DriverError {
+    sqlx_common::driver_error(e, |code, _| mysql_lock::is_undefined_table(code))
+}
+
+impl Driver for SqlxMySql {
+    fn dialect(&self) -> Dialect {
+        Dialect::MySql
+    }
+
+    async fn execute(&mut self, sql: &str) -> Result<(), DriverError> {
+        self.held
+            .conn()
+            .execute(sqlx::raw_sql(sql))
+            .await
+            .map_err(error)?;
+        Ok(())
+    }
+
+    async fn query(&mut self, sql: &str) -> Result<Vec<Row>, DriverError> {
+        let rows = self
+            .held
+            .conn()
+            .fetch_all(sqlx::raw_sql(sql))
+            .await
+            .map_err(error)?;
+        sqlx_common::text_rows(rows).map_err(error)
+    }
+
+    async fn lock(&mut self, name: &str, timeout: Duration) -> Result<LockOutcome, DriverError> {
+        let outcome = mysql_lock::lock(self, name, timeout).await?;
+        if outcome == LockOutcome::Acquired {
+            self.held.set_locked(true);
+        }
+        Ok(outcome)
+    }
+
+    async fn unlock(&mut self, name: &str) -> Result<(), DriverError> {
+        mysql_lock::unlock(self, name).await?;
+        self.held.set_locked(false);
+        Ok(())
+    }
+
+    async fn begin(&mut self) -> Result<(), DriverError> {
+        self.execute("BEGIN").await
+    }
+
+    async fn commit(&mut self) -> Result<(), DriverError> {
+        self.execute("COMMIT").await
+    }
+
+    async fn rollback(&mut self) -> Result<(), DriverError> {
+        self.execute("ROLLBACK").await
+    }
+}

@@ -1,0 +1,180 @@
+//! PostgreSQL through sqlx (feature `sqlx-postgres`).
+//!
+//! The migration lock is a session-level advisory lock keyed by a 64-bit hash of the lock name
+//! (advisory locks are per database, so one key serves every database on a server):
+//! <https://www.postgresql.org/docs/current/explicit-locking.html#ADVISORY-LOCKS>. It is polled
+//! with `pg_try_advisory_lock` until the timeout, so the wait is bounded and, when it runs out,
+//! `pg_locks` joined with `pg_stat_activity` names the session holding it.
+
+use std::str::FromStr;
+use std::time::{Duration, Instant};
+
+use sha2::{Digest, Sha256};
+use sqlx::postgres::{PgConnectOptions, PgConnection};
+use sqlx::{ConnectOptions, Executor, Pool, Postgres};
+
+use super::sqlx_common::{self, Conn, Held};
+use super::{Driver, DriverError, LockOutcome, Row};
+use crate::Dialect;
+
+/// A [`Driver`] on one PostgreSQL connection.
+pub struct SqlxPostgres {
+    held: Held<Postgres>,
+}
+
+impl SqlxPostgres {
+    /// Connects to `url` (`postgres://user@host/db`).
+    pub async fn connect(url: &str) -> Result<SqlxPostgres, DriverError> {
+        let options = PgConnectOptions::from_str(url)
+            .map_err(|e| sqlx_common::connect_error(e, url))?
+            .application_name("migrate");
+        let conn = options
+            .connect()
+            .await
+            .map_err(|e| sqlx_common::connect_error(e, url))?;
+        Ok(SqlxPostgres::from_connection(conn))
+    }
+
+    /// Works on a connection the application opened.
+    pub fn from_connection(conn: PgConnection) -> SqlxPostgres {
+        SqlxPostgres {
+            held: Held::new(Conn::Owned(conn)),
+        }
+    }
+
+    /// Borrows a connection from the application's pool until the driver is dropped.
+    pub async fn from_pool(pool: &Pool<Postgres>) -> Result<SqlxPostgres, DriverError> {
+        let conn = pool.acquire().await.map_err(error)?;
+        Ok(SqlxPostgres {
+            held: Held::new(Conn::Pooled(conn)),
+        })
+    }
+
+    /// The underlying connection.
+    pub fn connection(&mut self) -> &mut PgConnection {
+        self.held.conn()
+    }
+
+    async fn holder(&mut self, key: i64) -> Result<Option<String>, DriverError> {
+        // A bigint advisory key is stored as classid (high half) and objid (low half).
+        let (high, low) = ((key as u64) >> 32, (key as u64) & 0xffff_ffff);
+        let rows = self
+            .query(&format!(
+                "SELECT format('backend pid %s (user %s, client %s, application %s, connected since %s)', \
+                 a.pid, a.usename, coalesce(host(a.client_addr), 'local socket'), \
+                 nullif(a.application_name, ''), a.backend_start) \
+                 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
+                 WHERE l.locktype = 'advisory' AND l.granted AND l.classid = {high} \
+                 AND l.objid = {low} AND l.objsubid = 1"
+            ))
+            .await?;
+        Ok(rows
+            .into_iter()
+            .next()
+            .and_then(|row| row.into_iter().next().flatten()))
+    }
+}
+
+/// The advisory lock key for a lock name.
+fn lock_key(name: &str) -> i64 {
+    let digest = Sha256::digest(name.as_bytes());
+    let mut bytes = [0u8; 8];
+    bytes.copy_from_slice(&digest[..8]);
+    i64::from_be_bytes(bytes)
+}
+
+fn error(e: sqlx::Error) -> DriverError {
+    // 42P01: undefined_table. https://www.postgresql.org/docs/current/errcodes-appendix.html
+    sqlx_common::driver_error(e, |code, _| code == "42P01")
+}
+
+impl Driver for SqlxPostgres {
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+
+    async fn execute(&mut self, sql: &str) -> Result<(), DriverError> {
+        self.held
+            .conn()
+            .execute(sqlx::raw_sql(sql))
+            .await
+            .map_err(error)?;
+        Ok(())
+    }
+
+    async fn query(&mut self, sql: &str) -> Result<Vec<Row>, DriverError> {
+        let rows = self
+            .held
+            .conn()
+            .fetch_all(sqlx::raw_sql(sql))
+            .await
+            .map_err(error)?;
+        sqlx_common::text_rows(rows).map_err(error)
+    }
+
+    async fn lock(&mut self, name: &str, timeout: Duration) -> Result<LockOutcome, DriverError> {
+        let key = lock_key(name);
+        let deadline = Instant::now() + timeout;
+        let mut pause = Duration::from_millis(5);
+        loop {
+            let rows = self
+                .query(&format!("SELECT pg_try_advisory_lock({key})::text"))
+                .await?;
+            if rows
+                .first()
+                .and_then(|r| r.first())
+                .cloned()
+                .flatten()
+                .as_deref()
+                == Some("true")
+            {
+                self.held.set_locked(true);
+                return Ok(LockOutcome::Acquired);
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                let holder = self.holder(key).await?;
+                return Ok(LockOutcome::TimedOut { holder });
+            }
+            tokio::time::sleep(pause.min(deadline - now)).await;
+            pause = (pause * 2).min(Duration::from_millis(100));
+        }
+    }
+
+    async fn unlock(&mut self, name: &str) -> Result<(), DriverError> {
+        let key = lock_key(name);
+        self.execute(&format!("SELECT pg_advisory_unlock({key})"))
+            .await?;
+        self.held.set_locked(false);
+        Ok(())
+    }
+
+    async fn begin(&mut self) -> Result<(), DriverError> {
+        self.execute("BEGIN").await
+    }
+
+    async fn commit(&mut self) -> Result<(), DriverError> {
+        self.execute("COMMIT").await
+    }
+
+    async fn rollback(&mut self) -> Result<(), DriverError> {
+        self.execute("ROLLBACK").await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lock_keys_differ_per_name_and_are_stable() {
+        assert_eq!(
+            lock_key("migrate:schema_history"),
+            lock_key("migrate:schema_history")
+        );
+        assert_ne!(
+            lock_key("migrate:schema_history"),
+            lock_key("migrate:other")
+        );
+    }
+}

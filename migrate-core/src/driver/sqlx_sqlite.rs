@@ -1,0 +1,132 @@
+//! SQLite through sqlx (feature `sqlx-sqlite`).
+//!
+//! SQLite has no session locks. The migration lock is an *immediate* write transaction
+//! (`BEGIN IMMEDIATE` takes the database's write lock at once, so two runners serialize there),
+//! waited for through `busy_timeout`: <https://www.sqlite.org/lang_transaction.html>. Each
+//! migration runs in a savepoint inside it, so it commits with its history row or not at all,
+//! and the lock's `COMMIT` makes the finished migrations durable.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
+use sqlx::{ConnectOptions, Executor, Pool, Sqlite};
+
+use super::sqlx_common::{self, Conn, Held};
+use super::{Driver, DriverError, LockOutcome, Row};
+use crate::Dialect;
+
+/// A [`Driver`] on one SQLite connection.
+pub struct SqlxSqlite {
+    held: Held<Sqlite>,
+}
+
+impl SqlxSqlite {
+    /// Opens `url` (`sqlite://path.db`, `sqlite::memory:`), creating the file if missing.
+    pub async fn connect(url: &str) -> Result<SqlxSqlite, DriverError> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|e| sqlx_common::connect_error(e, url))?
+            .create_if_missing(true);
+        let conn = options
+            .connect()
+            .await
+            .map_err(|e| sqlx_common::connect_error(e, url))?;
+        Ok(SqlxSqlite::from_connection(conn))
+    }
+
+    /// Works on a connection the application opened.
+    pub fn from_connection(conn: SqliteConnection) -> SqlxSqlite {
+        SqlxSqlite {
+            held: Held::new(Conn::Owned(conn)),
+        }
+    }
+
+    /// Borrows a connection from the application's pool until the driver is dropped.
+    pub async fn from_pool(pool: &Pool<Sqlite>) -> Result<SqlxSqlite, DriverError> {
+        let conn = pool.acquire().await.map_err(error)?;
+        Ok(SqlxSqlite {
+            held: Held::new(Conn::Pooled(conn)),
+        })
+    }
+
+    /// The underlying connection.
+    pub fn connection(&mut self) -> &mut SqliteConnection {
+        self.held.conn()
+    }
+}
+
+fn error(e: sqlx::Error) -> DriverError {
+    sqlx_common::driver_error(e, |_, message| message.starts_with("no such table"))
+}
+
+/// SQLITE_BUSY and its extended codes: another connection holds the write lock.
+fn is_busy(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db)
+        if db.code().is_some_and(|c| c == "5" || c.parse::<i32>().is_ok_and(|n| n & 0xff == 5)))
+}
+
+impl Driver for SqlxSqlite {
+    fn dialect(&self) -> Dialect {
+        Dialect::Sqlite
+    }
+
+    async fn execute(&mut self, sql: &str) -> Result<(), DriverError> {
+        self.held
+            .conn()
+            .execute(sqlx::raw_sql(sql))
+            .await
+            .map_err(error)?;
+        Ok(())
+    }
+
+    async fn query(&mut self, sql: &str) -> Result<Vec<Row>, DriverError> {
+        let rows = self
+            .held
+            .conn()
+            .fetch_all(sqlx::raw_sql(sql))
+            .await
+            .map_err(error)?;
+        sqlx_common::text_rows(rows).map_err(error)
+    }
+
+    async fn lock(&mut self, _name: &str, timeout: Duration) -> Result<LockOutcome, DriverError> {
+        let ms = timeout.as_millis().min(i32::MAX as u128);
+        self.execute(&format!("PRAGMA busy_timeout = {ms}")).await?;
+        match self
+            .held
+            .conn()
+            .execute(sqlx::raw_sql("BEGIN IMMEDIATE"))
+            .await
+        {
+            Ok(_) => {
+                self.held.set_locked(true);
+                Ok(LockOutcome::Acquired)
+            }
+            // SQLite cannot say which connection holds the write lock.
+            Err(e) if is_busy(&e) => Ok(LockOutcome::TimedOut { holder: None }),
+            Err(e) => Err(error(e)),
+        }
+    }
+
+    async fn unlock(&mut self, _name: &str) -> Result<(), DriverError> {
+        let result = self.execute("COMMIT").await;
+        if result.is_err() {
+            let _ = self.execute("ROLLBACK").await;
+        }
+        self.held.set_locked(false);
+        result
+    }
+
+    async fn begin(&mut self) -> Result<(), DriverError> {
+        self.execute("SAVEPOINT migrate_step").await
+    }
+
+    async fn commit(&mut self) -> Result<(), DriverError> {
+        self.execute("RELEASE migrate_step").await
+    }
+
+    async fn rollback(&mut self) -> Result<(), DriverError> {
+        self.execute("ROLLBACK TO migrate_step; RELEASE migrate_step")
+            .await
+    }
+}

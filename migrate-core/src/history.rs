@@ -1,0 +1,721 @@
+//! The history table (one row per applied version) and the append-only log table, and the SQL
+//! that reads and writes them in each dialect.
+//!
+//! History columns: `version`, `description`, `script` (the file that ran), `checksum`,
+//! `down_checksum`, `state` (`applied` or `failed`), `direction` (of the operation the row
+//! records: `up`, or `down` for a revert that failed part-way), `statements_done`,
+//! `statements_total`, `error_text` (the failed statement's error; NULL with state `failed`
+//! means the process stopped while a statement was in flight), `applied_by`, `applied_at`,
+//! `execution_ms`.
+//!
+//! Log columns: `id`, `version`, `action` (`up`, `down`, `baseline`, `repair`, `resume`,
+//! `accept-checksum`), `outcome` (`ok` or `failed`), `detail`, `actor`, `logged_at`,
+//! `duration_ms`.
+//!
+//! Values are written as literals built by the helpers here — the only place identifiers are
+//! quoted and strings escaped — so every driver needs just "execute this text".
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::driver::Row;
+use crate::{Checksum, Dialect, Direction, Error, Version};
+
+/// The name of the history table; the log table is the same name with `_log` appended.
+///
+/// A plain identifier: a letter or `_`, then letters, digits or `_`, at most 59 characters (so
+/// that the log table's name fits PostgreSQL's 63).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct HistoryTable(String);
+
+impl HistoryTable {
+    /// The default name, `schema_history`.
+    pub const DEFAULT: &'static str = "schema_history";
+
+    /// A validated table name.
+    pub fn new(name: impl Into<String>) -> Result<HistoryTable, Error> {
+        let name = name.into();
+        let mut chars = name.chars();
+        let valid_start = chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+        let valid_rest = chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if valid_start && valid_rest && name.len() <= 59 {
+            Ok(HistoryTable(name))
+        } else {
+            Err(Error::InvalidTableName { name })
+        }
+    }
+
+    /// The table's name.
+    pub fn name(&self) -> &str {
+        &self.0
+    }
+
+    /// The log table's name.
+    pub fn log_name(&self) -> String {
+        format!("{}_log", self.0)
+    }
+}
+
+impl Default for HistoryTable {
+    fn default() -> HistoryTable {
+        HistoryTable(HistoryTable::DEFAULT.to_owned())
+    }
+}
+
+impl fmt::Display for HistoryTable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The state of a history row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum State {
+    /// The version is applied.
+    Applied,
+    /// An operation on the version stopped part-way (MySQL/MariaDB, or a no-transaction
+    /// script): see the row's statement counts and error.
+    Failed,
+}
+
+impl State {
+    /// The text stored in the `state` column.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            State::Applied => "applied",
+            State::Failed => "failed",
+        }
+    }
+}
+
+impl fmt::Display for State {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One row of the history table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppliedMigration {
+    /// The version.
+    pub version: Version,
+    /// The description at the time it was applied.
+    pub description: String,
+    /// The script that ran, relative to the versions folder (`V2__features/up.mysql.sql`).
+    pub script: String,
+    /// The checksum of the up script that ran.
+    pub checksum: Checksum,
+    /// The checksum of the down script for the same dialect at the time, if any.
+    pub down_checksum: Option<Checksum>,
+    /// Applied, or failed part-way.
+    pub state: State,
+    /// The direction of the operation the row records.
+    pub direction: Direction,
+    /// How many statements of the script completed.
+    pub statements_done: u32,
+    /// How many statements the script has.
+    pub statements_total: u32,
+    /// The error of the failed statement; `None` on a failed row means the process stopped
+    /// while a statement was in flight.
+    pub error: Option<String>,
+    /// Who applied it (`user@host` of the migrating process).
+    pub applied_by: String,
+    /// When it was applied (or when the failed operation started), as the server printed it.
+    pub applied_at: String,
+    /// How long it took, in milliseconds.
+    pub execution_ms: u64,
+}
+
+/// The SQL for one history table in one dialect.
+#[derive(Debug, Clone)]
+pub(crate) struct HistorySql {
+    dialect: Dialect,
+    table: String,
+    log: String,
+}
+
+/// The columns read back from the history table, in order.
+const COLUMNS: [&str; 13] = [
+    "version",
+    "description",
+    "script",
+    "checksum",
+    "down_checksum",
+    "state",
+    "direction",
+    "statements_done",
+    "statements_total",
+    "error_text",
+    "applied_by",
+    "applied_at",
+    "execution_ms",
+];
+
+impl HistorySql {
+    pub(crate) fn new(dialect: Dialect, table: &HistoryTable) -> HistorySql {
+        HistorySql {
+            dialect,
+            table: quote_ident(dialect, table.name()),
+            log: quote_ident(dialect, &table.log_name()),
+        }
+    }
+
+    /// The statements that create both tables if they do not exist.
+    pub(crate) fn create_tables(&self) -> [String; 2] {
+        let (int, bigint, text, short, stamp, id, engine) = match self.dialect {
+            Dialect::MySql => (
+                "INT",
+                "BIGINT",
+                "TEXT",
+                "VARCHAR(255)",
+                "DATETIME(6)",
+                "BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY",
+                " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
+            ),
+            Dialect::Postgres => (
+                "INTEGER",
+                "BIGINT",
+                "TEXT",
+                "TEXT",
+                "TIMESTAMPTZ",
+                "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY",
+                "",
+            ),
+            Dialect::Sqlite => (
+                "INTEGER",
+                "INTEGER",
+                "TEXT",
+                "TEXT",
+                "TEXT",
+                "INTEGER PRIMARY KEY AUTOINCREMENT",
+                "",
+            ),
+        };
+        let history = format!(
+            "CREATE TABLE IF NOT EXISTS {table} (\
+             version {int} NOT NULL PRIMARY KEY, \
+             description {short} NOT NULL, \
+             script {short} NOT NULL, \
+             checksum {short} NOT NULL, \
+             down_checksum {short} NULL, \
+             state {short} NOT NULL, \
+             direction {short} NOT NULL, \
+             statements_done {int} NOT NULL, \
+             statements_total {int} NOT NULL, \
+             error_text {text} NULL, \
+             applied_by {short} NOT NULL, \
+             applied_at {stamp} NOT NULL, \
+             execution_ms {bigint} NOT NULL){engine}",
+            table = self.table
+        );
+        let log = format!(
+            "CREATE TABLE IF NOT EXISTS {log} (\
+             id {id}, \
+             version {int} NULL, \
+             action {short} NOT NULL, \
+             outcome {short} NOT NULL, \
+             detail {text} NULL, \
+             actor {short} NOT NULL, \
+             logged_at {stamp} NOT NULL, \
+             duration_ms {bigint} NOT NULL){engine}",
+            log = self.log
+        );
+        [history, log]
+    }
+
+    /// One query reading every history row as text, in version order.
+    pub(crate) fn select(&self) -> String {
+        let columns: Vec<String> = COLUMNS.iter().map(|c| self.as_text(c)).collect();
+        format!(
+            "SELECT {} FROM {} ORDER BY version",
+            columns.join(", "),
+            self.table
+        )
+    }
+
+    fn as_text(&self, column: &str) -> String {
+        match self.dialect {
+            Dialect::MySql => format!("CAST({column} AS CHAR)"),
+            Dialect::Postgres => format!("{column}::text"),
+            Dialect::Sqlite => format!("CAST({column} AS TEXT)"),
+        }
+    }
+
+    /// The server's current time, for `applied_at` and `logged_at`.
+    fn now(&self) -> &'static str {
+        match self.dialect {
+            Dialect::MySql => "UTC_TIMESTAMP(6)",
+            Dialect::Postgres => "clock_timestamp()",
+            Dialect::Sqlite => "strftime('%Y-%m-%d %H:%M:%f', 'now')",
+        }
+    }
+
+    fn text(&self, value: &str) -> String {
+        string_literal(self.dialect, value)
+    }
+
+    fn opt_text(&self, value: Option<&str>) -> String {
+        value.map_or_else(|| "NULL".to_owned(), |v| self.text(v))
+    }
+
+    /// Inserts a full row; `applied_at` is the server's time.
+    pub(crate) fn insert(&self, row: &AppliedMigration) -> String {
+        format!(
+            "INSERT INTO {} (version, description, script, checksum, down_checksum, state, \
+             direction, statements_done, statements_total, error_text, applied_by, applied_at, \
+             execution_ms) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {})",
+            self.table,
+            row.version,
+            self.text(&row.description),
+            self.text(&row.script),
+            self.text(&row.checksum.to_string()),
+            self.opt_text(row.down_checksum.map(|c| c.to_string()).as_deref()),
+            self.text(row.state.as_str()),
+            self.text(row.direction.stem()),
+            row.statements_done,
+            row.statements_total,
+            self.opt_text(row.error.as_deref()),
+            self.text(&row.applied_by),
+            self.now(),
+            row.execution_ms,
+        )
+    }
+
+    /// Marks `version` as being worked on in `direction`: failed, no error, `done` of `total`
+    /// statements complete. Used before the first statement of a journaled operation.
+    pub(crate) fn start_journal(
+        &self,
+        version: Version,
+        direction: Direction,
+        script: &str,
+        done: u32,
+        total: u32,
+    ) -> String {
+        format!(
+            "UPDATE {} SET state = {}, direction = {}, script = {}, statements_done = {done}, \
+             statements_total = {total}, error_text = NULL WHERE version = {version}",
+            self.table,
+            self.text(State::Failed.as_str()),
+            self.text(direction.stem()),
+            self.text(script),
+        )
+    }
+
+    /// Records that `done` statements of `version`'s operation have completed.
+    pub(crate) fn progress(&self, version: Version, done: u32) -> String {
+        format!(
+            "UPDATE {} SET statements_done = {done} WHERE version = {version}",
+            self.table
+        )
+    }
+
+    /// Records the error of the failed statement.
+    pub(crate) fn fail(&self, version: Version, error: &str) -> String {
+        format!(
+            "UPDATE {} SET error_text = {} WHERE version = {version}",
+            self.table,
+            self.text(error)
+        )
+    }
+
+    /// Marks `version` applied after a journaled operation finished.
+    pub(crate) fn finish(
+        &self,
+        version: Version,
+        checksum: Checksum,
+        down_checksum: Option<Checksum>,
+        applied_by: &str,
+        execution_ms: u64,
+    ) -> String {
+        format!(
+            "UPDATE {} SET state = {}, direction = {}, checksum = {}, down_checksum = {}, \
+             error_text = NULL, applied_by = {}, applied_at = {}, execution_ms = {execution_ms} \
+             WHERE version = {version}",
+            self.table,
+            self.text(State::Applied.as_str()),
+            self.text(Direction::Up.stem()),
+            self.text(&checksum.to_string()),
+            self.opt_text(down_checksum.map(|c| c.to_string()).as_deref()),
+            self.text(applied_by),
+            self.now(),
+        )
+    }
+
+    /// Replaces the recorded checksum of `version`.
+    pub(crate) fn set_checksum(&self, version: Version, checksum: Checksum) -> String {
+        format!(
+            "UPDATE {} SET checksum = {} WHERE version = {version}",
+            self.table,
+            self.text(&checksum.to_string())
+        )
+    }
+
+    /// Removes `version`'s row.
+    pub(crate) fn delete(&self, version: Version) -> String {
+        format!("DELETE FROM {} WHERE version = {version}", self.table)
+    }
+
+    /// Appends a log row.
+    pub(crate) fn log(&self, entry: &LogEntry<'_>) -> String {
+        format!(
+            "INSERT INTO {} (version, action, outcome, detail, actor, logged_at, duration_ms) \
+             VALUES ({}, {}, {}, {}, {}, {}, {})",
+            self.log,
+            entry
+                .version
+                .map_or_else(|| "NULL".to_owned(), |v| v.to_string()),
+            self.text(entry.action.as_str()),
+            self.text(entry.outcome.as_str()),
+            self.opt_text(entry.detail),
+            self.text(entry.actor),
+            self.now(),
+            entry.duration_ms,
+        )
+    }
+
+    /// Reads the whole log, oldest first (columns as text).
+    pub(crate) fn select_log(&self) -> String {
+        let columns: Vec<String> = [
+            "id",
+            "version",
+            "action",
+            "outcome",
+            "detail",
+            "actor",
+            "logged_at",
+            "duration_ms",
+        ]
+        .iter()
+        .map(|c| self.as_text(c))
+        .collect();
+        format!(
+            "SELECT {} FROM {} ORDER BY id",
+            columns.join(", "),
+            self.log
+        )
+    }
+}
+
+/// What a log row records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// A version applied.
+    Up,
+    /// A version reverted.
+    Down,
+    /// A database adopted at a version without running scripts.
+    Baseline,
+    /// A failed row cleared after a manual clean-up.
+    Repair,
+    /// A failed operation continued.
+    Resume,
+    /// A changed script's checksum accepted.
+    AcceptChecksum,
+}
+
+impl Action {
+    /// The text stored in the `action` column.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Action::Up => "up",
+            Action::Down => "down",
+            Action::Baseline => "baseline",
+            Action::Repair => "repair",
+            Action::Resume => "resume",
+            Action::AcceptChecksum => "accept-checksum",
+        }
+    }
+}
+
+/// How a logged action ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    /// It succeeded.
+    Ok,
+    /// It failed; the detail says why.
+    Failed,
+}
+
+impl Outcome {
+    /// The text stored in the `outcome` column.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::Failed => "failed",
+        }
+    }
+}
+
+/// One log row to append.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LogEntry<'a> {
+    pub(crate) version: Option<Version>,
+    pub(crate) action: Action,
+    pub(crate) outcome: Outcome,
+    pub(crate) detail: Option<&'a str>,
+    pub(crate) actor: &'a str,
+    pub(crate) duration_ms: u64,
+}
+
+/// One row of the log table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogRow {
+    /// Position in the log.
+    pub id: u64,
+    /// The version concerned, if any.
+    pub version: Option<Version>,
+    /// What was done (`up`, `down`, `baseline`, `repair`, `resume`, `accept-checksum`).
+    pub action: String,
+    /// `ok` or `failed`.
+    pub outcome: String,
+    /// Details: the error of a failure, the old checksum of an accepted one, ….
+    pub detail: Option<String>,
+    /// Who did it.
+    pub actor: String,
+    /// When, as the server printed it.
+    pub logged_at: String,
+    /// How long it took, in milliseconds.
+    pub duration_ms: u64,
+}
+
+/// Reads history rows selected by [`HistorySql::select`].
+pub(crate) fn parse_rows(rows: Vec<Row>) -> Result<Vec<AppliedMigration>, Error> {
+    rows.into_iter().map(parse_row).collect()
+}
+
+fn parse_row(row: Row) -> Result<AppliedMigration, Error> {
+    let mut cells = Cells::new(row, "history");
+    let version = cells.version()?;
+    Ok(AppliedMigration {
+        version,
+        description: cells.text("description")?,
+        script: cells.text("script")?,
+        checksum: cells.parse("checksum")?,
+        down_checksum: cells.opt_parse("down_checksum")?,
+        state: match cells.text("state")?.as_str() {
+            "applied" => State::Applied,
+            "failed" => State::Failed,
+            other => return Err(cells.corrupt("state", other)),
+        },
+        direction: match cells.text("direction")?.as_str() {
+            "up" => Direction::Up,
+            "down" => Direction::Down,
+            other => return Err(cells.corrupt("direction", other)),
+        },
+        statements_done: cells.parse("statements_done")?,
+        statements_total: cells.parse("statements_total")?,
+        error: cells.opt_text("error_text")?,
+        applied_by: cells.text("applied_by")?,
+        applied_at: cells.text("applied_at")?,
+        execution_ms: cells.parse("execution_ms")?,
+    })
+}
+
+/// Reads log rows selected by [`HistorySql::select_log`].
+pub(crate) fn parse_log(rows: Vec<Row>) -> Result<Vec<LogRow>, Error> {
+    rows.into_iter()
+        .map(|row| {
+            let mut cells = Cells::new(row, "log");
+            Ok(LogRow {
+                id: cells.parse("id")?,
+                version: cells.opt_parse::<u32>("version")?.and_then(Version::new),
+                action: cells.text("action")?,
+                outcome: cells.text("outcome")?,
+                detail: cells.opt_text("detail")?,
+                actor: cells.text("actor")?,
+                logged_at: cells.text("logged_at")?,
+                duration_ms: cells.parse("duration_ms")?,
+            })
+        })
+        .collect()
+}
+
+/// Reads a row's text cells in order, naming the column of anything unreadable.
+struct Cells {
+    cells: std::vec::IntoIter<Option<String>>,
+    table: &'static str,
+    version: Option<Version>,
+}
+
+impl Cells {
+    fn new(row: Row, table: &'static str) -> Cells {
+        Cells {
+            cells: row.into_iter(),
+            table,
+            version: None,
+        }
+    }
+
+    fn corrupt(&self, column: &'static str, value: &str) -> Error {
+        Error::CorruptHistory {
+            table: self.table,
+            version: self.version,
+            column,
+            value: value.to_owned(),
+        }
+    }
+
+    fn opt_text(&mut self, column: &'static str) -> Result<Option<String>, Error> {
+        match self.cells.next() {
+            Some(cell) => Ok(cell),
+            None => Err(self.corrupt(column, "<missing column>")),
+        }
+    }
+
+    fn text(&mut self, column: &'static str) -> Result<String, Error> {
+        self.opt_text(column)?
+            .ok_or_else(|| self.corrupt(column, "NULL"))
+    }
+
+    fn opt_parse<T: FromStr>(&mut self, column: &'static str) -> Result<Option<T>, Error> {
+        match self.opt_text(column)? {
+            None => Ok(None),
+            Some(text) => text
+                .trim()
+                .parse()
+                .map(Some)
+                .map_err(|_| self.corrupt(column, &text)),
+        }
+    }
+
+    fn parse<T: FromStr>(&mut self, column: &'static str) -> Result<T, Error> {
+        self.opt_parse(column)?
+            .ok_or_else(|| self.corrupt(column, "NULL"))
+    }
+
+    fn version(&mut self) -> Result<Version, Error> {
+        let n: u32 = self.parse("version")?;
+        let version = Version::new(n).ok_or_else(|| self.corrupt("version", "0"))?;
+        self.version = Some(version);
+        Ok(version)
+    }
+}
+
+/// `name` quoted as an identifier. Callers pass validated names only.
+pub(crate) fn quote_ident(dialect: Dialect, name: &str) -> String {
+    match dialect {
+        Dialect::MySql => format!("`{}`", name.replace('`', "``")),
+        Dialect::Postgres | Dialect::Sqlite => format!("\"{}\"", name.replace('"', "\"\"")),
+    }
+}
+
+/// `value` as a string literal that means the same whatever the session's settings.
+///
+/// - MySQL/MariaDB: a hexadecimal literal with a `_utf8mb4` introducer, because the meaning of
+///   a backslash inside quotes depends on `sql_mode` (`NO_BACKSLASH_ESCAPES`).
+///   <https://mariadb.com/kb/en/hexadecimal-literals/>
+/// - PostgreSQL: an `E'…'` escape string, whose backslashes mean the same whatever
+///   `standard_conforming_strings` says.
+///   <https://www.postgresql.org/docs/current/sql-syntax-lexical.html#SQL-SYNTAX-STRINGS-ESCAPE>
+/// - SQLite: a standard string with doubled quotes.
+///
+/// NUL characters, which PostgreSQL cannot store in text, are replaced everywhere.
+pub(crate) fn string_literal(dialect: Dialect, value: &str) -> String {
+    let value = value.replace('\0', "\u{fffd}");
+    match dialect {
+        Dialect::MySql => {
+            if value.is_empty() {
+                return "''".to_owned();
+            }
+            let mut out = String::with_capacity(12 + value.len() * 2);
+            out.push_str("_utf8mb4 X'");
+            for byte in value.bytes() {
+                out.push_str(&format!("{byte:02X}"));
+            }
+            out.push('\'');
+            out
+        }
+        Dialect::Postgres => format!("E'{}'", value.replace('\\', "\\\\").replace('\'', "''")),
+        Dialect::Sqlite => format!("'{}'", value.replace('\'', "''")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_names_are_plain_identifiers() {
+        assert!(HistoryTable::new("schema_history").is_ok());
+        assert!(HistoryTable::new("_h2").is_ok());
+        for bad in [
+            "",
+            "1abc",
+            "a-b",
+            "a b",
+            "a;drop",
+            "a\"b",
+            "é",
+            &"x".repeat(60),
+        ] {
+            assert!(HistoryTable::new(bad).is_err(), "{bad:?} accepted");
+        }
+        assert_eq!(HistoryTable::default().log_name(), "schema_history_log");
+    }
+
+    #[test]
+    fn identifiers_are_quoted_per_dialect() {
+        assert_eq!(quote_ident(Dialect::MySql, "h"), "`h`");
+        assert_eq!(quote_ident(Dialect::Postgres, "h"), "\"h\"");
+        assert_eq!(quote_ident(Dialect::Sqlite, "h"), "\"h\"");
+    }
+
+    #[test]
+    fn string_literals_escape_per_dialect() {
+        let nasty = "it's a \\ back'slash";
+        assert_eq!(
+            string_literal(Dialect::Sqlite, nasty),
+            "'it''s a \\ back''slash'"
+        );
+        assert_eq!(
+            string_literal(Dialect::Postgres, nasty),
+            "E'it''s a \\\\ back''slash'"
+        );
+        assert_eq!(string_literal(Dialect::MySql, "a'"), "_utf8mb4 X'6127'");
+        assert_eq!(string_literal(Dialect::MySql, ""), "''");
+        assert_eq!(string_literal(Dialect::Sqlite, "a\0b"), "'a\u{fffd}b'");
+    }
+
+    #[test]
+    fn history_rows_parse_and_name_corrupt_cells() {
+        let sum = Checksum::of_script("SELECT 1;");
+        let row = |state: &str| -> Row {
+            [
+                "3",
+                "d",
+                "V3/up.sql",
+                &sum.to_string(),
+                "",
+                state,
+                "up",
+                "2",
+                "5",
+                "",
+                "me@host",
+                "2026-01-01 00:00:00",
+                "12",
+            ]
+            .iter()
+            .map(|c| (!c.is_empty()).then(|| (*c).to_owned()))
+            .collect()
+        };
+        let parsed = parse_rows(vec![row("failed")]).expect("valid row");
+        assert_eq!(parsed[0].version.get(), 3);
+        assert_eq!(parsed[0].state, State::Failed);
+        assert_eq!(parsed[0].error, None);
+        assert_eq!(parsed[0].down_checksum, None);
+        assert_eq!(parsed[0].statements_done, 2);
+        match parse_rows(vec![row("bogus")]) {
+            Err(Error::CorruptHistory {
+                column: "state",
+                version,
+                ..
+            }) => {
+                assert_eq!(version, Version::new(3));
+            }
+            other => panic!("unexpected: {other:?}"),
+        }
+    }
+}

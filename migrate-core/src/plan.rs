@@ -1,0 +1,263 @@
+//! The pure half of running migrations: from the embedded set, the history and a target to
+//! the exact statements to run, or a typed error saying why nothing may run.
+//!
+//! Nothing here does I/O, so every rule is tested in-module without a database.
+
+use crate::history::{AppliedMigration, State};
+use crate::migration::Reversibility;
+use crate::split::{self, Statement};
+use crate::{Dialect, Direction, Error, Migration, MigrationSet, Script, Version};
+
+/// How far `up` or `down` goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Target {
+    /// The newest embedded version.
+    Latest,
+    /// A given version: `up` applies through it, `down` reverts everything after it.
+    Version(Version),
+    /// Before the first version: `down` reverts everything.
+    Empty,
+}
+
+/// Whether an unapplied version older than the newest applied one may be applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum OutOfOrder {
+    /// Refuse (the default): the version was probably merged late and its effect on later
+    /// versions was never tested.
+    #[default]
+    Reject,
+    /// Apply it anyway, in version order.
+    Allow,
+}
+
+/// The statements to run, migration by migration, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan<'a> {
+    /// The steps, in the order they run.
+    pub steps: Vec<Step<'a>>,
+}
+
+impl Plan<'_> {
+    /// Whether there is nothing to do.
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty()
+    }
+}
+
+/// One migration run in one direction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step<'a> {
+    /// The migration.
+    pub migration: &'a Migration,
+    /// Applying or reverting.
+    pub direction: Direction,
+    /// The script that runs for the dialect.
+    pub script: &'a Script,
+    /// Every statement of the script, in order.
+    pub statements: Vec<Statement<'a>>,
+    /// The index of the first statement to run: 0, or where a resumed operation continues.
+    pub start: usize,
+}
+
+/// Checks the history against the set before anything runs: every applied version must be
+/// known to the binary and its up script unchanged.
+pub fn check_history(
+    set: &MigrationSet,
+    applied: &[AppliedMigration],
+    dialect: Dialect,
+) -> Result<(), Error> {
+    for row in applied {
+        let Some(migration) = set.get(row.version) else {
+            return Err(Error::UnknownVersion {
+                version: row.version,
+                latest_known: set.latest(),
+            });
+        };
+        if row.state != State::Applied {
+            continue;
+        }
+        let script = script_for(migration, Direction::Up, dialect)?;
+        if script.checksum() != row.checksum {
+            return Err(Error::ChecksumMismatch {
+                version: row.version,
+                script: script.path().to_owned(),
+                recorded: row.checksum,
+                embedded: script.checksum(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Refuses while a row is `failed`: the operator must `resume` or `repair` first.
+pub fn reject_failed(applied: &[AppliedMigration]) -> Result<(), Error> {
+    match applied.iter().find(|row| row.state == State::Failed) {
+        Some(row) => Err(failed_error(row)),
+        None => Ok(()),
+    }
+}
+
+/// The error describing a `failed` row.
+pub(crate) fn failed_error(row: &AppliedMigration) -> Error {
+    Error::FailedMigration {
+        version: row.version,
+        direction: row.direction,
+        script: row.script.clone(),
+        statement: row.statements_done + 1,
+        statements_total: row.statements_total,
+        error: row.error.clone(),
+    }
+}
+
+/// Plans applying every unapplied version up to `target`.
+pub fn plan_up<'a>(
+    set: &'a MigrationSet,
+    applied: &[AppliedMigration],
+    dialect: Dialect,
+    target: Target,
+    out_of_order: OutOfOrder,
+) -> Result<Plan<'a>, Error> {
+    check_history(set, applied, dialect)?;
+    reject_failed(applied)?;
+    let last = match target {
+        Target::Latest => set.latest(),
+        Target::Version(v) => Some(known(set, v)?),
+        Target::Empty => None,
+    };
+    let newest_applied = applied.iter().map(|r| r.version).max();
+    let mut steps = Vec::new();
+    for migration in set.migrations() {
+        let version = migration.version();
+        if last.is_none_or(|last| version > last) {
+            break;
+        }
+        if applied.iter().any(|r| r.version == version) {
+            continue;
+        }
+        if let Some(newest) = newest_applied.filter(|n| version < *n) {
+            if out_of_order == OutOfOrder::Reject {
+                return Err(Error::OutOfOrder {
+                    version,
+                    newest_applied: newest,
+                });
+            }
+        }
+        steps.push(step(migration, Direction::Up, dialect, 0)?);
+    }
+    Ok(Plan { steps })
+}
+
+/// Plans reverting every applied version after `target`, newest first.
+pub fn plan_down<'a>(
+    set: &'a MigrationSet,
+    applied: &[AppliedMigration],
+    dialect: Dialect,
+    target: Target,
+) -> Result<Plan<'a>, Error> {
+    check_history(set, applied, dialect)?;
+    reject_failed(applied)?;
+    let keep = match target {
+        Target::Latest => return Ok(Plan { steps: Vec::new() }),
+        Target::Version(v) => Some(known(set, v)?),
+        Target::Empty => None,
+    };
+    let mut steps = Vec::new();
+    for row in applied.iter().rev() {
+        if keep.is_some_and(|keep| row.version <= keep) {
+            break;
+        }
+        // check_history guarantees the set knows every applied version.
+        let Some(migration) = set.get(row.version) else {
+            return Err(Error::UnknownVersion {
+                version: row.version,
+                latest_known: set.latest(),
+            });
+        };
+        let script = script_for(migration, Direction::Down, dialect)?;
+        if script.directives().reversibility == Reversibility::Irreversible {
+            return Err(Error::Irreversible {
+                version: row.version,
+                script: script.path().to_owned(),
+            });
+        }
+        steps.push(step(migration, Direction::Down, dialect, 0)?);
+    }
+    Ok(Plan { steps })
+}
+
+/// Plans finishing the operation a `failed` row records, from its failed statement on
+/// (`skip_failed` continues after it instead, for a statement the operator completed by hand).
+pub fn plan_resume<'a>(
+    set: &'a MigrationSet,
+    applied: &[AppliedMigration],
+    dialect: Dialect,
+    skip_failed: bool,
+) -> Result<Plan<'a>, Error> {
+    let Some(row) = applied.iter().find(|r| r.state == State::Failed) else {
+        return Err(Error::NothingToResume);
+    };
+    let migration = set.get(row.version).ok_or(Error::UnknownVersion {
+        version: row.version,
+        latest_known: set.latest(),
+    })?;
+    let start = row.statements_done as usize + usize::from(skip_failed);
+    let step = step(migration, row.direction, dialect, start)?;
+    if step.statements.len() != row.statements_total as usize {
+        return Err(Error::ResumeScriptChanged {
+            version: row.version,
+            script: step.script.path().to_owned(),
+            recorded: row.statements_total,
+            embedded: step.statements.len() as u32,
+        });
+    }
+    Ok(Plan { steps: vec![step] })
+}
+
+fn known(set: &MigrationSet, version: Version) -> Result<Version, Error> {
+    match set.get(version) {
+        Some(_) => Ok(version),
+        None => Err(Error::UnknownTarget {
+            target: version,
+            latest_known: set.latest(),
+        }),
+    }
+}
+
+/// The script for `direction` on `dialect`, or the error naming what is missing.
+pub(crate) fn script_for(
+    migration: &Migration,
+    direction: Direction,
+    dialect: Dialect,
+) -> Result<&Script, Error> {
+    migration
+        .script(direction, dialect)
+        .ok_or(Error::MissingDialectScript {
+            version: migration.version(),
+            direction,
+            dialect,
+        })
+}
+
+fn step(
+    migration: &Migration,
+    direction: Direction,
+    dialect: Dialect,
+    start: usize,
+) -> Result<Step<'_>, Error> {
+    let script = script_for(migration, direction, dialect)?;
+    let statements = split::split(script.sql(), dialect).map_err(|e| Error::Split {
+        script: script.path().to_owned(),
+        dialect,
+        source: e,
+    })?;
+    Ok(Step {
+        migration,
+        direction,
+        script,
+        statements,
+        start,
+    })
+}
+
+#[cfg(test)]
+mod tests;

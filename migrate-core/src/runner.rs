@@ -1,0 +1,869 @@
+//! The runner: lock, read the history, plan, execute, record — written once for every driver.
+//!
+//! Every command that changes the database goes through one funnel, [`Migrator::locked`],
+//! which takes the migration lock, runs the command and releases the lock whatever the
+//! command's outcome. A panic or a dropped future cannot skip the release either: drivers close
+//! a connection that is dropped while it holds the lock.
+//!
+//! `up` first reads the history without the lock: when the database already matches the
+//! binary, that one query is the whole start-up.
+//!
+//! How a migration runs depends on what the database can roll back:
+//!
+//! - **PostgreSQL and SQLite** (transactional DDL): the statements, the history row and the log
+//!   row commit together or not at all. A failure leaves no trace but a `failed` log row.
+//! - **MySQL/MariaDB** (DDL commits implicitly), and PostgreSQL scripts marked
+//!   `-- migrate:no-transaction`: the runner *journals*. It writes a `failed` row with no error
+//!   before the first statement, records each statement's completion, and marks the row
+//!   `applied` at the end. A failure records the server's error in the row; a crash leaves the
+//!   row saying how many statements completed, so at most the statement in flight is unknown.
+
+use std::time::{Duration, Instant};
+
+use tracing::Instrument;
+
+use crate::driver::{Driver, DriverError, DriverErrorKind, LockOutcome};
+use crate::history::{
+    self, Action, AppliedMigration, HistorySql, HistoryTable, LogEntry, LogRow, Outcome, State,
+};
+use crate::migration::{Reversibility, TransactionMode};
+use crate::plan::{self, OutOfOrder, Plan, Step, Target};
+use crate::{Dialect, Direction, Error, MigrationSet, Version};
+
+/// How the runner behaves; [`Config::default`] suits most applications.
+#[derive(Debug, Clone)]
+pub struct Config {
+    table: HistoryTable,
+    lock_timeout: Duration,
+    out_of_order: OutOfOrder,
+    actor: String,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            table: HistoryTable::default(),
+            lock_timeout: Duration::from_secs(60),
+            out_of_order: OutOfOrder::Reject,
+            actor: default_actor(),
+        }
+    }
+}
+
+impl Config {
+    /// The history table (default `schema_history`; the log is `<table>_log`).
+    pub fn table(mut self, table: HistoryTable) -> Config {
+        self.table = table;
+        self
+    }
+
+    /// How long to wait for another runner's lock (default 60 s).
+    pub fn lock_timeout(mut self, timeout: Duration) -> Config {
+        self.lock_timeout = timeout;
+        self
+    }
+
+    /// Whether unapplied versions older than the newest applied one may run (default: no).
+    pub fn out_of_order(mut self, out_of_order: OutOfOrder) -> Config {
+        self.out_of_order = out_of_order;
+        self
+    }
+
+    /// Who is recorded as applying migrations (default `user@host` of this process).
+    pub fn actor(mut self, actor: impl Into<String>) -> Config {
+        self.actor = actor.into();
+        self
+    }
+
+    /// The history table.
+    pub fn history_table(&self) -> &HistoryTable {
+        &self.table
+    }
+}
+
+/// `user@host` of this process.
+fn default_actor() -> String {
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "unknown".to_owned());
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/proc/sys/kernel/hostname").ok())
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".to_owned());
+    format!("{user}@{host}")
+}
+
+/// What a command did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Report {
+    /// The migrations applied or reverted, in order.
+    pub steps: Vec<StepReport>,
+}
+
+/// One migration applied or reverted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepReport {
+    /// The version.
+    pub version: Version,
+    /// Its description.
+    pub description: String,
+    /// Applied or reverted.
+    pub direction: Direction,
+    /// The script that ran.
+    pub script: String,
+    /// How many statements ran in this command.
+    pub statements: usize,
+    /// How long it took.
+    pub duration: Duration,
+}
+
+/// A command that runs under the lock.
+#[derive(Debug, Clone, Copy)]
+enum Command {
+    Up(Target),
+    Down(Target),
+    Redo,
+    Resume { skip_failed: bool },
+    Repair,
+    Baseline(Version),
+    AcceptChecksum(Version),
+}
+
+/// Applies and reverts one [`MigrationSet`] on databases reached through a [`Driver`].
+#[derive(Debug, Clone)]
+pub struct Migrator<'s> {
+    set: &'s MigrationSet,
+    config: Config,
+}
+
+impl<'s> Migrator<'s> {
+    /// A runner for `set` with the default configuration.
+    pub fn new(set: &'s MigrationSet) -> Migrator<'s> {
+        Migrator::with_config(set, Config::default())
+    }
+
+    /// A runner for `set` configured by `config`.
+    pub fn with_config(set: &'s MigrationSet, config: Config) -> Migrator<'s> {
+        Migrator { set, config }
+    }
+
+    /// The set this runner applies.
+    pub fn migrations(&self) -> &'s MigrationSet {
+        self.set
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Applies every unapplied version up to `target`.
+    ///
+    /// When the history already matches the binary this is one query and nothing else.
+    pub async fn up<D: Driver>(&self, driver: &mut D, target: Target) -> Result<Report, Error> {
+        self.set.check_source_dir()?;
+        let dialect = driver.dialect();
+        // Unlocked read: only a shortcut. Anything but "nothing to do" is decided under the lock.
+        if let Some(applied) = self.read_history_if_exists(driver).await? {
+            let nothing_to_do = plan::plan_up(
+                self.set,
+                &applied,
+                dialect,
+                target,
+                self.config.out_of_order,
+            )
+            .is_ok_and(|plan| plan.is_empty());
+            if nothing_to_do {
+                tracing::debug!("history matches the binary; nothing to apply");
+                return Ok(Report::default());
+            }
+        } else if self.set.migrations().is_empty() {
+            return Ok(Report::default());
+        }
+        self.locked(driver, Command::Up(target)).await
+    }
+
+    /// Reverts every applied version after `target`, newest first.
+    pub async fn down<D: Driver>(&self, driver: &mut D, target: Target) -> Result<Report, Error> {
+        self.locked(driver, Command::Down(target)).await
+    }
+
+    /// Reverts the newest applied version and applies it again.
+    pub async fn redo<D: Driver>(&self, driver: &mut D) -> Result<Report, Error> {
+        self.locked(driver, Command::Redo).await
+    }
+
+    /// Finishes the operation a `failed` row records, from its failed statement on; with
+    /// `skip_failed`, from the statement after it (for a statement completed by hand).
+    pub async fn resume<D: Driver>(
+        &self,
+        driver: &mut D,
+        skip_failed: bool,
+    ) -> Result<Report, Error> {
+        self.locked(driver, Command::Resume { skip_failed }).await
+    }
+
+    /// Marks the version of a `failed` row as not applied, after a manual clean-up.
+    pub async fn repair<D: Driver>(&self, driver: &mut D) -> Result<Report, Error> {
+        self.locked(driver, Command::Repair).await
+    }
+
+    /// Records versions 1 to `version` as applied without running them, on a database that
+    /// already has that schema and no history.
+    pub async fn baseline<D: Driver>(
+        &self,
+        driver: &mut D,
+        version: Version,
+    ) -> Result<Report, Error> {
+        self.locked(driver, Command::Baseline(version)).await
+    }
+
+    /// Records the embedded checksum of `version` as the applied one, after a deliberate edit.
+    pub async fn accept_checksum<D: Driver>(
+        &self,
+        driver: &mut D,
+        version: Version,
+    ) -> Result<Report, Error> {
+        self.locked(driver, Command::AcceptChecksum(version)).await
+    }
+
+    /// Checks the history against the binary without changing anything: unknown versions,
+    /// changed checksums and failed rows are errors.
+    pub async fn validate<D: Driver>(&self, driver: &mut D) -> Result<(), Error> {
+        let applied = self.history(driver).await?;
+        plan::check_history(self.set, &applied, driver.dialect())?;
+        plan::reject_failed(&applied)
+    }
+
+    /// What `up` to `target` would run, read without the lock and changing nothing.
+    pub async fn plan_up<D: Driver>(
+        &self,
+        driver: &mut D,
+        target: Target,
+    ) -> Result<Plan<'s>, Error> {
+        let applied = self.history(driver).await?;
+        plan::plan_up(
+            self.set,
+            &applied,
+            driver.dialect(),
+            target,
+            self.config.out_of_order,
+        )
+    }
+
+    /// What `down` to `target` would run, read without the lock and changing nothing.
+    pub async fn plan_down<D: Driver>(
+        &self,
+        driver: &mut D,
+        target: Target,
+    ) -> Result<Plan<'s>, Error> {
+        let applied = self.history(driver).await?;
+        plan::plan_down(self.set, &applied, driver.dialect(), target)
+    }
+
+    /// Every version, embedded or recorded, with its state: one query, no lock.
+    pub async fn status<D: Driver>(
+        &self,
+        driver: &mut D,
+    ) -> Result<Vec<crate::status::VersionStatus>, Error> {
+        let applied = self.history(driver).await?;
+        Ok(crate::status::status(self.set, &applied, driver.dialect()))
+    }
+
+    /// The history rows, in version order (empty when the table does not exist yet).
+    pub async fn history<D: Driver>(&self, driver: &mut D) -> Result<Vec<AppliedMigration>, Error> {
+        Ok(self
+            .read_history_if_exists(driver)
+            .await?
+            .unwrap_or_default())
+    }
+
+    /// The log rows, oldest first (empty when the table does not exist yet).
+    pub async fn log<D: Driver>(&self, driver: &mut D) -> Result<Vec<LogRow>, Error> {
+        let sql = self.sql(driver.dialect());
+        match driver.query(&sql.select_log()).await {
+            Ok(rows) => history::parse_log(rows),
+            Err(e) if e.kind() == DriverErrorKind::UndefinedTable => Ok(Vec::new()),
+            Err(e) => Err(driver_error("reading the log table")(e)),
+        }
+    }
+
+    /// One query; `None` when the history table does not exist.
+    async fn read_history_if_exists<D: Driver>(
+        &self,
+        driver: &mut D,
+    ) -> Result<Option<Vec<AppliedMigration>>, Error> {
+        let sql = self.sql(driver.dialect());
+        match driver.query(&sql.select()).await {
+            Ok(rows) => history::parse_rows(rows).map(Some),
+            Err(e) if e.kind() == DriverErrorKind::UndefinedTable => Ok(None),
+            Err(e) => Err(driver_error("reading the history table")(e)),
+        }
+    }
+
+    fn sql(&self, dialect: Dialect) -> HistorySql {
+        HistorySql::new(dialect, &self.config.table)
+    }
+
+    /// The name of the migration lock for this history table.
+    pub fn lock_name(&self) -> String {
+        format!("migrate:{}", self.config.table)
+    }
+
+    /// The funnel: lock, run, unlock on every path.
+    async fn locked<D: Driver>(&self, driver: &mut D, command: Command) -> Result<Report, Error> {
+        let lock = self.lock_name();
+        let started = Instant::now();
+        let outcome = driver
+            .lock(&lock, self.config.lock_timeout)
+            .await
+            .map_err(driver_error("taking the migration lock"))?;
+        if let LockOutcome::TimedOut { holder } = outcome {
+            return Err(Error::LockTimeout {
+                lock,
+                waited: started.elapsed(),
+                holder,
+            });
+        }
+        tracing::debug!(lock = %lock, waited_ms = started.elapsed().as_millis() as u64, "migration lock taken");
+        let result = self.run_locked(driver, command).await;
+        let released = driver.unlock(&lock).await;
+        match (result, released) {
+            (Err(e), _) => Err(e),
+            (Ok(_), Err(e)) => Err(driver_error("releasing the migration lock")(e)),
+            (Ok(report), Ok(())) => Ok(report),
+        }
+    }
+
+    async fn run_locked<D: Driver>(
+        &self,
+        driver: &mut D,
+        command: Command,
+    ) -> Result<Report, Error> {
+        let dialect = driver.dialect();
+        let sql = self.sql(dialect);
+        // Read and plan first: a command refused by the planner leaves the database untouched,
+        // not even with empty history tables.
+        let applied = self.history(driver).await?;
+        let set = self.set;
+        let plan = match command {
+            Command::Up(target) => {
+                plan::plan_up(set, &applied, dialect, target, self.config.out_of_order)?
+            }
+            Command::Down(target) => plan::plan_down(set, &applied, dialect, target)?,
+            Command::Redo => {
+                let Some(newest) = applied.last().map(|r| r.version) else {
+                    return Ok(Report::default());
+                };
+                let before = Version::new(newest.get() - 1).map_or(Target::Empty, Target::Version);
+                plan::plan_down(set, &applied, dialect, before)?
+            }
+            Command::Resume { skip_failed } => {
+                plan::plan_resume(set, &applied, dialect, skip_failed)?
+            }
+            Command::Repair => return self.repair_locked(driver, &sql, &applied).await,
+            Command::Baseline(version) => {
+                self.ensure_tables(driver, &sql).await?;
+                return self.baseline_locked(driver, &sql, &applied, version).await;
+            }
+            Command::AcceptChecksum(version) => {
+                return self
+                    .accept_checksum_locked(driver, &sql, &applied, version)
+                    .await;
+            }
+        };
+        if plan.is_empty() {
+            return Ok(Report::default());
+        }
+        self.ensure_tables(driver, &sql).await?;
+        let mut report = self.execute(driver, &sql, &plan, &applied).await?;
+        if let Command::Redo = command {
+            let newest = plan.steps[0].migration.version();
+            let applied = self.history(driver).await?;
+            let up = plan::plan_up(
+                set,
+                &applied,
+                dialect,
+                Target::Version(newest),
+                self.config.out_of_order,
+            )?;
+            report
+                .steps
+                .extend(self.execute(driver, &sql, &up, &applied).await?.steps);
+        }
+        Ok(report)
+    }
+
+    async fn ensure_tables<D: Driver>(
+        &self,
+        driver: &mut D,
+        sql: &HistorySql,
+    ) -> Result<(), Error> {
+        for create in sql.create_tables() {
+            driver
+                .execute(&create)
+                .await
+                .map_err(driver_error("creating the history tables"))?;
+        }
+        Ok(())
+    }
+
+    async fn execute<D: Driver>(
+        &self,
+        driver: &mut D,
+        sql: &HistorySql,
+        plan: &Plan<'_>,
+        applied: &[AppliedMigration],
+    ) -> Result<Report, Error> {
+        let mut report = Report::default();
+        for step in &plan.steps {
+            let span = tracing::info_span!(
+                "migration",
+                version = step.migration.version().get(),
+                direction = %step.direction,
+                script = step.script.path(),
+            );
+            let row = applied
+                .iter()
+                .find(|r| r.version == step.migration.version());
+            report.steps.push(
+                self.run_step(driver, sql, step, row)
+                    .instrument(span)
+                    .await?,
+            );
+        }
+        Ok(report)
+    }
+
+    async fn run_step<D: Driver>(
+        &self,
+        driver: &mut D,
+        sql: &HistorySql,
+        step: &Step<'_>,
+        row: Option<&AppliedMigration>,
+    ) -> Result<StepReport, Error> {
+        let started = Instant::now();
+        let dialect = driver.dialect();
+        let atomic = match dialect {
+            Dialect::MySql => false,
+            Dialect::Postgres => {
+                step.script.directives().transaction == TransactionMode::Transactional
+            }
+            // The lock is an immediate transaction; every migration is a savepoint within it.
+            Dialect::Sqlite => true,
+        };
+        let action = match (row.map(|r| r.state), step.direction) {
+            (Some(State::Failed), _) => Action::Resume,
+            (_, Direction::Up) => Action::Up,
+            (_, Direction::Down) => Action::Down,
+        };
+        tracing::info!(
+            atomic,
+            statements = step.statements.len() - step.start.min(step.statements.len()),
+            "running"
+        );
+        if atomic {
+            self.run_atomic(driver, sql, step, action, started).await?;
+        } else {
+            self.run_journaled(driver, sql, step, action, row, started)
+                .await?;
+        }
+        let duration = started.elapsed();
+        tracing::info!(duration_ms = duration.as_millis() as u64, "done");
+        Ok(StepReport {
+            version: step.migration.version(),
+            description: step.migration.description().to_owned(),
+            direction: step.direction,
+            script: step.script.path().to_owned(),
+            statements: step.statements.len().saturating_sub(step.start),
+            duration,
+        })
+    }
+
+    /// Statements, history row and log row in one transaction.
+    async fn run_atomic<D: Driver>(
+        &self,
+        driver: &mut D,
+        sql: &HistorySql,
+        step: &Step<'_>,
+        action: Action,
+        started: Instant,
+    ) -> Result<(), Error> {
+        let version = step.migration.version();
+        driver
+            .begin()
+            .await
+            .map_err(driver_error("starting a transaction"))?;
+        if let Err(failure) = self.run_statements(driver, step, None, true).await {
+            let rolled_back = driver.rollback().await;
+            self.log_failure(driver, sql, version, action, &failure, started)
+                .await;
+            rolled_back.map_err(driver_error("rolling back a failed migration"))?;
+            return Err(failure);
+        }
+        let total = step.statements.len() as u32;
+        let record = match step.direction {
+            Direction::Up => sql.insert(&self.applied_row(step, driver.dialect(), total, started)),
+            Direction::Down => sql.delete(version),
+        };
+        let log = sql.log(&LogEntry {
+            version: Some(version),
+            action,
+            outcome: Outcome::Ok,
+            detail: Some(step.script.path()),
+            actor: &self.config.actor,
+            duration_ms: millis(started),
+        });
+        for statement in [record, log] {
+            if let Err(e) = driver.execute(&statement).await {
+                let _ = driver.rollback().await;
+                return Err(driver_error("recording the migration in the history")(e));
+            }
+        }
+        driver
+            .commit()
+            .await
+            .map_err(driver_error("committing a migration"))
+    }
+
+    /// Statement by statement, journaling progress in the history row.
+    async fn run_journaled<D: Driver>(
+        &self,
+        driver: &mut D,
+        sql: &HistorySql,
+        step: &Step<'_>,
+        action: Action,
+        row: Option<&AppliedMigration>,
+        started: Instant,
+    ) -> Result<(), Error> {
+        let version = step.migration.version();
+        let total = step.statements.len() as u32;
+        let journal = match row {
+            None => {
+                let mut fresh = self.applied_row(step, driver.dialect(), 0, started);
+                fresh.state = State::Failed;
+                fresh.statements_total = total;
+                sql.insert(&fresh)
+            }
+            Some(_) => sql.start_journal(
+                version,
+                step.direction,
+                step.script.path(),
+                step.start as u32,
+                total,
+            ),
+        };
+        driver
+            .execute(&journal)
+            .await
+            .map_err(driver_error("journaling the start of a migration"))?;
+        if let Err(failure) = self.run_statements(driver, step, Some(sql), false).await {
+            if let Error::StatementFailed { source, .. } = &failure {
+                let recorded = driver.execute(&sql.fail(version, source.message())).await;
+                self.log_failure(driver, sql, version, action, &failure, started)
+                    .await;
+                recorded.map_err(driver_error("recording a failed statement"))?;
+            }
+            return Err(failure);
+        }
+        let finish = match step.direction {
+            Direction::Up => {
+                let dialect = driver.dialect();
+                let down = step
+                    .migration
+                    .script(Direction::Down, dialect)
+                    .map(|s| s.checksum());
+                sql.finish(
+                    version,
+                    step.script.checksum(),
+                    down,
+                    &self.config.actor,
+                    millis(started),
+                )
+            }
+            Direction::Down => sql.delete(version),
+        };
+        driver
+            .execute(&finish)
+            .await
+            .map_err(driver_error("recording the migration in the history"))?;
+        self.write_log(
+            driver,
+            sql,
+            Some(version),
+            action,
+            Outcome::Ok,
+            Some(step.script.path()),
+            started,
+        )
+        .await
+    }
+
+    /// Runs the step's statements from `step.start`; with `journal`, records each completion.
+    async fn run_statements<D: Driver>(
+        &self,
+        driver: &mut D,
+        step: &Step<'_>,
+        journal: Option<&HistorySql>,
+        atomic: bool,
+    ) -> Result<(), Error> {
+        let version = step.migration.version();
+        for (index, statement) in step.statements.iter().enumerate().skip(step.start) {
+            let number = index as u32 + 1;
+            let span = tracing::debug_span!("statement", number, line = statement.line);
+            let result = driver.execute(statement.sql).instrument(span).await;
+            if let Err(source) = result {
+                return Err(Error::StatementFailed {
+                    version,
+                    direction: step.direction,
+                    script: step.script.path().to_owned(),
+                    statement: number,
+                    line: statement.line,
+                    atomic,
+                    source,
+                });
+            }
+            if let Some(sql) = journal {
+                driver
+                    .execute(&sql.progress(version, number))
+                    .await
+                    .map_err(driver_error("journaling a completed statement"))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn applied_row(
+        &self,
+        step: &Step<'_>,
+        dialect: Dialect,
+        done: u32,
+        started: Instant,
+    ) -> AppliedMigration {
+        let migration = step.migration;
+        AppliedMigration {
+            version: migration.version(),
+            description: migration.description().to_owned(),
+            script: step.script.path().to_owned(),
+            checksum: step.script.checksum(),
+            down_checksum: migration
+                .script(Direction::Down, dialect)
+                .map(|s| s.checksum()),
+            state: State::Applied,
+            direction: Direction::Up,
+            statements_done: done,
+            statements_total: step.statements.len() as u32,
+            error: None,
+            applied_by: self.config.actor.clone(),
+            applied_at: String::new(),
+            execution_ms: millis(started),
+        }
+    }
+
+    /// Best effort: a failure is already being reported, so an error writing its log row is
+    /// only traced.
+    async fn log_failure<D: Driver>(
+        &self,
+        driver: &mut D,
+        sql: &HistorySql,
+        version: Version,
+        action: Action,
+        failure: &Error,
+        started: Instant,
+    ) {
+        let detail = match failure {
+            Error::StatementFailed {
+                source,
+                statement,
+                script,
+                ..
+            } => {
+                format!("{script} statement {statement}: {}", source.message())
+            }
+            other => other.to_string(),
+        };
+        if let Err(e) = self
+            .write_log(
+                driver,
+                sql,
+                Some(version),
+                action,
+                Outcome::Failed,
+                Some(&detail),
+                started,
+            )
+            .await
+        {
+            tracing::warn!(error = %e, "could not write the log row of a failed migration");
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn write_log<D: Driver>(
+        &self,
+        driver: &mut D,
+        sql: &HistorySql,
+        version: Option<Version>,
+        action: Action,
+        outcome: Outcome,
+        detail: Option<&str>,
+        started: Instant,
+    ) -> Result<(), Error> {
+        let entry = LogEntry {
+            version,
+            action,
+            outcome,
+            detail,
+            actor: &self.config.actor,
+            duration_ms: millis(started),
+        };
+        driver
+            .execute(&sql.log(&entry))
+            .await
+            .map_err(driver_error("writing the log table"))
+    }
+
+    async fn repair_locked<D: Driver>(
+        &self,
+        driver: &mut D,
+        sql: &HistorySql,
+        applied: &[AppliedMigration],
+    ) -> Result<Report, Error> {
+        let started = Instant::now();
+        let Some(row) = applied.iter().find(|r| r.state == State::Failed) else {
+            return Err(Error::NothingToRepair);
+        };
+        driver
+            .execute(&sql.delete(row.version))
+            .await
+            .map_err(driver_error("removing the failed row"))?;
+        let detail = format!(
+            "{} {} stopped at statement {} of {}; marked not applied",
+            row.direction,
+            row.script,
+            row.statements_done + 1,
+            row.statements_total
+        );
+        self.write_log(
+            driver,
+            sql,
+            Some(row.version),
+            Action::Repair,
+            Outcome::Ok,
+            Some(&detail),
+            started,
+        )
+        .await?;
+        tracing::info!(version = row.version.get(), "repaired: marked not applied");
+        Ok(Report::default())
+    }
+
+    async fn baseline_locked<D: Driver>(
+        &self,
+        driver: &mut D,
+        sql: &HistorySql,
+        applied: &[AppliedMigration],
+        version: Version,
+    ) -> Result<Report, Error> {
+        let started = Instant::now();
+        if let Some(newest) = applied.last() {
+            return Err(Error::BaselineNotEmpty {
+                applied: newest.version,
+            });
+        }
+        let dialect = driver.dialect();
+        let plan = plan::plan_up(
+            self.set,
+            &[],
+            dialect,
+            Target::Version(version),
+            OutOfOrder::Reject,
+        )?;
+        for step in &plan.steps {
+            let mut row = self.applied_row(step, dialect, 0, started);
+            row.statements_total = 0;
+            row.execution_ms = 0;
+            driver
+                .execute(&sql.insert(&row))
+                .await
+                .map_err(driver_error("recording the baseline"))?;
+        }
+        let detail = format!("adopted at version {version} without running scripts");
+        self.write_log(
+            driver,
+            sql,
+            Some(version),
+            Action::Baseline,
+            Outcome::Ok,
+            Some(&detail),
+            started,
+        )
+        .await?;
+        Ok(Report::default())
+    }
+
+    async fn accept_checksum_locked<D: Driver>(
+        &self,
+        driver: &mut D,
+        sql: &HistorySql,
+        applied: &[AppliedMigration],
+        version: Version,
+    ) -> Result<Report, Error> {
+        let started = Instant::now();
+        let Some(row) = applied
+            .iter()
+            .find(|r| r.version == version && r.state == State::Applied)
+        else {
+            return Err(Error::NotApplied { version });
+        };
+        let migration = self.set.get(version).ok_or(Error::UnknownVersion {
+            version,
+            latest_known: self.set.latest(),
+        })?;
+        let script = plan::script_for(migration, Direction::Up, driver.dialect())?;
+        driver
+            .execute(&sql.set_checksum(version, script.checksum()))
+            .await
+            .map_err(driver_error("recording the accepted checksum"))?;
+        let detail = format!(
+            "{}: {} -> {}",
+            script.path(),
+            row.checksum,
+            script.checksum()
+        );
+        self.write_log(
+            driver,
+            sql,
+            Some(version),
+            Action::AcceptChecksum,
+            Outcome::Ok,
+            Some(&detail),
+            started,
+        )
+        .await?;
+        Ok(Report::default())
+    }
+}
+
+/// Whether reverting to `target` would cross an irreversible version (for callers that want
+/// to ask before planning).
+pub fn irreversible_versions(set: &MigrationSet, dialect: Dialect) -> Vec<Version> {
+    set.migrations()
+        .iter()
+        .filter(|m| {
+            m.script(Direction::Down, dialect)
+                .is_some_and(|s| s.directives().reversibility == Reversibility::Irreversible)
+        })
+        .map(|m| m.version())
+        .collect()
+}
+
+fn millis(started: Instant) -> u64 {
+    u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
+}
+
+fn driver_error(doing: &'static str) -> impl Fn(DriverError) -> Error {
+    move |source| Error::Driver { doing, source }
+}

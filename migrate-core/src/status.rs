@@ -1,0 +1,111 @@
+//! Where each version stands: embedded versions joined with the history, for `status`.
+
+use crate::history::{AppliedMigration, State};
+use crate::{Dialect, Direction, MigrationSet, Version};
+
+/// One version's line in a status report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionStatus {
+    /// The version.
+    pub version: Version,
+    /// The embedded description, or the recorded one for a version the binary lacks.
+    pub description: String,
+    /// Applied, failed, pending or unknown to the binary.
+    pub state: VersionState,
+    /// Whether the recorded checksum matches the embedded script.
+    pub checksum: ChecksumState,
+    /// The history row, when there is one.
+    pub applied: Option<AppliedMigration>,
+}
+
+/// Where a version stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum VersionState {
+    /// Recorded as applied.
+    Applied,
+    /// Recorded as failed part-way.
+    Failed,
+    /// Embedded, not applied.
+    Pending,
+}
+
+impl VersionState {
+    /// `applied`, `failed` or `pending`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            VersionState::Applied => "applied",
+            VersionState::Failed => "failed",
+            VersionState::Pending => "pending",
+        }
+    }
+}
+
+/// How a version's recorded checksum compares with the binary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ChecksumState {
+    /// Same script.
+    Ok,
+    /// The script changed since it was applied.
+    Changed,
+    /// The binary does not embed the version (the database is newer).
+    NotEmbedded,
+    /// Nothing recorded yet.
+    NotApplied,
+}
+
+impl ChecksumState {
+    /// `ok`, `changed`, `not embedded` or `-`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ChecksumState::Ok => "ok",
+            ChecksumState::Changed => "changed",
+            ChecksumState::NotEmbedded => "not embedded",
+            ChecksumState::NotApplied => "-",
+        }
+    }
+}
+
+/// Every version, embedded or recorded, in order.
+pub fn status(
+    set: &MigrationSet,
+    applied: &[AppliedMigration],
+    dialect: Dialect,
+) -> Vec<VersionStatus> {
+    let mut lines: Vec<VersionStatus> = set
+        .migrations()
+        .iter()
+        .map(|m| {
+            let row = applied.iter().find(|r| r.version == m.version());
+            let embedded = m.script(Direction::Up, dialect).map(|s| s.checksum());
+            VersionStatus {
+                version: m.version(),
+                description: m.description().to_owned(),
+                state: match row.map(|r| r.state) {
+                    Some(State::Applied) => VersionState::Applied,
+                    Some(State::Failed) => VersionState::Failed,
+                    None => VersionState::Pending,
+                },
+                checksum: match row {
+                    None => ChecksumState::NotApplied,
+                    Some(r) if Some(r.checksum) == embedded => ChecksumState::Ok,
+                    Some(_) => ChecksumState::Changed,
+                },
+                applied: row.cloned(),
+            }
+        })
+        .collect();
+    for row in applied.iter().filter(|r| set.get(r.version).is_none()) {
+        lines.push(VersionStatus {
+            version: row.version,
+            description: row.description.clone(),
+            state: match row.state {
+                State::Applied => VersionState::Applied,
+                State::Failed => VersionState::Failed,
+            },
+            checksum: ChecksumState::NotEmbedded,
+            applied: Some(row.clone()),
+        });
+    }
+    lines.sort_by_key(|l| l.version);
+    lines
+}

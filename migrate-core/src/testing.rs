@@ -1,0 +1,305 @@
+//! Test support: a fresh database per test, on SQLite always and on MySQL/MariaDB and
+//! PostgreSQL when their servers are reachable (feature `testing`).
+//!
+//! ```no_run
+//! # async fn example() -> Result<(), migrate_core::Error> {
+//! use migrate_core::testing::{Backend, TestDatabase};
+//! let Some(db) = TestDatabase::create(Backend::Postgres).await? else {
+//!     return Ok(()); // no server here, and not required: the skip was printed
+//! };
+//! let url = db.url(); // postgres://postgres@127.0.0.1:5432/migrate_test_…
+//! # let _ = url;
+//! db.drop_database().await;
+//! # Ok(()) }
+//! ```
+//!
+//! Server URLs come from `MIGRATE_TEST_MYSQL_URL` (default `mysql://root@127.0.0.1:3306/test`)
+//! and `MIGRATE_TEST_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/postgres`).
+//! When a server cannot be reached the test is skipped with a loud message on stderr — unless
+//! `MIGRATE_REQUIRE_SERVERS` or `CI` is set, in which case it fails.
+//!
+//! Databases are named `migrate_test_<pid>_<time>_<n>`; each is dropped when its
+//! [`TestDatabase`] is dropped, and the first database a process creates on a server also drops
+//! those left by processes that no longer run (killed test runs).
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::OnceLock;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::driver::{redact_url, Driver, DriverError, SqlxMySql, SqlxPostgres};
+use crate::Error;
+
+/// A database server kind a test can run against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Backend {
+    /// An SQLite file in a temporary folder.
+    Sqlite,
+    /// MySQL or MariaDB at `MIGRATE_TEST_MYSQL_URL`.
+    MySql,
+    /// PostgreSQL at `MIGRATE_TEST_POSTGRES_URL`.
+    Postgres,
+}
+
+impl Backend {
+    /// The server URL tests use for this backend (the admin database the test databases are
+    /// created from), or `None` for SQLite.
+    pub fn server_url(self) -> Option<String> {
+        let (var, default) = match self {
+            Backend::Sqlite => return None,
+            Backend::MySql => ("MIGRATE_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/test"),
+            Backend::Postgres => (
+                "MIGRATE_TEST_POSTGRES_URL",
+                "postgres://postgres@127.0.0.1:5432/postgres",
+            ),
+        };
+        Some(std::env::var(var).unwrap_or_else(|_| default.to_owned()))
+    }
+}
+
+/// Whether unreachable servers fail tests instead of skipping them.
+pub fn servers_required() -> bool {
+    ["MIGRATE_REQUIRE_SERVERS", "CI"]
+        .iter()
+        .any(|var| std::env::var(var).is_ok_and(|v| !v.is_empty() && v != "0" && v != "false"))
+}
+
+/// A database that exists for one test.
+#[derive(Debug)]
+pub struct TestDatabase {
+    backend: Backend,
+    url: String,
+    name: String,
+    dropped: bool,
+    _dir: Option<tempfile::TempDir>,
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+static CLEANED_MYSQL: OnceLock<()> = OnceLock::new();
+static CLEANED_POSTGRES: OnceLock<()> = OnceLock::new();
+
+/// The prefix of every test database's name.
+pub const PREFIX: &str = "migrate_test_";
+
+impl TestDatabase {
+    /// A fresh, empty database; `Ok(None)` when the server is unreachable and not required
+    /// (a skip message has been printed).
+    pub async fn create(backend: Backend) -> Result<Option<TestDatabase>, Error> {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let secs = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let name = format!("{PREFIX}{}_{secs}_{n}", std::process::id());
+        let Some(server) = backend.server_url() else {
+            let dir = tempfile::tempdir()
+                .map_err(|e| admin_error("creating a temporary folder", DriverError::other(e)))?;
+            let url = format!(
+                "sqlite://{}",
+                dir.path().join(format!("{name}.db")).display()
+            );
+            return Ok(Some(TestDatabase {
+                backend,
+                url,
+                name,
+                dropped: false,
+                _dir: Some(dir),
+            }));
+        };
+        let mut admin = match Admin::connect(backend, &server).await {
+            Ok(admin) => admin,
+            Err(e) if !servers_required() => {
+                eprintln!(
+                    "\n*** SKIPPED: {backend:?} server at {} is not reachable ({e}); set MIGRATE_REQUIRE_SERVERS=1 to make this a failure ***\n",
+                    redact_url(&server)
+                );
+                return Ok(None);
+            }
+            Err(e) => {
+                return Err(admin_error(
+                    "connecting to the test server (MIGRATE_REQUIRE_SERVERS is set)",
+                    e,
+                ))
+            }
+        };
+        let cleaned = match backend {
+            Backend::MySql => &CLEANED_MYSQL,
+            _ => &CLEANED_POSTGRES,
+        };
+        if cleaned.set(()).is_ok() {
+            admin
+                .drop_stale()
+                .await
+                .map_err(|e| admin_error("dropping stale test databases", e))?;
+        }
+        admin
+            .execute(&format!("CREATE DATABASE {name}"))
+            .await
+            .map_err(|e| admin_error("creating the test database", e))?;
+        Ok(Some(TestDatabase {
+            backend,
+            url: with_database(&server, &name),
+            name,
+            dropped: false,
+            _dir: None,
+        }))
+    }
+
+    /// The backend.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The URL of the test database.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The database's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Drops the database now (dropping the value does the same, blocking a helper thread).
+    pub async fn drop_database(mut self) {
+        self.dropped = true;
+        drop_database(self.backend, &self.name).await;
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if self.dropped || self.backend == Backend::Sqlite {
+            return;
+        }
+        let (backend, name) = (self.backend, self.name.clone());
+        // Drop cannot await; a helper thread with its own runtime does the work.
+        let _ = std::thread::spawn(move || {
+            if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                rt.block_on(drop_database(backend, &name));
+            }
+        })
+        .join();
+    }
+}
+
+async fn drop_database(backend: Backend, name: &str) {
+    let Some(server) = backend.server_url() else {
+        return;
+    };
+    if let Ok(mut admin) = Admin::connect(backend, &server).await {
+        if let Err(e) = admin.drop_database(name).await {
+            eprintln!("warning: could not drop test database {name}: {e}");
+        }
+    }
+}
+
+fn admin_error(doing: &'static str, source: DriverError) -> Error {
+    Error::Driver { doing, source }
+}
+
+/// `url` pointing at database `name` instead of its own.
+fn with_database(url: &str, name: &str) -> String {
+    let scheme_end = url.find("://").map_or(0, |i| i + 3);
+    let (base, query) = match url.find('?') {
+        Some(q) => (&url[..q], &url[q..]),
+        None => (url, ""),
+    };
+    let path_start = base[scheme_end..]
+        .find('/')
+        .map_or(base.len(), |i| scheme_end + i);
+    format!("{}/{name}{query}", &base[..path_start])
+}
+
+/// An administrative connection to a test server.
+enum Admin {
+    MySql(SqlxMySql),
+    Postgres(SqlxPostgres),
+}
+
+impl Admin {
+    async fn connect(backend: Backend, url: &str) -> Result<Admin, DriverError> {
+        let connect = async {
+            match backend {
+                Backend::MySql => SqlxMySql::connect(url).await.map(Admin::MySql),
+                _ => SqlxPostgres::connect(url).await.map(Admin::Postgres),
+            }
+        };
+        tokio::time::timeout(std::time::Duration::from_secs(10), connect)
+            .await
+            .unwrap_or_else(|_| Err(DriverError::other("timed out connecting")))
+    }
+
+    async fn execute(&mut self, sql: &str) -> Result<(), DriverError> {
+        match self {
+            Admin::MySql(d) => d.execute(sql).await,
+            Admin::Postgres(d) => d.execute(sql).await,
+        }
+    }
+
+    async fn query(&mut self, sql: &str) -> Result<Vec<crate::driver::Row>, DriverError> {
+        match self {
+            Admin::MySql(d) => d.query(sql).await,
+            Admin::Postgres(d) => d.query(sql).await,
+        }
+    }
+
+    async fn drop_database(&mut self, name: &str) -> Result<(), DriverError> {
+        if let Admin::Postgres(_) = self {
+            // Sessions a test leaked (a killed child process) would block the drop.
+            self.execute(&format!(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}' AND pid <> pg_backend_pid()"
+            ))
+            .await?;
+        }
+        self.execute(&format!("DROP DATABASE IF EXISTS {name}"))
+            .await
+    }
+
+    /// Drops test databases whose creating process no longer runs.
+    async fn drop_stale(&mut self) -> Result<(), DriverError> {
+        let list = match self {
+            Admin::MySql(_) => format!(
+                "SELECT CAST(SCHEMA_NAME AS CHAR) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE '{PREFIX}%'"
+            ),
+            Admin::Postgres(_) => {
+                format!("SELECT datname::text FROM pg_database WHERE datname LIKE '{PREFIX}%'")
+            }
+        };
+        for row in self.query(&list).await? {
+            let Some(name) = row.into_iter().next().flatten() else {
+                continue;
+            };
+            let pid = name[PREFIX.len()..]
+                .split('_')
+                .next()
+                .and_then(|p| p.parse::<u32>().ok());
+            let alive = pid.is_some_and(|pid| {
+                pid == std::process::id() || std::path::Path::new(&format!("/proc/{pid}")).exists()
+            });
+            if !alive {
+                self.drop_database(&name).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn with_database_replaces_the_path() {
+        assert_eq!(
+            with_database("mysql://root@127.0.0.1:3306/test", "x"),
+            "mysql://root@127.0.0.1:3306/x"
+        );
+        assert_eq!(
+            with_database("postgres://u:p@h/postgres?sslmode=disable", "x"),
+            "postgres://u:p@h/x?sslmode=disable"
+        );
+        assert_eq!(with_database("postgres://u@h", "x"), "postgres://u@h/x");
+    }
+}

@@ -1,0 +1,961 @@
+//! The behavioural suite every driver passes: the same tests, against real servers (SQLite
+//! in-process), each on its own fresh database, in parallel.
+//!
+//! A backend's test file implements [`Connect`] and calls [`driver_suite!`].
+
+#![allow(dead_code, unreachable_pub)]
+
+use std::future::Future;
+use std::time::Duration;
+
+use migrate_core::driver::{Driver, DriverError, LockOutcome, Row};
+use migrate_core::history::{AppliedMigration, HistoryTable, State};
+use migrate_core::testing::{Backend, TestDatabase};
+use migrate_core::{
+    source, Config, Dialect, Direction, Error, MigrationSet, Migrator, OutOfOrder, Target, Version,
+};
+
+/// Opens a driver on a database URL.
+pub trait Connect: Sync {
+    /// The driver.
+    type D: Driver;
+    /// The backend the driver talks to.
+    const BACKEND: Backend;
+    /// A new connection to `url`.
+    fn connect(&self, url: &str) -> impl Future<Output = Self::D> + Send;
+}
+
+/// A fresh database and a way to connect to it.
+pub struct Ctx<C: Connect> {
+    pub db: TestDatabase,
+    pub connector: C,
+}
+
+impl<C: Connect> Ctx<C> {
+    pub async fn new(connector: C) -> Option<Ctx<C>> {
+        let db = TestDatabase::create(C::BACKEND)
+            .await
+            .expect("test database");
+        db.map(|db| Ctx { db, connector })
+    }
+
+    pub async fn driver(&self) -> C::D {
+        self.connector.connect(self.db.url()).await
+    }
+}
+
+/// Generates one `#[tokio::test]` per suite test for a connector.
+#[macro_export]
+macro_rules! driver_suite {
+    ($connector:expr; $($test:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $test() {
+                if let Some(ctx) = suite::Ctx::new($connector).await {
+                    suite::$test(&ctx).await;
+                    ctx.db.drop_database().await;
+                }
+            }
+        )*
+    };
+    ($connector:expr) => {
+        driver_suite!($connector;
+            applies_to_latest_and_records_every_column,
+            applies_to_a_target_then_the_rest,
+            reverts_to_a_target_and_to_empty,
+            redo_reverts_and_reapplies_the_newest,
+            baseline_adopts_an_existing_schema,
+            dialect_variant_is_chosen_for_the_backend,
+            missing_dialect_script_fails_before_anything_runs,
+            changed_checksum_is_refused_until_accepted,
+            database_newer_than_binary_is_refused,
+            out_of_order_version_is_refused_unless_allowed,
+            irreversible_version_refuses_revert,
+            failing_statement_is_rolled_back_or_journaled,
+            failed_row_resumes_after_the_cause_is_fixed,
+            failed_row_is_repaired_after_manual_cleanup,
+            lock_timeout_names_the_holder,
+            lock_is_released_after_a_failed_migration,
+            lock_is_released_when_the_future_is_dropped,
+            no_op_start_up_is_one_round_trip,
+            history_table_name_is_configurable,
+            validate_reports_without_changing_anything,
+        );
+    };
+}
+
+/// A migration tree written to a temporary folder and loaded at run time.
+pub struct Tree {
+    pub dir: tempfile::TempDir,
+}
+
+impl Tree {
+    pub fn new(files: &[(&str, &str)]) -> Tree {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let tree = Tree { dir };
+        for (path, text) in files {
+            tree.write(path, text);
+        }
+        tree
+    }
+
+    pub fn write(&self, path: &str, text: &str) {
+        let path = self.dir.path().join(path);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    }
+
+    pub fn set(&self) -> MigrationSet {
+        source::load_dir(self.dir.path(), &Dialect::ALL).expect("fixture tree loads")
+    }
+}
+
+/// Three portable versions: users (with a literal holding `;` and a quote), posts, tags.
+pub const BASIC: &[(&str, &str)] = &[
+    (
+        "V1__users/up.sql",
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, name VARCHAR(100) NOT NULL);\n\
+         INSERT INTO users (id, name) VALUES (1, 'it''s; a test');\n",
+    ),
+    ("V1__users/down.sql", "DROP TABLE users;\n"),
+    (
+        "V2__posts/up.sql",
+        "CREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL);\n\
+         CREATE INDEX posts_user_idx ON posts (user_id);\n",
+    ),
+    ("V2__posts/down.sql", "DROP TABLE posts;\n"),
+    (
+        "V3__tags/up.sql",
+        "CREATE TABLE tags (name VARCHAR(50) NOT NULL);\n\
+         ALTER TABLE users ADD COLUMN email VARCHAR(200) NULL;\n",
+    ),
+    (
+        "V3__tags/down.sql",
+        "ALTER TABLE users DROP COLUMN email;\nDROP TABLE tags;\n",
+    ),
+];
+
+pub fn v(n: u32) -> Version {
+    Version::new(n).expect("positive")
+}
+
+pub fn migrator(set: &MigrationSet) -> Migrator<'_> {
+    Migrator::with_config(set, config())
+}
+
+pub fn config() -> Config {
+    Config::default()
+        .actor("suite@test")
+        .lock_timeout(Duration::from_secs(30))
+}
+
+/// The user tables of the database, sorted (history tables included).
+pub async fn tables<D: Driver>(d: &mut D) -> Vec<String> {
+    let sql = match d.dialect() {
+        Dialect::MySql => "SELECT CAST(TABLE_NAME AS CHAR) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() ORDER BY 1",
+        Dialect::Postgres => "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' ORDER BY 1",
+        Dialect::Sqlite => "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY 1",
+    };
+    let mut names: Vec<String> = d
+        .query(sql)
+        .await
+        .expect("list tables")
+        .into_iter()
+        .filter_map(|r| r.into_iter().next().flatten())
+        .collect();
+    names.sort();
+    names
+}
+
+/// The user tables without the history tables.
+pub async fn user_tables<D: Driver>(d: &mut D) -> Vec<String> {
+    tables(d)
+        .await
+        .into_iter()
+        .filter(|t| !t.starts_with("schema_history"))
+        .collect()
+}
+
+pub async fn scalar<D: Driver>(d: &mut D, sql: &str) -> Option<String> {
+    d.query(sql)
+        .await
+        .expect(sql)
+        .into_iter()
+        .next()
+        .and_then(|r| r.into_iter().next().flatten())
+}
+
+/// `SELECT COUNT(*) FROM table`, read as text.
+pub async fn count<D: Driver>(d: &mut D, table: &str) -> String {
+    let cast = match d.dialect() {
+        Dialect::MySql => "CAST(COUNT(*) AS CHAR)",
+        Dialect::Postgres => "COUNT(*)::text",
+        Dialect::Sqlite => "CAST(COUNT(*) AS TEXT)",
+    };
+    scalar(d, &format!("SELECT {cast} FROM {table}"))
+        .await
+        .expect("count")
+}
+
+pub fn versions(rows: &[AppliedMigration]) -> Vec<u32> {
+    rows.iter().map(|r| r.version.get()).collect()
+}
+
+pub async fn log_actions<D: Driver>(m: &Migrator<'_>, d: &mut D) -> Vec<String> {
+    m.log(d)
+        .await
+        .expect("log")
+        .into_iter()
+        .map(|r| {
+            format!(
+                "{}:{}:{}",
+                r.action,
+                r.version.map_or(0, |v| v.get()),
+                r.outcome
+            )
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+
+pub async fn applies_to_latest_and_records_every_column<C: Connect>(ctx: &Ctx<C>) {
+    let tree = Tree::new(BASIC);
+    let set = tree.set();
+    let m = migrator(&set);
+    let mut d = ctx.driver().await;
+    let report = m.up(&mut d, Target::Latest).await.expect("up");
+    let applied: Vec<u32> = report.steps.iter().map(|s| s.version.get()).collect();
+    assert_eq!(applied, [1, 2, 3]);
+    assert!(report.steps.iter().all(|s| s.direction == Direction::Up));
+    assert_eq!(report.steps[0].statements, 2);
+    assert_eq!(user_tables(&mut d).await, ["posts", "tags", "users"]);
+    assert_eq!(
+        scalar(&mut d, "SELECT name FROM users WHERE id = 1")
+            .await
+            .as_deref(),
+        Some("it's; a test")
+    );
+
+    let history = m.history(&mut d).await.expect("history");
+    assert_eq!(versions(&history), [1, 2, 3]);
+    let dialect = d.dialect();
+    for (row, migration) in history.iter().zip(set.migrations()) {
+        let up = migration.script(Direction::Up, dialect).expect("up");
+        let down = migration.script(Direction::Down, dialect).expect("down");
+        assert_eq!(row.description, migration.description());
+        assert_eq!(row.script, up.path());
+        assert_eq!(row.checksum, up.checksum());
+        assert_eq!(row.down_checksum, Some(down.checksum()));
+        assert_eq!(row.state, State::Applied);
+        assert_eq!(row.direction, Direction::Up);
+        assert_eq!(row.statements_done, 2);
+        assert_eq!(row.statements_total, 2);
+        assert_eq!(row.error, None);
+        assert_eq!(row.applied_by, "suite@test");
+        assert!(
+            row.applied_at.starts_with("20"),
+            "applied_at: {}",
+            row.applied_at
+        );
+    }
+    assert_eq!(history[0].description, "users");
+
+    let log = m.log(&mut d).await.expect("log");
+    assert_eq!(log.len(), 3);
+    for (entry, n) in log.iter().zip(1..) {
+        assert_eq!(entry.version, Some(v(n)));
+        assert_eq!(
+            (entry.action.as_str(), entry.outcome.as_str()),
+            ("up", "ok")
+        );
+        assert_eq!(entry.actor, "suite@test");
+        assert!(entry.logged_at.starts_with("20"));
+    }
+    assert!(log.windows(2).all(|w| w[0].id < w[1].id));
+
+    // Again: nothing to do.
+    assert!(m
+        .up(&mut d, Target::Latest)
+        .await
+        .expect("no-op")
+        .steps
+        .is_empty());
+}
+
+pub async fn applies_to_a_target_then_the_rest<C: Connect>(ctx: &Ctx<C>) {
+    let tree = Tree::new(BASIC);
+    let set = tree.set();
+    let m = migrator(&set);
+    let mut d = ctx.driver().await;
+    m.up(&mut d, Target::Version(v(2))).await.expect("up to 2");
+    assert_eq!(versions(&m.history(&mut d).await.expect("history")), [1, 2]);
+    assert_eq!(user_tables(&mut d).await, ["posts", "users"]);
+    let report = m.up(&mut d, Target::Latest).await.expect("up");
+    assert_eq!(report.steps.len(), 1);
+    assert_eq!(
+        versions(&m.history(&mut d).await.expect("history")),
+        [1, 2, 3]
+    );
+    let unknown = m
+        .up(&mut d, Target::Version(v(9)))
+        .await
+        .expect_err("unknown target");
+    assert!(matches!(unknown, Error::UnknownTarget { .. }), "{unknown}");
+}
+
+pub async fn reverts_to_a_target_and_to_empty<C: Connect>(ctx: &Ctx<C>) {
+    let tree = Tree::new(BASIC);
+    let set = tree.set();
+    let m = migrator(&set);
+    let mut d = ctx.driver().await;
+    m.up(&mut d, Target::Latest).await.expect("up");
+    let report = m
+        .down(&mut d, Target::Version(v(1)))
+        .await
+        .expect("down to 1");
+    let reverted: Vec<u32> = report.steps.iter().map(|s| s.version.get()).collect();
+    assert_eq!(reverted, [3, 2]);
+    assert!(report.steps.iter().all(|s| s.direction == Direction::Down));
+    assert_eq!(versions(&m.history(&mut d).await.expect("history")), [1]);
+    assert_eq!(user_tables(&mut d).await, ["users"]);
+    // V3's column is gone, V1's data is intact.
+    assert!(d.query("SELECT email FROM users").await.is_err());
+    assert_eq!(
+        scalar(&mut d, "SELECT name FROM users").await.as_deref(),
+        Some("it's; a test")
+    );
+
+    m.down(&mut d, Target::Empty).await.expect("down to empty");
+    assert!(m.history(&mut d).await.expect("history").is_empty());
+    assert!(user_tables(&mut d).await.is_empty());
+    assert_eq!(
+        log_actions(&m, &mut d).await,
+        [
+            "up:1:ok",
+            "up:2:ok",
+            "up:3:ok",
+            "down:3:ok",
+            "down:2:ok",
+            "down:1:ok"
+        ]
+    );
+    // And up again from nothing.
+    m.up(&mut d, Target::Latest).await.expect("up again");
+    assert_eq!(
+        versions(&m.history(&mut d).await.expect("history")),
+        [1, 2, 3]
+    );
+}
+
+pub async fn redo_reverts_and_reapplies_the_newest<C: Connect>(ctx: &Ctx<C>) {
+    let tree = Tree::new(BASIC);
+    let set = tree.set();
+    let m = migrator(&set);
+    let mut d = ctx.driver().await;
+    m.up(&mut d, Target::Version(v(2))).await.expect("up");
+    let report = m.redo(&mut d).await.expect("redo");
+    let steps: Vec<(u32, Direction)> = report
+        .steps
+        .iter()
+        .map(|s| (s.version.get(), s.direction))
+        .collect();
+    assert_eq!(steps, [(2, Direction::Down), (2, Direction::Up)]);
+    assert_eq!(versions(&m.history(&mut d).await.expect("history")), [1, 2]);
+    assert_eq!(user_tables(&mut d).await, ["posts", "users"]);
+    assert_eq!(
+        log_actions(&m, &mut d).await,
+        ["up:1:ok", "up:2:ok", "down:2:ok", "up:2:ok"]
+    );
+}
+
+pub async fn baseline_adopts_an_existing_schema<C: Connect>(ctx: &Ctx<C>) {
+    let tree = Tree::new(BASIC);
+    let set = tree.set();
+    let m = migrator(&set);
+    let mut d = ctx.driver().await;
+    // A database built before migrate: versions 1 and 2 by hand.
+    for n in 1..=2 {
+        let script = set
+            .get(v(n))
+            .and_then(|mg| mg.script(Direction::Up, d.dialect()))
+            .expect("script");
+        for statement in migrate_core::split::split(script.sql(), d.dialect()).expect("split") {
+            d.execute(statement.sql).await.expect("by hand");
+        }
+    }
+    m.baseline(&mut d, v(2)).await.expect("baseline");
+    let history = m.history(&mut d).await.expect("history");
+    assert_eq!(versions(&history), [1, 2]);
+    assert!(history
+        .iter()
+        .all(|r| r.state == State::Applied && r.statements_total == 0));
+    assert_eq!(log_actions(&m, &mut d).await, ["baseline:2:ok"]);
+    let report = m.up(&mut d, Target::Latest).await.expect("up");
+    assert_eq!(report.steps.len(), 1);
+    assert_eq!(report.steps[0].version, v(3));
+    let again = m.baseline(&mut d, v(1)).await.expect_err("second baseline");
+    assert!(matches!(again, Error::BaselineNotEmpty { .. }), "{again}");
+}
+
+pub async fn dialect_variant_is_chosen_for_the_backend<C: Connect>(ctx: &Ctx<C>) {
+    let tree = Tree::new(&[
+        ("V1/up.sql", "CREATE TABLE choice_for_shared (id INTEGER);"),
+        (
+            "V1/up.mysql.sql",
+            "CREATE TABLE choice_for_mysql (id INTEGER) ENGINE = InnoDB;",
+        ),
+        (
+            "V1/up.postgres.sql",
+            "CREATE TABLE choice_for_postgres (id BIGINT GENERATED BY DEFAULT AS IDENTITY);",
+        ),
+        (
+            "V1/up.sqlite.sql",
+            "CREATE TABLE choice_for_sqlite (id INTEGER PRIMARY KEY AUTOINCREMENT);",
+        ),
+        ("V1/down.sql", "DROP TABLE choice_for_shared;"),
+        ("V1/down.mysql.sql", "DROP TABLE choice_for_mysql;"),
+        ("V1/down.postgres.sql", "DROP TABLE choice_for_postgres;"),
+        ("V1/down.sqlite.sql", "DROP TABLE choice_for_sqlite;"),
+    ]);
+    let set = tree.set();
+    let m = migrator(&set);
+    let mut d = ctx.driver().await;
+    m.up(&mut d, Target::Latest).await.expect("up");
+    let tag = d.dialect().tag();
+    assert_eq!(user_tables(&mut d).await, [format!("choice_for_{tag}")]);
+    let history = m.history(&mut d).await.expect("history");
+    assert_eq!(history[0].script, format!("V1/up.{tag}.sql"));
+    m.down(&mut d, Target::Empty).await.expect("down");
+    assert!(user_tables(&mut d).await.is_empty());
+}
+
+pub async fn missing_dialect_script_fails_before_anything_runs<C: Connect>(ctx: &Ctx<C>) {
+    let mut d = ctx.driver().await;
+    let dialect = d.dialect();
+    let other = Dialect::ALL
+        .into_iter()
+        .find(|o| *o != dialect)
+        .expect("another dialect");
+    let tree = Tree::new(&[
+        ("V1/up.sql", "CREATE TABLE first (id INTEGER);"),
+        ("V1/down.sql", "DROP TABLE first;"),
+        (
+            &format!("V2/up.{}.sql", other.tag()),
+            "CREATE TABLE second (id INTEGER);",
+        ),
+        ("V2/down.sql", "DROP TABLE second;"),
+    ]);
+    let set = tree.set();
+    let m = migrator(&set);
+    let err = m.up(&mut d, Target::Latest).await.expect_err("no script");
+    match &err {
+        Error::MissingDialectScript {
+            version,
+            direction,
+            dialect: d2,
+        } => {
+            assert_eq!((*version, *direction, *d2), (v(2), Direction::Up, dialect));
+        }
+        other => panic!("unexpected: {other}"),
+    }
+    assert!(
+        err.to_string()
+            .contains(&format!("up.{}.sql", dialect.tag())),
+        "{err}"
+    );
+    // Not even V1 ran, and no history table was created.
+    assert!(tables(&mut d).await.is_empty());
+}
+
+pub async fn changed_checksum_is_refused_until_accepted<C: Connect>(ctx: &Ctx<C>) {
+    let tree = Tree::new(BASIC);
+    let before = tree.set();
+    let mut d = ctx.driver().await;
+    migrator(&before)
+        .up(&mut d, Target::Version(v(2)))
+        .await
+        .expect("up");
+    tree.write("V1__users/up.sql", "CREATE TABLE users (id INTEGER PRIMARY KEY, name VARCHAR(100) NOT NULL);\nINSERT INTO users (id, name) VALUES (1, 'changed');\n");
+    let after = tree.set();
+    let m = migrator(&after);
+    let err = m.up(&mut d, Target::Latest).await.expect_err("changed");
+    match &err {
+        Error::ChecksumMismatch {
+            version,
+            recorded,
+            embedded,
+            ..
+        } => {
+            assert_eq!(*version, v(1));
+            assert_ne!(recorded, embedded);
+        }
+        other => panic!("unexpected: {other}"),
+    }
+    assert!(
+        err.to_string().contains("accept-checksum --version 1"),
+        "{err}"
+    );
+    assert_eq!(
+        versions(&m.history(&mut d).await.expect("history")),
+        [1, 2],
+        "V3 must not run"
+    );
+    assert!(m.validate(&mut d).await.is_err());
+    m.accept_checksum(&mut d, v(1)).await.expect("accept");
+    m.validate(&mut d).await.expect("valid after accepting");
+    assert!(log_actions(&m, &mut d)
+        .await
+        .contains(&"accept-checksum:1:ok".to_owned()));
+    m.up(&mut d, Target::Latest)
+        .await
+        .expect("up after accepting");
+}
+
+pub async fn database_newer_than_binary_is_refused<C: Connect>(ctx: &Ctx<C>) {
+    let tree = Tree::new(BASIC);
+    let set = tree.set();
+    let mut d = ctx.driver().await;
+    migrator(&set).up(&mut d, Target::Latest).await.expect("up");
+    let older = Tree::new(&BASIC[..4]);
+    let old_set = older.set();
+    let m = migrator(&old_set);
+    for err in [
+        m.up(&mut d, Target::Latest).await.expect_err("newer db"),
+        m.down(&mut d, Target::Empty).await.expect_err("newer db"),
+    ] {
+        match &err {
+            Error::UnknownVersion {
+                version,
+                latest_known,
+            } => {
+                assert_eq!((*version, *latest_known), (v(3), Some(v(2))));
+            }
+            other => panic!("unexpected: {other}"),
+        }
+    }
+    assert_eq!(user_tables(&mut d).await, ["posts", "tags", "users"]);
+}
+
+pub async fn out_of_order_version_is_refused_unless_allowed<C: Connect>(ctx: &Ctx<C>) {
+    let tree = Tree::new(BASIC);
+    let set = tree.set();
+    let m = migrator(&set);
+    let mut d = ctx.driver().await;
+    m.up(&mut d, Target::Latest).await.expect("up");
+    // Simulate V2 merged late: V3 applied, V2 not.
+    d.execute("DROP TABLE posts").await.expect("drop");
+    d.execute("DELETE FROM schema_history WHERE version = 2")
+        .await
+        .expect("delete");
+    let err = m
+        .up(&mut d, Target::Latest)
+        .await
+        .expect_err("out of order");
+    match &err {
+        Error::OutOfOrder {
+            version,
+            newest_applied,
+        } => assert_eq!((*version, *newest_applied), (v(2), v(3))),
+        other => panic!("unexpected: {other}"),
+    }
+    let allowing = Migrator::with_config(&set, config().out_of_order(OutOfOrder::Allow));
+    let report = allowing.up(&mut d, Target::Latest).await.expect("allowed");
+    assert_eq!(report.steps.len(), 1);
+    assert_eq!(
+        versions(&m.history(&mut d).await.expect("history")),
+        [1, 2, 3]
+    );
+}
+
+pub async fn irreversible_version_refuses_revert<C: Connect>(ctx: &Ctx<C>) {
+    let mut files = BASIC.to_vec();
+    files[3] = (
+        "V2__posts/down.sql",
+        "-- migrate:irreversible\n-- posts cannot be restored\n",
+    );
+    let tree = Tree::new(&files);
+    let set = tree.set();
+    let m = migrator(&set);
+    let mut d = ctx.driver().await;
+    m.up(&mut d, Target::Latest).await.expect("up");
+    let err = m
+        .down(&mut d, Target::Version(v(1)))
+        .await
+        .expect_err("irreversible");
+    assert!(
+        matches!(&err, Error::Irreversible { version, .. } if *version == v(2)),
+        "{err}"
+    );
+    // Refused before anything ran: V3 is still applied.
+    assert_eq!(
+        versions(&m.history(&mut d).await.expect("history")),
+        [1, 2, 3]
+    );
+    m.down(&mut d, Target::Version(v(2)))
+        .await
+        .expect("down to 2 is allowed");
+    assert_eq!(versions(&m.history(&mut d).await.expect("history")), [1, 2]);
+}
+
+/// V2's third statement fails (a table V2's second statement did not create).
+const FAILING: &[(&str, &str)] = &[
+    ("V1__base/up.sql", "CREATE TABLE base (id INTEGER);"),
+    ("V1__base/down.sql", "DROP TABLE base;"),
+    (
+        "V2__breaks/up.sql",
+        "CREATE TABLE first_part (id INTEGER);\n\
+         INSERT INTO base (id) VALUES (7);\n\
+         INSERT INTO missing_table (id) VALUES (1);\n\
+         CREATE TABLE last_part (id INTEGER);\n",
+    ),
+    (
+        "V2__breaks/down.sql",
+        "DROP TABLE last_part;\nDROP TABLE first_part;\nDELETE FROM base;\n",
+    ),
+];
+
+pub async fn failing_statement_is_rolled_back_or_journaled<C: Connect>(ctx: &Ctx<C>) {
+    let tree = Tree::new(FAILING);
+    let set = tree.set();
+    let m = migrator(&set);
+    let mut d = ctx.driver().await;
+    let err = m.up(&mut d, Target::Latest).await.expect_err("fails");
+    let Error::StatementFailed {
+        version,
+        statement,
+        line,
+        atomic,
+        script,
+        ..
+    } = &err
+    else {
+        panic!("unexpected: {err}");
+    };
+    assert_eq!(
+        (*version, *statement, *line, script.as_str()),
+        (v(2), 3, 3, "V2__breaks/up.sql")
+    );
+    let history = m.history(&mut d).await.expect("history");
+    match d.dialect() {
+        Dialect::Postgres | Dialect::Sqlite => {
+            assert!(atomic);
+            // No trace: V1 applied and committed, V2's first statements rolled back.
+            assert_eq!(versions(&history), [1]);
+            assert_eq!(user_tables(&mut d).await, ["base"]);
+            assert_eq!(count(&mut d, "base").await, "0");
+        }
+        Dialect::MySql => {
+            assert!(!atomic);
+            assert_eq!(versions(&history), [1, 2]);
+            let row = &history[1];
+            assert_eq!(row.state, State::Failed);
+            assert_eq!((row.statements_done, row.statements_total), (2, 4));
+            assert!(
+                row.error
+                    .as_deref()
+                    .is_some_and(|e| e.contains("missing_table")),
+                "{row:?}"
+            );
+            assert_eq!(user_tables(&mut d).await, ["base", "first_part"]);
+        }
+    }
+    assert_eq!(log_actions(&m, &mut d).await, ["up:1:ok", "up:2:failed"]);
+}
+
+pub async fn failed_row_resumes_after_the_cause_is_fixed<C: Connect>(ctx: &Ctx<C>) {
+    let mut d = ctx.driver().await;
+    let Some(tree) = journaled_failure(d.dialect()) else {
+        return; // SQLite never leaves a failed row: every migration is atomic.
+    };
+    let set = tree.set();
+    let m = migrator(&set);
+    m.up(&mut d, Target::Latest).await.expect_err("fails");
+    let refused = m.up(&mut d, Target::Latest).await.expect_err("refused");
+    match &refused {
+        Error::FailedMigration {
+            version,
+            statement,
+            statements_total,
+            error,
+            ..
+        } => {
+            assert_eq!((*version, *statement, *statements_total), (v(2), 3, 4));
+            assert!(error.is_some());
+        }
+        other => panic!("unexpected: {other}"),
+    }
+    let message = refused.to_string();
+    assert!(
+        message.contains("resume") && message.contains("repair"),
+        "{message}"
+    );
+    // Fix the cause, then resume from the failed statement.
+    d.execute("CREATE TABLE missing_table (id INTEGER)")
+        .await
+        .expect("fix");
+    let report = m.resume(&mut d, false).await.expect("resume");
+    assert_eq!(report.steps[0].statements, 2);
+    let history = m.history(&mut d).await.expect("history");
+    assert_eq!(history[1].state, State::Applied);
+    assert_eq!(history[1].statements_done, 4);
+    assert_eq!(
+        user_tables(&mut d).await,
+        ["base", "first_part", "last_part", "missing_table"]
+    );
+    assert_eq!(count(&mut d, "base").await, "1", "statement 2 ran once");
+    assert_eq!(
+        log_actions(&m, &mut d).await,
+        ["up:1:ok", "up:2:failed", "resume:2:ok"]
+    );
+    m.validate(&mut d).await.expect("valid");
+}
+
+pub async fn failed_row_is_repaired_after_manual_cleanup<C: Connect>(ctx: &Ctx<C>) {
+    let mut d = ctx.driver().await;
+    let Some(tree) = journaled_failure(d.dialect()) else {
+        let tree = Tree::new(BASIC);
+        let set = tree.set();
+        let err = migrator(&set)
+            .repair(&mut d)
+            .await
+            .expect_err("nothing to repair");
+        assert!(matches!(err, Error::NothingToRepair), "{err}");
+        return;
+    };
+    let set = tree.set();
+    let m = migrator(&set);
+    m.up(&mut d, Target::Latest).await.expect_err("fails");
+    // Undo statements 1 and 2 by hand, then repair.
+    d.execute("DROP TABLE first_part").await.expect("clean up");
+    d.execute("DELETE FROM base").await.expect("clean up");
+    m.repair(&mut d).await.expect("repair");
+    assert_eq!(versions(&m.history(&mut d).await.expect("history")), [1]);
+    assert_eq!(
+        log_actions(&m, &mut d).await,
+        ["up:1:ok", "up:2:failed", "repair:2:ok"]
+    );
+    d.execute("CREATE TABLE missing_table (id INTEGER)")
+        .await
+        .expect("fix");
+    m.up(&mut d, Target::Latest).await.expect("up after repair");
+    assert_eq!(versions(&m.history(&mut d).await.expect("history")), [1, 2]);
+}
+
+/// A tree whose V2 fails at statement 3 of 4 and is journaled on this backend: always on
+/// MySQL/MariaDB, with `-- migrate:no-transaction` on PostgreSQL, never on SQLite.
+fn journaled_failure(dialect: Dialect) -> Option<Tree> {
+    let tree = Tree::new(FAILING);
+    match dialect {
+        Dialect::MySql => Some(tree),
+        Dialect::Postgres => {
+            tree.write(
+                "V2__breaks/up.sql",
+                &format!("-- migrate:no-transaction\n{}", FAILING[2].1),
+            );
+            // The directive shifts every line by one; statement numbers stay.
+            Some(tree)
+        }
+        Dialect::Sqlite => None,
+    }
+}
+
+pub async fn lock_timeout_names_the_holder<C: Connect>(ctx: &Ctx<C>) {
+    let tree = Tree::new(BASIC);
+    let set = tree.set();
+    let m = Migrator::with_config(&set, config().lock_timeout(Duration::from_millis(1200)));
+    let mut holder = ctx.driver().await;
+    if holder.dialect() == Dialect::Sqlite {
+        // The SQLite lock is a write transaction: create the file's schema first.
+        holder
+            .execute("CREATE TABLE warm (id INTEGER)")
+            .await
+            .expect("create");
+    }
+    assert_eq!(
+        holder
+            .lock(&m.lock_name(), Duration::from_secs(5))
+            .await
+            .expect("lock"),
+        LockOutcome::Acquired
+    );
+    let mut waiter = ctx.driver().await;
+    let started = std::time::Instant::now();
+    let err = m
+        .up(&mut waiter, Target::Latest)
+        .await
+        .expect_err("times out");
+    let waited = started.elapsed();
+    let Error::LockTimeout { holder: who, .. } = &err else {
+        panic!("unexpected: {err}");
+    };
+    assert!(
+        waited >= Duration::from_millis(1000),
+        "gave up after {waited:?}"
+    );
+    assert!(waited < Duration::from_secs(10), "waited {waited:?}");
+    match holder.dialect() {
+        Dialect::Sqlite => assert_eq!(*who, None),
+        _ => assert!(
+            who.as_deref()
+                .is_some_and(|h| h.contains("connection") || h.contains("pid")),
+            "{err}"
+        ),
+    }
+    holder.unlock(&m.lock_name()).await.expect("unlock");
+    m.up(&mut waiter, Target::Latest)
+        .await
+        .expect("up once released");
+}
+
+pub async fn lock_is_released_after_a_failed_migration<C: Connect>(ctx: &Ctx<C>) {
+    let tree = Tree::new(FAILING);
+    let set = tree.set();
+    let m = migrator(&set);
+    let mut d = ctx.driver().await;
+    m.up(&mut d, Target::Latest).await.expect_err("fails");
+    let mut other = ctx.driver().await;
+    let outcome = other
+        .lock(&m.lock_name(), Duration::from_secs(2))
+        .await
+        .expect("lock");
+    assert_eq!(
+        outcome,
+        LockOutcome::Acquired,
+        "the failed run left the lock held"
+    );
+    other.unlock(&m.lock_name()).await.expect("unlock");
+}
+
+pub async fn lock_is_released_when_the_future_is_dropped<C: Connect>(ctx: &Ctx<C>) {
+    let tree = Tree::new(&[
+        ("V1/up.sql", "CREATE TABLE before_sleep (id INTEGER);"),
+        ("V1/down.sql", "DROP TABLE before_sleep;"),
+        ("V2/up.mysql.sql", "SELECT SLEEP(3);"),
+        ("V2/up.postgres.sql", "SELECT pg_sleep(3);"),
+        (
+            "V2/up.sqlite.sql",
+            "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 20000000) SELECT COUNT(*) FROM c;",
+        ),
+        ("V2/down.sql", "SELECT 1;"),
+    ]);
+    let set = tree.set();
+    let m = migrator(&set);
+    let mut d = ctx.driver().await;
+    let cancelled =
+        tokio::time::timeout(Duration::from_millis(500), m.up(&mut d, Target::Latest)).await;
+    assert!(cancelled.is_err(), "the migration should still be running");
+    drop(d);
+    let mut other = ctx.driver().await;
+    let outcome = other
+        .lock(&m.lock_name(), Duration::from_secs(20))
+        .await
+        .expect("lock");
+    assert_eq!(outcome, LockOutcome::Acquired);
+    other.unlock(&m.lock_name()).await.expect("unlock");
+}
+
+/// Counts calls into a driver; every call is one round trip.
+pub struct Counting<D> {
+    pub inner: D,
+    pub calls: Vec<String>,
+}
+
+impl<D: Driver> Driver for Counting<D> {
+    fn dialect(&self) -> Dialect {
+        self.inner.dialect()
+    }
+    async fn execute(&mut self, sql: &str) -> Result<(), DriverError> {
+        self.calls.push(sql.to_owned());
+        self.inner.execute(sql).await
+    }
+    async fn query(&mut self, sql: &str) -> Result<Vec<Row>, DriverError> {
+        self.calls.push(sql.to_owned());
+        self.inner.query(sql).await
+    }
+    async fn lock(&mut self, name: &str, timeout: Duration) -> Result<LockOutcome, DriverError> {
+        self.calls.push(format!("lock {name}"));
+        self.inner.lock(name, timeout).await
+    }
+    async fn unlock(&mut self, name: &str) -> Result<(), DriverError> {
+        self.calls.push(format!("unlock {name}"));
+        self.inner.unlock(name).await
+    }
+    async fn begin(&mut self) -> Result<(), DriverError> {
+        self.calls.push("begin".into());
+        self.inner.begin().await
+    }
+    async fn commit(&mut self) -> Result<(), DriverError> {
+        self.calls.push("commit".into());
+        self.inner.commit().await
+    }
+    async fn rollback(&mut self) -> Result<(), DriverError> {
+        self.calls.push("rollback".into());
+        self.inner.rollback().await
+    }
+}
+
+pub async fn no_op_start_up_is_one_round_trip<C: Connect>(ctx: &Ctx<C>) {
+    let tree = Tree::new(BASIC);
+    let set = tree.set();
+    let m = migrator(&set);
+    let mut first = ctx.driver().await;
+    m.up(&mut first, Target::Latest).await.expect("up");
+    let mut d = Counting {
+        inner: ctx.driver().await,
+        calls: Vec::new(),
+    };
+    let report = m.up(&mut d, Target::Latest).await.expect("no-op");
+    assert!(report.steps.is_empty());
+    assert_eq!(d.calls.len(), 1, "calls: {:#?}", d.calls);
+    assert!(d.calls[0].starts_with("SELECT"), "{:?}", d.calls);
+}
+
+pub async fn history_table_name_is_configurable<C: Connect>(ctx: &Ctx<C>) {
+    let tree = Tree::new(BASIC);
+    let set = tree.set();
+    let table = HistoryTable::new("app_versions").expect("valid name");
+    let m = Migrator::with_config(&set, config().table(table));
+    let mut d = ctx.driver().await;
+    m.up(&mut d, Target::Latest).await.expect("up");
+    let all = tables(&mut d).await;
+    assert!(
+        all.contains(&"app_versions".to_owned()) && all.contains(&"app_versions_log".to_owned()),
+        "{all:?}"
+    );
+    assert!(
+        !all.iter().any(|t| t.starts_with("schema_history")),
+        "{all:?}"
+    );
+    assert_eq!(
+        versions(&m.history(&mut d).await.expect("history")),
+        [1, 2, 3]
+    );
+    assert!(HistoryTable::new("bad; DROP TABLE users").is_err());
+}
+
+pub async fn validate_reports_without_changing_anything<C: Connect>(ctx: &Ctx<C>) {
+    let tree = Tree::new(BASIC);
+    let set = tree.set();
+    let m = migrator(&set);
+    let mut d = ctx.driver().await;
+    m.validate(&mut d).await.expect("empty database is valid");
+    assert!(tables(&mut d).await.is_empty(), "validate created tables");
+    let plan = m.plan_up(&mut d, Target::Latest).await.expect("plan");
+    assert_eq!(plan.steps.len(), 3);
+    assert_eq!(plan.steps[0].statements[1].line, 2);
+    assert!(tables(&mut d).await.is_empty(), "plan created tables");
+    m.up(&mut d, Target::Latest).await.expect("up");
+    m.validate(&mut d).await.expect("valid");
+    let down = m.plan_down(&mut d, Target::Empty).await.expect("plan down");
+    let order: Vec<u32> = down
+        .steps
+        .iter()
+        .map(|s| s.migration.version().get())
+        .collect();
+    assert_eq!(order, [3, 2, 1]);
+    assert_eq!(
+        versions(&m.history(&mut d).await.expect("history")),
+        [1, 2, 3]
+    );
+}
