@@ -205,7 +205,7 @@ pub enum Error {
         newest_applied: Version,
     },
     /// A history row left `failed` by an earlier run.
-    #[error("{}", failed_message(*version, *direction, script, *statement, *statements_total, error.as_deref()))]
+    #[error("{}", failed_message(*version, *direction, script, *statement, *statements_total, *line, error.as_deref()))]
     FailedMigration {
         /// The version.
         version: Version,
@@ -217,6 +217,8 @@ pub enum Error {
         statement: u32,
         /// How many statements the script has.
         statements_total: u32,
+        /// The statement's first line in the embedded script, when the binary has the script.
+        line: Option<u32>,
         /// The server's error, or `None` when the process stopped mid-statement.
         error: Option<String>,
     },
@@ -334,21 +336,26 @@ fn failed_message(
     script: &str,
     statement: u32,
     total: u32,
+    line: Option<u32>,
     error: Option<&str>,
 ) -> String {
     let verb = match direction {
         Direction::Up => "applying",
         Direction::Down => "reverting",
     };
+    let script = match line {
+        Some(line) => format!("`{script}` line {line}"),
+        None => format!("`{script}`"),
+    };
     match error {
         Some(error) => format!(
-            "{verb} version {version} failed at statement {statement} of {total} in `{script}`: {error}; \
+            "{verb} version {version} failed at statement {statement} of {total} in {script}: {error}; \
              fix the cause and run `resume`, or undo statements 1 to {} by hand and run `repair`",
             statement.saturating_sub(1)
         ),
         None => format!(
             "{verb} version {version} was interrupted: the process stopped while statement \
-             {statement} of {total} in `{script}` was in flight, and whether that statement took \
+             {statement} of {total} in {script} was in flight, and whether that statement took \
              effect is unknown (statements before it completed); check it, then run `resume` \
              (or `resume --skip` if it did complete), or undo by hand and run `repair`"
         ),

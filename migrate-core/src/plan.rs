@@ -89,22 +89,34 @@ pub fn check_history(
     Ok(())
 }
 
-/// Refuses while a row is `failed`: the operator must `resume` or `repair` first.
-pub fn reject_failed(applied: &[AppliedMigration]) -> Result<(), Error> {
+/// Refuses while a row is `failed`: the operator must `resume` or `repair` first. The error
+/// names the statement's line when the binary embeds the script that failed.
+pub fn reject_failed(
+    set: &MigrationSet,
+    applied: &[AppliedMigration],
+    dialect: Dialect,
+) -> Result<(), Error> {
     match applied.iter().find(|row| row.state == State::Failed) {
-        Some(row) => Err(failed_error(row)),
+        Some(row) => Err(failed_error(set, row, dialect)),
         None => Ok(()),
     }
 }
 
 /// The error describing a `failed` row.
-pub(crate) fn failed_error(row: &AppliedMigration) -> Error {
+fn failed_error(set: &MigrationSet, row: &AppliedMigration, dialect: Dialect) -> Error {
+    let line = set
+        .get(row.version)
+        .and_then(|m| m.script(row.direction, dialect))
+        .filter(|s| s.path() == row.script)
+        .and_then(|s| split::split(s.sql(), dialect).ok())
+        .and_then(|statements| statements.get(row.statements_done as usize).map(|s| s.line));
     Error::FailedMigration {
         version: row.version,
         direction: row.direction,
         script: row.script.clone(),
         statement: row.statements_done + 1,
         statements_total: row.statements_total,
+        line,
         error: row.error.clone(),
     }
 }
@@ -118,7 +130,7 @@ pub fn plan_up<'a>(
     out_of_order: OutOfOrder,
 ) -> Result<Plan<'a>, Error> {
     check_history(set, applied, dialect)?;
-    reject_failed(applied)?;
+    reject_failed(set, applied, dialect)?;
     let last = match target {
         Target::Latest => set.latest(),
         Target::Version(v) => Some(known(set, v)?),
@@ -155,7 +167,7 @@ pub fn plan_down<'a>(
     target: Target,
 ) -> Result<Plan<'a>, Error> {
     check_history(set, applied, dialect)?;
-    reject_failed(applied)?;
+    reject_failed(set, applied, dialect)?;
     let keep = match target {
         Target::Latest => return Ok(Plan { steps: Vec::new() }),
         Target::Version(v) => Some(known(set, v)?),

@@ -234,7 +234,7 @@ impl<'s> Migrator<'s> {
     pub async fn validate<D: Driver>(&self, driver: &mut D) -> Result<(), Error> {
         let applied = self.history(driver).await?;
         plan::check_history(self.set, &applied, driver.dialect())?;
-        plan::reject_failed(&applied)
+        plan::reject_failed(self.set, &applied, driver.dialect())
     }
 
     /// What `up` to `target` would run, read without the lock and changing nothing.

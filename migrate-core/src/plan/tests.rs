@@ -213,8 +213,9 @@ fn plan_rejects_failed_rows_naming_resume_and_repair() {
             && message.contains("repair"),
         "{message}"
     );
+    assert!(message.contains("`V1/up.sql` line 2"), "{message}");
     failed.error = None;
-    let interrupted = reject_failed(&[failed])
+    let interrupted = reject_failed(&set, &[failed], Dialect::MySql)
         .expect_err("interrupted")
         .to_string();
     assert!(

@@ -80,6 +80,7 @@ macro_rules! driver_suite {
             no_op_start_up_is_one_round_trip,
             history_table_name_is_configurable,
             validate_reports_without_changing_anything,
+            no_transaction_script_runs_outside_a_transaction,
         );
     };
 }
@@ -958,4 +959,28 @@ pub async fn validate_reports_without_changing_anything<C: Connect>(ctx: &Ctx<C>
         versions(&m.history(&mut d).await.expect("history")),
         [1, 2, 3]
     );
+}
+
+pub async fn no_transaction_script_runs_outside_a_transaction<C: Connect>(ctx: &Ctx<C>) {
+    let tree = Tree::new(&[
+        ("V1/up.sql", "CREATE TABLE events (id INTEGER, kind VARCHAR(20));"),
+        ("V1/down.sql", "DROP TABLE events;"),
+        // PostgreSQL refuses CREATE INDEX CONCURRENTLY inside a transaction block.
+        (
+            "V2/up.postgres.sql",
+            "-- migrate:no-transaction\nCREATE INDEX CONCURRENTLY events_kind_idx ON events (kind);",
+        ),
+        ("V2/up.sql", "-- migrate:no-transaction\nCREATE INDEX events_kind_idx ON events (kind);"),
+        ("V2/down.sql", "DROP TABLE events;\nCREATE TABLE events (id INTEGER, kind VARCHAR(20));"),
+    ]);
+    let set = tree.set();
+    let m = migrator(&set);
+    let mut d = ctx.driver().await;
+    m.up(&mut d, Target::Latest)
+        .await
+        .expect("no-transaction script runs");
+    let history = m.history(&mut d).await.expect("history");
+    assert_eq!(versions(&history), [1, 2]);
+    assert_eq!(history[1].state, State::Applied);
+    assert_eq!(history[1].statements_done, 1);
 }

@@ -1,0 +1,442 @@
+//! Separate processes against one database: 16 runners started at once (each version applied
+//! exactly once, a failure releases the waiters), and SIGKILL at every point of a migration
+//! (the history tells the truth and `resume` or a re-run finishes the job).
+//!
+//! The test binary is its own child: with `MIGRATE_CHILD` set, the `child` test runs one
+//! migrator and exits.
+#![cfg(feature = "testing")]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use migrate_core::driver::{AnyDriver, Driver, DriverError, LockOutcome, Row};
+use migrate_core::history::State;
+use migrate_core::testing::{Backend, TestDatabase};
+use migrate_core::{source, Config, Dialect, Error, Migrator, Target};
+
+const CHILD: &str = "MIGRATE_CHILD_URL";
+const CHILD_TREE: &str = "MIGRATE_CHILD_TREE";
+
+/// Prints `executed <sql>` after every statement that succeeds, so a parent can kill the
+/// process between two statements.
+struct Announcing(AnyDriver);
+
+impl Driver for Announcing {
+    fn dialect(&self) -> Dialect {
+        self.0.dialect()
+    }
+    async fn execute(&mut self, sql: &str) -> Result<(), DriverError> {
+        self.0.execute(sql).await?;
+        println!("executed {}", sql.replace('\n', " "));
+        Ok(())
+    }
+    async fn query(&mut self, sql: &str) -> Result<Vec<Row>, DriverError> {
+        self.0.query(sql).await
+    }
+    async fn lock(&mut self, name: &str, timeout: Duration) -> Result<LockOutcome, DriverError> {
+        self.0.lock(name, timeout).await
+    }
+    async fn unlock(&mut self, name: &str) -> Result<(), DriverError> {
+        self.0.unlock(name).await
+    }
+    async fn begin(&mut self) -> Result<(), DriverError> {
+        self.0.begin().await
+    }
+    async fn commit(&mut self) -> Result<(), DriverError> {
+        self.0.commit().await
+    }
+    async fn rollback(&mut self) -> Result<(), DriverError> {
+        self.0.rollback().await
+    }
+}
+
+/// The child process: migrate `MIGRATE_CHILD_URL` with the tree at `MIGRATE_CHILD_TREE`.
+#[test]
+fn child() {
+    let (Ok(url), Ok(tree)) = (std::env::var(CHILD), std::env::var(CHILD_TREE)) else {
+        return; // an ordinary test run
+    };
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let code = rt.block_on(async {
+        let set = source::load_dir(&tree, &Dialect::ALL).expect("tree");
+        let mut driver = Announcing(AnyDriver::connect(&url).await.expect("connect"));
+        let config = Config::default().lock_timeout(Duration::from_secs(120));
+        match Migrator::with_config(&set, config)
+            .up(&mut driver, Target::Latest)
+            .await
+        {
+            Ok(report) => {
+                println!("applied {}", report.steps.len());
+                0
+            }
+            Err(e) => {
+                eprintln!("child error: {e}");
+                2
+            }
+        }
+    });
+    std::process::exit(code);
+}
+
+fn spawn(url: &str, tree: &std::path::Path) -> Child {
+    Command::new(std::env::current_exe().expect("test binary"))
+        .args([
+            "--exact",
+            "child",
+            "--nocapture",
+            "--test-threads=1",
+            "--quiet",
+        ])
+        .env(CHILD, url)
+        .env(CHILD_TREE, tree)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn child")
+}
+
+fn write_tree(files: &[(String, String)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (path, text) in files {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    }
+    dir
+}
+
+async fn database(backend: Backend) -> Option<TestDatabase> {
+    TestDatabase::create(backend).await.expect("test database")
+}
+
+fn scalar_sql(dialect: Dialect, expr: &str, from: &str) -> String {
+    match dialect {
+        Dialect::MySql => format!("SELECT CAST({expr} AS CHAR) FROM {from}"),
+        Dialect::Postgres => format!("SELECT ({expr})::text FROM {from}"),
+        Dialect::Sqlite => format!("SELECT CAST({expr} AS TEXT) FROM {from}"),
+    }
+}
+
+// ----------------------------------------------------------------------------------------------
+// Sixteen runners at once.
+
+/// Three versions, each recording itself in a side-effect table.
+fn racing_tree(fail_in_v2: bool) -> tempfile::TempDir {
+    let mut files = vec![
+        (
+            "V1/up.sql".to_owned(),
+            "CREATE TABLE side_effects (version INTEGER NOT NULL);\nINSERT INTO side_effects (version) VALUES (1);".to_owned(),
+        ),
+        ("V1/down.sql".to_owned(), "DROP TABLE side_effects;".to_owned()),
+    ];
+    for n in 2..=3 {
+        let extra = if fail_in_v2 && n == 2 {
+            "\nINSERT INTO no_such_table VALUES (1);"
+        } else {
+            ""
+        };
+        files.push((
+            format!("V{n}/up.sql"),
+            format!("CREATE TABLE t{n} (id INTEGER);\nINSERT INTO side_effects (version) VALUES ({n});{extra}"),
+        ));
+        files.push((format!("V{n}/down.sql"), format!("DROP TABLE t{n};")));
+    }
+    write_tree(&files)
+}
+
+const RUNNERS: usize = 16;
+const TRIALS: usize = 20;
+
+async fn sixteen_runners_apply_each_version_once(backend: Backend) {
+    let tree = racing_tree(false);
+    let set = source::load_dir(tree.path(), &Dialect::ALL).expect("tree");
+    for trial in 0..TRIALS {
+        let Some(db) = database(backend).await else {
+            return;
+        };
+        let started = Instant::now();
+        let children: Vec<Child> = (0..RUNNERS).map(|_| spawn(db.url(), tree.path())).collect();
+        for (i, child) in children.into_iter().enumerate() {
+            let out = child.wait_with_output().expect("child output");
+            assert!(
+                out.status.success(),
+                "trial {trial}, runner {i} failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let elapsed = started.elapsed();
+        let mut d = AnyDriver::connect(db.url()).await.expect("connect");
+        let dialect = d.dialect();
+        let history = Migrator::new(&set).history(&mut d).await.expect("history");
+        let versions: Vec<u32> = history.iter().map(|r| r.version.get()).collect();
+        assert_eq!(versions, [1, 2, 3], "trial {trial}");
+        assert!(history.iter().all(|r| r.state == State::Applied));
+        let rows = d
+            .query(&scalar_sql(
+                dialect,
+                "version",
+                "side_effects ORDER BY version",
+            ))
+            .await
+            .expect("side effects");
+        let effects: Vec<String> = rows
+            .into_iter()
+            .filter_map(|r| r.into_iter().next().flatten())
+            .collect();
+        assert_eq!(
+            effects,
+            ["1", "2", "3"],
+            "trial {trial}: each version must run exactly once"
+        );
+        let log = Migrator::new(&set).log(&mut d).await.expect("log");
+        assert_eq!(
+            log.len(),
+            3,
+            "trial {trial}: one log row per version: {log:?}"
+        );
+        eprintln!("{backend:?} trial {trial}: {RUNNERS} runners in {elapsed:?}");
+        drop(d);
+        db.drop_database().await;
+    }
+}
+
+async fn failure_releases_the_waiters(backend: Backend) {
+    let tree = racing_tree(true);
+    let Some(db) = database(backend).await else {
+        return;
+    };
+    let started = Instant::now();
+    let children: Vec<Child> = (0..RUNNERS).map(|_| spawn(db.url(), tree.path())).collect();
+    let mut stderrs = Vec::new();
+    for child in children {
+        let out = child.wait_with_output().expect("child output");
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "every runner reports the failure"
+        );
+        stderrs.push(String::from_utf8_lossy(&out.stderr).into_owned());
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "runners hung: {:?}",
+        started.elapsed()
+    );
+    let set = source::load_dir(tree.path(), &Dialect::ALL).expect("tree");
+    let mut d = AnyDriver::connect(db.url()).await.expect("connect");
+    let history = Migrator::new(&set).history(&mut d).await.expect("history");
+    match d.dialect() {
+        Dialect::MySql => {
+            // One runner failed the statement; every other one found the failed row.
+            assert_eq!(history.len(), 2);
+            assert_eq!(history[1].state, State::Failed);
+            let ran_it = stderrs
+                .iter()
+                .filter(|e| e.contains("the history row is marked failed"))
+                .count();
+            let found_row = stderrs
+                .iter()
+                .filter(|e| e.contains("of 3 in `V2/up.sql`") && e.contains("run `resume`"))
+                .count();
+            assert_eq!((ran_it, found_row), (1, RUNNERS - 1), "{stderrs:#?}");
+        }
+        _ => {
+            // Each runner tried V2 in its own transaction and rolled back.
+            assert_eq!(history.len(), 1);
+            assert!(
+                stderrs
+                    .iter()
+                    .all(|e| e.contains("no_such_table") || e.contains("rolled back")),
+                "{stderrs:#?}"
+            );
+        }
+    }
+    drop(d);
+    db.drop_database().await;
+}
+
+#[tokio::test]
+async fn sixteen_runners_on_sqlite() {
+    sixteen_runners_apply_each_version_once(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn sixteen_runners_on_mariadb() {
+    sixteen_runners_apply_each_version_once(Backend::MySql).await;
+}
+
+#[tokio::test]
+async fn sixteen_runners_on_postgres() {
+    sixteen_runners_apply_each_version_once(Backend::Postgres).await;
+}
+
+#[tokio::test]
+async fn failure_releases_waiters_on_sqlite() {
+    failure_releases_the_waiters(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn failure_releases_waiters_on_mariadb() {
+    failure_releases_the_waiters(Backend::MySql).await;
+}
+
+#[tokio::test]
+async fn failure_releases_waiters_on_postgres() {
+    failure_releases_the_waiters(Backend::Postgres).await;
+}
+
+// ----------------------------------------------------------------------------------------------
+// SIGKILL between every pair of statements.
+
+const CREATES_PER_VERSION: usize = 3;
+
+/// Two versions of three idempotent `CREATE TABLE`s each, with a pause after every one so that
+/// a kill lands between two statements.
+fn crash_tree() -> tempfile::TempDir {
+    let mut files = Vec::new();
+    for n in 1..=2 {
+        let mut up = |dialect: &str, pause: &str| {
+            let body: Vec<String> = (1..=CREATES_PER_VERSION)
+                .map(|i| {
+                    format!("CREATE TABLE IF NOT EXISTS crash_{n}_{i} (id INTEGER);\n{pause};")
+                })
+                .collect();
+            files.push((format!("V{n}/up.{dialect}.sql"), body.join("\n")));
+        };
+        up("mysql", "DO SLEEP(0.15)");
+        up("postgres", "SELECT pg_sleep(0.15)");
+        up(
+            "sqlite",
+            "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 300000) SELECT COUNT(*) FROM c",
+        );
+        let drops: Vec<String> = (1..=CREATES_PER_VERSION)
+            .map(|i| format!("DROP TABLE crash_{n}_{i};"))
+            .collect();
+        files.push((format!("V{n}/down.sql"), drops.join("\n")));
+    }
+    write_tree(&files)
+}
+
+async fn crash_tables(d: &mut AnyDriver) -> usize {
+    let sql = match d.dialect() {
+        Dialect::MySql => "SELECT CAST(COUNT(*) AS CHAR) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE 'crash%'",
+        Dialect::Postgres => "SELECT COUNT(*)::text FROM pg_tables WHERE schemaname = 'public' AND tablename LIKE 'crash%'",
+        Dialect::Sqlite => "SELECT CAST(COUNT(*) AS TEXT) FROM sqlite_master WHERE type = 'table' AND name LIKE 'crash%'",
+    };
+    let rows = d.query(sql).await.expect("count tables");
+    rows[0][0]
+        .as_deref()
+        .and_then(|n| n.parse().ok())
+        .expect("a number")
+}
+
+async fn sigkill_at_every_point(backend: Backend) {
+    let tree = crash_tree();
+    let set = source::load_dir(tree.path(), &Dialect::ALL).expect("tree");
+    let total = 2 * CREATES_PER_VERSION;
+    // Kills that left work unfinished: a failed row on MariaDB, a missing version elsewhere.
+    let mut interrupted = 0;
+    // Kill after the k-th CREATE has completed, for every k, and once before anything ran.
+    for k in 0..total {
+        let Some(db) = database(backend).await else {
+            return;
+        };
+        let mut child = spawn(db.url(), tree.path());
+        let stdout = child.stdout.take().expect("stdout");
+        let mut seen = 0;
+        if k > 0 {
+            for line in BufReader::new(stdout).lines() {
+                let line = line.expect("child output");
+                if line.starts_with("executed CREATE TABLE IF NOT EXISTS crash_") {
+                    seen += 1;
+                    if seen == k {
+                        break;
+                    }
+                }
+            }
+        }
+        child.kill().expect("SIGKILL");
+        let _ = child.wait();
+        assert_eq!(seen, k, "the child stopped early");
+
+        let m = Migrator::new(&set);
+        let mut d = AnyDriver::connect(db.url()).await.expect("connect");
+        let history = m.history(&mut d).await.expect("history");
+        let tables = crash_tables(&mut d).await;
+        match d.dialect() {
+            Dialect::MySql => {
+                // Every completed statement is either journaled or the one in flight.
+                let done: usize = history
+                    .iter()
+                    .map(|r| match r.state {
+                        State::Applied => CREATES_PER_VERSION,
+                        State::Failed => (r.statements_done as usize).div_ceil(2),
+                    })
+                    .sum();
+                assert!(tables >= k && tables <= k + 1, "k={k}: {tables} tables");
+                assert!(
+                    done <= tables && tables <= done + 1,
+                    "k={k}: journal says {done}, {tables} tables exist: {history:?}"
+                );
+                if let Some(failed) = history.iter().find(|r| r.state == State::Failed) {
+                    interrupted += 1;
+                    assert_eq!(failed.error, None, "a crash records no error");
+                    let err = m
+                        .up(&mut d, Target::Latest)
+                        .await
+                        .expect_err("refused after a crash");
+                    let message = err.to_string();
+                    assert!(
+                        matches!(err, Error::FailedMigration { error: None, .. })
+                            && message.contains("in flight")
+                            && message.contains("unknown"),
+                        "k={k}: {message}"
+                    );
+                    m.resume(&mut d, false)
+                        .await
+                        .expect("resume after the crash");
+                }
+            }
+            _ => {
+                // Atomic: a version is applied with all its tables, or absent with none.
+                let applied = history.len();
+                interrupted += usize::from(applied < 2);
+                assert!(history.iter().all(|r| r.state == State::Applied));
+                assert_eq!(tables, applied * CREATES_PER_VERSION, "k={k}: {history:?}");
+            }
+        }
+        m.up(&mut d, Target::Latest)
+            .await
+            .expect("a re-run finishes");
+        assert_eq!(crash_tables(&mut d).await, total, "k={k}");
+        let history = m.history(&mut d).await.expect("history");
+        assert!(
+            history.len() == 2 && history.iter().all(|r| r.state == State::Applied),
+            "k={k}"
+        );
+        drop(d);
+        db.drop_database().await;
+    }
+    // Each kill after k > 0 CREATEs landed in the pause after one, before the migration ended
+    // (the k = 0 kill may land before the child even connects).
+    assert!(
+        interrupted >= total - 1,
+        "only {interrupted} of {total} kills interrupted the run"
+    );
+}
+
+#[tokio::test]
+async fn sigkill_at_every_point_on_mariadb() {
+    sigkill_at_every_point(Backend::MySql).await;
+}
+
+#[tokio::test]
+async fn sigkill_at_every_point_on_postgres() {
+    sigkill_at_every_point(Backend::Postgres).await;
+}
+
+#[tokio::test]
+async fn sigkill_at_every_point_on_sqlite() {
+    sigkill_at_every_point(Backend::Sqlite).await;
+}
