@@ -1,11 +1,14 @@
-//! The application's start-up job: migrate the database to the latest version, then print the
-//! status. With no configuration it uses an SQLite file in the current folder; set
-//! `DATABASE_URL` (`mysql://…`, `postgres://…`) for a server. `RUST_LOG=migrate_core=debug`
-//! shows every migration and statement.
+//! The application's start-up job: migrate the database to the latest version, print the
+//! status, then serve both API versions. With no configuration it uses an SQLite file in the
+//! current folder; set `DATABASE_URL` (`mysql://…`, `postgres://…`) for a server.
+//!
+//! `--sample-data` also loads the development sample data (never loaded by a migration).
+//! `RUST_LOG=migrate_core=debug` shows every migration and statement.
 
 use anyhow::Context;
+use db::{v1, v2, Db, Page};
 use migrate_core::driver::{redact_url, AnyDriver};
-use migrate_core::status::VersionStatus;
+use migrate_core::status::StatusTable;
 use migrate_core::{Direction, Migrator, Target};
 
 #[tokio::main]
@@ -15,17 +18,22 @@ async fn main() -> anyhow::Result<()> {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
         )
         .init();
+    let sample_data = std::env::args().any(|a| a == "--sample-data");
     let url = db::database_url();
+    let shown = redact_url(&url);
+
+    // 1. Migrate at start-up: one query when there is nothing to do; replicas starting
+    //    together serialize on the migration lock.
     let mut driver = AnyDriver::connect(&url)
         .await
-        .with_context(|| format!("cannot connect to {}", redact_url(&url)))?;
+        .with_context(|| format!("cannot connect to {shown}"))?;
     let migrator = Migrator::new(&db::MIGRATIONS);
     let report = migrator
         .up(&mut driver, Target::Latest)
         .await
         .context("migrating at start-up")?;
     if report.steps.is_empty() {
-        println!("{}: up to date", redact_url(&url));
+        println!("{shown}: schema up to date");
     }
     for step in &report.steps {
         let verb = match step.direction {
@@ -40,31 +48,41 @@ async fn main() -> anyhow::Result<()> {
             step.duration.as_millis()
         );
     }
-    print_status(
-        &migrator
-            .status(&mut driver)
-            .await
-            .context("reading the status")?,
+    println!("\n{}", StatusTable(&migrator.status(&mut driver).await?));
+
+    // 2. Serve the API versions the schema supports.
+    let db = Db::connect(&url).await?;
+    if sample_data {
+        db.load_sample_data().await?;
+        println!("sample data loaded");
+    }
+    let api1 = db.v1().await?;
+    let app = api1
+        .apps()
+        .create(&v1::tables::NewApp {
+            name: "created-through-v1".into(),
+            description: Some("a v1 client's write".into()),
+        })
+        .await?;
+    api1.metadata().set("last_start", &app.created_at).await?;
+    println!("v1: created app {} ({:?})", app.id, app.name);
+
+    let api2 = db.v2().await?;
+    let seen = api2.apps().get(app.id).await?.context("the app v1 wrote")?;
+    println!("v2: reads it with app_type {:?}", seen.app_type);
+    api2.features()
+        .create(&v2::tables::NewFeature {
+            app_id: app.id,
+            name: "dark-mode".into(),
+            enabled: true,
+        })
+        .await?;
+    let listed = api2.apps().list(Page::first(5), None).await?;
+    println!(
+        "v2: {} app(s) on the first page; features of {}: {}",
+        listed.len(),
+        app.id,
+        api2.features().for_app(app.id).await?.len()
     );
     Ok(())
-}
-
-fn print_status(lines: &[VersionStatus]) {
-    println!(
-        "\n{:<8} {:<20} {:<8} {:<27} {:<20} {:>8}  checksum",
-        "version", "description", "state", "applied at", "applied by", "ms"
-    );
-    for line in lines {
-        let applied = line.applied.as_ref();
-        println!(
-            "{:<8} {:<20} {:<8} {:<27} {:<20} {:>8}  {}",
-            line.version,
-            line.description,
-            line.state.as_str(),
-            applied.map_or("-", |a| a.applied_at.as_str()),
-            applied.map_or("-", |a| a.applied_by.as_str()),
-            applied.map_or_else(|| "-".to_owned(), |a| a.execution_ms.to_string()),
-            line.checksum.as_str()
-        );
-    }
 }

@@ -1,8 +1,29 @@
-//! The example application's data layer.
+//! The example application's data layer, versioned like its API.
 //!
-//! [`MIGRATIONS`] is the application's schema history, embedded from `sql/versions` at compile
-//! time. `build.rs` holds the one line that makes Cargo rebuild this crate when a version folder
-//! is added.
+//! - [`MIGRATIONS`]: the schema history, embedded from `sql/versions` at compile time (V1:
+//!   `apps` and `metadata`; V2: `apps.app_type` and `features`). `build.rs` holds the one line
+//!   that makes Cargo rebuild this crate when a version folder is added.
+//! - [`v1`] and [`v2`]: the table structs and queries of API versions v1 and v2, one source for
+//!   every backend. Each declares the schema version it needs ([`ApiVersion::required_schema`]).
+//! - [`Db`]: the handle that hands out a query module only when the live schema has it, and a
+//!   typed [`VersionError`] otherwise — v2 after a rollback to V1, say.
+//!
+//! ```no_run
+//! # async fn example() -> anyhow::Result<()> {
+//! let db = db::Db::connect("sqlite://app.db").await?;
+//! let apps = db.v1().await?.apps().list(db::Page::first(20)).await?;
+//! # let _ = apps;
+//! # Ok(()) }
+//! ```
+
+mod api;
+mod handle;
+mod sql;
+pub mod v1;
+pub mod v2;
+
+pub use api::{ApiVersion, VersionError};
+pub use handle::{Db, Page};
 
 use migrate_core::MigrationSet;
 
@@ -17,3 +38,10 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://migrate-example.db";
 pub fn database_url() -> String {
     std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_owned())
 }
+
+/// Development sample data for each schema version, loaded only on request
+/// ([`Db::load_sample_data`]), never by a migration.
+pub const SAMPLE_DATA: [&str; 2] = [
+    include_str!("../../sql/sample/V1.sql"),
+    include_str!("../../sql/sample/V2.sql"),
+];

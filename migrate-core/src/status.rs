@@ -109,3 +109,37 @@ pub fn status(
     lines.sort_by_key(|l| l.version);
     lines
 }
+
+/// A status report laid out as a table for people, one line per version.
+///
+/// ```
+/// # let lines: Vec<migrate_core::status::VersionStatus> = Vec::new();
+/// println!("{}", migrate_core::status::StatusTable(&lines));
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct StatusTable<'a>(pub &'a [VersionStatus]);
+
+impl std::fmt::Display for StatusTable<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(
+            f,
+            "{:>7}  {:<24} {:<8} {:<28} {:<24} {:>9}  checksum",
+            "version", "description", "state", "applied at", "applied by", "duration"
+        )?;
+        for line in self.0 {
+            let applied = line.applied.as_ref();
+            writeln!(
+                f,
+                "{:>7}  {:<24} {:<8} {:<28} {:<24} {:>9}  {}",
+                line.version,
+                line.description,
+                line.state.as_str(),
+                applied.map_or("-", |a| a.applied_at.as_str()),
+                applied.map_or("-", |a| a.applied_by.as_str()),
+                applied.map_or_else(|| "-".to_owned(), |a| format!("{} ms", a.execution_ms)),
+                line.checksum.as_str()
+            )?;
+        }
+        Ok(())
+    }
+}

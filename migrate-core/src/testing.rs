@@ -158,6 +158,44 @@ impl TestDatabase {
         &self.name
     }
 
+    /// A fresh database migrated with `set` to `target`; `Ok(None)` when the server is
+    /// unreachable and not required (the skip was printed). Used by `#[migrate_macros::test]`.
+    pub async fn at(
+        backend: Backend,
+        set: &crate::MigrationSet,
+        target: crate::Target,
+    ) -> Result<Option<TestDatabase>, Error> {
+        let Some(db) = TestDatabase::create(backend).await? else {
+            return Ok(None);
+        };
+        db.migrate_to(set, target).await?;
+        Ok(Some(db))
+    }
+
+    /// Migrates the database with `set` to `target` (a fresh database "at a chosen version").
+    pub async fn migrate_to(
+        &self,
+        set: &crate::MigrationSet,
+        target: crate::Target,
+    ) -> Result<crate::Report, Error> {
+        let mut driver = crate::driver::AnyDriver::connect(&self.url)
+            .await
+            .map_err(|e| admin_error("connecting to the test database", e))?;
+        let migrator = crate::Migrator::new(set);
+        let current = migrator
+            .history(&mut driver)
+            .await?
+            .last()
+            .map(|r| r.version);
+        match target {
+            crate::Target::Version(v) if current.is_some_and(|c| c > v) => {
+                migrator.down(&mut driver, target).await
+            }
+            crate::Target::Empty => migrator.down(&mut driver, target).await,
+            _ => migrator.up(&mut driver, target).await,
+        }
+    }
+
     /// Drops the database now (dropping the value does the same, blocking a helper thread).
     pub async fn drop_database(mut self) {
         self.dropped = true;

@@ -12,3 +12,18 @@ pub(crate) fn funnel(
         Err(error) => error.to_compile_error().into(),
     }
 }
+
+/// Like [`funnel`], for attribute macros.
+pub(crate) fn funnel_attr(
+    args: TokenStream,
+    item: TokenStream,
+    expand: impl FnOnce(
+        proc_macro2::TokenStream,
+        proc_macro2::TokenStream,
+    ) -> syn::Result<proc_macro2::TokenStream>,
+) -> TokenStream {
+    match expand(args.into(), item.into()) {
+        Ok(tokens) => tokens.into(),
+        Err(error) => error.to_compile_error().into(),
+    }
+}

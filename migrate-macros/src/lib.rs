@@ -9,12 +9,13 @@
 
 mod embed;
 mod expand;
+mod test_attr;
 
 use proc_macro::TokenStream;
 
 /// Embeds a migration tree at compile time.
 ///
-/// ```ignore
+/// ```no_run
 /// static MIGRATIONS: migrate_core::MigrationSet =
 ///     migrate_macros::embed_migrations!("../sql/versions");
 /// ```
@@ -28,8 +29,10 @@ use proc_macro::TokenStream;
 /// Shared scripts (`up.sql`) are checked against every dialect; to check them only against the
 /// dialects an application targets, name them:
 ///
-/// ```ignore
-/// embed_migrations!("../sql/versions", dialects = [mysql])
+/// ```no_run
+/// # use migrate_macros::embed_migrations;
+/// static MYSQL_ONLY: migrate_core::MigrationSet =
+///     embed_migrations!("../sql/versions", dialects = [mysql]);
 /// ```
 ///
 /// Add `println!("cargo:rerun-if-changed=../sql/versions");` to the crate's `build.rs` so that a
@@ -37,4 +40,24 @@ use proc_macro::TokenStream;
 #[proc_macro]
 pub fn embed_migrations(input: TokenStream) -> TokenStream {
     expand::funnel(input, embed::expand)
+}
+
+/// Runs an async test once per backend, each time on its own fresh database migrated to a
+/// chosen version (feature `testing` of `migrate-core`; the test crate needs `tokio`).
+///
+/// ```ignore
+/// #[migrate_macros::test(migrations = db::MIGRATIONS, version = 1)]
+/// async fn v1_reads_apps(database: migrate_core::testing::TestDatabase) {
+///     let db = db::Db::connect(database.url()).await.unwrap();
+///     // …
+/// }
+/// ```
+///
+/// Arguments: `migrations` (a `MigrationSet` static, required), `version` (a number, `0` for
+/// an empty database, or `latest`, the default), `backends` (a subset of
+/// `[sqlite, mysql, postgres]`, all by default). MariaDB and PostgreSQL tests skip loudly when
+/// their server is unreachable, unless `MIGRATE_REQUIRE_SERVERS` or `CI` is set.
+#[proc_macro_attribute]
+pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::funnel_attr(args, item, test_attr::expand)
 }

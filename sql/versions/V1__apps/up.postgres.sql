@@ -11,7 +11,7 @@ CREATE TABLE apps (
 CREATE INDEX apps_deleted_at_idx ON apps (deleted_at);
 
 CREATE TABLE metadata (
-    key VARCHAR(255) NOT NULL PRIMARY KEY,
+    name VARCHAR(255) NOT NULL PRIMARY KEY,
     value TEXT NOT NULL,
     updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
 );

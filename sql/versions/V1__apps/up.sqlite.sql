@@ -11,7 +11,7 @@ CREATE TABLE apps (
 CREATE INDEX apps_deleted_at_idx ON apps (deleted_at);
 
 CREATE TABLE metadata (
-    "key" TEXT NOT NULL PRIMARY KEY,
+    name TEXT NOT NULL PRIMARY KEY,
     value TEXT NOT NULL,
     updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
 );

@@ -1,0 +1,145 @@
+//! The database handle: a pool, the backend's dialect, and the gate between API versions and
+//! the live schema.
+
+use anyhow::Context;
+use migrate_core::{Dialect, Version};
+use sqlx::any::AnyPoolOptions;
+use sqlx::{AnyPool, Row};
+
+use crate::api::{ApiVersion, VersionError};
+use crate::sql::Sql;
+use crate::{v1, v2};
+
+/// A connection pool to the application's database.
+#[derive(Debug, Clone)]
+pub struct Db {
+    pool: AnyPool,
+    sql: Sql,
+}
+
+/// A page of a listing: at most `limit` rows after skipping `offset`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    /// How many rows at most.
+    pub limit: u32,
+    /// How many rows to skip.
+    pub offset: u32,
+}
+
+impl Page {
+    /// The first `limit` rows.
+    pub const fn first(limit: u32) -> Page {
+        Page { limit, offset: 0 }
+    }
+
+    /// The page after this one.
+    pub const fn next(self) -> Page {
+        Page {
+            limit: self.limit,
+            offset: self.offset + self.limit,
+        }
+    }
+}
+
+impl Db {
+    /// Connects a pool to `url` (`sqlite://…`, `mysql://…`, `postgres://…`).
+    pub async fn connect(url: &str) -> anyhow::Result<Db> {
+        sqlx::any::install_default_drivers();
+        let dialect = match url.split(':').next().unwrap_or_default() {
+            "mysql" | "mariadb" => Dialect::MySql,
+            "postgres" | "postgresql" => Dialect::Postgres,
+            "sqlite" => Dialect::Sqlite,
+            other => anyhow::bail!("unsupported database URL scheme `{other}`"),
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(5)
+            .connect(url)
+            .await
+            .with_context(|| {
+                format!(
+                    "cannot connect to {}",
+                    migrate_core::driver::redact_url(url)
+                )
+            })?;
+        Ok(Db {
+            pool,
+            sql: Sql(dialect),
+        })
+    }
+
+    /// The pool.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// The backend's dialect.
+    pub fn dialect(&self) -> Dialect {
+        self.sql.0
+    }
+
+    /// The newest applied schema version, or `None` on a database never migrated.
+    pub async fn schema_version(&self) -> Result<Option<Version>, VersionError> {
+        let query = "SELECT version FROM schema_history WHERE state = 'applied' ORDER BY version";
+        match sqlx::query(query).fetch_all(&self.pool).await {
+            Ok(rows) => {
+                let mut newest = None;
+                for row in rows {
+                    let n: i64 = row
+                        .try_get(0)
+                        .map_err(|source| VersionError::Unreadable { source })?;
+                    newest = u32::try_from(n).ok().and_then(Version::new).max(newest);
+                }
+                Ok(newest)
+            }
+            // No history table yet: never migrated.
+            Err(sqlx::Error::Database(e)) if is_undefined_table(&*e) => Ok(None),
+            Err(source) => Err(VersionError::Unreadable { source }),
+        }
+    }
+
+    /// Checks that the live schema serves `api`.
+    pub async fn check(&self, api: ApiVersion) -> Result<(), VersionError> {
+        let found = self.schema_version().await?;
+        let needs = api.required_schema();
+        if found.is_some_and(|found| found >= needs) {
+            Ok(())
+        } else {
+            Err(VersionError::SchemaTooOld { api, needs, found })
+        }
+    }
+
+    /// The v1 queries, if the schema has what they need.
+    pub async fn v1(&self) -> Result<v1::Api<'_>, VersionError> {
+        self.check(ApiVersion::V1).await?;
+        Ok(v1::Api::new(&self.pool, self.sql))
+    }
+
+    /// The v2 queries, if the schema has what they need.
+    pub async fn v2(&self) -> Result<v2::Api<'_>, VersionError> {
+        self.check(ApiVersion::V2).await?;
+        Ok(v2::Api::new(&self.pool, self.sql))
+    }
+
+    /// Loads the development sample data of every schema version up to the live one.
+    pub async fn load_sample_data(&self) -> anyhow::Result<()> {
+        let live = self.schema_version().await?.map_or(0, Version::get);
+        for (script, version) in crate::SAMPLE_DATA.iter().zip(1..=live) {
+            for statement in migrate_core::split::split(script, self.dialect())
+                .with_context(|| format!("sample data for V{version}"))?
+            {
+                sqlx::raw_sql(statement.sql)
+                    .execute(&self.pool)
+                    .await
+                    .with_context(|| {
+                        format!("sample data for V{version}, line {}", statement.line)
+                    })?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn is_undefined_table(e: &dyn sqlx::error::DatabaseError) -> bool {
+    matches!(e.code().as_deref(), Some("42S02" | "42P01"))
+        || e.message().starts_with("no such table")
+}

@@ -1,0 +1,128 @@
+//! v1 apps: get, list, create, partial update, soft delete.
+
+use anyhow::Context;
+use sqlx::AnyPool;
+
+use crate::sql::Sql;
+use crate::v1::tables::{App, AppPatch, NewApp};
+use crate::Page;
+
+/// The apps queries.
+#[derive(Debug, Clone, Copy)]
+pub struct Apps<'a> {
+    pool: &'a AnyPool,
+    sql: Sql,
+}
+
+impl<'a> Apps<'a> {
+    pub(crate) fn new(pool: &'a AnyPool, sql: Sql) -> Apps<'a> {
+        Apps { pool, sql }
+    }
+
+    fn columns(&self) -> String {
+        format!(
+            "id, name, description, {}, {}",
+            self.sql.text("created_at"),
+            self.sql.text("updated_at")
+        )
+    }
+
+    /// The app `id`, unless it does not exist or was deleted.
+    pub async fn get(&self, id: i64) -> anyhow::Result<Option<App>> {
+        let query = format!(
+            "SELECT {} FROM apps WHERE id = ? AND deleted_at IS NULL",
+            self.columns()
+        );
+        sqlx::query_as(&self.sql.render(&query))
+            .bind(id)
+            .fetch_optional(self.pool)
+            .await
+            .with_context(|| format!("v1: reading app {id}"))
+    }
+
+    /// Apps in id order, one page at a time.
+    pub async fn list(&self, page: Page) -> anyhow::Result<Vec<App>> {
+        let query = format!(
+            "SELECT {} FROM apps WHERE deleted_at IS NULL ORDER BY id LIMIT ? OFFSET ?",
+            self.columns()
+        );
+        sqlx::query_as(&self.sql.render(&query))
+            .bind(i64::from(page.limit))
+            .bind(i64::from(page.offset))
+            .fetch_all(self.pool)
+            .await
+            .context("v1: listing apps")
+    }
+
+    /// Creates an app and returns it.
+    pub async fn create(&self, new: &NewApp) -> anyhow::Result<App> {
+        let insert = "INSERT INTO apps (name, description) VALUES (?, ?)";
+        let id = if self.sql.returns_inserted() {
+            let (id,): (i64,) = sqlx::query_as(&self.sql.render(&format!("{insert} RETURNING id")))
+                .bind(&new.name)
+                .bind(&new.description)
+                .fetch_one(self.pool)
+                .await
+                .context("v1: creating an app")?;
+            id
+        } else {
+            sqlx::query(insert)
+                .bind(&new.name)
+                .bind(&new.description)
+                .execute(self.pool)
+                .await
+                .context("v1: creating an app")?
+                .last_insert_id()
+                .context("v1: the database returned no id for the new app")?
+        };
+        self.get(id).await?.context("v1: the new app vanished")
+    }
+
+    /// Changes the fields `patch` sets; `None` if there is no such app.
+    pub async fn update(&self, id: i64, patch: &AppPatch) -> anyhow::Result<Option<App>> {
+        let mut sets = Vec::new();
+        if patch.name.is_some() {
+            sets.push("name = ?");
+        }
+        if patch.description.is_some() {
+            sets.push("description = ?");
+        }
+        let now = format!("updated_at = {}", self.sql.now());
+        sets.push(&now);
+        let query = format!(
+            "UPDATE apps SET {} WHERE id = ? AND deleted_at IS NULL",
+            sets.join(", ")
+        );
+        let rendered = self.sql.render(&query);
+        let mut update = sqlx::query(&rendered);
+        if let Some(name) = &patch.name {
+            update = update.bind(name);
+        }
+        if let Some(description) = &patch.description {
+            update = update.bind(description);
+        }
+        let done = update
+            .bind(id)
+            .execute(self.pool)
+            .await
+            .with_context(|| format!("v1: updating app {id}"))?;
+        if done.rows_affected() == 0 {
+            return Ok(None);
+        }
+        self.get(id).await
+    }
+
+    /// Soft-deletes the app; `false` if there was none to delete.
+    pub async fn delete(&self, id: i64) -> anyhow::Result<bool> {
+        let query = format!(
+            "UPDATE apps SET deleted_at = {now}, updated_at = {now} WHERE id = ? AND deleted_at IS NULL",
+            now = self.sql.now()
+        );
+        let done = sqlx::query(&self.sql.render(&query))
+            .bind(id)
+            .execute(self.pool)
+            .await
+            .with_context(|| format!("v1: deleting app {id}"))?;
+        Ok(done.rows_affected() > 0)
+    }
+}

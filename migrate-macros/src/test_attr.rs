@@ -1,0 +1,137 @@
+//! `#[migrate_macros::test]`: one test per backend, each on its own fresh database at a chosen
+//! schema version.
+//!
+//! ```ignore
+//! #[migrate_macros::test(migrations = db::MIGRATIONS, version = 1)]
+//! async fn v1_reads_apps(db: migrate_core::testing::TestDatabase) { … }
+//! ```
+//!
+//! expands to a module `v1_reads_apps` holding the function and the tests `sqlite`, `mariadb`
+//! and `postgres` (or those named by `backends = [sqlite, mysql, postgres]`). Each creates a
+//! database with `migrate_core::testing::TestDatabase::at`, migrates it, and passes it to the
+//! function, which drops it when done. `version = latest` (the default) migrates fully,
+//! `version = 0` leaves it empty.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use syn::parse::{Parse, ParseStream};
+use syn::punctuated::Punctuated;
+use syn::{bracketed, Expr, Ident, ItemFn, LitInt, Token};
+
+/// The attribute's arguments.
+struct Args {
+    migrations: Expr,
+    version: Option<u32>,
+    backends: Vec<Ident>,
+}
+
+impl Parse for Args {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Args> {
+        let mut migrations = None;
+        let mut version = None;
+        let mut backends = vec![
+            Ident::new("sqlite", input.span()),
+            Ident::new("mysql", input.span()),
+            Ident::new("postgres", input.span()),
+        ];
+        while !input.is_empty() {
+            let key: Ident = input.parse()?;
+            input.parse::<Token![=]>()?;
+            if key == "migrations" {
+                migrations = Some(input.parse::<Expr>()?);
+            } else if key == "version" {
+                if input.peek(Ident) {
+                    let word: Ident = input.parse()?;
+                    if word != "latest" {
+                        return Err(syn::Error::new_spanned(
+                            word,
+                            "expected a version number or `latest`",
+                        ));
+                    }
+                } else {
+                    version = Some(input.parse::<LitInt>()?.base10_parse::<u32>()?);
+                }
+            } else if key == "backends" {
+                let list;
+                bracketed!(list in input);
+                let names: Punctuated<Ident, Token![,]> =
+                    list.parse_terminated(Ident::parse, Token![,])?;
+                backends = names.into_iter().collect();
+                for name in &backends {
+                    if !["sqlite", "mysql", "postgres"].contains(&name.to_string().as_str()) {
+                        return Err(syn::Error::new_spanned(
+                            name,
+                            "expected sqlite, mysql or postgres",
+                        ));
+                    }
+                }
+            } else {
+                return Err(syn::Error::new_spanned(
+                    key,
+                    "expected `migrations`, `version` or `backends`",
+                ));
+            }
+            if !input.is_empty() {
+                input.parse::<Token![,]>()?;
+            }
+        }
+        let migrations = migrations
+            .ok_or_else(|| input.error("missing `migrations = <MigrationSet static>`"))?;
+        Ok(Args {
+            migrations,
+            version,
+            backends,
+        })
+    }
+}
+
+pub(crate) fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
+    let args: Args = syn::parse2(args)?;
+    let function: ItemFn = syn::parse2(item)?;
+    if function.sig.asyncness.is_none() {
+        return Err(syn::Error::new_spanned(
+            function.sig.fn_token,
+            "the test function must be `async`",
+        ));
+    }
+    let name = &function.sig.ident;
+    let migrations = &args.migrations;
+    let target = match args.version {
+        None => quote!(::migrate_core::Target::Latest),
+        Some(0) => quote!(::migrate_core::Target::Empty),
+        Some(n) => quote!(::migrate_core::Target::Version(::migrate_core::Version::__embedded(#n))),
+    };
+    let tests = args.backends.iter().map(|backend| {
+        let (test, variant) = match backend.to_string().as_str() {
+            "sqlite" => (format_ident!("sqlite"), quote!(Sqlite)),
+            "mysql" => (format_ident!("mariadb"), quote!(MySql)),
+            _ => (format_ident!("postgres"), quote!(Postgres)),
+        };
+        quote! {
+            #[::tokio::test]
+            async fn #test() {
+                let database = ::migrate_core::testing::TestDatabase::at(
+                    ::migrate_core::testing::Backend::#variant,
+                    &#migrations,
+                    #target,
+                )
+                .await
+                .expect("creating the test database");
+                if let ::core::option::Option::Some(database) = database {
+                    #name(database).await;
+                }
+            }
+        }
+    });
+    Ok(quote! {
+        #[allow(non_snake_case)]
+        mod #name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #function
+
+            #(#tests)*
+        }
+    })
+}

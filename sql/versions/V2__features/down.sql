@@ -1,2 +1,0 @@
-DROP TABLE features;
-ALTER TABLE apps DROP COLUMN app_type;
