@@ -228,10 +228,12 @@ impl HistorySql {
     /// One query reading every history row as text, in version order.
     pub(crate) fn select(&self) -> String {
         let columns: Vec<String> = COLUMNS.iter().map(|c| self.as_text(c)).collect();
+        // Qualified: PostgreSQL names `version::text` "version", and an unqualified ORDER BY
+        // would sort by that text column (1, 10, 100, 11, …) instead of the integer.
         format!(
-            "SELECT {} FROM {} ORDER BY version",
+            "SELECT {} FROM {table} ORDER BY {table}.version",
             columns.join(", "),
-            self.table
+            table = self.table
         )
     }
 
@@ -390,10 +392,11 @@ impl HistorySql {
         .iter()
         .map(|c| self.as_text(c))
         .collect();
+        // Qualified, as in `select`: the integer id, not its text.
         format!(
-            "SELECT {} FROM {} ORDER BY id",
+            "SELECT {} FROM {log} ORDER BY {log}.id",
             columns.join(", "),
-            self.log
+            log = self.log
         )
     }
 }

@@ -59,12 +59,23 @@
 //!
 //! In debug builds, [`MigrationSet::check_source_dir`] also reports at start-up a version folder
 //! on disk that the binary did not embed.
+//!
+//! ## Features
+//!
+//! | feature | what |
+//! |---|---|
+//! | `sqlx-mysql`, `sqlx-postgres`, `sqlx-sqlite`, `mysql_async` | the drivers (see [`driver`]) |
+//! | `testing` | `migrate_core::testing`: a fresh database per test |
+//! | `cli` | `migrate_core::cli`: the operator commands (`status`, `up`, `down`, `plan`, `validate`, …) in one call; includes `sqlx-sqlite` |
 
 pub mod checksum;
+#[cfg(feature = "cli")]
+pub mod cli;
 mod dialect;
 pub mod driver;
 mod error;
 pub mod history;
+pub mod implicit_commit;
 mod migration;
 pub mod plan;
 pub mod runner;
@@ -82,5 +93,5 @@ pub use migration::{
     Direction, Directives, Migration, MigrationSet, Reversibility, Script, TransactionMode,
 };
 pub use plan::{OutOfOrder, Plan, Target};
-pub use runner::{Config, Migrator, Report, StepReport};
+pub use runner::{Config, Migrator, Progress, Report, StepReport};
 pub use version::Version;

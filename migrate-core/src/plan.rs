@@ -59,6 +59,40 @@ pub struct Step<'a> {
     pub start: usize,
 }
 
+/// How the runner executes a script on a dialect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Execution {
+    /// The statements, the history row and the log row commit together or not at all
+    /// (PostgreSQL; SQLite, where every migration is a savepoint in the lock's transaction).
+    Atomic,
+    /// Statement by statement, progress journaled in the history row (MySQL/MariaDB, whose
+    /// DDL commits implicitly, and PostgreSQL scripts marked `-- migrate:no-transaction`).
+    Journaled,
+}
+
+impl Execution {
+    /// `atomic` or `journaled`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Execution::Atomic => "atomic",
+            Execution::Journaled => "journaled",
+        }
+    }
+}
+
+/// How `script` runs on `dialect`.
+pub fn execution(dialect: Dialect, script: &Script) -> Execution {
+    match dialect {
+        Dialect::MySql => Execution::Journaled,
+        Dialect::Postgres
+            if script.directives().transaction == crate::TransactionMode::NoTransaction =>
+        {
+            Execution::Journaled
+        }
+        Dialect::Postgres | Dialect::Sqlite => Execution::Atomic,
+    }
+}
+
 /// Checks the history against the set before anything runs: every applied version must be
 /// known to the binary and its up script unchanged.
 pub fn check_history(

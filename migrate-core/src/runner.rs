@@ -6,7 +6,10 @@
 //! a connection that is dropped while it holds the lock.
 //!
 //! `up` first reads the history without the lock: when the database already matches the
-//! binary, that one query is the whole start-up.
+//! binary, that one query is the whole start-up. While another runner holds the lock, `up`
+//! waits for it in short slices and repeats that read between them, so that replicas starting
+//! together return as soon as the one holding the lock has applied everything, instead of
+//! taking the lock in turn only to find nothing to do.
 //!
 //! How a migration runs depends on what the database can roll back:
 //!
@@ -18,6 +21,8 @@
 //!   `applied` at the end. A failure records the server's error in the row; a crash leaves the
 //!   row saying how many statements completed, so at most the statement in flight is unknown.
 
+use std::fmt;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tracing::Instrument;
@@ -26,7 +31,7 @@ use crate::driver::{Driver, DriverError, DriverErrorKind, LockOutcome};
 use crate::history::{
     self, Action, AppliedMigration, HistorySql, HistoryTable, LogEntry, LogRow, Outcome, State,
 };
-use crate::migration::{Reversibility, TransactionMode};
+use crate::migration::Reversibility;
 use crate::plan::{self, OutOfOrder, Plan, Step, Target};
 use crate::{Dialect, Direction, Error, MigrationSet, Version};
 
@@ -119,6 +124,55 @@ pub struct StepReport {
     pub duration: Duration,
 }
 
+/// What a running command is doing, reported to the observer given to
+/// [`Migrator::with_progress`] (a progress bar, a log line per migration, …).
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub enum Progress<'a> {
+    /// A run of `steps` migrations is about to start. `redo` reports two runs (the revert,
+    /// then the re-apply).
+    Planned {
+        /// How many migrations this run applies or reverts.
+        steps: usize,
+    },
+    /// A migration is about to run.
+    Started {
+        /// Its version.
+        version: Version,
+        /// Its description.
+        description: &'a str,
+        /// Applying or reverting.
+        direction: Direction,
+        /// How many statements will run.
+        statements: usize,
+    },
+    /// A migration finished successfully.
+    Finished(&'a StepReport),
+}
+
+/// The observer of [`Migrator::with_progress`].
+#[derive(Clone)]
+struct ProgressHook(Arc<dyn Fn(Progress<'_>) + Send + Sync>);
+
+impl fmt::Debug for ProgressHook {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ProgressHook(..)")
+    }
+}
+
+/// How long `up` waits for the lock at a time before it looks again whether another runner
+/// has applied everything meanwhile (see [`Migrator::up`]).
+const UP_LOCK_SLICE: Duration = Duration::from_millis(25);
+
+/// What waiting for the lock came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wait {
+    /// This runner holds the lock.
+    Acquired,
+    /// `up` only: another runner applied everything while this one waited.
+    NothingToApply,
+}
+
 /// A command that runs under the lock.
 #[derive(Debug, Clone, Copy)]
 enum Command {
@@ -136,6 +190,7 @@ enum Command {
 pub struct Migrator<'s> {
     set: &'s MigrationSet,
     config: Config,
+    progress: Option<ProgressHook>,
 }
 
 impl<'s> Migrator<'s> {
@@ -146,7 +201,27 @@ impl<'s> Migrator<'s> {
 
     /// A runner for `set` configured by `config`.
     pub fn with_config(set: &'s MigrationSet, config: Config) -> Migrator<'s> {
-        Migrator { set, config }
+        Migrator {
+            set,
+            config,
+            progress: None,
+        }
+    }
+
+    /// Calls `observer` as migrations start and finish, for a progress display. It runs on the
+    /// migrating task, so it should return quickly.
+    pub fn with_progress(
+        mut self,
+        observer: impl Fn(Progress<'_>) + Send + Sync + 'static,
+    ) -> Migrator<'s> {
+        self.progress = Some(ProgressHook(Arc::new(observer)));
+        self
+    }
+
+    fn report(&self, event: Progress<'_>) {
+        if let Some(ProgressHook(observer)) = &self.progress {
+            observer(event);
+        }
     }
 
     /// The set this runner applies.
@@ -164,25 +239,32 @@ impl<'s> Migrator<'s> {
     /// When the history already matches the binary this is one query and nothing else.
     pub async fn up<D: Driver>(&self, driver: &mut D, target: Target) -> Result<Report, Error> {
         self.set.check_source_dir()?;
+        if self.nothing_to_apply(driver, target).await? {
+            tracing::debug!("history matches the binary; nothing to apply");
+            return Ok(Report::default());
+        }
+        self.locked(driver, Command::Up(target)).await
+    }
+
+    /// The unlocked read behind `up`'s shortcut: whether the history already holds everything
+    /// up to `target`. Only a shortcut: anything but "nothing to do" is decided under the lock.
+    async fn nothing_to_apply<D: Driver>(
+        &self,
+        driver: &mut D,
+        target: Target,
+    ) -> Result<bool, Error> {
         let dialect = driver.dialect();
-        // Unlocked read: only a shortcut. Anything but "nothing to do" is decided under the lock.
-        if let Some(applied) = self.read_history_if_exists(driver).await? {
-            let nothing_to_do = plan::plan_up(
+        Ok(match self.read_history_if_exists(driver).await? {
+            Some(applied) => plan::plan_up(
                 self.set,
                 &applied,
                 dialect,
                 target,
                 self.config.out_of_order,
             )
-            .is_ok_and(|plan| plan.is_empty());
-            if nothing_to_do {
-                tracing::debug!("history matches the binary; nothing to apply");
-                return Ok(Report::default());
-            }
-        } else if self.set.migrations().is_empty() {
-            return Ok(Report::default());
-        }
-        self.locked(driver, Command::Up(target)).await
+            .is_ok_and(|plan| plan.is_empty()),
+            None => self.set.migrations().is_empty(),
+        })
     }
 
     /// Reverts every applied version after `target`, newest first.
@@ -316,16 +398,12 @@ impl<'s> Migrator<'s> {
     async fn locked<D: Driver>(&self, driver: &mut D, command: Command) -> Result<Report, Error> {
         let lock = self.lock_name();
         let started = Instant::now();
-        let outcome = driver
-            .lock(&lock, self.config.lock_timeout)
-            .await
-            .map_err(driver_error("taking the migration lock"))?;
-        if let LockOutcome::TimedOut { holder } = outcome {
-            return Err(Error::LockTimeout {
-                lock,
-                waited: started.elapsed(),
-                holder,
-            });
+        if let Wait::NothingToApply = self.wait_for_lock(driver, &lock, command).await? {
+            tracing::debug!(
+                waited_ms = started.elapsed().as_millis() as u64,
+                "another runner applied everything while this one waited for the lock"
+            );
+            return Ok(Report::default());
         }
         tracing::debug!(lock = %lock, waited_ms = started.elapsed().as_millis() as u64, "migration lock taken");
         let result = self.run_locked(driver, command).await;
@@ -334,6 +412,55 @@ impl<'s> Migrator<'s> {
             (Err(e), _) => Err(e),
             (Ok(_), Err(e)) => Err(driver_error("releasing the migration lock")(e)),
             (Ok(report), Ok(())) => Ok(report),
+        }
+    }
+
+    /// Takes the lock, waiting up to the configured timeout.
+    ///
+    /// `up` waits in slices of [`UP_LOCK_SLICE`] and, between them, repeats its unlocked read:
+    /// once the runner holding the lock has applied everything, this one returns
+    /// [`Wait::NothingToApply`] without taking the lock. (SQLite's lock wait is its busy
+    /// handler, which sleeps up to 100 ms between retries, and PostgreSQL's advisory lock is
+    /// polled: K replicas would otherwise take the lock one after the other, late, each to find
+    /// nothing to do.) A failed read while waiting is not an error — SQLite may refuse readers
+    /// while the holder commits — so the wait simply goes on.
+    async fn wait_for_lock<D: Driver>(
+        &self,
+        driver: &mut D,
+        lock: &str,
+        command: Command,
+    ) -> Result<Wait, Error> {
+        let started = Instant::now();
+        let total = self.config.lock_timeout;
+        loop {
+            let slice = match command {
+                Command::Up(_) => total.saturating_sub(started.elapsed()).min(UP_LOCK_SLICE),
+                _ => total,
+            };
+            let outcome = driver
+                .lock(lock, slice)
+                .await
+                .map_err(driver_error("taking the migration lock"))?;
+            let LockOutcome::TimedOut { holder } = outcome else {
+                return Ok(Wait::Acquired);
+            };
+            let Command::Up(target) = command else {
+                return Err(self.lock_timeout(lock, started, holder));
+            };
+            if self.nothing_to_apply(driver, target).await.unwrap_or(false) {
+                return Ok(Wait::NothingToApply);
+            }
+            if started.elapsed() >= total {
+                return Err(self.lock_timeout(lock, started, holder));
+            }
+        }
+    }
+
+    fn lock_timeout(&self, lock: &str, started: Instant, holder: Option<String>) -> Error {
+        Error::LockTimeout {
+            lock: lock.to_owned(),
+            waited: started.elapsed(),
+            holder,
         }
     }
 
@@ -418,6 +545,9 @@ impl<'s> Migrator<'s> {
         applied: &[AppliedMigration],
     ) -> Result<Report, Error> {
         let mut report = Report::default();
+        self.report(Progress::Planned {
+            steps: plan.steps.len(),
+        });
         for step in &plan.steps {
             let span = tracing::info_span!(
                 "migration",
@@ -428,11 +558,18 @@ impl<'s> Migrator<'s> {
             let row = applied
                 .iter()
                 .find(|r| r.version == step.migration.version());
-            report.steps.push(
-                self.run_step(driver, sql, step, row)
-                    .instrument(span)
-                    .await?,
-            );
+            self.report(Progress::Started {
+                version: step.migration.version(),
+                description: step.migration.description(),
+                direction: step.direction,
+                statements: step.statements.len().saturating_sub(step.start),
+            });
+            let done = self
+                .run_step(driver, sql, step, row)
+                .instrument(span)
+                .await?;
+            self.report(Progress::Finished(&done));
+            report.steps.push(done);
         }
         Ok(report)
     }
@@ -446,14 +583,7 @@ impl<'s> Migrator<'s> {
     ) -> Result<StepReport, Error> {
         let started = Instant::now();
         let dialect = driver.dialect();
-        let atomic = match dialect {
-            Dialect::MySql => false,
-            Dialect::Postgres => {
-                step.script.directives().transaction == TransactionMode::Transactional
-            }
-            // The lock is an immediate transaction; every migration is a savepoint within it.
-            Dialect::Sqlite => true,
-        };
+        let atomic = plan::execution(dialect, step.script) == plan::Execution::Atomic;
         let action = match (row.map(|r| r.state), step.direction) {
             (Some(State::Failed), _) => Action::Resume,
             (_, Direction::Up) => Action::Up,

@@ -91,17 +91,26 @@ impl Driver for SqlxSqlite {
 
     async fn lock(&mut self, _name: &str, timeout: Duration) -> Result<LockOutcome, DriverError> {
         let ms = timeout.as_millis().min(i32::MAX as u128);
+        // The wait is this attempt's only: the connection's own busy timeout comes back after
+        // it, so that a short attempt (`up` waits in slices) does not govern the holder's
+        // later COMMIT, and a pooled connection goes back as the application set it.
+        let previous: i64 = sqlx::query_scalar("PRAGMA busy_timeout")
+            .fetch_one(self.held.conn())
+            .await
+            .map_err(error)?;
         self.execute(&format!("PRAGMA busy_timeout = {ms}")).await?;
-        match self
+        let begun = self
             .held
             .conn()
             .execute(sqlx::raw_sql("BEGIN IMMEDIATE"))
-            .await
-        {
-            Ok(_) => {
-                self.held.set_locked(true);
-                Ok(LockOutcome::Acquired)
-            }
+            .await;
+        if begun.is_ok() {
+            self.held.set_locked(true);
+        }
+        self.execute(&format!("PRAGMA busy_timeout = {previous}"))
+            .await?;
+        match begun {
+            Ok(_) => Ok(LockOutcome::Acquired),
             // SQLite cannot say which connection holds the write lock.
             Err(e) if is_busy(&e) => Ok(LockOutcome::TimedOut { holder: None }),
             Err(e) => Err(error(e)),

@@ -81,6 +81,7 @@ macro_rules! driver_suite {
             history_table_name_is_configurable,
             validate_reports_without_changing_anything,
             no_transaction_script_runs_outside_a_transaction,
+            history_of_more_than_nine_versions_keeps_numeric_order,
         );
     };
 }
@@ -983,4 +984,51 @@ pub async fn no_transaction_script_runs_outside_a_transaction<C: Connect>(ctx: &
     assert_eq!(versions(&history), [1, 2]);
     assert_eq!(history[1].state, State::Applied);
     assert_eq!(history[1].statements_done, 1);
+}
+
+/// Versions 1 to 12 must come back 1, 2, …, 12 — not sorted as text (1, 10, 11, 12, 2, …) —
+/// and revert newest first.
+pub async fn history_of_more_than_nine_versions_keeps_numeric_order<C: Connect>(ctx: &Ctx<C>) {
+    let files: Vec<(String, String)> = (1..=12)
+        .flat_map(|n| {
+            [
+                (
+                    format!("V{n}/up.sql"),
+                    format!("CREATE TABLE t{n} (id INTEGER);"),
+                ),
+                (format!("V{n}/down.sql"), format!("DROP TABLE t{n};")),
+            ]
+        })
+        .collect();
+    let borrowed: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    let tree = Tree::new(&borrowed);
+    let set = tree.set();
+    let m = migrator(&set);
+    let mut d = ctx.driver().await;
+    m.up(&mut d, Target::Latest).await.expect("up");
+    assert_eq!(
+        versions(&m.history(&mut d).await.expect("history")),
+        (1..=12).collect::<Vec<_>>()
+    );
+    let report = m
+        .down(&mut d, Target::Version(v(8)))
+        .await
+        .expect("down to 8");
+    let reverted: Vec<u32> = report.steps.iter().map(|s| s.version.get()).collect();
+    assert_eq!(reverted, [12, 11, 10, 9]);
+    let ids: Vec<u64> = m
+        .log(&mut d)
+        .await
+        .expect("log")
+        .iter()
+        .map(|r| r.id)
+        .collect();
+    assert!(
+        ids.windows(2).all(|w| w[0] < w[1]),
+        "log out of order: {ids:?}"
+    );
+    assert_eq!(ids.len(), 16);
 }

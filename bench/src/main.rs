@@ -1,0 +1,415 @@
+//! # migrate-bench
+//!
+//! Measures migrate against the runners a team would pick instead — `sqlx::migrate::Migrator`
+//! (0.8), refinery (0.10) — and against raw execution of the same statements with no
+//! bookkeeping, in one run, on MariaDB, PostgreSQL and SQLite:
+//!
+//! - (a) apply all N versions, (b) no-op start-up with N applied, (c) revert all N — each
+//!   repetition on a fresh database;
+//! - (d) K separate processes starting at once on one empty database;
+//! - the build cost of embedding 1,000 versions with `embed_migrations!` and with
+//!   `sqlx::migrate!`.
+//!
+//! It prints the results and writes them, with the targets, settings and versions, to
+//! `BENCHMARKS.md` at the workspace root:
+//!
+//! ```text
+//! cargo run --release -p migrate-bench
+//! ```
+//!
+//! Servers: the same as the test suite (`MIGRATE_TEST_MYSQL_URL`, `MIGRATE_TEST_POSTGRES_URL`;
+//! see `migrate_core::testing`). Nothing here runs as part of `cargo test`, except unit tests of
+//! the generator and the statistics.
+
+mod build_cost;
+mod checks;
+mod concurrent;
+mod report;
+mod runners;
+mod scenarios;
+mod stats;
+mod tree;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use migrate_core::Dialect;
+
+use crate::report::{
+    backend_name, BackendResult, ConcurrentResult, Environment, RunReport, RunnerResult, Settings,
+};
+use crate::runners::{Runner, SqlxConn, Workload};
+use crate::scenarios::{FreshDb, Timings};
+use crate::stats::{Human, Summary};
+use crate::tree::TreeDirs;
+
+/// Versions in the warm-up history.
+const WARMUP_VERSIONS: u32 = 10;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "migrate-bench",
+    about = "Benchmark migrate against sqlx's migrator, refinery and raw execution",
+    args_conflicts_with_subcommands = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Sub>,
+    #[command(flatten)]
+    run: RunArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Sub {
+    /// One process of the concurrent scenario (started by the benchmark itself).
+    #[command(hide = true)]
+    Worker(WorkerArgs),
+}
+
+#[derive(Debug, Args)]
+struct RunArgs {
+    /// N: versions in the generated history.
+    #[arg(long, default_value_t = 200)]
+    versions: u32,
+    /// Repetitions of apply / no-op / revert per runner, each on a fresh database.
+    #[arg(long, default_value_t = 3)]
+    reps: usize,
+    /// Timed no-op start-ups per repetition.
+    #[arg(long, default_value_t = 200)]
+    noop_reps: usize,
+    /// K: processes starting at once in the concurrent scenario.
+    #[arg(long, default_value_t = 8)]
+    processes: usize,
+    /// Runs of the concurrent scenario (each also runs the K = 1 reference).
+    #[arg(long, default_value_t = 3)]
+    concurrent_runs: usize,
+    /// Backends to measure.
+    #[arg(long, value_delimiter = ',', default_value = "mysql,postgres,sqlite")]
+    backends: Vec<BackendArg>,
+    /// Only these runners (ids such as migrate-sqlx, migrate-mysql_async, sqlx, refinery,
+    /// raw-statement-sqlx, raw-file-tx-mysql_async); all when empty.
+    #[arg(long, value_delimiter = ',')]
+    runners: Vec<String>,
+    /// Seed of the generated history.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Where to write the markdown report (default: BENCHMARKS.md at the workspace root).
+    #[arg(long)]
+    output: Option<PathBuf>,
+    /// Versions in the build-cost tree; 0 skips the build-cost measurement.
+    #[arg(long, default_value_t = 1000)]
+    build_cost_versions: u32,
+    /// Timed rebuilds per crate in the build-cost measurement.
+    #[arg(long, default_value_t = 3)]
+    build_cost_reps: usize,
+    /// Where to write the generated trees, to inspect them (default: a temporary folder).
+    #[arg(long)]
+    trees: Option<PathBuf>,
+    /// Seconds a concurrent worker may take before it is killed.
+    #[arg(long, default_value_t = 600)]
+    worker_timeout: u64,
+}
+
+#[derive(Debug, Args)]
+struct WorkerArgs {
+    #[arg(long)]
+    dialect: BackendArg,
+    #[arg(long)]
+    runner: String,
+    #[arg(long)]
+    url: String,
+    #[arg(long)]
+    tree: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum BackendArg {
+    Mysql,
+    Postgres,
+    Sqlite,
+}
+
+impl BackendArg {
+    fn dialect(self) -> Dialect {
+        match self {
+            BackendArg::Mysql => Dialect::MySql,
+            BackendArg::Postgres => Dialect::Postgres,
+            BackendArg::Sqlite => Dialect::Sqlite,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the tokio runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = match cli.command {
+        Some(Sub::Worker(args)) => runtime.block_on(worker(args)),
+        None => runtime.block_on(run(cli.run)),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn worker(args: WorkerArgs) -> anyhow::Result<ExitCode> {
+    let runner =
+        Runner::parse(&args.runner).with_context(|| format!("unknown runner `{}`", args.runner))?;
+    concurrent::worker(args.dialect.dialect(), runner, &args.url, args.tree).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
+async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+    let workspace = workspace_root();
+    let command = std::iter::once(format!(
+        "cargo run{} -p migrate-bench",
+        if cfg!(debug_assertions) {
+            ""
+        } else {
+            " --release"
+        }
+    ))
+    .chain((!std::env::args().skip(1).collect::<Vec<_>>().is_empty()).then(|| "--".to_owned()))
+    .chain(std::env::args().skip(1))
+    .collect::<Vec<_>>()
+    .join(" ");
+    let settings = Settings {
+        versions: args.versions,
+        reps: args.reps,
+        noop_reps: args.noop_reps,
+        processes: args.processes,
+        concurrent_runs: args.concurrent_runs,
+        seed: args.seed,
+        command,
+    };
+    for id in &args.runners {
+        Runner::parse(id).with_context(|| format!("unknown runner `{id}`"))?;
+    }
+
+    let temporary = tempfile::tempdir().context("creating a folder for the generated trees")?;
+    let trees = args
+        .trees
+        .clone()
+        .unwrap_or_else(|| temporary.path().to_path_buf());
+    let warmup_root = trees.join("warmup");
+    let mut backends = Vec::new();
+    let mut skipped = Vec::new();
+    for dialect in args.backends.iter().map(|b| b.dialect()) {
+        let name = backend_name(dialect);
+        eprintln!("== {name}");
+        match measure_backend(dialect, &args, &settings, &trees, &warmup_root).await {
+            Ok(result) => backends.push(result),
+            Err(e) => {
+                eprintln!("{name}: not measured: {e:#}");
+                skipped.push((dialect, format!("{e:#}")));
+            }
+        }
+    }
+
+    let build_cost = (args.build_cost_versions > 0).then(|| {
+        eprintln!(
+            "== build cost ({} versions, {} rebuilds per crate)",
+            args.build_cost_versions, args.build_cost_reps
+        );
+        build_cost::measure(
+            &workspace,
+            args.build_cost_versions,
+            args.build_cost_reps,
+            args.seed,
+        )
+        .map_err(|e| format!("{e:#}"))
+    });
+
+    let report = RunReport {
+        settings,
+        backends,
+        skipped,
+        build_cost,
+    };
+    let markdown = report.markdown(&Environment::collect(&workspace));
+    println!("{markdown}");
+    let output = args
+        .output
+        .unwrap_or_else(|| workspace.join("BENCHMARKS.md"));
+    std::fs::write(&output, &markdown).with_context(|| format!("writing {}", output.display()))?;
+    eprintln!("wrote {}", output.display());
+
+    let servers_missing = !report.skipped.is_empty() && migrate_core::testing::servers_required();
+    if report.has_own_failures() || servers_missing {
+        eprintln!("error: migrate or the raw baseline failed a run, or a required server was missing (see the report)");
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn measure_backend(
+    dialect: Dialect,
+    args: &RunArgs,
+    settings: &Settings,
+    trees: &Path,
+    warmup_root: &Path,
+) -> anyhow::Result<BackendResult> {
+    let name = backend_name(dialect);
+    // Reachable? And which version?
+    let probe = FreshDb::create(dialect).await?;
+    let mut conn = SqlxConn::connect(dialect, probe.url()).await?;
+    let server = checks::server_version(&mut conn, dialect).await?;
+    conn.close().await;
+    probe.drop_database().await;
+
+    let dirs = TreeDirs::under(trees, dialect);
+    dirs.write(&tree::generate(args.versions, dialect, args.seed))?;
+    let warm_dirs = TreeDirs::under(warmup_root, dialect);
+    warm_dirs.write(&tree::generate(
+        WARMUP_VERSIONS.min(args.versions),
+        dialect,
+        args.seed,
+    ))?;
+    let w = Workload::load(&dirs, dialect).await?;
+    let warm = Workload::load(&warm_dirs, dialect).await?;
+    let statements = (
+        w.up_statements.iter().map(Vec::len).sum(),
+        w.down_statements.iter().map(Vec::len).sum(),
+    );
+
+    let runners: Vec<Runner> = Runner::for_dialect(dialect)
+        .into_iter()
+        .filter(|r| args.runners.is_empty() || args.runners.contains(&r.id()))
+        .collect();
+
+    eprintln!("{name}: warm-up ({} versions, untimed)", warm.versions());
+    for &runner in &runners {
+        let mut discard = Timings::default();
+        if let Err(e) = scenarios::measure(runner, &warm, 5, &mut discard).await {
+            eprintln!("  warm-up of {}: {e:#}", runner.label(dialect));
+        }
+    }
+
+    let mut results: Vec<RunnerResult> = runners
+        .iter()
+        .map(|&runner| RunnerResult {
+            runner,
+            timings: Timings::default(),
+            errors: Vec::new(),
+        })
+        .collect();
+    for rep in 0..settings.reps {
+        // Rotate the order so that no runner always goes first (or last) on a warm server.
+        let count = results.len();
+        for i in 0..count {
+            let result = &mut results[(i + rep) % count];
+            let label = result.runner.label(dialect);
+            let before = result.timings.apply.len();
+            match scenarios::measure(result.runner, &w, settings.noop_reps, &mut result.timings)
+                .await
+            {
+                Ok(()) => eprintln!(
+                    "{name} rep {}/{}: {label}: apply {}{}",
+                    rep + 1,
+                    settings.reps,
+                    Human(result.timings.apply[before]),
+                    result
+                        .timings
+                        .revert
+                        .last()
+                        .filter(|_| result.runner.reverts())
+                        .map_or(String::new(), |r| format!(", revert {}", Human(*r)))
+                ),
+                Err(e) => {
+                    eprintln!("{name} rep {}: {label}: FAILED: {e:#}", rep + 1);
+                    result.errors.push(format!("{e:#}"));
+                }
+            }
+        }
+    }
+
+    let timeout = Duration::from_secs(args.worker_timeout);
+    let mut concurrent_results = Vec::new();
+    let concurrent_runners: Vec<Runner> = runners
+        .iter()
+        .copied()
+        .filter(|r| r.keeps_history())
+        .collect();
+    if let Some(&first) = concurrent_runners.first() {
+        // Warm the executable and the server's connection path; untimed.
+        if let Err(e) =
+            concurrent::run(first, dialect, warmup_root, settings.processes, timeout).await
+        {
+            eprintln!("  concurrent warm-up: {e:#}");
+        }
+    }
+    for &runner in &concurrent_runners {
+        let mut result = ConcurrentResult {
+            runner,
+            many: Vec::new(),
+            single: Vec::new(),
+            errors: Vec::new(),
+        };
+        for run in 0..settings.concurrent_runs {
+            // (processes, whether this is the K = 1 reference); alternate which goes first.
+            let mut order = [(settings.processes, false), (1, true)];
+            if run % 2 == 1 {
+                order.reverse();
+            }
+            for (k, reference) in order {
+                match concurrent::run(runner, dialect, trees, k, timeout).await {
+                    Ok(outcome) => {
+                        eprintln!(
+                            "{name} concurrent {}/{}: {}: K={k}: {}/{k} succeeded, exactly once: {}, {}",
+                            run + 1,
+                            settings.concurrent_runs,
+                            runner.label(dialect),
+                            outcome.succeeded,
+                            outcome.correct(args.versions as usize),
+                            Human(outcome.wall)
+                        );
+                        if reference {
+                            result.single.push(outcome);
+                        } else {
+                            result.many.push(outcome);
+                        }
+                    }
+                    Err(e) => {
+                        eprintln!("{name} concurrent: {}: K={k}: {e:#}", runner.label(dialect));
+                        result.errors.push(format!("{e:#}"));
+                    }
+                }
+            }
+        }
+        concurrent_results.push(result);
+    }
+
+    for r in &results {
+        if let Some(apply) = Summary::of(&r.timings.apply) {
+            eprintln!("{name}: {}: apply {apply}", r.runner.label(dialect));
+        }
+    }
+    Ok(BackendResult {
+        dialect,
+        server,
+        statements,
+        runners: results,
+        concurrent: concurrent_results,
+    })
+}

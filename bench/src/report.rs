@@ -1,0 +1,703 @@
+//! The results, the targets, and the markdown written to `BENCHMARKS.md` (and printed).
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use migrate_core::Dialect;
+
+use crate::build_cost::BuildCost;
+use crate::concurrent::Outcome;
+use crate::runners::{Client, Runner};
+use crate::scenarios::{floor_client, Timings, NOOP_WARMUP};
+use crate::stats::{Human, Summary};
+
+/// No-op start-up: at most this many times the raw one-query floor.
+pub(crate) const NOOP_TARGET: f64 = 1.3;
+/// Apply and revert: at most this many times the best raw variant.
+pub(crate) const APPLY_TARGET: f64 = 1.10;
+/// Concurrent start-up: at most this many times the single-process start-up.
+pub(crate) const CONCURRENT_TARGET: f64 = 1.3;
+
+/// The knobs of one run.
+#[derive(Debug, Clone)]
+pub(crate) struct Settings {
+    /// N.
+    pub(crate) versions: u32,
+    /// Repetitions of the sequential scenarios.
+    pub(crate) reps: usize,
+    /// Timed no-op start-ups per repetition.
+    pub(crate) noop_reps: usize,
+    /// K.
+    pub(crate) processes: usize,
+    /// Runs of the concurrent scenario (and of its K=1 reference).
+    pub(crate) concurrent_runs: usize,
+    /// The generator's seed.
+    pub(crate) seed: u64,
+    /// The command line, as run.
+    pub(crate) command: String,
+}
+
+/// One runner's sequential results on one backend.
+#[derive(Debug, Clone)]
+pub(crate) struct RunnerResult {
+    /// The runner.
+    pub(crate) runner: Runner,
+    /// Its timings over every repetition.
+    pub(crate) timings: Timings,
+    /// Errors of failed repetitions.
+    pub(crate) errors: Vec<String>,
+}
+
+/// One runner's concurrent results on one backend.
+#[derive(Debug, Clone)]
+pub(crate) struct ConcurrentResult {
+    /// The runner.
+    pub(crate) runner: Runner,
+    /// K processes at once.
+    pub(crate) many: Vec<Outcome>,
+    /// One process, through the same harness: the reference.
+    pub(crate) single: Vec<Outcome>,
+    /// Errors of the harness itself.
+    pub(crate) errors: Vec<String>,
+}
+
+/// Everything measured on one backend.
+#[derive(Debug, Clone)]
+pub(crate) struct BackendResult {
+    /// The backend's dialect.
+    pub(crate) dialect: Dialect,
+    /// The server's version.
+    pub(crate) server: String,
+    /// Up and down statements in the generated history.
+    pub(crate) statements: (usize, usize),
+    /// Sequential results per runner.
+    pub(crate) runners: Vec<RunnerResult>,
+    /// Concurrent results per runner.
+    pub(crate) concurrent: Vec<ConcurrentResult>,
+}
+
+impl BackendResult {
+    fn best_raw(&self, pick: impl Fn(&Timings) -> &Vec<Duration>) -> Option<(Runner, Summary)> {
+        self.runners
+            .iter()
+            .filter(|r| matches!(r.runner, Runner::Raw(..)))
+            .filter_map(|r| Summary::of(pick(&r.timings)).map(|s| (r.runner, s)))
+            .min_by_key(|(_, s)| s.median)
+    }
+
+    /// The raw one-query floor measured with `client` (next to migrate's no-op on it).
+    fn floor(&self, client: Client) -> Option<(Summary, Summary)> {
+        let t = &self.migrate_runner(client)?.timings;
+        Some((
+            Summary::of(&t.floor_history)?,
+            Summary::of(&t.floor_select1)?,
+        ))
+    }
+
+    fn migrate_runner(&self, client: Client) -> Option<&RunnerResult> {
+        self.runners
+            .iter()
+            .find(|r| r.runner == Runner::Migrate(client))
+    }
+}
+
+/// The whole run.
+#[derive(Debug, Clone)]
+pub(crate) struct RunReport {
+    /// The knobs.
+    pub(crate) settings: Settings,
+    /// Per backend.
+    pub(crate) backends: Vec<BackendResult>,
+    /// Backends that could not be measured, and why.
+    pub(crate) skipped: Vec<(Dialect, String)>,
+    /// The build-cost measurement, if run.
+    pub(crate) build_cost: Option<Result<BuildCost, String>>,
+}
+
+/// The display name of a backend.
+pub(crate) fn backend_name(dialect: Dialect) -> &'static str {
+    match dialect {
+        Dialect::MySql => "MariaDB",
+        Dialect::Postgres => "PostgreSQL",
+        Dialect::Sqlite => "SQLite",
+    }
+}
+
+/// One target checked for one migrate driver on one backend.
+#[derive(Debug, Clone)]
+pub(crate) struct Verdict {
+    /// Backend.
+    pub(crate) dialect: Dialect,
+    /// The migrate runner.
+    pub(crate) runner: Runner,
+    /// Which target.
+    pub(crate) target: &'static str,
+    /// What was measured, in words.
+    pub(crate) measured: String,
+    /// The ratio compared with `limit`, when there is one.
+    pub(crate) ratio: Option<f64>,
+    /// The limit.
+    pub(crate) limit: f64,
+    /// Whether it is met.
+    pub(crate) met: bool,
+}
+
+impl Verdict {
+    fn outcome(&self) -> String {
+        match (self.met, self.ratio) {
+            (true, _) => "met".to_owned(),
+            (false, Some(ratio)) => format!(
+                "**missed** by {:.1} % ({ratio:.2}× vs ≤ {:.2}×)",
+                (ratio / self.limit - 1.0) * 100.0,
+                self.limit
+            ),
+            (false, None) => "**missed**".to_owned(),
+        }
+    }
+}
+
+impl RunReport {
+    /// Every target, for every migrate driver on every backend.
+    pub(crate) fn verdicts(&self) -> Vec<Verdict> {
+        let mut out = Vec::new();
+        for b in &self.backends {
+            for r in b
+                .runners
+                .iter()
+                .filter(|r| matches!(r.runner, Runner::Migrate(_)))
+            {
+                let verdict = |target, measured: String, ratio: Option<f64>, limit: f64| Verdict {
+                    dialect: b.dialect,
+                    runner: r.runner,
+                    target,
+                    met: ratio.is_some_and(|x| x <= limit) && r.errors.is_empty(),
+                    measured,
+                    ratio,
+                    limit,
+                };
+                if let (Some(noop), Some((floor, _))) = (
+                    Summary::of(&r.timings.noop),
+                    b.floor(floor_client(r.runner)),
+                ) {
+                    let ratio = noop.ratio_to(&floor);
+                    out.push(verdict(
+                        "no-op start-up ≤ 1.3× raw one-query floor",
+                        format!(
+                            "{} vs {} → {ratio:.2}×",
+                            Human(noop.median),
+                            Human(floor.median)
+                        ),
+                        Some(ratio),
+                        NOOP_TARGET,
+                    ));
+                }
+                for (target, pick) in [
+                    (
+                        "apply all N ≤ 1.10× best raw",
+                        (|t: &Timings| &t.apply) as fn(&Timings) -> &Vec<Duration>,
+                    ),
+                    ("revert all N ≤ 1.10× best raw", |t: &Timings| &t.revert),
+                ] {
+                    if let (Some(own), Some((raw, best))) =
+                        (Summary::of(pick(&r.timings)), b.best_raw(pick))
+                    {
+                        let ratio = own.ratio_to(&best);
+                        out.push(verdict(
+                            target,
+                            format!(
+                                "{} vs {} ({}) → {ratio:.2}×",
+                                Human(own.median),
+                                Human(best.median),
+                                raw.label(b.dialect)
+                            ),
+                            Some(ratio),
+                            APPLY_TARGET,
+                        ));
+                    }
+                }
+            }
+            for c in b
+                .concurrent
+                .iter()
+                .filter(|c| matches!(c.runner, Runner::Migrate(_)))
+            {
+                let n = self.settings.versions as usize;
+                let correct = c.many.iter().filter(|o| o.correct(n)).count();
+                let all = c.many.len();
+                let many = Summary::of(&c.many.iter().map(|o| o.wall).collect::<Vec<_>>());
+                let single = Summary::of(&c.single.iter().map(|o| o.wall).collect::<Vec<_>>());
+                let ratio = many.zip(single).map(|(m, s)| m.ratio_to(&s));
+                let all_correct = correct == all && all > 0 && c.errors.is_empty();
+                out.push(Verdict {
+                    dialect: b.dialect,
+                    runner: c.runner,
+                    target: "concurrent: all K succeed, exactly once, ≤ 1.3× single process",
+                    measured: format!(
+                        "{correct}/{all} runs correct; {} vs {} → {}",
+                        many.map_or("–".to_owned(), |s| Human(s.median).to_string()),
+                        single.map_or("–".to_owned(), |s| Human(s.median).to_string()),
+                        ratio.map_or("–".to_owned(), |r| format!("{r:.2}×"))
+                    ),
+                    ratio,
+                    limit: CONCURRENT_TARGET,
+                    met: all_correct && ratio.is_some_and(|r| r <= CONCURRENT_TARGET),
+                });
+            }
+        }
+        out
+    }
+
+    /// Whether any migrate or raw run failed (a bug in migrate or in the benchmark), as opposed
+    /// to another runner failing a scenario it does not support.
+    pub(crate) fn has_own_failures(&self) -> bool {
+        let n = self.settings.versions as usize;
+        self.backends.iter().any(|b| {
+            b.runners.iter().any(|r| {
+                !r.errors.is_empty()
+                    && matches!(
+                        r.runner,
+                        Runner::Migrate(_) | Runner::Raw(..) | Runner::JournalFloor(_)
+                    )
+            }) || b.concurrent.iter().any(|c| {
+                matches!(c.runner, Runner::Migrate(_))
+                    && (!c.errors.is_empty()
+                        || c.many.iter().chain(&c.single).any(|o| !o.correct(n)))
+            })
+        }) || matches!(self.build_cost, Some(Err(_)))
+    }
+
+    /// The markdown document.
+    pub(crate) fn markdown(&self, env: &Environment) -> String {
+        let s = &self.settings;
+        let mut md = String::new();
+        let _ = writeln!(md, "# Benchmarks\n");
+        let _ = writeln!(
+            md,
+            "Written by the benchmark (`bench/`, package `migrate-bench`) on {}; every number below \
+             comes from that run on this machine. Re-run with the command under *Settings*.\n",
+            env.date
+        );
+
+        let _ = writeln!(md, "## Targets\n");
+        let _ = writeln!(
+            md,
+            "| backend | migrate driver | target | measured | result |"
+        );
+        let _ = writeln!(md, "|---|---|---|---|---|");
+        for v in self.verdicts() {
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} | {} | {} |",
+                backend_name(v.dialect),
+                v.runner.label(v.dialect),
+                v.target,
+                v.measured,
+                v.outcome()
+            );
+        }
+        md.push('\n');
+
+        for b in &self.backends {
+            self.backend_markdown(&mut md, b);
+        }
+        for (dialect, why) in &self.skipped {
+            let _ = writeln!(md, "## {}\n\nNot measured: {why}\n", backend_name(*dialect));
+        }
+
+        if let Some(cost) = &self.build_cost {
+            build_cost_markdown(&mut md, cost);
+        }
+
+        let _ = writeln!(md, "## Settings\n");
+        let _ = writeln!(md, "| setting | value |\n|---|---|");
+        let _ = writeln!(md, "| command | `{}` |", s.command);
+        let _ = writeln!(md, "| build profile | {} |", env.profile);
+        let _ = writeln!(
+            md,
+            "| history | N = {} versions, generated with seed {} (3–6 statements per up script: tables with a foreign key, added columns and indexes, lookup tables, inserts and updates whose literals hold `;`, quotes and comment markers; exact down scripts; one audit-ledger row per version) |",
+            s.versions, s.seed
+        );
+        for b in &self.backends {
+            let _ = writeln!(
+                md,
+                "| statements on {} | {} up, {} down |",
+                backend_name(b.dialect),
+                b.statements.0,
+                b.statements.1
+            );
+        }
+        let _ = writeln!(
+            md,
+            "| (a)–(c) | {} repetitions per runner, each on a fresh database: apply all N, then no-op start-ups, then revert all N, each checked against the database (ledger, history, leftover tables); runner order rotates between repetitions; one untimed warm-up pass of every runner on a 10-version history first |",
+            s.reps
+        );
+        let _ = writeln!(
+            md,
+            "| (b) | {} timed no-op start-ups per repetition after {NOOP_WARMUP} untimed, on an open connection (connecting is not timed, for any runner); runner objects are built before timing |",
+            s.noop_reps
+        );
+        let _ = writeln!(
+            md,
+            "| raw one-query floor | the exact query migrate's runner sends to read its history, sent raw through the same client on the same database, rows fetched but not decoded, timed alternately with migrate's no-op start-ups; `SELECT 1` timed the same way for a bare round trip |"
+        );
+        let _ = writeln!(
+            md,
+            "| (d) | K = {} worker processes (this binary re-executed) per run, {} runs on fresh databases; each worker loads the tree, then waits for `go`; wall time from `go` to the last exit, connecting included; reference: the same harness with K = 1 |",
+            s.processes, s.concurrent_runs
+        );
+        let _ = writeln!(
+            md,
+            "| runtime | tokio current-thread runtime in every process; sqlx connections with default options (SQLite: rollback journal, `synchronous=FULL`, foreign keys on); refinery's rusqlite connection given the same foreign-key and busy-timeout settings |"
+        );
+        let _ = writeln!(md, "| machine | {} |", env.machine);
+        let _ = writeln!(md, "| rustc | {} |", env.rustc);
+        md.push('\n');
+
+        let _ = writeln!(md, "## Versions\n");
+        let _ = writeln!(md, "| component | version |\n|---|---|");
+        for (name, version) in &env.crates {
+            let _ = writeln!(md, "| {name} | {version} |");
+        }
+        for b in &self.backends {
+            let what = match b.dialect {
+                Dialect::Sqlite => "SQLite library (bundled by libsqlite3-sys)",
+                Dialect::MySql => "MariaDB server",
+                Dialect::Postgres => "PostgreSQL server",
+            };
+            let _ = writeln!(md, "| {what} | {} |", b.server);
+        }
+        md
+    }
+
+    fn backend_markdown(&self, md: &mut String, b: &BackendResult) {
+        let name = backend_name(b.dialect);
+        let _ = writeln!(md, "## {name}\n");
+        let _ = writeln!(
+            md,
+            "Median (min–max). Ratios: apply and revert to the best raw variant; no-op start-up to the raw one-query floor of the runner's client (sqlx's for sqlx and refinery).\n"
+        );
+        let _ = writeln!(
+            md,
+            "| runner | (a) apply all {n} | × best raw | (b) no-op start-up | × floor | (c) revert all {n} | × best raw |",
+            n = self.settings.versions
+        );
+        let _ = writeln!(md, "|---|---|---|---|---|---|---|");
+        let best_apply = b.best_raw(|t| &t.apply).map(|(_, s)| s);
+        let best_revert = b.best_raw(|t| &t.revert).map(|(_, s)| s);
+        for r in &b.runners {
+            let cell = |samples: &[Duration], base: Option<Summary>| match Summary::of(samples) {
+                Some(s) => (
+                    s.to_string(),
+                    base.map_or("–".to_owned(), |b| format!("{:.2}×", s.ratio_to(&b))),
+                ),
+                None => ("–".to_owned(), "–".to_owned()),
+            };
+            let (apply, apply_x) = cell(&r.timings.apply, best_apply);
+            let floor = b.floor(floor_client(r.runner)).map(|(f, _)| f);
+            let (noop, noop_x) = cell(&r.timings.noop, floor);
+            let (revert, revert_x) = if r.runner.reverts() {
+                cell(&r.timings.revert, best_revert)
+            } else {
+                ("no down migrations".to_owned(), "–".to_owned())
+            };
+            let _ = writeln!(
+                md,
+                "| {} | {apply} | {apply_x} | {noop} | {noop_x} | {revert} | {revert_x} |",
+                r.runner.label(b.dialect)
+            );
+        }
+        for client in [Client::Sqlx, Client::MysqlAsync] {
+            if let Some((history, select1)) = b.floor(client) {
+                let label =
+                    Runner::Raw(crate::runners::RawMode::Statement, client).label(b.dialect);
+                let client_name = label
+                    .rsplit_once('(')
+                    .map_or(label.as_str(), |(_, c)| c.trim_end_matches(')'));
+                let _ = writeln!(
+                    md,
+                    "| raw one-query floor: history query ({client_name}) | | | {history} | 1.00× | | |"
+                );
+                if let Some(decoded) = b
+                    .migrate_runner(client)
+                    .and_then(|r| Summary::of(&r.timings.floor_decoded))
+                {
+                    let _ = writeln!(
+                        md,
+                        "| same query through migrate's driver, rows decoded to text ({client_name}) | | | {decoded} | {:.2}× | | |",
+                        decoded.ratio_to(&history)
+                    );
+                }
+                let _ = writeln!(
+                    md,
+                    "| raw round trip: `SELECT 1` ({client_name}) | | | {select1} | {:.2}× | | |",
+                    select1.ratio_to(&history)
+                );
+            }
+        }
+        md.push('\n');
+        for r in b.runners.iter().filter(|r| !r.errors.is_empty()) {
+            let _ = writeln!(
+                md,
+                "- {} failed {} of {} repetitions: {}",
+                r.runner.label(b.dialect),
+                r.errors.len(),
+                self.settings.reps,
+                one_line(&r.errors[0])
+            );
+        }
+
+        let _ = writeln!(
+            md,
+            "\n### {name}: K = {} processes starting at once on one empty database\n",
+            self.settings.processes
+        );
+        let _ = writeln!(
+            md,
+            "| runner | all K succeeded | each version exactly once | wall time, K = {} | wall time, K = 1 | × K = 1 | failures |",
+            self.settings.processes
+        );
+        let _ = writeln!(md, "|---|---|---|---|---|---|---|");
+        let n = self.settings.versions as usize;
+        for c in &b.concurrent {
+            let runs = c.many.len();
+            let all_ok = c.many.iter().filter(|o| o.succeeded == o.processes).count();
+            let once = c.many.iter().filter(|o| o.correct(n)).count();
+            let many = Summary::of(&c.many.iter().map(|o| o.wall).collect::<Vec<_>>());
+            let single = Summary::of(&c.single.iter().map(|o| o.wall).collect::<Vec<_>>());
+            let ratio = many
+                .zip(single)
+                .map_or("–".to_owned(), |(m, s)| format!("{:.2}×", m.ratio_to(&s)));
+            let mut failures: Vec<String> = c
+                .many
+                .iter()
+                .chain(&c.single)
+                .flat_map(|o| {
+                    let mut f: Vec<String> = o.errors.iter().map(|e| one_line(e)).collect();
+                    if o.succeeded == o.processes && !o.correct(n) {
+                        f.push(format!("not exactly once: {:?}", o.applied));
+                    }
+                    f
+                })
+                .chain(c.errors.iter().map(|e| one_line(e)))
+                .collect();
+            let failed_processes: usize = c
+                .many
+                .iter()
+                .chain(&c.single)
+                .map(|o| o.processes - o.succeeded)
+                .sum();
+            failures.sort();
+            failures.dedup();
+            let failures = match failures.first() {
+                None => "none".to_owned(),
+                Some(first) => format!(
+                    "{failed_processes} processes failed; e.g. {}",
+                    first.replace('|', "\\|")
+                ),
+            };
+            let show = |s: Option<Summary>| s.map_or("–".to_owned(), |s| s.to_string());
+            let _ = writeln!(
+                md,
+                "| {} | {all_ok}/{runs} runs | {once}/{runs} runs | {} | {} | {ratio} | {failures} |",
+                c.runner.label(b.dialect),
+                show(many),
+                show(single)
+            );
+        }
+        md.push('\n');
+    }
+}
+
+fn build_cost_markdown(md: &mut String, cost: &Result<BuildCost, String>) {
+    let _ = writeln!(md, "## Build cost\n");
+    match cost {
+        Err(e) => {
+            let _ = writeln!(md, "Not measured: {}\n", one_line(e));
+        }
+        Ok(cost) => {
+            let _ = writeln!(
+                md,
+                "The same tree of {} versions ({} KiB of SQL, up and down), embedded in a release binary. \
+                 Time: `cargo build --release -p <crate>` after touching the crate's `main.rs` \
+                 (dependencies already built; macro expansion and codegen of the crate itself), median (min–max). \
+                 Size: the release binary as Cargo leaves it.\n",
+                cost.versions,
+                cost.tree_bytes / 1024
+            );
+            let _ = writeln!(
+                md,
+                "| embeds | rebuild time | binary size | size over baseline |"
+            );
+            let _ = writeln!(md, "|---|---|---|---|");
+            let base = cost.crates.first().map_or(0, |c| c.size);
+            for c in &cost.crates {
+                let _ = writeln!(
+                    md,
+                    "| {} | {} | {:.0} KiB | {:+.0} KiB |",
+                    c.what,
+                    c.build,
+                    c.size as f64 / 1024.0,
+                    (c.size as f64 - base as f64) / 1024.0
+                );
+            }
+            md.push('\n');
+        }
+    }
+}
+
+fn one_line(text: &str) -> String {
+    let line = text.lines().next().unwrap_or_default();
+    let mut short: String = line.chars().take(200).collect();
+    if line.chars().count() > 200 {
+        short.push('…');
+    }
+    short.replace('|', "\\|")
+}
+
+/// What the run ran on.
+#[derive(Debug, Clone)]
+pub(crate) struct Environment {
+    /// UTC date and time.
+    pub(crate) date: String,
+    /// `release` or `debug`.
+    pub(crate) profile: &'static str,
+    /// CPU and cores.
+    pub(crate) machine: String,
+    /// `rustc --version`.
+    pub(crate) rustc: String,
+    /// Crate versions from Cargo.lock, and migrate's commit.
+    pub(crate) crates: Vec<(String, String)>,
+}
+
+impl Environment {
+    /// Collects the environment of a run from the workspace at `workspace`.
+    pub(crate) fn collect(workspace: &Path) -> Environment {
+        let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+        let cpu = std::fs::read_to_string("/proc/cpuinfo")
+            .ok()
+            .and_then(|info| {
+                info.lines()
+                    .find(|l| l.starts_with("model name"))
+                    .and_then(|l| l.split_once(':'))
+                    .map(|(_, m)| m.trim().to_owned())
+            })
+            .unwrap_or_else(|| "unknown CPU".to_owned());
+        let lock = std::fs::read_to_string(workspace.join("Cargo.lock")).unwrap_or_default();
+        let commit = command_output(workspace, "git", &["rev-parse", "--short", "HEAD"]);
+        let dirty = command_output(workspace, "git", &["status", "--porcelain"])
+            .is_some_and(|s| !s.is_empty());
+        let mut crates = vec![(
+            "migrate-core".to_owned(),
+            format!(
+                "{} (commit {}{})",
+                env!("CARGO_PKG_VERSION"),
+                commit.as_deref().unwrap_or("unknown"),
+                if dirty {
+                    ", with uncommitted changes"
+                } else {
+                    ""
+                }
+            ),
+        )];
+        for name in [
+            "sqlx",
+            "refinery",
+            "refinery-core",
+            "mysql_async",
+            "tokio-postgres",
+            "rusqlite",
+            "libsqlite3-sys",
+            "tokio",
+        ] {
+            crates.push((name.to_owned(), locked_versions(&lock, name)));
+        }
+        Environment {
+            date: utc_now(),
+            profile: if cfg!(debug_assertions) {
+                "debug (numbers from a debug build are not representative)"
+            } else {
+                "release"
+            },
+            machine: format!("{cores} cores ({cpu}), shared with other work"),
+            rustc: command_output(workspace, "rustc", &["--version"])
+                .unwrap_or_else(|| "unknown".to_owned()),
+            crates,
+        }
+    }
+}
+
+fn command_output(dir: &Path, program: &str, args: &[&str]) -> Option<String> {
+    let output = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .ok()?;
+    output
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned())
+}
+
+/// The versions of `name` in a Cargo.lock.
+fn locked_versions(lock: &str, name: &str) -> String {
+    let mut versions = Vec::new();
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line == format!("name = \"{name}\"") {
+            if let Some(version) = lines
+                .next()
+                .and_then(|l| l.strip_prefix("version = \""))
+                .and_then(|l| l.strip_suffix('"'))
+            {
+                versions.push(version.to_owned());
+            }
+        }
+    }
+    if versions.is_empty() {
+        "unknown".to_owned()
+    } else {
+        versions.join(", ")
+    }
+}
+
+/// The current UTC time as `YYYY-MM-DD HH:MM UTC`.
+fn utc_now() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let (days, rest) = (secs / 86_400, secs % 86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
+        rest / 3600,
+        rest % 3600 / 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locked_versions_lists_every_version_of_a_crate() {
+        let lock = "[[package]]\nname = \"a\"\nversion = \"1.0.0\"\n\n[[package]]\nname = \"a\"\nversion = \"2.0.0\"\n";
+        assert_eq!(locked_versions(lock, "a"), "1.0.0, 2.0.0");
+        assert_eq!(locked_versions(lock, "b"), "unknown");
+    }
+
+    #[test]
+    fn one_line_keeps_tables_intact() {
+        assert_eq!(one_line("a | b\nsecond"), "a \\| b");
+    }
+}

@@ -1,0 +1,753 @@
+//! The runners compared, connected to one database: how each applies the history, starts up
+//! with nothing to do, and reverts.
+//!
+//! Every runner gets the same scripts: migrate and the raw baselines read the tree through
+//! migrate's run-time loader (raw splits with migrate's splitter), sqlx's migrator reads the same
+//! texts from its own layout, and refinery gets the same texts in memory.
+
+use std::str::FromStr;
+
+use anyhow::{bail, ensure, Context as _};
+use migrate_core::driver::{AnyDriver, MysqlAsync, SqlxMySql, SqlxPostgres, SqlxSqlite};
+use migrate_core::{split, Config, Dialect, Direction, MigrationSet, Migrator, Target};
+use mysql_async::prelude::Queryable as _;
+use sqlx::mysql::MySqlConnection;
+use sqlx::postgres::PgConnection;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
+use sqlx::{ConnectOptions as _, Connection as _, Executor as _};
+
+use crate::tree::TreeDirs;
+
+/// A database client library.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Client {
+    /// sqlx 0.8 (the backend's own driver).
+    Sqlx,
+    /// mysql_async (MySQL/MariaDB only).
+    MysqlAsync,
+}
+
+/// How the raw baseline sends a script.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RawMode {
+    /// Each statement (as migrate's splitter cuts it) in its own round trip.
+    Statement,
+    /// The whole file in one round trip (a multi-statement query).
+    File,
+    /// `BEGIN`, the whole file, `COMMIT`.
+    FileTx,
+}
+
+/// One of the runners compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Runner {
+    /// `migrate_core::Migrator` over one of its drivers.
+    Migrate(Client),
+    /// `sqlx::migrate::Migrator` (0.8).
+    SqlxMigrator,
+    /// refinery 0.10 (no down migrations).
+    Refinery,
+    /// The same statements with no bookkeeping.
+    Raw(RawMode, Client),
+    /// A diagnostic on MySQL/MariaDB, where migrate journals: the raw statements one by one
+    /// plus the same durable writes migrate's journal makes (a row before the first statement,
+    /// one update after each statement, one at the end, one log row), through sqlx. It shows
+    /// what the journal costs by itself; it is not a raw variant and not a target baseline.
+    JournalFloor(JournalShape),
+}
+
+/// The journal writes of the journal-floor diagnostic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum JournalShape {
+    /// The writes migrate's runner makes today, each its own (autocommitted) transaction.
+    AsMigrate,
+    /// A leaner journal that says as much after a crash: no progress write after the last
+    /// statement (the finishing write records it), and the finishing write, the log row and
+    /// the next version's journal row committed together.
+    Lean,
+}
+
+impl Runner {
+    /// The runners measured on `dialect`, migrate first, raw last.
+    pub(crate) fn for_dialect(dialect: Dialect) -> Vec<Runner> {
+        let clients: &[Client] = match dialect {
+            Dialect::MySql => &[Client::Sqlx, Client::MysqlAsync],
+            Dialect::Postgres | Dialect::Sqlite => &[Client::Sqlx],
+        };
+        let mut runners: Vec<Runner> = clients.iter().map(|&c| Runner::Migrate(c)).collect();
+        runners.extend([Runner::SqlxMigrator, Runner::Refinery]);
+        for &client in clients {
+            for mode in [RawMode::Statement, RawMode::File, RawMode::FileTx] {
+                runners.push(Runner::Raw(mode, client));
+            }
+        }
+        if dialect == Dialect::MySql {
+            runners.push(Runner::JournalFloor(JournalShape::AsMigrate));
+            runners.push(Runner::JournalFloor(JournalShape::Lean));
+        }
+        runners
+    }
+
+    /// A short identifier, used on the command line of worker processes and in `--runners`.
+    pub(crate) fn id(self) -> String {
+        match self {
+            Runner::Migrate(client) => format!("migrate-{}", client_id(client)),
+            Runner::SqlxMigrator => "sqlx".to_owned(),
+            Runner::Refinery => "refinery".to_owned(),
+            Runner::Raw(mode, client) => {
+                let mode = match mode {
+                    RawMode::Statement => "statement",
+                    RawMode::File => "file",
+                    RawMode::FileTx => "file-tx",
+                };
+                format!("raw-{mode}-{}", client_id(client))
+            }
+            Runner::JournalFloor(JournalShape::AsMigrate) => "journal-floor".to_owned(),
+            Runner::JournalFloor(JournalShape::Lean) => "journal-lean".to_owned(),
+        }
+    }
+
+    /// The runner named `id` (see [`Runner::id`]).
+    pub(crate) fn parse(id: &str) -> Option<Runner> {
+        [Dialect::MySql]
+            .into_iter()
+            .flat_map(Runner::for_dialect)
+            .find(|r| r.id() == id)
+    }
+
+    /// The name shown in the report.
+    pub(crate) fn label(self, dialect: Dialect) -> String {
+        let sqlx_driver = match dialect {
+            Dialect::MySql => "sqlx-mysql",
+            Dialect::Postgres => "sqlx-postgres",
+            Dialect::Sqlite => "sqlx-sqlite",
+        };
+        let client = |c: Client| match c {
+            Client::Sqlx => sqlx_driver,
+            Client::MysqlAsync => "mysql_async",
+        };
+        match self {
+            Runner::Migrate(c) => format!("migrate ({})", client(c)),
+            Runner::SqlxMigrator => "sqlx::migrate::Migrator".to_owned(),
+            Runner::Refinery => format!(
+                "refinery ({})",
+                match dialect {
+                    Dialect::MySql => "mysql_async",
+                    Dialect::Postgres => "tokio-postgres",
+                    Dialect::Sqlite => "rusqlite",
+                }
+            ),
+            Runner::Raw(mode, c) => {
+                let mode = match mode {
+                    RawMode::Statement => "per statement",
+                    RawMode::File => "per file",
+                    RawMode::FileTx => "per file in a transaction",
+                };
+                format!("raw {mode} ({})", client(c))
+            }
+            Runner::JournalFloor(JournalShape::AsMigrate) => format!(
+                "diagnostic: raw per statement + migrate's journal writes ({})",
+                client(Client::Sqlx)
+            ),
+            Runner::JournalFloor(JournalShape::Lean) => format!(
+                "diagnostic: raw per statement + a leaner journal ({})",
+                client(Client::Sqlx)
+            ),
+        }
+    }
+
+    /// Whether the runner can revert.
+    pub(crate) fn reverts(self) -> bool {
+        self != Runner::Refinery
+    }
+
+    /// Whether the runner keeps a history (and so has a no-op start-up and can run concurrently).
+    pub(crate) fn keeps_history(self) -> bool {
+        !matches!(self, Runner::Raw(..) | Runner::JournalFloor(_))
+    }
+
+    /// The runner's history table.
+    pub(crate) fn history_table(self) -> Option<&'static str> {
+        match self {
+            Runner::Migrate(_) => Some("schema_history"),
+            Runner::SqlxMigrator => Some("_sqlx_migrations"),
+            Runner::Refinery => Some("refinery_schema_history"),
+            Runner::JournalFloor(_) => Some(JOURNAL_TABLE),
+            Runner::Raw(..) => None,
+        }
+    }
+}
+
+fn client_id(client: Client) -> &'static str {
+    match client {
+        Client::Sqlx => "sqlx",
+        Client::MysqlAsync => "mysql_async",
+    }
+}
+
+/// The journal-floor diagnostic's history table (and, with `_log`, its log).
+pub(crate) const JOURNAL_TABLE: &str = "bench_journal";
+
+/// The history in the form each runner takes it, loaded once per dialect.
+pub(crate) struct Workload {
+    /// The dialect the scripts are written for.
+    pub(crate) dialect: Dialect,
+    /// migrate's set, from the run-time loader.
+    pub(crate) set: MigrationSet,
+    /// migrate's configuration (built once: it looks up the host name).
+    pub(crate) config: Config,
+    /// sqlx's migrator, from sqlx's layout of the same scripts.
+    pub(crate) sqlx: sqlx::migrate::Migrator,
+    /// refinery's runner over the same up scripts.
+    pub(crate) refinery: refinery::Runner,
+    /// Up scripts, in version order.
+    pub(crate) up_files: Vec<String>,
+    /// Down scripts, in version order.
+    pub(crate) down_files: Vec<String>,
+    /// Up statements per version, as migrate's splitter cuts them.
+    pub(crate) up_statements: Vec<Vec<String>>,
+    /// Down statements per version.
+    pub(crate) down_statements: Vec<Vec<String>>,
+}
+
+impl Workload {
+    /// Loads the tree written under `dirs` for `dialect`.
+    pub(crate) async fn load(dirs: &TreeDirs, dialect: Dialect) -> anyhow::Result<Workload> {
+        let set = migrate_core::source::load_dir(&dirs.migrate, &[dialect])
+            .with_context(|| format!("loading {}", dirs.migrate.display()))?;
+        let sqlx = sqlx::migrate::Migrator::new(dirs.sqlx.as_path())
+            .await
+            .with_context(|| format!("loading {} with sqlx", dirs.sqlx.display()))?;
+        let (mut up_files, mut down_files) = (Vec::new(), Vec::new());
+        let (mut up_statements, mut down_statements) = (Vec::new(), Vec::new());
+        let mut refinery = Vec::new();
+        for migration in set.migrations() {
+            let script = |direction| {
+                migration
+                    .script(direction, dialect)
+                    .map(|s| s.sql().to_owned())
+                    .with_context(|| format!("V{} has no {direction} script", migration.version()))
+            };
+            let (up, down) = (script(Direction::Up)?, script(Direction::Down)?);
+            let statements = |sql: &str| -> anyhow::Result<Vec<String>> {
+                Ok(split::split(sql, dialect)?
+                    .into_iter()
+                    .map(|s| s.sql.to_owned())
+                    .collect())
+            };
+            up_statements.push(statements(&up)?);
+            down_statements.push(statements(&down)?);
+            let name: String = migration
+                .description()
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                .collect();
+            refinery.push(refinery::Migration::unapplied(
+                &format!("V{}__{name}", migration.version()),
+                &up,
+            )?);
+            up_files.push(up);
+            down_files.push(down);
+        }
+        ensure!(
+            sqlx.iter()
+                .filter(|m| m.migration_type.is_up_migration())
+                .count()
+                == up_files.len(),
+            "sqlx sees a different number of versions than migrate"
+        );
+        Ok(Workload {
+            dialect,
+            set,
+            config: Config::default(),
+            sqlx,
+            refinery: refinery::Runner::new(&refinery),
+            up_files,
+            down_files,
+            up_statements,
+            down_statements,
+        })
+    }
+
+    /// How many versions.
+    pub(crate) fn versions(&self) -> usize {
+        self.up_files.len()
+    }
+
+    fn migrator(&self) -> Migrator<'_> {
+        Migrator::with_config(&self.set, self.config.clone())
+    }
+}
+
+/// A sqlx connection to one of the three backends.
+pub(crate) enum SqlxConn {
+    /// MySQL or MariaDB.
+    MySql(MySqlConnection),
+    /// PostgreSQL.
+    Postgres(PgConnection),
+    /// SQLite.
+    Sqlite(SqliteConnection),
+}
+
+impl SqlxConn {
+    /// Connects to `url` (creating an SQLite file if missing).
+    pub(crate) async fn connect(dialect: Dialect, url: &str) -> anyhow::Result<SqlxConn> {
+        Ok(match dialect {
+            Dialect::MySql => SqlxConn::MySql(MySqlConnection::connect(url).await?),
+            Dialect::Postgres => SqlxConn::Postgres(PgConnection::connect(url).await?),
+            Dialect::Sqlite => SqlxConn::Sqlite(
+                SqliteConnectOptions::from_str(url)?
+                    .create_if_missing(true)
+                    .connect()
+                    .await?,
+            ),
+        })
+    }
+
+    /// Executes `sql` (one or more statements) as text, discarding results.
+    pub(crate) async fn exec(&mut self, sql: &str) -> anyhow::Result<()> {
+        let raw = sqlx::raw_sql(sql);
+        match self {
+            SqlxConn::MySql(c) => c.execute(raw).await.map(drop)?,
+            SqlxConn::Postgres(c) => c.execute(raw).await.map(drop)?,
+            SqlxConn::Sqlite(c) => c.execute(raw).await.map(drop)?,
+        }
+        Ok(())
+    }
+
+    /// Runs a query as text and returns how many rows came back (the rows are not decoded).
+    pub(crate) async fn fetch(&mut self, sql: &str) -> anyhow::Result<usize> {
+        let raw = sqlx::raw_sql(sql);
+        Ok(match self {
+            SqlxConn::MySql(c) => c.fetch_all(raw).await?.len(),
+            SqlxConn::Postgres(c) => c.fetch_all(raw).await?.len(),
+            SqlxConn::Sqlite(c) => c.fetch_all(raw).await?.len(),
+        })
+    }
+
+    /// The single integer `sql` returns.
+    pub(crate) async fn int(&mut self, sql: &str) -> anyhow::Result<i64> {
+        let query = sqlx::query_scalar::<_, i64>(sql);
+        Ok(match self {
+            SqlxConn::MySql(c) => query.fetch_one(c).await?,
+            SqlxConn::Postgres(c) => sqlx::query_scalar::<_, i64>(sql).fetch_one(c).await?,
+            SqlxConn::Sqlite(c) => sqlx::query_scalar::<_, i64>(sql).fetch_one(c).await?,
+        })
+    }
+
+    /// The single text `sql` returns.
+    pub(crate) async fn text(&mut self, sql: &str) -> anyhow::Result<String> {
+        Ok(match self {
+            SqlxConn::MySql(c) => sqlx::query_scalar::<_, String>(sql).fetch_one(c).await?,
+            SqlxConn::Postgres(c) => sqlx::query_scalar::<_, String>(sql).fetch_one(c).await?,
+            SqlxConn::Sqlite(c) => sqlx::query_scalar::<_, String>(sql).fetch_one(c).await?,
+        })
+    }
+
+    /// Closes the connection.
+    pub(crate) async fn close(self) {
+        let _ = match self {
+            SqlxConn::MySql(c) => c.close().await,
+            SqlxConn::Postgres(c) => c.close().await,
+            SqlxConn::Sqlite(c) => c.close().await,
+        };
+    }
+}
+
+/// A connection for the raw baseline and the one-query floor.
+pub(crate) enum RawConn {
+    /// Through sqlx (`raw_sql`: text protocol, no preparation).
+    Sqlx(SqlxConn),
+    /// Through mysql_async (`COM_QUERY`).
+    MysqlAsync(mysql_async::Conn),
+}
+
+impl RawConn {
+    /// Connects with `client`.
+    pub(crate) async fn connect(
+        client: Client,
+        dialect: Dialect,
+        url: &str,
+    ) -> anyhow::Result<RawConn> {
+        Ok(match client {
+            Client::Sqlx => RawConn::Sqlx(SqlxConn::connect(dialect, url).await?),
+            Client::MysqlAsync => RawConn::MysqlAsync(
+                mysql_async::Conn::new(mysql_async::Opts::from_url(url)?).await?,
+            ),
+        })
+    }
+
+    /// Executes `sql` (one or more statements), discarding results.
+    pub(crate) async fn exec(&mut self, sql: &str) -> anyhow::Result<()> {
+        match self {
+            RawConn::Sqlx(c) => c.exec(sql).await,
+            RawConn::MysqlAsync(c) => Ok(c.query_drop(sql).await?),
+        }
+    }
+
+    /// Runs a query and returns how many rows came back.
+    pub(crate) async fn fetch(&mut self, sql: &str) -> anyhow::Result<usize> {
+        match self {
+            RawConn::Sqlx(c) => c.fetch(sql).await,
+            RawConn::MysqlAsync(c) => {
+                let rows: Vec<mysql_async::Row> = c.query(sql).await?;
+                Ok(rows.len())
+            }
+        }
+    }
+
+    /// Closes the connection.
+    pub(crate) async fn close(self) {
+        match self {
+            RawConn::Sqlx(c) => c.close().await,
+            RawConn::MysqlAsync(c) => {
+                let _ = c.disconnect().await;
+            }
+        }
+    }
+}
+
+/// The exact query migrate's runner sends to read its history (see `migrate_core::history`),
+/// for the raw one-query floor.
+pub(crate) fn history_query(dialect: Dialect) -> String {
+    const COLUMNS: [&str; 13] = [
+        "version",
+        "description",
+        "script",
+        "checksum",
+        "down_checksum",
+        "state",
+        "direction",
+        "statements_done",
+        "statements_total",
+        "error_text",
+        "applied_by",
+        "applied_at",
+        "execution_ms",
+    ];
+    let columns: Vec<String> = COLUMNS
+        .iter()
+        .map(|c| match dialect {
+            Dialect::MySql => format!("CAST({c} AS CHAR)"),
+            Dialect::Postgres => format!("{c}::text"),
+            Dialect::Sqlite => format!("CAST({c} AS TEXT)"),
+        })
+        .collect();
+    let table = match dialect {
+        Dialect::MySql => "`schema_history`",
+        Dialect::Postgres | Dialect::Sqlite => "\"schema_history\"",
+    };
+    format!(
+        "SELECT {} FROM {table} ORDER BY {table}.version",
+        columns.join(", ")
+    )
+}
+
+/// One runner connected to one database.
+pub(crate) enum Session {
+    /// migrate over one of its drivers.
+    Migrate(AnyDriver),
+    /// sqlx's migrator.
+    Sqlx(SqlxConn),
+    /// refinery on MySQL/MariaDB (its driver works on a pool).
+    RefineryMySql(mysql_async::Pool),
+    /// refinery on PostgreSQL.
+    RefineryPostgres(tokio_postgres::Client),
+    /// refinery on SQLite.
+    RefinerySqlite(rusqlite::Connection),
+    /// The raw baseline.
+    Raw(RawConn, RawMode),
+    /// The journal-floor diagnostic.
+    Journal(SqlxConn, JournalShape),
+}
+
+impl Session {
+    /// Connects `runner` to `url`. Connecting is not part of any timing.
+    pub(crate) async fn connect(
+        runner: Runner,
+        dialect: Dialect,
+        url: &str,
+    ) -> anyhow::Result<Session> {
+        let session = match (runner, dialect) {
+            (Runner::Migrate(Client::Sqlx), Dialect::MySql) => {
+                Session::Migrate(AnyDriver::SqlxMySql(SqlxMySql::connect(url).await?))
+            }
+            (Runner::Migrate(Client::MysqlAsync), Dialect::MySql) => {
+                Session::Migrate(AnyDriver::MysqlAsync(MysqlAsync::connect(url).await?))
+            }
+            (Runner::Migrate(Client::Sqlx), Dialect::Postgres) => {
+                Session::Migrate(AnyDriver::SqlxPostgres(SqlxPostgres::connect(url).await?))
+            }
+            (Runner::Migrate(Client::Sqlx), Dialect::Sqlite) => {
+                Session::Migrate(AnyDriver::SqlxSqlite(SqlxSqlite::connect(url).await?))
+            }
+            (Runner::SqlxMigrator, _) => Session::Sqlx(SqlxConn::connect(dialect, url).await?),
+            (Runner::Refinery, Dialect::MySql) => {
+                let pool = mysql_async::Pool::new(mysql_async::Opts::from_url(url)?);
+                // Open the pool's connection now, so that no timing includes it.
+                drop(pool.get_conn().await?);
+                Session::RefineryMySql(pool)
+            }
+            (Runner::Refinery, Dialect::Postgres) => {
+                let (client, connection) =
+                    tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
+                tokio::spawn(connection);
+                Session::RefineryPostgres(client)
+            }
+            (Runner::Refinery, Dialect::Sqlite) => {
+                let path = url.strip_prefix("sqlite://").unwrap_or(url);
+                let conn = rusqlite::Connection::open(path)?;
+                // The same settings as sqlx's SQLite connections (foreign keys on, 5 s busy
+                // timeout); rusqlite leaves foreign keys off.
+                conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;")?;
+                Session::RefinerySqlite(conn)
+            }
+            (Runner::Raw(mode, client), _) => {
+                Session::Raw(RawConn::connect(client, dialect, url).await?, mode)
+            }
+            (Runner::JournalFloor(shape), _) => {
+                let mut conn = SqlxConn::connect(dialect, url).await?;
+                conn.exec(&format!(
+                    "CREATE TABLE {JOURNAL_TABLE} (version INTEGER NOT NULL PRIMARY KEY, \
+                     state VARCHAR(16) NOT NULL, direction VARCHAR(8) NOT NULL, \
+                     done INTEGER NOT NULL, total INTEGER NOT NULL)"
+                ))
+                .await?;
+                conn.exec(&format!(
+                    "CREATE TABLE {JOURNAL_TABLE}_log (version INTEGER NOT NULL, \
+                     action VARCHAR(16) NOT NULL)"
+                ))
+                .await?;
+                Session::Journal(conn, shape)
+            }
+            (Runner::Migrate(Client::MysqlAsync), _) => {
+                bail!("mysql_async serves MySQL/MariaDB only")
+            }
+        };
+        Ok(session)
+    }
+
+    /// Applies every version; returns how many this session applied, where the runner says.
+    pub(crate) async fn apply(&mut self, w: &Workload) -> anyhow::Result<Option<usize>> {
+        match self {
+            Session::Migrate(driver) => {
+                let report = w.migrator().up(driver, Target::Latest).await?;
+                Ok(Some(report.steps.len()))
+            }
+            Session::Sqlx(conn) => {
+                match conn {
+                    SqlxConn::MySql(c) => w.sqlx.run(c).await?,
+                    SqlxConn::Postgres(c) => w.sqlx.run(c).await?,
+                    SqlxConn::Sqlite(c) => w.sqlx.run(c).await?,
+                }
+                Ok(None)
+            }
+            Session::RefineryMySql(pool) => {
+                let report = w.refinery.run_async(pool).await?;
+                Ok(Some(report.applied_migrations().len()))
+            }
+            Session::RefineryPostgres(client) => {
+                let report = w.refinery.run_async(client).await?;
+                Ok(Some(report.applied_migrations().len()))
+            }
+            Session::RefinerySqlite(conn) => {
+                let report = w.refinery.run(conn)?;
+                Ok(Some(report.applied_migrations().len()))
+            }
+            Session::Raw(conn, mode) => {
+                run_raw(conn, *mode, &w.up_files, &w.up_statements, Order::Forward).await?;
+                Ok(Some(w.versions()))
+            }
+            Session::Journal(conn, shape) => {
+                run_journaled(conn, *shape, &w.up_statements, Order::Forward).await?;
+                Ok(Some(w.versions()))
+            }
+        }
+    }
+
+    /// Reverts every version.
+    pub(crate) async fn revert(&mut self, w: &Workload) -> anyhow::Result<()> {
+        match self {
+            Session::Migrate(driver) => {
+                let report = w.migrator().down(driver, Target::Empty).await?;
+                ensure!(
+                    report.steps.len() == w.versions(),
+                    "migrate reverted {} of {} versions",
+                    report.steps.len(),
+                    w.versions()
+                );
+            }
+            Session::Sqlx(conn) => match conn {
+                SqlxConn::MySql(c) => w.sqlx.undo(c, 0).await?,
+                SqlxConn::Postgres(c) => w.sqlx.undo(c, 0).await?,
+                SqlxConn::Sqlite(c) => w.sqlx.undo(c, 0).await?,
+            },
+            Session::RefineryMySql(_)
+            | Session::RefineryPostgres(_)
+            | Session::RefinerySqlite(_) => bail!("refinery has no down migrations"),
+            Session::Raw(conn, mode) => {
+                run_raw(
+                    conn,
+                    *mode,
+                    &w.down_files,
+                    &w.down_statements,
+                    Order::Reverse,
+                )
+                .await?;
+            }
+            Session::Journal(conn, shape) => {
+                run_journaled(conn, *shape, &w.down_statements, Order::Reverse).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Closes the session's connections.
+    pub(crate) async fn close(self) {
+        match self {
+            Session::Migrate(driver) => drop(driver),
+            Session::Sqlx(conn) => conn.close().await,
+            Session::RefineryMySql(pool) => {
+                let _ = pool.disconnect().await;
+            }
+            Session::RefineryPostgres(client) => drop(client),
+            Session::RefinerySqlite(conn) => drop(conn),
+            Session::Raw(conn, _) => conn.close().await,
+            Session::Journal(conn, _) => conn.close().await,
+        }
+    }
+}
+
+/// Which way the raw baseline walks the versions.
+#[derive(Debug, Clone, Copy)]
+enum Order {
+    Forward,
+    Reverse,
+}
+
+async fn run_raw(
+    conn: &mut RawConn,
+    mode: RawMode,
+    files: &[String],
+    statements: &[Vec<String>],
+    order: Order,
+) -> anyhow::Result<()> {
+    let indexes: Vec<usize> = match order {
+        Order::Forward => (0..files.len()).collect(),
+        Order::Reverse => (0..files.len()).rev().collect(),
+    };
+    for i in indexes {
+        match mode {
+            RawMode::Statement => {
+                for statement in &statements[i] {
+                    conn.exec(statement).await?;
+                }
+            }
+            RawMode::File => conn.exec(&files[i]).await?,
+            RawMode::FileTx => {
+                conn.exec("BEGIN").await?;
+                conn.exec(&files[i]).await?;
+                conn.exec("COMMIT").await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The journal-floor diagnostic: the statements one by one, with journal writes around them
+/// shaped as migrate's (see `migrate_core::runner`) or leaner.
+async fn run_journaled(
+    conn: &mut SqlxConn,
+    shape: JournalShape,
+    statements: &[Vec<String>],
+    order: Order,
+) -> anyhow::Result<()> {
+    let t = JOURNAL_TABLE;
+    let indexes: Vec<usize> = match order {
+        Order::Forward => (0..statements.len()).collect(),
+        Order::Reverse => (0..statements.len()).rev().collect(),
+    };
+    let start = |i: usize| {
+        let (version, total) = (i + 1, statements[i].len());
+        match order {
+            Order::Forward => format!(
+                "INSERT INTO {t} (version, state, direction, done, total) \
+                 VALUES ({version}, 'failed', 'up', 0, {total})"
+            ),
+            Order::Reverse => format!(
+                "UPDATE {t} SET state = 'failed', direction = 'down', done = 0, total = {total} \
+                 WHERE version = {version}"
+            ),
+        }
+    };
+    let (action, lean) = match (order, shape) {
+        (Order::Forward, s) => ("up", s == JournalShape::Lean),
+        (Order::Reverse, s) => ("down", s == JournalShape::Lean),
+    };
+    for (position, &i) in indexes.iter().enumerate() {
+        let (version, total) = (i + 1, statements[i].len());
+        // The lean journal wrote this start together with the previous version's finish.
+        if !lean || position == 0 {
+            conn.exec(&start(i)).await?;
+        }
+        for (done, statement) in statements[i].iter().enumerate() {
+            conn.exec(statement).await?;
+            if !lean || done + 1 < total {
+                conn.exec(&format!(
+                    "UPDATE {t} SET done = {} WHERE version = {version}",
+                    done + 1
+                ))
+                .await?;
+            }
+        }
+        let finish = match order {
+            Order::Forward => format!(
+                "UPDATE {t} SET state = 'applied', direction = 'up', done = {total} \
+                 WHERE version = {version}"
+            ),
+            Order::Reverse => format!("DELETE FROM {t} WHERE version = {version}"),
+        };
+        let log = format!("INSERT INTO {t}_log (version, action) VALUES ({version}, '{action}')");
+        if lean {
+            conn.exec("BEGIN").await?;
+            conn.exec(&finish).await?;
+            conn.exec(&log).await?;
+            if let Some(&next) = indexes.get(position + 1) {
+                conn.exec(&start(next)).await?;
+            }
+            conn.exec("COMMIT").await?;
+        } else {
+            conn.exec(&finish).await?;
+            conn.exec(&log).await?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runner_ids_round_trip() {
+        for runner in Runner::for_dialect(Dialect::MySql) {
+            assert_eq!(Runner::parse(&runner.id()), Some(runner));
+        }
+        assert_eq!(Runner::parse("nope"), None);
+    }
+
+    #[test]
+    fn only_mysql_measures_mysql_async() {
+        assert_eq!(Runner::for_dialect(Dialect::MySql).len(), 12);
+        assert_eq!(Runner::for_dialect(Dialect::Postgres).len(), 6);
+        assert!(
+            !Runner::for_dialect(Dialect::Sqlite).contains(&Runner::Migrate(Client::MysqlAsync))
+        );
+    }
+
+    #[test]
+    fn history_query_quotes_per_dialect() {
+        assert!(history_query(Dialect::MySql).contains("FROM `schema_history`"));
+        assert!(history_query(Dialect::Postgres).contains("version::text"));
+    }
+}

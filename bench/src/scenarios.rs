@@ -1,0 +1,186 @@
+//! The sequential scenarios, measured for one runner on one fresh database per repetition:
+//! (a) apply all N, (b) no-op start-up with N applied, (c) revert all N — with the raw
+//! one-query floor measured next to migrate's no-op, on the same database, interleaved.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{ensure, Context as _};
+use migrate_core::driver::Driver as _;
+use migrate_core::testing::{Backend, TestDatabase};
+use migrate_core::Dialect;
+
+use crate::checks;
+use crate::runners::{history_query, Client, RawConn, Runner, Session, SqlxConn, Workload};
+
+/// How many of each no-op series are run before timing starts (connection and server caches).
+pub(crate) const NOOP_WARMUP: usize = 3;
+
+/// A fresh, empty database for one scenario.
+pub(crate) struct FreshDb(TestDatabase);
+
+impl FreshDb {
+    /// Creates one; fails when the server is unreachable.
+    pub(crate) async fn create(dialect: Dialect) -> anyhow::Result<FreshDb> {
+        let backend = backend(dialect);
+        let db = TestDatabase::create(backend)
+            .await?
+            .with_context(|| format!("the {backend:?} server is not reachable"))?;
+        Ok(FreshDb(db))
+    }
+
+    /// Its URL.
+    pub(crate) fn url(&self) -> &str {
+        self.0.url()
+    }
+
+    /// Drops it.
+    pub(crate) async fn drop_database(self) {
+        self.0.drop_database().await;
+    }
+}
+
+/// The test backend for a dialect.
+pub(crate) fn backend(dialect: Dialect) -> Backend {
+    match dialect {
+        Dialect::MySql => Backend::MySql,
+        Dialect::Postgres => Backend::Postgres,
+        Dialect::Sqlite => Backend::Sqlite,
+    }
+}
+
+/// The timings of one runner's sequential scenarios, over every repetition.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Timings {
+    /// (a) applying all N, one per repetition.
+    pub(crate) apply: Vec<Duration>,
+    /// (b) no-op start-ups, `noop_reps` per repetition.
+    pub(crate) noop: Vec<Duration>,
+    /// (c) reverting all N, one per repetition.
+    pub(crate) revert: Vec<Duration>,
+    /// The raw one-query floor, timed alternately with migrate's no-op: the runner's own
+    /// history query sent raw through the same client, rows fetched and not decoded.
+    pub(crate) floor_history: Vec<Duration>,
+    /// `SELECT 1` through the same client: one bare round trip.
+    pub(crate) floor_select1: Vec<Duration>,
+    /// The same history query through migrate's driver (`Driver::query`: rows fetched and
+    /// decoded to text, not parsed or planned), on migrate's own connection.
+    pub(crate) floor_decoded: Vec<Duration>,
+}
+
+/// Runs one repetition of `runner`'s sequential scenarios on a fresh database and adds the
+/// timings to `into`. Every result is checked against the database before it counts.
+pub(crate) async fn measure(
+    runner: Runner,
+    w: &Workload,
+    noop_reps: usize,
+    into: &mut Timings,
+) -> anyhow::Result<()> {
+    let db = FreshDb::create(w.dialect).await?;
+    let result = measure_on(runner, w, noop_reps, db.url(), into).await;
+    db.drop_database().await;
+    result
+}
+
+async fn measure_on(
+    runner: Runner,
+    w: &Workload,
+    noop_reps: usize,
+    url: &str,
+    into: &mut Timings,
+) -> anyhow::Result<()> {
+    let n = w.versions();
+    let mut session = Session::connect(runner, w.dialect, url).await?;
+    let mut check = SqlxConn::connect(w.dialect, url).await?;
+
+    let started = Instant::now();
+    let applied = session.apply(w).await.context("applying")?;
+    let apply = started.elapsed();
+    ensure!(
+        applied.is_none_or(|a| a == n),
+        "applied {applied:?} of {n} versions"
+    );
+    checks::ensure_applied(&mut check, runner, n).await?;
+
+    let mut noop = Vec::new();
+    let (mut floor_history, mut floor_select1, mut floor_decoded) =
+        (Vec::new(), Vec::new(), Vec::new());
+    if runner.keeps_history() {
+        // The floor goes with migrate's own client; other runners are compared with it too.
+        let mut floor = match runner {
+            Runner::Migrate(client) => Some(RawConn::connect(client, w.dialect, url).await?),
+            _ => None,
+        };
+        let history = history_query(w.dialect);
+        for i in 0..NOOP_WARMUP + noop_reps {
+            let started = Instant::now();
+            let applied = session
+                .apply(w)
+                .await
+                .context("starting up with nothing to do")?;
+            let took = started.elapsed();
+            ensure!(
+                applied.is_none_or(|a| a == 0),
+                "a no-op start-up applied {applied:?} versions"
+            );
+            let mut floors = None;
+            if let Some(raw) = floor.as_mut() {
+                let started = Instant::now();
+                let rows = raw.fetch(&history).await?;
+                let history_took = started.elapsed();
+                ensure!(rows == n, "the history query returned {rows} rows");
+                let started = Instant::now();
+                raw.fetch("SELECT 1").await?;
+                let select1_took = started.elapsed();
+                let mut decoded_took = None;
+                if let Session::Migrate(driver) = &mut session {
+                    let started = Instant::now();
+                    let rows = driver.query(&history).await?;
+                    decoded_took = Some(started.elapsed());
+                    ensure!(
+                        rows.len() == n,
+                        "the history query returned {} rows",
+                        rows.len()
+                    );
+                }
+                floors = Some((history_took, select1_took, decoded_took));
+            }
+            if i >= NOOP_WARMUP {
+                noop.push(took);
+                if let Some((history_took, select1_took, decoded_took)) = floors {
+                    floor_history.push(history_took);
+                    floor_select1.push(select1_took);
+                    floor_decoded.extend(decoded_took);
+                }
+            }
+        }
+        if let Some(raw) = floor {
+            raw.close().await;
+        }
+    }
+
+    let mut revert = None;
+    if runner.reverts() {
+        let started = Instant::now();
+        session.revert(w).await.context("reverting")?;
+        revert = Some(started.elapsed());
+        checks::ensure_reverted(&mut check, w.dialect, runner).await?;
+    }
+    session.close().await;
+    check.close().await;
+
+    into.apply.push(apply);
+    into.noop.extend(noop);
+    into.revert.extend(revert);
+    into.floor_history.extend(floor_history);
+    into.floor_select1.extend(floor_select1);
+    into.floor_decoded.extend(floor_decoded);
+    Ok(())
+}
+
+/// The client whose floor a runner's no-op start-up is compared with.
+pub(crate) fn floor_client(runner: Runner) -> Client {
+    match runner {
+        Runner::Migrate(client) | Runner::Raw(_, client) => client,
+        Runner::SqlxMigrator | Runner::Refinery | Runner::JournalFloor(_) => Client::Sqlx,
+    }
+}

@@ -1,0 +1,387 @@
+//! The operator commands, for any application, in one call (feature `cli`).
+//!
+//! ```no_run
+//! # static MIGRATIONS: migrate_core::MigrationSet = migrate_core::MigrationSet::__embedded(&[], &[], None);
+//! // static MIGRATIONS: MigrationSet = migrate_macros::embed_migrations!("sql/versions");
+//!
+//! fn main() -> migrate_core::cli::Exit {
+//!     migrate_core::cli::Cli::new(&MIGRATIONS)
+//!         .default_database_url("sqlite://app.db")
+//!         .versions_dir("sql/versions")
+//!         .run()
+//! }
+//! ```
+//!
+//! [`Cli::run`] reads the process's arguments, runs one command on its own Tokio runtime and
+//! returns the [`Exit`] status. An application that already runs Tokio, or parses its own
+//! arguments first, uses [`Cli::run_async_from`].
+//!
+//! ## Commands
+//!
+//! | command | what it does |
+//! |---|---|
+//! | `status [--json]` | every version: description, state, applied at, applied by, duration, checksum (`ok`, `changed`, `not embedded`), and the pending versions |
+//! | `up [--to N]` | applies every pending version, or those up to N |
+//! | `down --to N [--yes]` | reverts every version after N (`--to 0`: all of them); asks on a terminal unless `--yes`, refuses without `--yes` elsewhere, and refuses irreversible versions, naming them |
+//! | `redo [--yes]` | reverts the newest version and applies it again (asks like `down`) |
+//! | `plan [--to N] [--down] [--json]` | every statement `up` (or `down --to N`) would run, in order, with file and line; on MySQL/MariaDB statements that commit implicitly are marked. Changes nothing |
+//! | `validate [--json]` | checks the history against the binary, changing nothing; exit 3 on any mismatch |
+//! | `resume [--skip]` | finishes a `failed` migration from its failed statement (`--skip`: from the next one, for a statement completed by hand) |
+//! | `repair` | marks a `failed` migration as not applied, after undoing its statements by hand |
+//! | `baseline --version N` | records versions 1 to N as applied without running them, on an existing database with no history |
+//! | `accept-checksum --version N` | records the embedded checksum of an applied version after a deliberate edit (written to the log table) |
+//! | `new NAME [--dir DIR]` | creates the next `V{n}__NAME` folder with empty `up.sql` and `down.sql` |
+//!
+//! The database is `--database-url`, else `DATABASE_URL`, else the application's default
+//! ([`Cli::default_database_url`]). Its password never appears in output or errors. Logs go
+//! through `tracing` to standard error, filtered by `RUST_LOG` (default `warn`;
+//! `RUST_LOG=migrate_core=debug` shows every statement). On a terminal, a run of several
+//! migrations shows a progress bar; otherwise each migration prints one line when it finishes.
+//!
+//! ## Exit status
+//!
+//! | code | [`Exit`] | meaning |
+//! |---|---|---|
+//! | 0 | `Success` | the command did its work; `validate` found nothing wrong |
+//! | 1 | `Failure` | the command failed: connection, SQL error, lock timeout, I/O, a declined confirmation |
+//! | 2 | `Usage` | bad arguments, no database URL, an invalid `NAME`, or a revert without `--yes` off a terminal |
+//! | 3 | `Mismatch` | the history disagrees with this binary (changed checksum, version unknown to the binary, `failed` row, out-of-order version, stale binary): `validate` found it, or a command refused because of it |
+//!
+//! `status` exits 0 whenever it could read the history, whatever the history says; `validate`
+//! is the check. Errors print on standard error as `error: …`, followed by one `caused by: …` line per
+//! underlying error; the first line ends with what to do.
+//!
+//! ## Machine output
+//!
+//! With `--json`, `status`, `plan` and `validate` print exactly one JSON document on standard
+//! output (exit 0, or 3 for `validate` with problems). On exit 1 or 2 standard output is empty
+//! and the error is on standard error. Field order is as shown; fields may be added later.
+//!
+//! `status --json`:
+//!
+//! ```json
+//! {
+//!   "database": "mysql://app:***@db:3306/app",
+//!   "dialect": "mysql",
+//!   "history_table": "schema_history",
+//!   "current": 2,
+//!   "latest": 3,
+//!   "pending": [3],
+//!   "versions": [
+//!     {
+//!       "version": 1,
+//!       "description": "apps",
+//!       "state": "applied",
+//!       "checksum": "ok",
+//!       "script": "V1__apps/up.mysql.sql",
+//!       "applied_at": "2025-01-31 12:00:00.123456",
+//!       "applied_by": "deploy@web-1",
+//!       "duration_ms": 41,
+//!       "statements_done": 3,
+//!       "statements_total": 3,
+//!       "error": null
+//!     }
+//!   ]
+//! }
+//! ```
+//!
+//! `dialect` is `mysql`, `postgres` or `sqlite`. `current` is the newest version recorded in
+//! the history (applied or failed), `null` on an empty database; `latest` the newest version
+//! the binary embeds. `state` is `applied`, `failed` or `pending`; `checksum` is `ok`,
+//! `changed`, `not_embedded` (the database is newer than the binary) or `null` (not applied).
+//! For a pending version every field after `checksum` is `null`. `error` is the failed
+//! statement's error on a `failed` row (`null` there means the process stopped while the
+//! statement was in flight).
+//!
+//! `plan --json`:
+//!
+//! ```json
+//! {
+//!   "database": "sqlite://app.db",
+//!   "dialect": "sqlite",
+//!   "direction": "up",
+//!   "steps": [
+//!     {
+//!       "version": 2,
+//!       "description": "features",
+//!       "direction": "up",
+//!       "script": "V2__features/up.sql",
+//!       "transaction": "atomic",
+//!       "statements": [
+//!         { "number": 1, "line": 2, "sql": "ALTER TABLE apps ADD COLUMN …", "implicit_commit": null }
+//!       ]
+//!     }
+//!   ]
+//! }
+//! ```
+//!
+//! `transaction` is `atomic` (the statements and the history row commit together) or
+//! `journaled` (statement by statement, progress recorded in the history row: MySQL/MariaDB,
+//! and `-- migrate:no-transaction` scripts on PostgreSQL). `number` is the statement's
+//! 1-based position in its script and `line` its first line. `implicit_commit` is `true` or
+//! `false` on MySQL/MariaDB (see [`crate::implicit_commit`]) and `null` on other dialects.
+//!
+//! `validate --json`:
+//!
+//! ```json
+//! {
+//!   "database": "sqlite://app.db",
+//!   "dialect": "sqlite",
+//!   "ok": false,
+//!   "problems": [
+//!     { "version": 2, "kind": "checksum_changed", "message": "version 2 was applied with checksum sha256:… but `V2__features/up.sql` now has sha256:…; restore the file, or run `accept-checksum --version 2` if the change is intended and harmless" }
+//!   ],
+//!   "pending": [3]
+//! }
+//! ```
+//!
+//! `kind` is one of `checksum_changed`, `not_embedded`, `failed`, `out_of_order`,
+//! `missing_script`, `stale_binary` or `other`; `version` is `null` where no single version is
+//! at fault; `message` says what to do. Pending versions are listed but are not problems.
+
+mod args;
+mod commands;
+mod new_version;
+mod output;
+mod progress;
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::process::{ExitCode, Termination};
+
+use clap::Parser;
+
+use crate::driver::DriverError;
+use crate::{Config, Error, MigrationSet, Version};
+
+use self::new_version::NewVersionError;
+
+/// The operator commands for one application's migrations: build it, then [`Cli::run`].
+#[derive(Debug, Clone)]
+pub struct Cli<'s> {
+    set: &'s MigrationSet,
+    config: Config,
+    default_database_url: Option<String>,
+    versions_dir: Option<PathBuf>,
+}
+
+impl<'s> Cli<'s> {
+    /// The commands for `set`, with the default runner configuration.
+    pub fn new(set: &'s MigrationSet) -> Cli<'s> {
+        Cli {
+            set,
+            config: Config::default(),
+            default_database_url: None,
+            versions_dir: None,
+        }
+    }
+
+    /// The database used when neither `--database-url` nor `DATABASE_URL` is given (for
+    /// example an SQLite file, `sqlite://app.db`). Without one, a missing URL is a usage error.
+    pub fn default_database_url(mut self, url: impl Into<String>) -> Cli<'s> {
+        self.default_database_url = Some(url.into());
+        self
+    }
+
+    /// The versions folder where `new` creates version folders when `--dir` is not given
+    /// (relative to the current directory, or absolute).
+    pub fn versions_dir(mut self, dir: impl Into<PathBuf>) -> Cli<'s> {
+        self.versions_dir = Some(dir.into());
+        self
+    }
+
+    /// The runner configuration (history table, lock timeout, actor, …).
+    pub fn config(mut self, config: Config) -> Cli<'s> {
+        self.config = config;
+        self
+    }
+
+    /// Parses the process's arguments and runs the command on a Tokio runtime of its own.
+    ///
+    /// Call it from a synchronous `main`; inside a Tokio runtime use [`Cli::run_async_from`].
+    pub fn run(&self) -> Exit {
+        self.run_from(std::env::args_os())
+    }
+
+    /// Like [`Cli::run`] with the given arguments; the first is the program name.
+    pub fn run_from<I, T>(&self, args: I) -> Exit
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<OsString> + Clone,
+    {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build();
+        match runtime {
+            Ok(runtime) => runtime.block_on(self.run_async_from(args)),
+            Err(e) => {
+                eprintln!("error: cannot start the Tokio runtime: {e}");
+                Exit::Failure
+            }
+        }
+    }
+
+    /// Parses `args` (the first is the program name) and runs the command on the current
+    /// Tokio runtime. Installs a `tracing` subscriber filtered by `RUST_LOG` unless the
+    /// application already has one.
+    pub async fn run_async_from<I, T>(&self, args: I) -> Exit
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<OsString> + Clone,
+    {
+        let args = match args::Args::try_parse_from(args) {
+            Ok(args) => args,
+            Err(e) => {
+                let _ = e.print();
+                return if e.use_stderr() {
+                    Exit::Usage
+                } else {
+                    Exit::Success // --help
+                };
+            }
+        };
+        init_logging();
+        match commands::run(self, args).await {
+            Ok(exit) => exit,
+            // The reader went away (`| head`): nobody is left to tell.
+            Err(CliError::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => Exit::Failure,
+            Err(e) => {
+                print_error(&e);
+                e.exit()
+            }
+        }
+    }
+}
+
+/// How a command ended; the process's exit status (see the module docs).
+///
+/// `fn main() -> Exit` works: `Exit` implements [`Termination`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Exit {
+    /// 0: the command did its work; `validate` found nothing wrong.
+    Success,
+    /// 1: the command failed.
+    Failure,
+    /// 2: the command line was wrong or incomplete.
+    Usage,
+    /// 3: the history disagrees with this binary.
+    Mismatch,
+}
+
+impl Exit {
+    /// The numeric exit status.
+    pub const fn code(self) -> u8 {
+        match self {
+            Exit::Success => 0,
+            Exit::Failure => 1,
+            Exit::Usage => 2,
+            Exit::Mismatch => 3,
+        }
+    }
+}
+
+impl From<Exit> for ExitCode {
+    fn from(exit: Exit) -> ExitCode {
+        ExitCode::from(exit.code())
+    }
+}
+
+impl Termination for Exit {
+    fn report(self) -> ExitCode {
+        self.into()
+    }
+}
+
+/// Why a command did not complete.
+#[derive(Debug, thiserror::Error)]
+enum CliError {
+    #[error(transparent)]
+    Migrate(#[from] Error),
+    #[error("cannot connect to {url}; check --database-url (or DATABASE_URL) and that the server is running")]
+    Connect {
+        url: String,
+        #[source]
+        source: DriverError,
+    },
+    #[error("no database URL; pass --database-url or set DATABASE_URL")]
+    NoDatabaseUrl,
+    #[error("cannot revert to {target}: {}; revert to {} or later instead, or restore from a backup", irreversible_list(versions), versions.first().map_or(0, |(v, _)| v.get()))]
+    Irreversible {
+        target: String,
+        /// Newest first, with the down script that says so.
+        versions: Vec<(Version, String)>,
+    },
+    #[error(
+        "refusing to {what} without confirmation: standard input is not a terminal; pass --yes"
+    )]
+    NotConfirmed { what: String },
+    #[error("nothing was changed: not confirmed")]
+    Declined,
+    #[error("no versions folder; pass --dir")]
+    NoVersionsDir,
+    #[error(transparent)]
+    NewVersion(#[from] NewVersionError),
+    #[error("reading the answer or writing the output failed")]
+    Output(#[from] std::io::Error),
+}
+
+fn irreversible_list(versions: &[(Version, String)]) -> String {
+    let each: Vec<String> = versions
+        .iter()
+        .map(|(v, script)| format!("version {v} (`{script}`)"))
+        .collect();
+    let verb = if versions.len() == 1 { "is" } else { "are" };
+    format!(
+        "{} {verb} irreversible (`-- migrate:irreversible`)",
+        each.join(", ")
+    )
+}
+
+impl CliError {
+    fn exit(&self) -> Exit {
+        match self {
+            CliError::NoDatabaseUrl | CliError::NotConfirmed { .. } | CliError::NoVersionsDir => {
+                Exit::Usage
+            }
+            CliError::NewVersion(e) if e.is_usage() => Exit::Usage,
+            CliError::Migrate(e) if is_mismatch(e) => Exit::Mismatch,
+            _ => Exit::Failure,
+        }
+    }
+}
+
+/// Whether `error` says the history disagrees with the binary (exit 3).
+fn is_mismatch(error: &Error) -> bool {
+    matches!(
+        error,
+        Error::ChecksumMismatch { .. }
+            | Error::UnknownVersion { .. }
+            | Error::FailedMigration { .. }
+            | Error::OutOfOrder { .. }
+            | Error::StaleBinary { .. }
+    )
+}
+
+/// `error: …` and one `caused by: …` line per source.
+fn print_error(error: &CliError) {
+    let mut text = format!("error: {error}");
+    let mut source = std::error::Error::source(error);
+    // `#[error(transparent)]` forwards `source()` to the inner error's source, so the chain
+    // never repeats a message.
+    while let Some(cause) = source {
+        text.push_str(&format!("\n  caused by: {cause}"));
+        source = cause.source();
+    }
+    eprintln!("{text}");
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    // An application that installed its own subscriber keeps it.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

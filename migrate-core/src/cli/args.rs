@@ -1,0 +1,155 @@
+//! The command line, as clap reads it. Doc comments here are the `--help` text.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::plan::Target;
+use crate::Version;
+
+/// Versioned database migrations: inspect, apply, revert and repair the schema history.
+#[derive(Debug, Parser)]
+#[command(name = "migrate", disable_version_flag = true)]
+pub(super) struct Args {
+    /// The database (`sqlite://app.db`, `mysql://user:password@host/db`, `postgres://…`);
+    /// default: the DATABASE_URL variable, else the application's default.
+    #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true)]
+    pub(super) database_url: Option<String>,
+
+    #[command(subcommand)]
+    pub(super) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(super) enum Command {
+    /// Every version with its state, when and by whom it was applied, and its checksum.
+    Status {
+        /// Print JSON (shape in the `migrate_core::cli` docs).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Apply every pending version, or those up to --to.
+    Up {
+        /// The last version to apply (default: the newest).
+        #[arg(long, value_name = "N", value_parser = version)]
+        to: Option<Version>,
+    },
+    /// Revert every version after --to, newest first, with their down scripts.
+    Down {
+        /// The version to go back to; 0 reverts everything.
+        #[arg(long, value_name = "N", value_parser = target)]
+        to: Target,
+        /// Do not ask for confirmation (needed when not on a terminal).
+        #[arg(long, short)]
+        yes: bool,
+    },
+    /// Revert the newest version and apply it again.
+    Redo {
+        /// Do not ask for confirmation (needed when not on a terminal).
+        #[arg(long, short)]
+        yes: bool,
+    },
+    /// Print every statement that `up` (or `down --to N`) would run, changing nothing.
+    Plan {
+        /// Plan up to this version (with --down: back to it; 0 reverts everything).
+        #[arg(long, value_name = "N", value_parser = target)]
+        to: Option<Target>,
+        /// Plan a revert (needs --to).
+        #[arg(long, requires = "to")]
+        down: bool,
+        /// Print JSON (shape in the `migrate_core::cli` docs).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check the history against this binary, changing nothing; exit 3 on any mismatch.
+    Validate {
+        /// Print JSON (shape in the `migrate_core::cli` docs).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Finish a failed migration from its failed statement, after fixing the cause.
+    Resume {
+        /// Continue after the failed statement instead (it was completed by hand).
+        #[arg(long)]
+        skip: bool,
+    },
+    /// Mark a failed migration as not applied, after undoing its statements by hand.
+    Repair,
+    /// Record versions 1 to --version as applied without running them (existing database).
+    Baseline {
+        /// The version the database's schema is at.
+        #[arg(long, value_name = "N", value_parser = version)]
+        version: Version,
+    },
+    /// Record the embedded checksum of an applied version after a deliberate edit.
+    AcceptChecksum {
+        /// The version whose script was edited.
+        #[arg(long, value_name = "N", value_parser = version)]
+        version: Version,
+    },
+    /// Create the next version folder, `V<n>__NAME`, with empty up.sql and down.sql.
+    New {
+        /// What the version does, in letters, digits and `_` (`add_index`).
+        name: String,
+        /// The versions folder (default: the application's).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+}
+
+/// A version number, 1 or more.
+fn version(text: &str) -> Result<Version, String> {
+    let n: u32 = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not a version number"))?;
+    Version::new(n).ok_or_else(|| "versions start at 1".to_owned())
+}
+
+/// A version number, or 0 for "before the first version".
+fn target(text: &str) -> Result<Target, String> {
+    let n: u32 = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not a version number"))?;
+    Ok(Version::new(n).map_or(Target::Empty, Target::Version))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn command_line_definition_is_consistent() {
+        Args::command().debug_assert();
+    }
+
+    #[test]
+    fn down_to_zero_means_empty() {
+        let args = Args::try_parse_from(["migrate", "down", "--to", "0", "--yes"]).expect("valid");
+        assert!(matches!(
+            args.command,
+            Command::Down {
+                to: Target::Empty,
+                yes: true
+            }
+        ));
+    }
+
+    #[test]
+    fn baseline_rejects_version_zero() {
+        let err = Args::try_parse_from(["migrate", "baseline", "--version", "0"]).expect_err("0");
+        assert!(err.to_string().contains("versions start at 1"), "{err}");
+    }
+
+    #[test]
+    fn plan_down_needs_a_target() {
+        Args::try_parse_from(["migrate", "plan", "--down"]).expect_err("needs --to");
+    }
+
+    #[test]
+    fn database_url_may_follow_the_command() {
+        let args = Args::try_parse_from(["migrate", "status", "--database-url", "sqlite://x.db"])
+            .expect("valid");
+        assert_eq!(args.database_url.as_deref(), Some("sqlite://x.db"));
+    }
+}

@@ -1,0 +1,376 @@
+//! Each command: connect, call the [`Migrator`], print. The runner does the work; nothing here
+//! touches the history but through it.
+
+use std::io::{self, BufRead, IsTerminal, Write};
+
+use super::args::{Args, Command};
+use super::output::{self, Database, Problem};
+use super::{new_version, progress, Cli, CliError, Exit};
+use crate::driver::{redact_url, AnyDriver, Driver};
+use crate::history::{AppliedMigration, State};
+use crate::migration::Reversibility;
+use crate::plan::{self, Target};
+use crate::{Direction, Migrator, Version};
+
+/// Runs one parsed command line.
+pub(super) async fn run(cli: &Cli<'_>, args: Args) -> Result<Exit, CliError> {
+    if let Command::New { name, dir } = &args.command {
+        let dir = dir
+            .clone()
+            .or_else(|| cli.versions_dir.clone())
+            .ok_or(CliError::NoVersionsDir)?;
+        let created = new_version::create(&dir, name)?;
+        let folder = created.folder.display();
+        writeln!(
+            io::stdout(),
+            "created {folder}/up.sql and {folder}/down.sql (version {})\n\
+             write the SQL that applies and reverts it (the build rejects empty scripts), then rebuild",
+            created.version
+        )?;
+        return Ok(Exit::Success);
+    }
+    let url = args
+        .database_url
+        .filter(|url| !url.is_empty())
+        .or_else(|| cli.default_database_url.clone())
+        .ok_or(CliError::NoDatabaseUrl)?;
+    let shown = redact_url(&url);
+    tracing::debug!(database = %shown, "connecting");
+    let mut driver = AnyDriver::connect(&url)
+        .await
+        .map_err(|source| CliError::Connect {
+            url: shown.clone(),
+            source,
+        })?;
+    let display = progress::Display::new();
+    let session = Session {
+        migrator: Migrator::with_config(cli.set, cli.config.clone())
+            .with_progress(display.observer()),
+        db: Database {
+            url: &shown,
+            dialect: driver.dialect(),
+            history_table: cli.config.history_table().name(),
+        },
+    };
+    let result = session.run(&mut driver, args.command).await;
+    display.finish();
+    result
+}
+
+/// A command's connection-independent context.
+struct Session<'a, 's> {
+    migrator: Migrator<'s>,
+    db: Database<'a>,
+}
+
+impl Session<'_, '_> {
+    async fn run(&self, driver: &mut AnyDriver, command: Command) -> Result<Exit, CliError> {
+        // Not a `StdoutLock`: it would make the future `!Send` across the awaits below.
+        let out = &mut io::stdout();
+        match command {
+            Command::Status { json } => self.status(driver, out, json).await,
+            Command::Up { to } => {
+                let target = to.map_or(Target::Latest, Target::Version);
+                let report = self.migrator.up(driver, target).await?;
+                if report.steps.is_empty() {
+                    writeln!(out, "nothing to apply")?;
+                }
+                self.print_standing(driver, out).await
+            }
+            Command::Down { to, yes } => self.down(driver, out, to, yes).await,
+            Command::Redo { yes } => self.redo(driver, out, yes).await,
+            Command::Plan { to, down, json } => {
+                // clap makes `--down` require `--to`.
+                let to = to.unwrap_or(Target::Latest);
+                let (direction, plan) = if down {
+                    (Direction::Down, self.migrator.plan_down(driver, to).await?)
+                } else {
+                    (Direction::Up, self.migrator.plan_up(driver, to).await?)
+                };
+                if json {
+                    output::plan_json(out, &self.db, direction, &plan)?;
+                } else {
+                    output::plan_text(out, &self.db, direction, &plan)?;
+                }
+                Ok(Exit::Success)
+            }
+            Command::Validate { json } => self.validate(driver, out, json).await,
+            Command::Resume { skip } => {
+                self.migrator.resume(driver, skip).await?;
+                self.print_standing(driver, out).await
+            }
+            Command::Repair => {
+                let failed = self.failed_row(driver).await?;
+                self.migrator.repair(driver).await?;
+                if let Some(row) = failed {
+                    writeln!(
+                        out,
+                        "version {} marked not applied; {} stopped at statement {} of {} in `{}` (recorded in the log table)",
+                        row.version,
+                        row.direction,
+                        row.statements_done + 1,
+                        row.statements_total,
+                        row.script
+                    )?;
+                }
+                self.print_standing(driver, out).await
+            }
+            Command::Baseline { version } => {
+                self.migrator.baseline(driver, version).await?;
+                writeln!(
+                    out,
+                    "recorded versions 1 to {version} as applied without running their scripts"
+                )?;
+                self.print_standing(driver, out).await
+            }
+            Command::AcceptChecksum { version } => {
+                let before = self.migrator.history(driver).await?;
+                self.migrator.accept_checksum(driver, version).await?;
+                let after = self.migrator.history(driver).await?;
+                let checksum = |rows: &[AppliedMigration]| {
+                    rows.iter()
+                        .find(|r| r.version == version)
+                        .map(|r| (r.checksum, r.script.clone()))
+                };
+                if let (Some((old, _)), Some((new, script))) = (checksum(&before), checksum(&after))
+                {
+                    writeln!(
+                        out,
+                        "version {version}: accepted checksum {new} of `{script}` (was {old}); recorded in the log table"
+                    )?;
+                }
+                Ok(Exit::Success)
+            }
+            // Handled before connecting.
+            Command::New { .. } => Ok(Exit::Success),
+        }
+    }
+
+    async fn status(
+        &self,
+        driver: &mut AnyDriver,
+        out: &mut impl Write,
+        json: bool,
+    ) -> Result<Exit, CliError> {
+        let set = self.migrator.migrations();
+        let dialect = self.db.dialect;
+        let applied = self.migrator.history(driver).await?;
+        let lines = crate::status::status(set, &applied, dialect);
+        if json {
+            output::status_json(out, &self.db, &lines, set.latest())?;
+        } else {
+            let failures: Vec<(Version, crate::Error)> = applied
+                .iter()
+                .filter(|r| r.state == State::Failed)
+                .filter_map(|r| {
+                    plan::reject_failed(set, std::slice::from_ref(r), dialect)
+                        .err()
+                        .map(|e| (r.version, e))
+                })
+                .collect();
+            output::status_table(out, &self.db, &lines, &failures, set.latest())?;
+        }
+        Ok(Exit::Success)
+    }
+
+    async fn down(
+        &self,
+        driver: &mut AnyDriver,
+        out: &mut impl Write,
+        to: Target,
+        yes: bool,
+    ) -> Result<Exit, CliError> {
+        let applied = self.migrator.history(driver).await?;
+        let keep = match to {
+            Target::Version(v) => Some(v),
+            Target::Empty => None,
+            Target::Latest => return Ok(Exit::Success),
+        };
+        let reverted: Vec<&AppliedMigration> = applied
+            .iter()
+            .rev()
+            .filter(|r| keep.is_none_or(|keep| r.version > keep))
+            .collect();
+        let shown_target = keep.map_or("empty".to_owned(), |v| format!("version {v}"));
+        self.refuse_irreversible(&reverted, &shown_target)?;
+        // The planner's own checks (changed checksums, failed rows, unknown target) come before
+        // the question, so the operator is never asked about a revert that cannot run.
+        let plan = plan::plan_down(self.migrator.migrations(), &applied, self.db.dialect, to)?;
+        if plan.is_empty() {
+            writeln!(out, "nothing to revert")?;
+            return self.print_standing(driver, out).await;
+        }
+        let list: Vec<String> = plan
+            .steps
+            .iter()
+            .map(|s| format!("V{}", s.migration.version()))
+            .collect();
+        confirm(
+            yes,
+            &format!(
+                "revert {} of {} with their down scripts",
+                list.join(", "),
+                self.db.url
+            ),
+        )?;
+        self.migrator.down(driver, to).await?;
+        self.print_standing(driver, out).await
+    }
+
+    async fn redo(
+        &self,
+        driver: &mut AnyDriver,
+        out: &mut impl Write,
+        yes: bool,
+    ) -> Result<Exit, CliError> {
+        let applied = self.migrator.history(driver).await?;
+        let Some(newest) = applied.last() else {
+            writeln!(out, "nothing to redo: no version is applied")?;
+            return Ok(Exit::Success);
+        };
+        let before = Version::new(newest.version.get() - 1)
+            .map_or("empty".to_owned(), |v| format!("version {v}"));
+        self.refuse_irreversible(&[newest], &before)?;
+        confirm(
+            yes,
+            &format!("revert and re-apply V{} of {}", newest.version, self.db.url),
+        )?;
+        self.migrator.redo(driver).await?;
+        self.print_standing(driver, out).await
+    }
+
+    /// Refuses a revert that crosses irreversible versions, naming every one of them.
+    fn refuse_irreversible(
+        &self,
+        reverted: &[&AppliedMigration],
+        target: &str,
+    ) -> Result<(), CliError> {
+        let versions: Vec<(Version, String)> = reverted
+            .iter()
+            .filter_map(|row| {
+                let script = self
+                    .migrator
+                    .migrations()
+                    .get(row.version)?
+                    .script(Direction::Down, self.db.dialect)?;
+                (script.directives().reversibility == Reversibility::Irreversible)
+                    .then(|| (row.version, script.path().to_owned()))
+            })
+            .collect();
+        if versions.is_empty() {
+            Ok(())
+        } else {
+            Err(CliError::Irreversible {
+                target: target.to_owned(),
+                versions,
+            })
+        }
+    }
+
+    /// Every mismatch between the history and the binary, each checked on its own so that one
+    /// does not hide the next (the runner stops at the first).
+    async fn validate(
+        &self,
+        driver: &mut AnyDriver,
+        out: &mut impl Write,
+        json: bool,
+    ) -> Result<Exit, CliError> {
+        let set = self.migrator.migrations();
+        let dialect = self.db.dialect;
+        let applied = self.migrator.history(driver).await?;
+        let mut problems = Vec::new();
+        if let Err(e) = set.check_source_dir() {
+            problems.push(Problem::new(None, &e));
+        }
+        for row in &applied {
+            let one = std::slice::from_ref(row);
+            if let Err(e) = plan::check_history(set, one, dialect) {
+                problems.push(Problem::new(Some(row.version), &e));
+            } else if let Err(e) = plan::reject_failed(set, one, dialect) {
+                problems.push(Problem::new(Some(row.version), &e));
+            }
+        }
+        if problems.is_empty() {
+            // What is left: pending versions that cannot run (out of order, no script for
+            // this dialect), as `up` would find them.
+            if let Err(e) = self.migrator.plan_up(driver, Target::Latest).await {
+                if let crate::Error::Driver { .. } = e {
+                    return Err(e.into());
+                }
+                let version = match &e {
+                    crate::Error::OutOfOrder { version, .. }
+                    | crate::Error::MissingDialectScript { version, .. } => Some(*version),
+                    _ => None,
+                };
+                problems.push(Problem::new(version, &e));
+            }
+        }
+        let lines = crate::status::status(set, &applied, dialect);
+        let pending: Vec<u32> = lines
+            .iter()
+            .filter(|l| l.state == crate::status::VersionState::Pending)
+            .map(|l| l.version.get())
+            .collect();
+        if json {
+            output::validate_json(out, &self.db, &problems, &pending)?;
+        } else {
+            let standing = output::standing(output::current(&applied), set.latest(), &pending);
+            output::validate_text(out, &self.db, &problems, &standing)?;
+        }
+        Ok(if problems.is_empty() {
+            Exit::Success
+        } else {
+            Exit::Mismatch
+        })
+    }
+
+    async fn failed_row(
+        &self,
+        driver: &mut AnyDriver,
+    ) -> Result<Option<AppliedMigration>, CliError> {
+        let applied = self.migrator.history(driver).await?;
+        Ok(applied.into_iter().find(|r| r.state == State::Failed))
+    }
+
+    /// `database at version 2; …` after a command that changed something.
+    async fn print_standing(
+        &self,
+        driver: &mut AnyDriver,
+        out: &mut impl Write,
+    ) -> Result<Exit, CliError> {
+        let set = self.migrator.migrations();
+        let applied = self.migrator.history(driver).await?;
+        let pending: Vec<u32> = crate::status::status(set, &applied, self.db.dialect)
+            .iter()
+            .filter(|l| l.state == crate::status::VersionState::Pending)
+            .map(|l| l.version.get())
+            .collect();
+        writeln!(
+            out,
+            "{}",
+            output::standing(output::current(&applied), set.latest(), &pending)
+        )?;
+        Ok(Exit::Success)
+    }
+}
+
+/// Asks on a terminal; without one, only `--yes` lets a revert run.
+fn confirm(yes: bool, what: &str) -> Result<(), CliError> {
+    if yes {
+        return Ok(());
+    }
+    let stdin = io::stdin();
+    if !stdin.is_terminal() {
+        return Err(CliError::NotConfirmed {
+            what: what.to_owned(),
+        });
+    }
+    eprint!("{what}? [y/N] ");
+    io::stderr().flush()?;
+    let mut answer = String::new();
+    stdin.lock().read_line(&mut answer)?;
+    match answer.trim().to_ascii_lowercase().as_str() {
+        "y" | "yes" => Ok(()),
+        _ => Err(CliError::Declined),
+    }
+}

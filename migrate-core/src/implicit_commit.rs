@@ -1,0 +1,229 @@
+//! Which MySQL/MariaDB statements commit implicitly: the statements a failed migration cannot
+//! roll back, marked by the `plan` command.
+//!
+//! MySQL and MariaDB end the current transaction before (and most of them after) every DDL
+//! statement and a handful of administrative ones, so a migration made of such statements
+//! cannot be undone by a rollback. The runner journals MySQL migrations statement by statement
+//! for this reason; this module lets an operator *see* which statements are affected before
+//! running them.
+//!
+//! The list follows the servers' documentation:
+//! <https://mariadb.com/kb/en/sql-statements-that-cause-an-implicit-commit/> and MySQL's
+//! "Statements That Cause an Implicit Commit" (section 15.3.3 of the 8.0 manual). It is judged
+//! from a statement's leading keywords only, which is what both lists are written in:
+//!
+//! - every `ALTER`, `CREATE` and `DROP` (of tables, indexes, views, triggers, routines, events,
+//!   databases, users, roles, servers, sequences, tablespaces), **except** `CREATE TEMPORARY
+//!   TABLE` and `DROP TEMPORARY TABLE`;
+//! - `RENAME`, `TRUNCATE`, `GRANT`, `REVOKE`, `SET PASSWORD`, `INSTALL`/`UNINSTALL PLUGIN`;
+//! - transaction control that ends the current transaction: `BEGIN` (not MariaDB's `BEGIN NOT
+//!   ATOMIC` block), `START TRANSACTION`, `LOCK TABLES`, `UNLOCK TABLES`, `SET autocommit = 1`;
+//! - administration: `ANALYZE`/`CHECK`/`OPTIMIZE`/`REPAIR TABLE`, `CACHE INDEX`, `LOAD INDEX
+//!   INTO CACHE`, `FLUSH`, `RESET`, `SHUTDOWN`;
+//! - replication: `START`/`STOP SLAVE` (or `REPLICA`), `CHANGE MASTER TO`, `CHANGE
+//!   REPLICATION SOURCE TO`.
+//!
+//! A statement wrapped in an executable comment (`/*!50001 CREATE VIEW … */`, `/*M!100100 … */`)
+//! is judged by its content, since the server runs it. Anything else (`INSERT`, `UPDATE`,
+//! `CALL`, `SET @x = 1`, MariaDB's `ANALYZE SELECT`, …) does not commit by itself. A `CALL`
+//! may still commit inside the routine; that cannot be known from the statement.
+
+/// Whether `statement` (one statement of a MySQL/MariaDB script, as [`crate::split::split`]
+/// returns it) ends the current transaction on its own.
+///
+/// ```
+/// use migrate_core::implicit_commit::commits_implicitly;
+/// assert!(commits_implicitly("ALTER TABLE apps ADD COLUMN kind TEXT"));
+/// assert!(!commits_implicitly("CREATE TEMPORARY TABLE scratch (id INT)"));
+/// assert!(!commits_implicitly("INSERT INTO apps (name) VALUES ('a')"));
+/// ```
+pub fn commits_implicitly(statement: &str) -> bool {
+    let words = leading_words(statement, 6);
+    let word = |i: usize| words.get(i).map(String::as_str).unwrap_or_default();
+    match word(0) {
+        "ALTER" | "RENAME" | "TRUNCATE" | "GRANT" | "REVOKE" | "FLUSH" | "RESET" | "SHUTDOWN"
+        | "INSTALL" | "UNINSTALL" => true,
+        "CREATE" | "DROP" => !is_temporary(&words[1..]),
+        "BEGIN" => !(word(1) == "NOT" && word(2) == "ATOMIC"),
+        "START" => matches!(word(1), "TRANSACTION" | "SLAVE" | "REPLICA" | "ALL"),
+        "STOP" => matches!(word(1), "SLAVE" | "REPLICA" | "ALL"),
+        "CHANGE" => matches!(word(1), "MASTER" | "REPLICATION"),
+        "LOCK" | "UNLOCK" => matches!(word(1), "TABLE" | "TABLES"),
+        "ANALYZE" | "OPTIMIZE" | "REPAIR" => {
+            let object = match word(1) {
+                "NO_WRITE_TO_BINLOG" | "LOCAL" => word(2),
+                other => other,
+            };
+            matches!(object, "TABLE" | "TABLES")
+        }
+        "CHECK" => matches!(word(1), "TABLE" | "TABLES" | "VIEW"),
+        "CACHE" => word(1) == "INDEX",
+        "LOAD" => word(1) == "INDEX",
+        "SET" => sets_password_or_autocommit(&words[1..]),
+        _ => false,
+    }
+}
+
+/// After `CREATE` or `DROP`: whether the object is a temporary table (`[OR REPLACE] TEMPORARY`).
+fn is_temporary(rest: &[String]) -> bool {
+    rest.iter()
+        .map(String::as_str)
+        .find(|w| !matches!(*w, "OR" | "REPLACE"))
+        == Some("TEMPORARY")
+}
+
+/// After `SET`: `PASSWORD …`, or `[GLOBAL | SESSION | LOCAL] autocommit = 1 | ON | TRUE`
+/// (also written `@@autocommit`, `@@session.autocommit`).
+fn sets_password_or_autocommit(rest: &[String]) -> bool {
+    let mut words = rest
+        .iter()
+        .map(String::as_str)
+        .skip_while(|w| matches!(*w, "GLOBAL" | "SESSION" | "LOCAL"));
+    match words.next() {
+        Some("PASSWORD") => true,
+        Some("AUTOCOMMIT") => matches!(words.next(), Some("1" | "ON" | "TRUE")),
+        _ => false,
+    }
+}
+
+/// The first `limit` words of `sql` in upper case, skipping comments, quoted text and
+/// punctuation, and reading into executable comments (`/*! … */`, `/*M! … */`).
+fn leading_words(sql: &str, limit: usize) -> Vec<String> {
+    let bytes = sql.as_bytes();
+    let mut words = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() && words.len() < limit {
+        match bytes[i] {
+            b'-' if bytes.get(i + 1) == Some(&b'-') => i = end_of_line(bytes, i),
+            b'#' => i = end_of_line(bytes, i),
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                let executable = match bytes.get(i + 2) {
+                    Some(b'!') => Some(i + 3),
+                    Some(b'M') if bytes.get(i + 3) == Some(&b'!') => Some(i + 4),
+                    _ => None,
+                };
+                i = match executable {
+                    // Skip the opener and its version number; the content is read as SQL and
+                    // the closing `*/` is punctuation.
+                    Some(start) => start + count_while(&bytes[start..], u8::is_ascii_digit),
+                    None => sql[i + 2..]
+                        .find("*/")
+                        .map_or(bytes.len(), |end| i + 2 + end + 2),
+                };
+            }
+            quote @ (b'\'' | b'"' | b'`') => {
+                i = sql[i + 1..]
+                    .find(char::from(quote))
+                    .map_or(bytes.len(), |end| i + 1 + end + 1);
+            }
+            b if is_word_byte(b) => {
+                let len = count_while(&bytes[i..], |b| is_word_byte(*b));
+                words.push(sql[i..i + len].to_ascii_uppercase());
+                i += len;
+            }
+            _ => i += 1,
+        }
+    }
+    words
+}
+
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+fn count_while(bytes: &[u8], pred: impl Fn(&u8) -> bool) -> usize {
+    bytes.iter().take_while(|b| pred(b)).count()
+}
+
+fn end_of_line(bytes: &[u8], from: usize) -> usize {
+    bytes[from..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(bytes.len(), |n| from + n + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::commits_implicitly;
+
+    /// `commits!(test_name, "statement", expected)`: one named test per case.
+    macro_rules! commits {
+        ($($name:ident: $sql:expr => $expected:expr;)*) => {
+            $(
+                #[test]
+                fn $name() {
+                    assert_eq!(commits_implicitly($sql), $expected, "{}", $sql);
+                }
+            )*
+        };
+    }
+
+    commits! {
+        create_table_commits: "CREATE TABLE apps (id INT)" => true;
+        create_table_lower_case_commits: "create table apps (id int)" => true;
+        create_or_replace_table_commits: "CREATE OR REPLACE TABLE t (id INT)" => true;
+        create_temporary_table_does_not_commit: "CREATE TEMPORARY TABLE t (id INT)" => false;
+        create_or_replace_temporary_table_does_not_commit:
+            "CREATE OR REPLACE TEMPORARY TABLE t (id INT)" => false;
+        table_named_temporary_still_commits: "CREATE TABLE temporary (id INT)" => true;
+        drop_table_commits: "DROP TABLE IF EXISTS apps" => true;
+        drop_temporary_table_does_not_commit: "DROP TEMPORARY TABLE t" => false;
+        create_index_commits: "CREATE UNIQUE INDEX i ON t (a)" => true;
+        drop_index_commits: "DROP INDEX i ON t" => true;
+        alter_table_commits: "ALTER TABLE apps ADD COLUMN app_type VARCHAR(50)" => true;
+        alter_view_commits: "ALTER VIEW v AS SELECT 1" => true;
+        create_view_with_definer_commits:
+            "CREATE DEFINER = `root`@`%` SQL SECURITY INVOKER VIEW v AS SELECT 1" => true;
+        create_trigger_commits:
+            "CREATE TRIGGER t BEFORE INSERT ON apps FOR EACH ROW BEGIN SET NEW.a = 1; END" => true;
+        create_procedure_commits: "CREATE PROCEDURE p() BEGIN SELECT 1; END" => true;
+        create_database_commits: "CREATE DATABASE IF NOT EXISTS x" => true;
+        create_user_commits: "CREATE USER 'a'@'%' IDENTIFIED BY 'b'" => true;
+        create_sequence_commits: "CREATE SEQUENCE s" => true;
+        rename_table_commits: "RENAME TABLE a TO b" => true;
+        truncate_commits: "TRUNCATE TABLE apps" => true;
+        grant_commits: "GRANT SELECT ON x.* TO 'a'@'%'" => true;
+        revoke_commits: "REVOKE SELECT ON x.* FROM 'a'@'%'" => true;
+        set_password_commits: "SET PASSWORD FOR 'a'@'%' = PASSWORD('b')" => true;
+        set_autocommit_on_commits: "SET autocommit = 1" => true;
+        set_session_autocommit_commits: "SET SESSION autocommit=ON" => true;
+        set_system_variable_autocommit_commits: "SET @@session.autocommit = 1" => true;
+        set_autocommit_off_does_not_commit: "SET autocommit = 0" => false;
+        set_user_variable_does_not_commit: "SET @x = 1" => false;
+        set_names_does_not_commit: "SET NAMES utf8mb4" => false;
+        begin_commits: "BEGIN" => true;
+        begin_work_commits: "BEGIN WORK" => true;
+        begin_not_atomic_block_does_not_commit: "BEGIN NOT ATOMIC SELECT 1; END" => false;
+        start_transaction_commits: "START TRANSACTION" => true;
+        lock_tables_commits: "LOCK TABLES apps WRITE" => true;
+        unlock_tables_commits: "UNLOCK TABLES" => true;
+        analyze_table_commits: "ANALYZE TABLE apps" => true;
+        analyze_local_table_commits: "ANALYZE LOCAL TABLE apps" => true;
+        analyze_select_does_not_commit: "ANALYZE SELECT * FROM apps" => false;
+        optimize_table_commits: "OPTIMIZE NO_WRITE_TO_BINLOG TABLE apps" => true;
+        repair_table_commits: "REPAIR TABLE apps" => true;
+        check_table_commits: "CHECK TABLE apps" => true;
+        cache_index_commits: "CACHE INDEX apps IN hot_cache" => true;
+        load_index_commits: "LOAD INDEX INTO CACHE apps" => true;
+        load_data_does_not_commit: "LOAD DATA INFILE 'x' INTO TABLE apps" => false;
+        flush_commits: "FLUSH PRIVILEGES" => true;
+        reset_commits: "RESET QUERY CACHE" => true;
+        change_master_commits: "CHANGE MASTER TO MASTER_HOST = 'h'" => true;
+        stop_slave_commits: "STOP SLAVE" => true;
+        install_plugin_commits: "INSTALL PLUGIN x SONAME 'x.so'" => true;
+        insert_does_not_commit: "INSERT INTO apps (name) VALUES ('CREATE TABLE')" => false;
+        update_does_not_commit: "UPDATE apps SET name = 'x'" => false;
+        delete_does_not_commit: "DELETE FROM apps" => false;
+        select_does_not_commit: "SELECT 1" => false;
+        call_does_not_commit: "CALL refresh_totals()" => false;
+        commit_is_explicit: "COMMIT" => false;
+        leading_line_comment_is_skipped: "-- add the column\nALTER TABLE apps ADD x INT" => true;
+        leading_hash_comment_is_skipped: "# add it\nINSERT INTO t VALUES (1)" => false;
+        leading_block_comment_is_skipped: "/* DROP TABLE x */ INSERT INTO t VALUES (1)" => false;
+        executable_comment_is_read:
+            "/*!50001 CREATE ALGORITHM=UNDEFINED VIEW v AS SELECT 1 */" => true;
+        mariadb_executable_comment_is_read: "/*M!100100 DROP TABLE x */" => true;
+        executable_comment_around_set_is_read: "/*!40101 SET NAMES utf8mb4 */" => false;
+        empty_statement_does_not_commit: "" => false;
+    }
+}
