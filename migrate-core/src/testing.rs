@@ -233,6 +233,25 @@ async fn drop_database(backend: Backend, name: &str) {
     }
 }
 
+/// Drops the test databases on `backend`'s server whose creating process no longer runs (what
+/// [`TestDatabase::create`] does once per process); `Ok(None)` when the server is unreachable
+/// and not required. Returns the names dropped.
+pub async fn drop_stale_databases(backend: Backend) -> Result<Option<Vec<String>>, Error> {
+    let Some(server) = backend.server_url() else {
+        return Ok(Some(Vec::new()));
+    };
+    let mut admin = match Admin::connect(backend, &server).await {
+        Ok(admin) => admin,
+        Err(_) if !servers_required() => return Ok(None),
+        Err(e) => return Err(admin_error("connecting to the test server", e)),
+    };
+    admin
+        .drop_stale()
+        .await
+        .map(Some)
+        .map_err(|e| admin_error("dropping stale test databases", e))
+}
+
 fn admin_error(doing: &'static str, source: DriverError) -> Error {
     Error::Driver { doing, source }
 }
@@ -295,8 +314,8 @@ impl Admin {
             .await
     }
 
-    /// Drops test databases whose creating process no longer runs.
-    async fn drop_stale(&mut self) -> Result<(), DriverError> {
+    /// Drops test databases whose creating process no longer runs; returns their names.
+    async fn drop_stale(&mut self) -> Result<Vec<String>, DriverError> {
         let list = match self {
             Admin::MySql(_) => format!(
                 "SELECT CAST(SCHEMA_NAME AS CHAR) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE '{PREFIX}%'"
@@ -305,6 +324,7 @@ impl Admin {
                 format!("SELECT datname::text FROM pg_database WHERE datname LIKE '{PREFIX}%'")
             }
         };
+        let mut dropped = Vec::new();
         for row in self.query(&list).await? {
             let Some(name) = row.into_iter().next().flatten() else {
                 continue;
@@ -318,9 +338,10 @@ impl Admin {
             });
             if !alive {
                 self.drop_database(&name).await?;
+                dropped.push(name);
             }
         }
-        Ok(())
+        Ok(dropped)
     }
 }
 
