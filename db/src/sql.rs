@@ -5,6 +5,8 @@
 //! timestamps read as text, booleans read as integers, the current time, and upserts.
 
 use migrate_core::Dialect;
+use sqlx::any::AnyArguments;
+use sqlx::AnyPool;
 
 /// The dialect of the connected database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,6 +61,28 @@ impl Sql {
     /// `RETURNING`; the id comes from `last_insert_id` instead).
     pub(crate) fn returns_inserted(self) -> bool {
         self.0 != Dialect::MySql
+    }
+
+    /// Runs `insert` (with `?` placeholders) and returns the new row's id: through
+    /// `RETURNING id` where the backend has it, else through the connection's last insert id.
+    pub(crate) async fn insert_returning_id(
+        self,
+        pool: &AnyPool,
+        insert: &str,
+        args: AnyArguments<'_>,
+    ) -> Result<i64, sqlx::Error> {
+        if self.returns_inserted() {
+            let rendered = self.render(&format!("{insert} RETURNING id"));
+            let (id,): (i64,) = sqlx::query_as_with(&rendered, args).fetch_one(pool).await?;
+            return Ok(id);
+        }
+        sqlx::query_with(insert, args)
+            .execute(pool)
+            .await?
+            .last_insert_id()
+            .ok_or_else(|| {
+                sqlx::Error::Protocol("the database returned no id for the new row".into())
+            })
     }
 
     /// `INSERT` of (`name`, `value`) into metadata that replaces an existing value.

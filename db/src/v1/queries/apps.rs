@@ -1,7 +1,8 @@
 //! v1 apps: get, list, create, partial update, soft delete.
 
 use anyhow::Context;
-use sqlx::AnyPool;
+use sqlx::any::AnyArguments;
+use sqlx::{AnyPool, Arguments};
 
 use crate::sql::Sql;
 use crate::v1::tables::{App, AppPatch, NewApp};
@@ -57,24 +58,14 @@ impl<'a> Apps<'a> {
     /// Creates an app and returns it.
     pub async fn create(&self, new: &NewApp) -> anyhow::Result<App> {
         let insert = "INSERT INTO apps (name, description) VALUES (?, ?)";
-        let id = if self.sql.returns_inserted() {
-            let (id,): (i64,) = sqlx::query_as(&self.sql.render(&format!("{insert} RETURNING id")))
-                .bind(&new.name)
-                .bind(&new.description)
-                .fetch_one(self.pool)
-                .await
-                .context("v1: creating an app")?;
-            id
-        } else {
-            sqlx::query(insert)
-                .bind(&new.name)
-                .bind(&new.description)
-                .execute(self.pool)
-                .await
-                .context("v1: creating an app")?
-                .last_insert_id()
-                .context("v1: the database returned no id for the new app")?
-        };
+        let mut args = AnyArguments::default();
+        args.add(&new.name).map_err(sqlx::Error::Encode)?;
+        args.add(&new.description).map_err(sqlx::Error::Encode)?;
+        let id = self
+            .sql
+            .insert_returning_id(self.pool, insert, args)
+            .await
+            .context("v1: creating an app")?;
         self.get(id).await?.context("v1: the new app vanished")
     }
 

@@ -1,7 +1,8 @@
 //! v2 apps: v1's operations plus the app type.
 
 use anyhow::Context;
-use sqlx::AnyPool;
+use sqlx::any::AnyArguments;
+use sqlx::{AnyPool, Arguments};
 
 use crate::sql::Sql;
 use crate::v2::tables::{App, AppPatch, NewApp};
@@ -67,26 +68,15 @@ impl<'a> Apps<'a> {
     pub async fn create(&self, new: &NewApp) -> anyhow::Result<App> {
         let app_type = new.app_type.as_deref().unwrap_or("standard");
         let insert = "INSERT INTO apps (name, description, app_type) VALUES (?, ?, ?)";
-        let id = if self.sql.returns_inserted() {
-            let (id,): (i64,) = sqlx::query_as(&self.sql.render(&format!("{insert} RETURNING id")))
-                .bind(&new.name)
-                .bind(&new.description)
-                .bind(app_type)
-                .fetch_one(self.pool)
-                .await
-                .context("v2: creating an app")?;
-            id
-        } else {
-            sqlx::query(insert)
-                .bind(&new.name)
-                .bind(&new.description)
-                .bind(app_type)
-                .execute(self.pool)
-                .await
-                .context("v2: creating an app")?
-                .last_insert_id()
-                .context("v2: the database returned no id for the new app")?
-        };
+        let mut args = AnyArguments::default();
+        args.add(&new.name).map_err(sqlx::Error::Encode)?;
+        args.add(&new.description).map_err(sqlx::Error::Encode)?;
+        args.add(app_type).map_err(sqlx::Error::Encode)?;
+        let id = self
+            .sql
+            .insert_returning_id(self.pool, insert, args)
+            .await
+            .context("v2: creating an app")?;
         self.get(id).await?.context("v2: the new app vanished")
     }
 

@@ -1,7 +1,8 @@
 //! v2 features: list per app, get, create, switch on or off, delete.
 
 use anyhow::Context;
-use sqlx::AnyPool;
+use sqlx::any::AnyArguments;
+use sqlx::{AnyPool, Arguments};
 
 use crate::sql::Sql;
 use crate::v2::tables::{Feature, NewFeature};
@@ -52,26 +53,15 @@ impl<'a> Features<'a> {
     /// Creates a feature and returns it; the app must exist (foreign key).
     pub async fn create(&self, new: &NewFeature) -> anyhow::Result<Feature> {
         let insert = "INSERT INTO features (app_id, name, enabled) VALUES (?, ?, ?)";
-        let id = if self.sql.returns_inserted() {
-            let (id,): (i64,) = sqlx::query_as(&self.sql.render(&format!("{insert} RETURNING id")))
-                .bind(new.app_id)
-                .bind(&new.name)
-                .bind(new.enabled)
-                .fetch_one(self.pool)
-                .await
-                .context("v2: creating a feature")?;
-            id
-        } else {
-            sqlx::query(insert)
-                .bind(new.app_id)
-                .bind(&new.name)
-                .bind(new.enabled)
-                .execute(self.pool)
-                .await
-                .context("v2: creating a feature")?
-                .last_insert_id()
-                .context("v2: the database returned no id for the new feature")?
-        };
+        let mut args = AnyArguments::default();
+        args.add(new.app_id).map_err(sqlx::Error::Encode)?;
+        args.add(&new.name).map_err(sqlx::Error::Encode)?;
+        args.add(new.enabled).map_err(sqlx::Error::Encode)?;
+        let id = self
+            .sql
+            .insert_returning_id(self.pool, insert, args)
+            .await
+            .context("v2: creating a feature")?;
         self.get(id).await?.context("v2: the new feature vanished")
     }
 
