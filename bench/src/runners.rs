@@ -407,40 +407,9 @@ impl RawConn {
     }
 }
 
-/// The exact query migrate's runner sends to read its history (see `migrate_core::history`),
-/// for the raw one-query floor.
+/// The exact query migrate's runner sends to read its history, for the raw one-query floor.
 pub(crate) fn history_query(dialect: Dialect) -> String {
-    const COLUMNS: [&str; 13] = [
-        "version",
-        "description",
-        "script",
-        "checksum",
-        "down_checksum",
-        "state",
-        "direction",
-        "statements_done",
-        "statements_total",
-        "error_text",
-        "applied_by",
-        "applied_at",
-        "execution_ms",
-    ];
-    let columns: Vec<String> = COLUMNS
-        .iter()
-        .map(|c| match dialect {
-            Dialect::MySql => format!("CAST({c} AS CHAR)"),
-            Dialect::Postgres => format!("{c}::text"),
-            Dialect::Sqlite => format!("CAST({c} AS TEXT)"),
-        })
-        .collect();
-    let table = match dialect {
-        Dialect::MySql => "`schema_history`",
-        Dialect::Postgres | Dialect::Sqlite => "\"schema_history\"",
-    };
-    format!(
-        "SELECT {} FROM {table} ORDER BY {table}.version",
-        columns.join(", ")
-    )
+    migrate_core::history::HistoryTable::default().select_sql(dialect)
 }
 
 /// One runner connected to one database.

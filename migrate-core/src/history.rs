@@ -56,6 +56,12 @@ impl HistoryTable {
     pub fn log_name(&self) -> String {
         format!("{}_log", self.0)
     }
+
+    /// The one query the runner reads this history table with (every column as text, in
+    /// version order): the whole of a no-op start-up.
+    pub fn select_sql(&self, dialect: Dialect) -> String {
+        HistorySql::new(dialect, self).select()
+    }
 }
 
 impl Default for HistoryTable {

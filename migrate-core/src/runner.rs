@@ -31,7 +31,6 @@ use crate::driver::{Driver, DriverError, DriverErrorKind, LockOutcome};
 use crate::history::{
     self, Action, AppliedMigration, HistorySql, HistoryTable, LogEntry, LogRow, Outcome, State,
 };
-use crate::migration::Reversibility;
 use crate::plan::{self, OutOfOrder, Plan, Step, Target};
 use crate::{Dialect, Direction, Error, MigrationSet, Version};
 
@@ -975,19 +974,6 @@ impl<'s> Migrator<'s> {
         .await?;
         Ok(Report::default())
     }
-}
-
-/// Whether reverting to `target` would cross an irreversible version (for callers that want
-/// to ask before planning).
-pub fn irreversible_versions(set: &MigrationSet, dialect: Dialect) -> Vec<Version> {
-    set.migrations()
-        .iter()
-        .filter(|m| {
-            m.script(Direction::Down, dialect)
-                .is_some_and(|s| s.directives().reversibility == Reversibility::Irreversible)
-        })
-        .map(|m| m.version())
-        .collect()
 }
 
 fn millis(started: Instant) -> u64 {
