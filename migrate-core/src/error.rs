@@ -318,6 +318,19 @@ pub enum Error {
         /// The newest recorded version.
         applied: Version,
     },
+    /// The schema description query returned something this release cannot read.
+    #[error("unreadable schema description: {detail}")]
+    SchemaQuery {
+        /// What was wrong.
+        detail: String,
+    },
+    /// The live schema no longer matches the fingerprint recorded for the last applied
+    /// version: someone changed it outside the migrations.
+    #[error("{drift}make the change a migration, or undo it by hand")]
+    SchemaDrift {
+        /// The versions compared and what differs.
+        drift: Box<crate::schema::Drift>,
+    },
     /// A debug build whose embedded migrations no longer match the folder they came from.
     #[error("{}", stale_message(dir, not_embedded, not_on_disk))]
     StaleBinary {

@@ -79,6 +79,7 @@ pub mod implicit_commit;
 mod migration;
 pub mod plan;
 pub mod runner;
+pub mod schema;
 pub mod source;
 pub mod split;
 pub mod status;

@@ -1,0 +1,549 @@
+//! Schema fingerprints: a canonical description of a database's live schema, its SHA-256, and
+//! readable differences between two descriptions.
+//!
+//! [`describe`] reads the schema of the database a driver is connected to — tables, columns
+//! (type, nullability, default), indexes, constraints (primary, unique, foreign keys, checks),
+//! views, triggers, routines, and on PostgreSQL sequences and types — in one query, leaving out
+//! the history and log tables. The result is a [`SchemaDescription`]: a sorted set of
+//! [`SchemaObject`]s, each a kind, a name and a definition in the server's own normalised words.
+//! Nothing in it depends on the database's name, on object ids, on creation times or on data
+//! (auto-increment counters, sequence positions), so the same scripts run on two databases of
+//! the same server version describe the same way.
+//!
+//! [`SchemaDescription::fingerprint`] is the SHA-256 of the description's canonical text
+//! ([`SchemaDescription::canonical_text`]), written `sha256:<hex>` like a checksum.
+//! [`SchemaDescription::diff`] says what was added, removed or changed between two
+//! descriptions.
+//!
+//! The runner records the fingerprint after each applied migration in its history row, along
+//! with the [`SchemaChange`] from the expected schema before it, so that the expected schema at
+//! the last applied version can be rebuilt and compared with the live one ([`Drift`]).
+
+mod describe;
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use sha2::{Digest, Sha256};
+
+use crate::driver::{Driver, Row};
+use crate::history::HistoryTable;
+use crate::{Checksum, Error};
+
+/// What kind of schema object a [`SchemaObject`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum ObjectKind {
+    /// A table (its options, such as MySQL's engine and collation).
+    Table,
+    /// A column of a table, named `table.column`.
+    Column,
+    /// An index, named `table.index`.
+    Index,
+    /// A primary key, unique, foreign key or check constraint, named `table.constraint`.
+    Constraint,
+    /// A view.
+    View,
+    /// A trigger.
+    Trigger,
+    /// A stored function or procedure.
+    Routine,
+    /// A sequence (PostgreSQL).
+    Sequence,
+    /// A user-defined type: an enum, a domain, a composite (PostgreSQL).
+    Type,
+}
+
+impl ObjectKind {
+    /// Every kind, in description order.
+    pub const ALL: [ObjectKind; 9] = [
+        ObjectKind::Table,
+        ObjectKind::Column,
+        ObjectKind::Index,
+        ObjectKind::Constraint,
+        ObjectKind::View,
+        ObjectKind::Trigger,
+        ObjectKind::Routine,
+        ObjectKind::Sequence,
+        ObjectKind::Type,
+    ];
+
+    /// The word used in descriptions and diffs (`table`, `column`, …).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ObjectKind::Table => "table",
+            ObjectKind::Column => "column",
+            ObjectKind::Index => "index",
+            ObjectKind::Constraint => "constraint",
+            ObjectKind::View => "view",
+            ObjectKind::Trigger => "trigger",
+            ObjectKind::Routine => "routine",
+            ObjectKind::Sequence => "sequence",
+            ObjectKind::Type => "type",
+        }
+    }
+
+    fn from_word(word: &str) -> Option<ObjectKind> {
+        ObjectKind::ALL.into_iter().find(|k| k.as_str() == word)
+    }
+}
+
+impl fmt::Display for ObjectKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One object of a schema.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SchemaObject {
+    /// What it is.
+    pub kind: ObjectKind,
+    /// Its name; columns, indexes and constraints are qualified by their table (`apps.name`).
+    pub name: String,
+    /// Its definition, as the server normalises it (`varchar(255) NOT NULL DEFAULT NULL`).
+    pub definition: String,
+}
+
+impl fmt::Display for SchemaObject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {}: {}",
+            self.kind,
+            self.name,
+            one_line(&self.definition)
+        )
+    }
+}
+
+/// A canonical description of a schema: its objects, sorted by kind and name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SchemaDescription {
+    objects: BTreeMap<(ObjectKind, String), String>,
+}
+
+impl SchemaDescription {
+    /// A description holding `objects`; a later object replaces an earlier one of the same
+    /// kind and name.
+    pub fn from_objects(objects: impl IntoIterator<Item = SchemaObject>) -> SchemaDescription {
+        SchemaDescription {
+            objects: objects
+                .into_iter()
+                .map(|o| ((o.kind, o.name), o.definition))
+                .collect(),
+        }
+    }
+
+    /// The objects, sorted by kind and name.
+    pub fn objects(&self) -> impl Iterator<Item = SchemaObject> + '_ {
+        self.objects
+            .iter()
+            .map(|((kind, name), definition)| SchemaObject {
+                kind: *kind,
+                name: name.clone(),
+                definition: definition.clone(),
+            })
+    }
+
+    /// How many objects there are.
+    pub fn len(&self) -> usize {
+        self.objects.len()
+    }
+
+    /// Whether the schema has no objects at all.
+    pub fn is_empty(&self) -> bool {
+        self.objects.is_empty()
+    }
+
+    /// The definition of the object of `kind` named `name`, if there is one.
+    pub fn get(&self, kind: ObjectKind, name: &str) -> Option<&str> {
+        self.objects
+            .get(&(kind, name.to_owned()))
+            .map(String::as_str)
+    }
+
+    /// The canonical text the fingerprint is taken over: one line per object, `kind`, name and
+    /// definition separated by tabs, with backslash, tab, CR and LF escaped as `\\`, `\t`,
+    /// `\r`, `\n`.
+    pub fn canonical_text(&self) -> String {
+        let mut text = String::new();
+        for ((kind, name), definition) in &self.objects {
+            text.push_str(kind.as_str());
+            text.push('\t');
+            escape_into(&mut text, name);
+            text.push('\t');
+            escape_into(&mut text, definition);
+            text.push('\n');
+        }
+        text
+    }
+
+    /// The SHA-256 of [`SchemaDescription::canonical_text`].
+    pub fn fingerprint(&self) -> Fingerprint {
+        Fingerprint(Sha256::digest(self.canonical_text().as_bytes()).into())
+    }
+
+    /// What changed from `self` to `after`.
+    pub fn diff(&self, after: &SchemaDescription) -> SchemaDiff {
+        let mut diff = SchemaDiff::default();
+        for ((kind, name), before) in &self.objects {
+            let object = |definition: &String| SchemaObject {
+                kind: *kind,
+                name: name.clone(),
+                definition: definition.clone(),
+            };
+            match after.objects.get(&(*kind, name.clone())) {
+                None => diff.removed.push(object(before)),
+                Some(now) if now != before => diff.changed.push(ChangedObject {
+                    kind: *kind,
+                    name: name.clone(),
+                    before: before.clone(),
+                    after: now.clone(),
+                }),
+                Some(_) => {}
+            }
+        }
+        for ((kind, name), definition) in &after.objects {
+            if !self.objects.contains_key(&(*kind, name.clone())) {
+                diff.added.push(SchemaObject {
+                    kind: *kind,
+                    name: name.clone(),
+                    definition: definition.clone(),
+                });
+            }
+        }
+        diff
+    }
+
+    /// This description with `change` applied.
+    pub fn apply(&mut self, change: &SchemaChange) {
+        for (kind, name) in &change.removed {
+            self.objects.remove(&(*kind, name.clone()));
+        }
+        for object in &change.set {
+            self.objects.insert(
+                (object.kind, object.name.clone()),
+                object.definition.clone(),
+            );
+        }
+    }
+
+    /// Reads the rows of the describe query: kind, name, definition.
+    pub(crate) fn from_rows(rows: Vec<Row>) -> Result<SchemaDescription, Error> {
+        let mut objects = BTreeMap::new();
+        for row in rows {
+            let mut cells = row.into_iter();
+            let (Some(Some(kind)), Some(Some(name)), Some(definition)) =
+                (cells.next(), cells.next(), cells.next())
+            else {
+                return Err(Error::SchemaQuery {
+                    detail: "a row without kind or name".to_owned(),
+                });
+            };
+            let kind = ObjectKind::from_word(&kind).ok_or_else(|| Error::SchemaQuery {
+                detail: format!("unknown object kind `{kind}`"),
+            })?;
+            objects.insert((kind, name), definition.unwrap_or_default());
+        }
+        Ok(SchemaDescription { objects })
+    }
+}
+
+impl fmt::Display for SchemaDescription {
+    /// One object per line, `kind name: definition`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for object in self.objects() {
+            writeln!(f, "{object}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The SHA-256 of a [`SchemaDescription`]'s canonical text, written `sha256:<hex>`.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Fingerprint([u8; 32]);
+
+impl Fingerprint {
+    /// The raw 32-byte digest.
+    pub const fn digest(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+impl fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The same text form as a script checksum: an algorithm tag, then hex.
+        Checksum::__embedded(self.0).fmt(f)
+    }
+}
+
+impl fmt::Debug for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Fingerprint({self})")
+    }
+}
+
+impl FromStr for Fingerprint {
+    type Err = crate::checksum::ParseChecksumError;
+
+    fn from_str(text: &str) -> Result<Fingerprint, Self::Err> {
+        Checksum::from_str(text).map(|c| Fingerprint(*c.digest()))
+    }
+}
+
+/// An object whose definition differs between two descriptions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangedObject {
+    /// What it is.
+    pub kind: ObjectKind,
+    /// Its name.
+    pub name: String,
+    /// The definition before.
+    pub before: String,
+    /// The definition after.
+    pub after: String,
+}
+
+/// What was added, removed or changed between two descriptions, each list sorted by kind and
+/// name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SchemaDiff {
+    /// Objects only in the second description.
+    pub added: Vec<SchemaObject>,
+    /// Objects only in the first description.
+    pub removed: Vec<SchemaObject>,
+    /// Objects in both, with different definitions.
+    pub changed: Vec<ChangedObject>,
+}
+
+impl SchemaDiff {
+    /// Whether the two descriptions are equal.
+    pub fn is_empty(&self) -> bool {
+        self.added.is_empty() && self.removed.is_empty() && self.changed.is_empty()
+    }
+
+    /// The change that turns the first description into the second.
+    pub fn to_change(&self) -> SchemaChange {
+        SchemaChange {
+            removed: self
+                .removed
+                .iter()
+                .map(|o| (o.kind, o.name.clone()))
+                .collect(),
+            set: self
+                .added
+                .iter()
+                .cloned()
+                .chain(self.changed.iter().map(|c| SchemaObject {
+                    kind: c.kind,
+                    name: c.name.clone(),
+                    definition: c.after.clone(),
+                }))
+                .collect(),
+        }
+    }
+}
+
+impl fmt::Display for SchemaDiff {
+    /// One line per difference: `+ added`, `- removed`, `~ changed: before -> after`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_empty() {
+            return writeln!(f, "  (no differences)");
+        }
+        for object in &self.added {
+            writeln!(f, "  + {object}")?;
+        }
+        for object in &self.removed {
+            writeln!(f, "  - {object}")?;
+        }
+        for changed in &self.changed {
+            writeln!(
+                f,
+                "  ~ {} {}: {} -> {}",
+                changed.kind,
+                changed.name,
+                one_line(&changed.before),
+                one_line(&changed.after)
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// The objects one migration removed and set (added or changed), as stored in its history row
+/// so that the expected schema can be rebuilt from the rows.
+///
+/// Text form, one object per line: `-kind<TAB>name` for a removal, `+kind<TAB>name<TAB>definition`
+/// for an object added or changed, escaped like [`SchemaDescription::canonical_text`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SchemaChange {
+    /// The objects removed, by kind and name.
+    pub removed: Vec<(ObjectKind, String)>,
+    /// The objects added or changed, with their new definitions.
+    pub set: Vec<SchemaObject>,
+}
+
+impl fmt::Display for SchemaChange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut line = String::new();
+        for (kind, name) in &self.removed {
+            line.clear();
+            line.push('-');
+            line.push_str(kind.as_str());
+            line.push('\t');
+            escape_into(&mut line, name);
+            writeln!(f, "{line}")?;
+        }
+        for object in &self.set {
+            line.clear();
+            line.push('+');
+            line.push_str(object.kind.as_str());
+            line.push('\t');
+            escape_into(&mut line, &object.name);
+            line.push('\t');
+            escape_into(&mut line, &object.definition);
+            writeln!(f, "{line}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A stored [`SchemaChange`] that cannot be read back.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unreadable schema change at line {line}: {reason}")]
+pub struct ParseSchemaChangeError {
+    /// The 1-based line.
+    pub line: usize,
+    /// What is wrong with it.
+    pub reason: &'static str,
+}
+
+impl FromStr for SchemaChange {
+    type Err = ParseSchemaChangeError;
+
+    fn from_str(text: &str) -> Result<SchemaChange, ParseSchemaChangeError> {
+        let mut change = SchemaChange::default();
+        for (index, line) in text.lines().enumerate() {
+            let fail = |reason| ParseSchemaChangeError {
+                line: index + 1,
+                reason,
+            };
+            if line.is_empty() {
+                continue;
+            }
+            let (sign, rest) = line.split_at(1);
+            let mut fields = rest.split('\t');
+            let kind = fields
+                .next()
+                .and_then(ObjectKind::from_word)
+                .ok_or_else(|| fail("unknown object kind"))?;
+            let name = unescape(fields.next().ok_or_else(|| fail("no name"))?)
+                .ok_or_else(|| fail("bad escape in the name"))?;
+            match sign {
+                "-" => change.removed.push((kind, name)),
+                "+" => {
+                    let definition = unescape(fields.next().ok_or_else(|| fail("no definition"))?)
+                        .ok_or_else(|| fail("bad escape in the definition"))?;
+                    change.set.push(SchemaObject {
+                        kind,
+                        name,
+                        definition,
+                    });
+                }
+                _ => return Err(fail("a line must start with + or -")),
+            }
+            if fields.next().is_some() {
+                return Err(fail("too many fields"));
+            }
+        }
+        Ok(change)
+    }
+}
+
+/// The live schema of the database `driver` is connected to, without the history table
+/// `table` and its log: one query.
+pub async fn describe<D: Driver>(
+    driver: &mut D,
+    table: &HistoryTable,
+) -> Result<SchemaDescription, Error> {
+    let sql = describe::query(driver.dialect(), table);
+    let rows = driver.query(&sql).await.map_err(|source| Error::Driver {
+        doing: "describing the schema",
+        source,
+    })?;
+    SchemaDescription::from_rows(rows)
+}
+
+/// The live schema differs from the one recorded for the last applied version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Drift {
+    /// The last applied version, whose recorded fingerprint the live schema was compared with.
+    pub version: crate::Version,
+    /// The fingerprint recorded after it was applied.
+    pub recorded: Fingerprint,
+    /// The live schema's fingerprint.
+    pub live: Fingerprint,
+    /// What differs from the recorded schema to the live one; `None` when the history's stored
+    /// changes do not rebuild the recorded schema (rows written without them), so only the
+    /// fingerprints can be compared.
+    pub diff: Option<SchemaDiff>,
+}
+
+impl fmt::Display for Drift {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "the live schema differs from the one recorded after version {} (recorded {}, live {})",
+            self.version, self.recorded, self.live
+        )?;
+        match &self.diff {
+            Some(diff) => write!(f, "{diff}"),
+            None => writeln!(
+                f,
+                "  (the history holds no description to compare with, only the fingerprint)"
+            ),
+        }
+    }
+}
+
+/// `text` with backslash, tab, CR and LF escaped.
+fn escape_into(out: &mut String, text: &str) {
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// The inverse of [`escape_into`]; `None` on a dangling or unknown escape.
+fn unescape(text: &str) -> Option<String> {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        out.push(match chars.next()? {
+            '\\' => '\\',
+            't' => '\t',
+            'n' => '\n',
+            'r' => '\r',
+            _ => return None,
+        });
+    }
+    Some(out)
+}
+
+/// A definition on one line for a diff: runs of whitespace become one space.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
