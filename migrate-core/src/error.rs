@@ -331,6 +331,14 @@ pub enum Error {
         /// The versions compared and what differs.
         drift: Box<crate::schema::Drift>,
     },
+    /// `verify` was given a scratch database that is not empty.
+    #[error("refusing to verify on a database that is not empty ({objects} schema objects, {history} history rows): verification runs only on fresh scratch databases")]
+    ScratchNotEmpty {
+        /// How many schema objects it has.
+        objects: usize,
+        /// How many history rows it has.
+        history: usize,
+    },
     /// A debug build whose embedded migrations no longer match the folder they came from.
     #[error("{}", stale_message(dir, not_embedded, not_on_disk))]
     StaleBinary {

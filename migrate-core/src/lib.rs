@@ -85,6 +85,7 @@ pub mod split;
 pub mod status;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod verify;
 mod version;
 
 pub use checksum::Checksum;

@@ -32,6 +32,7 @@ use crate::history::{
     self, Action, AppliedMigration, HistorySql, HistoryTable, LogEntry, LogRow, Outcome, State,
 };
 use crate::plan::{self, OutOfOrder, Plan, Step, Target};
+use crate::schema::{self, ExpectedSchema, SchemaCheck, SchemaDescription};
 use crate::{Dialect, Direction, Error, MigrationSet, Version};
 
 /// How the runner behaves; [`Config::default`] suits most applications.
@@ -310,12 +311,19 @@ impl<'s> Migrator<'s> {
         self.locked(driver, Command::AcceptChecksum(version)).await
     }
 
-    /// Checks the history against the binary without changing anything: unknown versions,
-    /// changed checksums and failed rows are errors.
+    /// Checks the history against the binary and the live schema against the history, without
+    /// changing anything: unknown versions, changed checksums, failed rows and schema drift
+    /// (see [`Migrator::check_schema`]) are errors.
     pub async fn validate<D: Driver>(&self, driver: &mut D) -> Result<(), Error> {
         let applied = self.history(driver).await?;
         plan::check_history(self.set, &applied, driver.dialect())?;
-        plan::reject_failed(self.set, &applied, driver.dialect())
+        plan::reject_failed(self.set, &applied, driver.dialect())?;
+        match self.check_schema(driver).await? {
+            SchemaCheck::Drifted(drift) => Err(Error::SchemaDrift {
+                drift: Box::new(drift),
+            }),
+            _ => Ok(()),
+        }
     }
 
     /// What `up` to `target` would run, read without the lock and changing nothing.
@@ -544,6 +552,12 @@ impl<'s> Migrator<'s> {
         applied: &[AppliedMigration],
     ) -> Result<Report, Error> {
         let mut report = Report::default();
+        let mut expected = self.expected_schema(driver, sql).await?;
+        let reverting = plan.steps.iter().all(|s| s.direction == Direction::Down);
+        if !reverting {
+            self.warn_on_drift(driver, &mut expected, "before applying")
+                .await?;
+        }
         self.report(Progress::Planned {
             steps: plan.steps.len(),
         });
@@ -564,13 +578,71 @@ impl<'s> Migrator<'s> {
                 statements: step.statements.len().saturating_sub(step.start),
             });
             let done = self
-                .run_step(driver, sql, step, row)
+                .run_step(driver, sql, step, row, &mut expected)
                 .instrument(span)
                 .await?;
             self.report(Progress::Finished(&done));
             report.steps.push(done);
         }
+        if reverting {
+            self.warn_on_drift(driver, &mut expected, "after reverting")
+                .await?;
+        }
         Ok(report)
+    }
+
+    /// The schema the history says the database has: one query.
+    async fn expected_schema<D: Driver>(
+        &self,
+        driver: &mut D,
+        sql: &HistorySql,
+    ) -> Result<ExpectedSchema, Error> {
+        let rows = driver
+            .query(&sql.select_changes())
+            .await
+            .map_err(driver_error("reading the recorded schema changes"))?;
+        Ok(ExpectedSchema::new(history::parse_changes(rows)?))
+    }
+
+    /// Describes the live schema and warns when it is not the expected one: a change made
+    /// outside the migrations before an `up` (the next version's recorded change will include
+    /// it), or a down script that did not restore the schema.
+    async fn warn_on_drift<D: Driver>(
+        &self,
+        driver: &mut D,
+        expected: &mut ExpectedSchema,
+        when: &'static str,
+    ) -> Result<(), Error> {
+        let live = self.describe(driver).await?;
+        let diff = expected.description().diff(&live);
+        if !diff.is_empty() {
+            tracing::warn!(
+                "{when}: the live schema differs from the one the history records:\n{diff}"
+            );
+        }
+        Ok(())
+    }
+
+    /// The live schema without this runner's history tables.
+    async fn describe<D: Driver>(&self, driver: &mut D) -> Result<SchemaDescription, Error> {
+        schema::describe(driver, &self.config.table).await
+    }
+
+    /// Compares the live schema with the fingerprint recorded for the last applied version,
+    /// with a readable diff when they differ: three queries, no lock.
+    pub async fn check_schema<D: Driver>(&self, driver: &mut D) -> Result<SchemaCheck, Error> {
+        let applied = self.history(driver).await?;
+        if applied.is_empty() {
+            return Ok(SchemaCheck::NothingApplied);
+        }
+        let sql = self.sql(driver.dialect());
+        let rows = driver
+            .query(&sql.select_changes())
+            .await
+            .map_err(driver_error("reading the recorded schema changes"))?;
+        let changes = history::parse_changes(rows)?;
+        let live = self.describe(driver).await?;
+        Ok(SchemaCheck::compare(&applied, &changes, &live))
     }
 
     async fn run_step<D: Driver>(
@@ -579,6 +651,7 @@ impl<'s> Migrator<'s> {
         sql: &HistorySql,
         step: &Step<'_>,
         row: Option<&AppliedMigration>,
+        expected: &mut ExpectedSchema,
     ) -> Result<StepReport, Error> {
         let started = Instant::now();
         let dialect = driver.dialect();
@@ -594,9 +667,10 @@ impl<'s> Migrator<'s> {
             "running"
         );
         if atomic {
-            self.run_atomic(driver, sql, step, action, started).await?;
+            self.run_atomic(driver, sql, step, action, started, expected)
+                .await?;
         } else {
-            self.run_journaled(driver, sql, step, action, row, started)
+            self.run_journaled(driver, sql, step, action, row, started, expected)
                 .await?;
         }
         let duration = started.elapsed();
@@ -619,6 +693,7 @@ impl<'s> Migrator<'s> {
         step: &Step<'_>,
         action: Action,
         started: Instant,
+        expected: &mut ExpectedSchema,
     ) -> Result<(), Error> {
         let version = step.migration.version();
         driver
@@ -634,8 +709,24 @@ impl<'s> Migrator<'s> {
         }
         let total = step.statements.len() as u32;
         let record = match step.direction {
-            Direction::Up => sql.insert(&self.applied_row(step, driver.dialect(), total, started)),
-            Direction::Down => sql.delete(version),
+            Direction::Up => {
+                // Described inside the transaction: the fingerprint is of exactly what commits.
+                let after = match self.describe(driver).await {
+                    Ok(after) => after,
+                    Err(e) => {
+                        let _ = driver.rollback().await;
+                        return Err(e);
+                    }
+                };
+                let (fingerprint, change) = expected.applied(version, after);
+                let mut row = self.applied_row(step, driver.dialect(), total, started);
+                row.fingerprint = Some(fingerprint);
+                sql.insert(&row, Some(&change))
+            }
+            Direction::Down => {
+                expected.reverted(version);
+                sql.delete(version)
+            }
         };
         let log = sql.log(&LogEntry {
             version: Some(version),
@@ -666,6 +757,7 @@ impl<'s> Migrator<'s> {
         action: Action,
         row: Option<&AppliedMigration>,
         started: Instant,
+        expected: &mut ExpectedSchema,
     ) -> Result<(), Error> {
         let version = step.migration.version();
         let total = step.statements.len() as u32;
@@ -674,7 +766,7 @@ impl<'s> Migrator<'s> {
                 let mut fresh = self.applied_row(step, driver.dialect(), 0, started);
                 fresh.state = State::Failed;
                 fresh.statements_total = total;
-                sql.insert(&fresh)
+                sql.insert(&fresh, None)
             }
             Some(_) => sql.start_journal(
                 version,
@@ -704,15 +796,23 @@ impl<'s> Migrator<'s> {
                     .migration
                     .script(Direction::Down, dialect)
                     .map(|s| s.checksum());
+                // If the process stops here, the row stays `failed` with every statement done;
+                // `resume` runs no statement and records the schema.
+                let after = self.describe(driver).await?;
+                let (fingerprint, change) = expected.applied(version, after);
                 sql.finish(
                     version,
                     step.script.checksum(),
                     down,
                     &self.config.actor,
                     millis(started),
+                    (fingerprint, &change),
                 )
             }
-            Direction::Down => sql.delete(version),
+            Direction::Down => {
+                expected.reverted(version);
+                sql.delete(version)
+            }
         };
         driver
             .execute(&finish)
@@ -788,6 +888,7 @@ impl<'s> Migrator<'s> {
             applied_by: self.config.actor.clone(),
             applied_at: String::new(),
             execution_ms: millis(started),
+            fingerprint: None,
         }
     }
 
@@ -910,12 +1011,25 @@ impl<'s> Migrator<'s> {
             Target::Version(version),
             OutOfOrder::Reject,
         )?;
-        for step in &plan.steps {
+        // The schema found is recorded as the top version's: what the next `status` compares.
+        let found = self.describe(driver).await?;
+        let mut found = Some(found);
+        let top = plan.steps.len().saturating_sub(1);
+        for (index, step) in plan.steps.iter().enumerate() {
             let mut row = self.applied_row(step, dialect, 0, started);
             row.statements_total = 0;
             row.execution_ms = 0;
+            let change = match found.take().filter(|_| index == top) {
+                Some(found) => {
+                    let (fingerprint, change) =
+                        ExpectedSchema::default().applied(row.version, found);
+                    row.fingerprint = Some(fingerprint);
+                    Some(change)
+                }
+                None => None,
+            };
             driver
-                .execute(&sql.insert(&row))
+                .execute(&sql.insert(&row, change.as_ref()))
                 .await
                 .map_err(driver_error("recording the baseline"))?;
         }

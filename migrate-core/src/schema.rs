@@ -547,3 +547,159 @@ fn unescape(text: &str) -> Option<String> {
 fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
+
+/// What comparing the live schema with the history found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SchemaCheck {
+    /// No version is applied, so there is nothing to compare with.
+    NothingApplied,
+    /// The last applied version has no recorded fingerprint (it was recorded by a baseline
+    /// below its top version, or before fingerprints were recorded).
+    NotRecorded {
+        /// The last applied version.
+        version: crate::Version,
+    },
+    /// An operation on `version` stopped part-way, so the schema is between two versions; see
+    /// `status`.
+    Interrupted {
+        /// The version of the failed row.
+        version: crate::Version,
+    },
+    /// The live schema is the one recorded after the last applied version.
+    Matches {
+        /// The last applied version.
+        version: crate::Version,
+        /// Its fingerprint, and the live schema's.
+        fingerprint: Fingerprint,
+    },
+    /// The live schema differs from the one recorded.
+    Drifted(Drift),
+}
+
+impl SchemaCheck {
+    /// Compares `live` with the history: `applied` (the history rows) and `changes` (each row's
+    /// stored change, in version order).
+    pub(crate) fn compare(
+        applied: &[crate::history::AppliedMigration],
+        changes: &[(crate::Version, Option<SchemaChange>)],
+        live: &SchemaDescription,
+    ) -> SchemaCheck {
+        use crate::history::State;
+        if let Some(failed) = applied.iter().find(|r| r.state == State::Failed) {
+            return SchemaCheck::Interrupted {
+                version: failed.version,
+            };
+        }
+        // The last applied, by time: with out-of-order versions the newest row is not always
+        // the highest version.
+        let Some(last) = applied
+            .iter()
+            .max_by(|a, b| (&a.applied_at, a.version).cmp(&(&b.applied_at, b.version)))
+        else {
+            return SchemaCheck::NothingApplied;
+        };
+        let Some(recorded) = last.fingerprint else {
+            return SchemaCheck::NotRecorded {
+                version: last.version,
+            };
+        };
+        let fingerprint = live.fingerprint();
+        if fingerprint == recorded {
+            return SchemaCheck::Matches {
+                version: last.version,
+                fingerprint,
+            };
+        }
+        let expected = rebuild(changes.iter().filter_map(|(_, c)| c.as_ref()));
+        SchemaCheck::Drifted(Drift {
+            version: last.version,
+            recorded,
+            live: fingerprint,
+            diff: (expected.fingerprint() == recorded).then(|| expected.diff(live)),
+        })
+    }
+}
+
+impl fmt::Display for SchemaCheck {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SchemaCheck::NothingApplied => writeln!(f, "schema: no version applied"),
+            SchemaCheck::NotRecorded { version } => writeln!(
+                f,
+                "schema: not checked, no fingerprint was recorded for version {version}"
+            ),
+            SchemaCheck::Interrupted { version } => {
+                writeln!(f, "schema: not checked, version {version} stopped part-way")
+            }
+            SchemaCheck::Matches {
+                version,
+                fingerprint,
+            } => writeln!(f, "schema: matches version {version} ({fingerprint})"),
+            SchemaCheck::Drifted(drift) => write!(f, "schema: DRIFT: {drift}"),
+        }
+    }
+}
+
+/// The description the stored changes build, applied in order to an empty schema.
+pub(crate) fn rebuild<'a>(
+    changes: impl IntoIterator<Item = &'a SchemaChange>,
+) -> SchemaDescription {
+    let mut description = SchemaDescription::default();
+    for change in changes {
+        description.apply(change);
+    }
+    description
+}
+
+/// The schema the history says the database has, kept up to date while a command runs:
+/// rebuilt from the rows' stored changes, replaced by the live description after each applied
+/// version.
+#[derive(Debug, Default)]
+pub(crate) struct ExpectedSchema {
+    changes: BTreeMap<crate::Version, SchemaChange>,
+    current: Option<SchemaDescription>,
+}
+
+impl ExpectedSchema {
+    /// From the stored changes (rows without one contribute nothing).
+    pub(crate) fn new(changes: Vec<(crate::Version, Option<SchemaChange>)>) -> ExpectedSchema {
+        ExpectedSchema {
+            changes: changes
+                .into_iter()
+                .filter_map(|(v, c)| c.map(|c| (v, c)))
+                .collect(),
+            current: None,
+        }
+    }
+
+    /// The expected schema now.
+    pub(crate) fn description(&mut self) -> &SchemaDescription {
+        self.current
+            .get_or_insert_with(|| rebuild(self.changes.values()))
+    }
+
+    /// Records that `version` was applied and left the schema `after`: returns its fingerprint
+    /// and the change from the expected schema without it.
+    pub(crate) fn applied(
+        &mut self,
+        version: crate::Version,
+        after: SchemaDescription,
+    ) -> (Fingerprint, SchemaChange) {
+        if self.changes.remove(&version).is_some() {
+            self.current = None;
+        }
+        let change = self.description().diff(&after).to_change();
+        let fingerprint = after.fingerprint();
+        self.changes.insert(version, change.clone());
+        self.current = Some(after);
+        (fingerprint, change)
+    }
+
+    /// Records that `version` was reverted.
+    pub(crate) fn reverted(&mut self, version: crate::Version) {
+        if self.changes.remove(&version).is_some() {
+            self.current = None;
+        }
+    }
+}

@@ -26,7 +26,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::OnceLock;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::driver::{redact_url, Driver, DriverError, SqlxMySql, SqlxPostgres};
+use crate::driver::{redact_url, with_database, Driver, DriverError, SqlxMySql, SqlxPostgres};
 use crate::Error;
 
 /// A database server kind a test can run against.
@@ -256,19 +256,6 @@ fn admin_error(doing: &'static str, source: DriverError) -> Error {
     Error::Driver { doing, source }
 }
 
-/// `url` pointing at database `name` instead of its own.
-fn with_database(url: &str, name: &str) -> String {
-    let scheme_end = url.find("://").map_or(0, |i| i + 3);
-    let (base, query) = match url.find('?') {
-        Some(q) => (&url[..q], &url[q..]),
-        None => (url, ""),
-    };
-    let path_start = base[scheme_end..]
-        .find('/')
-        .map_or(base.len(), |i| scheme_end + i);
-    format!("{}/{name}{query}", &base[..path_start])
-}
-
 /// An administrative connection to a test server.
 enum Admin {
     MySql(SqlxMySql),
@@ -342,23 +329,5 @@ impl Admin {
             }
         }
         Ok(dropped)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn with_database_replaces_the_path() {
-        assert_eq!(
-            with_database("mysql://root@127.0.0.1:3306/test", "x"),
-            "mysql://root@127.0.0.1:3306/x"
-        );
-        assert_eq!(
-            with_database("postgres://u:p@h/postgres?sslmode=disable", "x"),
-            "postgres://u:p@h/x?sslmode=disable"
-        );
-        assert_eq!(with_database("postgres://u@h", "x"), "postgres://u@h/x");
     }
 }

@@ -1,0 +1,528 @@
+//! Round-trip verification of down scripts, on scratch databases that exist only for it.
+//!
+//! For every version in order, [`Verifier::run`] applies it, describes the schema, reverts it,
+//! checks that the schema is exactly the one before the up script ran, applies it again and
+//! checks that the schema is exactly the one the first up produced. It reports every version
+//! whose down script does not restore the schema, whose up script is not repeatable after its
+//! down, or whose scripts fail, each with a readable [`SchemaDiff`] or the error, and carries on
+//! with the next version (on a new scratch database brought to the same version, when a
+//! failure left the old one in an unknown state).
+//!
+//! It never touches an application's database: it runs only on databases that a
+//! [`ScratchDatabases`] creates and disposes of, and refuses one that is not empty.
+//! [`ScratchServer`] creates them on the server of a database URL (`CREATE DATABASE
+//! migrate_verify_…`), or as temporary files for SQLite.
+//!
+//! ```no_run
+//! # async fn example(set: &migrate_core::MigrationSet) -> Result<(), migrate_core::Error> {
+//! use migrate_core::verify::{ScratchServer, Verifier};
+//! let mut scratch = ScratchServer::new("postgres://postgres@127.0.0.1/app");
+//! let report = Verifier::new(set).run(&mut scratch).await?;
+//! print!("{report}");
+//! assert!(report.is_ok(), "some down script does not restore its schema");
+//! # Ok(()) }
+//! ```
+
+use std::fmt;
+use std::future::Future;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use crate::driver::{redact_url, with_database, AnyDriver, Driver, DriverError};
+use crate::migration::Reversibility;
+use crate::schema::{describe, SchemaDescription, SchemaDiff};
+use crate::{Config, Dialect, Direction, Error, MigrationSet, Migrator, Target, Version};
+
+/// A source of empty databases for [`Verifier::run`], which disposes of each one it is done
+/// with.
+pub trait ScratchDatabases {
+    /// The driver connected to a scratch database.
+    type Driver: Driver;
+
+    /// A new, empty database.
+    fn create(&mut self) -> impl Future<Output = Result<Self::Driver, Error>> + Send;
+
+    /// Disposes of the database most recently made by [`ScratchDatabases::create`] (the
+    /// verifier holds one at a time).
+    fn dispose(&mut self, driver: Self::Driver) -> impl Future<Output = Result<(), Error>> + Send;
+}
+
+/// Verifies that each version's down script restores the schema its up script changed.
+#[derive(Debug, Clone)]
+pub struct Verifier<'s> {
+    set: &'s MigrationSet,
+    config: Config,
+}
+
+/// Which step of a version's round trip failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RoundTripStep {
+    /// The first up.
+    Up,
+    /// The down.
+    Down,
+    /// The up after the down.
+    UpAgain,
+}
+
+impl fmt::Display for RoundTripStep {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            RoundTripStep::Up => "up",
+            RoundTripStep::Down => "down",
+            RoundTripStep::UpAgain => "up after down",
+        })
+    }
+}
+
+/// Something wrong with one version's round trip.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RoundTripProblem {
+    /// After the down, the schema is not the one before the up: `diff` goes from the schema
+    /// before the up to the one after the down.
+    DownDoesNotRestore {
+        /// What differs.
+        diff: SchemaDiff,
+    },
+    /// The up after the down left a different schema than the first up: `diff` goes from the
+    /// first to the second.
+    UpNotRepeatable {
+        /// What differs.
+        diff: SchemaDiff,
+    },
+    /// A script failed.
+    Failed {
+        /// Which step.
+        step: RoundTripStep,
+        /// The error, with its causes.
+        error: String,
+    },
+}
+
+impl fmt::Display for RoundTripProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RoundTripProblem::DownDoesNotRestore { diff } => write!(
+                f,
+                "the down script does not restore the schema before the up script (before -> after down):\n{diff}"
+            ),
+            RoundTripProblem::UpNotRepeatable { diff } => write!(
+                f,
+                "the up script is not repeatable after the down script (first up -> second up):\n{diff}"
+            ),
+            RoundTripProblem::Failed { step, error } => writeln!(f, "{step} failed: {error}"),
+        }
+    }
+}
+
+/// How far a version's round trip went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RoundTrip {
+    /// Up, down and up again ran (the problems, if any, say what was wrong).
+    Checked,
+    /// The down script is marked `-- migrate:irreversible`: only the up ran.
+    Irreversible,
+}
+
+/// The verification of one version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionCheck {
+    /// The version.
+    pub version: Version,
+    /// Its description.
+    pub description: String,
+    /// How far the round trip went.
+    pub round_trip: RoundTrip,
+    /// What was wrong; empty when the round trip restored the schema exactly.
+    pub problems: Vec<RoundTripProblem>,
+    /// How long the round trip took, describing included.
+    pub duration: Duration,
+}
+
+impl VersionCheck {
+    /// Whether nothing was wrong.
+    pub fn is_ok(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+impl fmt::Display for VersionCheck {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = format!("version {} ({})", self.version, self.description);
+        match (self.is_ok(), self.round_trip) {
+            (true, RoundTrip::Checked) => writeln!(
+                f,
+                "ok    {name}: down restores the schema, up is repeatable"
+            ),
+            (true, RoundTrip::Irreversible) => writeln!(
+                f,
+                "skip  {name}: irreversible, only its up script was checked"
+            ),
+            (false, _) => {
+                writeln!(f, "FAIL  {name}:")?;
+                for problem in &self.problems {
+                    for line in problem.to_string().lines() {
+                        writeln!(f, "      {line}")?;
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// What [`Verifier::run`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyReport {
+    /// The dialect of the scratch databases.
+    pub dialect: Dialect,
+    /// Each version checked, in order.
+    pub versions: Vec<VersionCheck>,
+    /// Versions that could not be checked, because an earlier version's up script failed on a
+    /// fresh database.
+    pub not_checked: Vec<Version>,
+    /// How long the whole run took.
+    pub duration: Duration,
+}
+
+impl VerifyReport {
+    /// Whether every version was checked and restored its schema exactly.
+    pub fn is_ok(&self) -> bool {
+        self.not_checked.is_empty() && self.versions.iter().all(VersionCheck::is_ok)
+    }
+
+    /// The versions with problems.
+    pub fn failures(&self) -> impl Iterator<Item = &VersionCheck> {
+        self.versions.iter().filter(|v| !v.is_ok())
+    }
+}
+
+impl fmt::Display for VerifyReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for version in &self.versions {
+            write!(f, "{version}")?;
+        }
+        if !self.not_checked.is_empty() {
+            let list: Vec<String> = self.not_checked.iter().map(|v| v.to_string()).collect();
+            writeln!(
+                f,
+                "not checked (an earlier up script failed): {}",
+                list.join(", ")
+            )?;
+        }
+        let failed = self.failures().count();
+        writeln!(
+            f,
+            "{} of {} versions verified on {} in {:.1?}: {}",
+            self.versions.len() - failed,
+            self.versions.len() + self.not_checked.len(),
+            self.dialect,
+            self.duration,
+            if self.is_ok() {
+                "every down script restores its schema".to_owned()
+            } else {
+                format!("{failed} with problems")
+            }
+        )
+    }
+}
+
+impl<'s> Verifier<'s> {
+    /// A verifier of `set` with the default runner configuration.
+    pub fn new(set: &'s MigrationSet) -> Verifier<'s> {
+        Verifier {
+            set,
+            config: Config::default(),
+        }
+    }
+
+    /// Runs the scripts with `config` (its history table, lock timeout, actor).
+    pub fn config(mut self, config: Config) -> Verifier<'s> {
+        self.config = config;
+        self
+    }
+
+    /// Verifies every version on databases from `scratch`. Errors are reserved for what stops
+    /// verification as such (a scratch database that cannot be created, or is not empty); a
+    /// script that fails is reported in the [`VerifyReport`].
+    pub async fn run<S: ScratchDatabases>(&self, scratch: &mut S) -> Result<VerifyReport, Error> {
+        self.run_observed(scratch, |_| {}).await
+    }
+
+    /// [`Verifier::run`], calling `observer` as each version's check completes (for progress
+    /// on long histories).
+    pub async fn run_observed<S: ScratchDatabases>(
+        &self,
+        scratch: &mut S,
+        mut observer: impl FnMut(&VersionCheck) + Send,
+    ) -> Result<VerifyReport, Error> {
+        let started = Instant::now();
+        let migrator = Migrator::with_config(self.set, self.config.clone());
+        let mut db = self.fresh(scratch).await?;
+        let dialect = db.dialect();
+        let mut report = VerifyReport {
+            dialect,
+            versions: Vec::new(),
+            not_checked: Vec::new(),
+            duration: Duration::ZERO,
+        };
+        let mut before = self.describe(&mut db).await?;
+        let migrations = self.set.migrations();
+        for (index, migration) in migrations.iter().enumerate() {
+            let version = migration.version();
+            let check_started = Instant::now();
+            let mut check = VersionCheck {
+                version,
+                description: migration.description().to_owned(),
+                round_trip: RoundTrip::Checked,
+                problems: Vec::new(),
+                duration: Duration::ZERO,
+            };
+            tracing::info!(version = version.get(), "verifying");
+            if let Err(e) = migrator.up(&mut db, Target::Version(version)).await {
+                check.problems.push(failed(RoundTripStep::Up, &e));
+                check.duration = check_started.elapsed();
+                observer(&check);
+                report.versions.push(check);
+                report.not_checked = migrations[index + 1..]
+                    .iter()
+                    .map(|m| m.version())
+                    .collect();
+                break;
+            }
+            let after_up = self.describe(&mut db).await?;
+            let irreversible = migration
+                .script(Direction::Down, dialect)
+                .is_some_and(|s| s.directives().reversibility == Reversibility::Irreversible);
+            if irreversible {
+                check.round_trip = RoundTrip::Irreversible;
+                before = after_up;
+            } else {
+                let previous =
+                    Version::new(version.get() - 1).map_or(Target::Empty, Target::Version);
+                let outcome = self
+                    .round_trip(&migrator, &mut db, previous, version, &before, &after_up)
+                    .await?;
+                check.problems = outcome.problems;
+                before = match outcome.state {
+                    Some(state) => state,
+                    None => {
+                        // The database is in an unknown state: carry on from a fresh one at
+                        // the same version.
+                        scratch.dispose(db).await?;
+                        db = self.fresh(scratch).await?;
+                        if let Err(e) = migrator.up(&mut db, Target::Version(version)).await {
+                            check.problems.push(failed(RoundTripStep::Up, &e));
+                        }
+                        self.describe(&mut db).await?
+                    }
+                };
+            }
+            check.duration = check_started.elapsed();
+            observer(&check);
+            report.versions.push(check);
+        }
+        scratch.dispose(db).await?;
+        report.duration = started.elapsed();
+        Ok(report)
+    }
+
+    /// Down to `previous`, compare with `before`; up to `version` again, compare with
+    /// `after_up`. The state is `None` when a script failed and the database cannot be trusted.
+    async fn round_trip<D: Driver>(
+        &self,
+        migrator: &Migrator<'_>,
+        db: &mut D,
+        previous: Target,
+        version: Version,
+        before: &SchemaDescription,
+        after_up: &SchemaDescription,
+    ) -> Result<RoundTripOutcome, Error> {
+        let mut problems = Vec::new();
+        if let Err(e) = migrator.down(db, previous).await {
+            problems.push(failed(RoundTripStep::Down, &e));
+            return Ok(RoundTripOutcome {
+                problems,
+                state: None,
+            });
+        }
+        let after_down = self.describe(db).await?;
+        let diff = before.diff(&after_down);
+        if !diff.is_empty() {
+            problems.push(RoundTripProblem::DownDoesNotRestore { diff });
+        }
+        if let Err(e) = migrator.up(db, Target::Version(version)).await {
+            problems.push(failed(RoundTripStep::UpAgain, &e));
+            return Ok(RoundTripOutcome {
+                problems,
+                state: None,
+            });
+        }
+        let again = self.describe(db).await?;
+        let diff = after_up.diff(&again);
+        if !diff.is_empty() {
+            problems.push(RoundTripProblem::UpNotRepeatable { diff });
+        }
+        Ok(RoundTripOutcome {
+            problems,
+            state: Some(again),
+        })
+    }
+
+    /// A new scratch database, refused unless it is empty.
+    async fn fresh<S: ScratchDatabases>(&self, scratch: &mut S) -> Result<S::Driver, Error> {
+        let mut db = scratch.create().await?;
+        let objects = self.describe(&mut db).await?.len();
+        let history = Migrator::with_config(self.set, self.config.clone())
+            .history(&mut db)
+            .await?
+            .len();
+        if objects > 0 || history > 0 {
+            // Not disposed of: it is not ours to drop.
+            return Err(Error::ScratchNotEmpty { objects, history });
+        }
+        Ok(db)
+    }
+
+    async fn describe<D: Driver>(&self, db: &mut D) -> Result<SchemaDescription, Error> {
+        describe(db, self.config.history_table()).await
+    }
+}
+
+struct RoundTripOutcome {
+    problems: Vec<RoundTripProblem>,
+    state: Option<SchemaDescription>,
+}
+
+fn failed(step: RoundTripStep, error: &Error) -> RoundTripProblem {
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    RoundTripProblem::Failed { step, error: text }
+}
+
+/// The prefix of every scratch database's name.
+pub const SCRATCH_PREFIX: &str = "migrate_verify_";
+
+/// Scratch databases on the server of a database URL: `CREATE DATABASE migrate_verify_…` on
+/// MySQL/MariaDB and PostgreSQL (the URL's own database is only connected to, to issue that
+/// statement), temporary files for SQLite (whatever file the URL names is not opened).
+pub struct ScratchServer {
+    url: String,
+    admin: Option<AnyDriver>,
+    created: Vec<String>,
+}
+
+impl fmt::Debug for ScratchServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ScratchServer")
+            .field("url", &redact_url(&self.url))
+            .field("created", &self.created)
+            .finish_non_exhaustive()
+    }
+}
+
+static SCRATCH_COUNTER: AtomicU32 = AtomicU32::new(0);
+
+impl ScratchServer {
+    /// Scratch databases next to the one `url` names. The account needs the right to create
+    /// and drop databases.
+    pub fn new(url: impl Into<String>) -> ScratchServer {
+        ScratchServer {
+            url: url.into(),
+            admin: None,
+            created: Vec::new(),
+        }
+    }
+
+    fn is_sqlite(&self) -> bool {
+        self.url.to_ascii_lowercase().starts_with("sqlite:")
+    }
+
+    fn next_name() -> String {
+        let n = SCRATCH_COUNTER.fetch_add(1, Ordering::Relaxed);
+        let secs = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        format!("{SCRATCH_PREFIX}{}_{secs}_{n}", std::process::id())
+    }
+
+    async fn admin(&mut self) -> Result<&mut AnyDriver, Error> {
+        let admin = match self.admin.take() {
+            Some(admin) => admin,
+            None => AnyDriver::connect(&self.url).await.map_err(scratch_error(
+                "connecting to the server for scratch databases",
+            ))?,
+        };
+        Ok(self.admin.insert(admin))
+    }
+
+    fn sqlite_path(name: &str) -> std::path::PathBuf {
+        std::env::temp_dir().join(format!("{name}.db"))
+    }
+
+    async fn drop_database(&mut self, name: &str) -> Result<(), Error> {
+        if self.is_sqlite() {
+            let path = Self::sqlite_path(name);
+            for suffix in ["", "-wal", "-shm", "-journal"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+            }
+            return Ok(());
+        }
+        let admin = self.admin().await?;
+        let drop = match admin.dialect() {
+            // A connection the pool has not closed yet must not block the drop.
+            Dialect::Postgres => format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+            _ => format!("DROP DATABASE IF EXISTS {name}"),
+        };
+        admin
+            .execute(&drop)
+            .await
+            .map_err(scratch_error("dropping a scratch database"))
+    }
+}
+
+impl ScratchDatabases for ScratchServer {
+    type Driver = AnyDriver;
+
+    async fn create(&mut self) -> Result<AnyDriver, Error> {
+        let name = ScratchServer::next_name();
+        let url = if self.is_sqlite() {
+            format!("sqlite://{}", ScratchServer::sqlite_path(&name).display())
+        } else {
+            let create = format!("CREATE DATABASE {name}");
+            self.admin()
+                .await?
+                .execute(&create)
+                .await
+                .map_err(scratch_error(
+                    "creating a scratch database (the account needs the right to create databases)",
+                ))?;
+            with_database(&self.url, &name)
+        };
+        self.created.push(name);
+        AnyDriver::connect(&url)
+            .await
+            .map_err(|source| Error::Driver {
+                doing: "connecting to a scratch database",
+                source: DriverError::other(format!("{} ({source})", redact_url(&url))),
+            })
+    }
+
+    async fn dispose(&mut self, driver: AnyDriver) -> Result<(), Error> {
+        drop(driver);
+        let Some(name) = self.created.pop() else {
+            return Ok(());
+        };
+        self.drop_database(&name).await
+    }
+}
+
+fn scratch_error(doing: &'static str) -> impl Fn(DriverError) -> Error {
+    move |source| Error::Driver { doing, source }
+}
