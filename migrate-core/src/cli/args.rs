@@ -61,7 +61,8 @@ pub(super) enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Check the history against this binary, changing nothing; exit 3 on any mismatch.
+    /// Check the history against this binary and the live schema against the history,
+    /// changing nothing; exit 3 on any mismatch.
     Validate {
         /// Print JSON (shape in the `migrate_core::cli` docs).
         #[arg(long)]
@@ -86,6 +87,21 @@ pub(super) enum Command {
         /// The version whose script was edited.
         #[arg(long, value_name = "N", value_parser = version)]
         version: Version,
+    },
+    /// On scratch databases, apply, revert and re-apply every version, checking that each
+    /// down script restores the schema exactly; exit 3 if any does not. Never touches the
+    /// database itself: scratch databases are created next to it and dropped afterwards.
+    Verify {
+        /// Verify the versions folder at DIR instead of the embedded migrations.
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// Create the scratch databases on this server instead of the database's own (the
+        /// account needs the right to create databases; `sqlite:` uses temporary files).
+        #[arg(long, value_name = "URL")]
+        scratch_url: Option<String>,
+        /// Print JSON (shape in the `migrate_core::cli` docs).
+        #[arg(long)]
+        json: bool,
     },
     /// Create the next version folder, `V<n>__NAME`, with empty up.sql and down.sql.
     New {

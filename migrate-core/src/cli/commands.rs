@@ -10,7 +10,8 @@ use crate::driver::{redact_url, AnyDriver, Driver};
 use crate::history::{AppliedMigration, State};
 use crate::migration::Reversibility;
 use crate::plan::{self, Target};
-use crate::{Direction, Migrator, Version};
+use crate::verify::{ScratchServer, Verifier};
+use crate::{Dialect, Direction, Migrator, Version};
 
 /// Runs one parsed command line.
 pub(super) async fn run(cli: &Cli<'_>, args: Args) -> Result<Exit, CliError> {
@@ -34,6 +35,15 @@ pub(super) async fn run(cli: &Cli<'_>, args: Args) -> Result<Exit, CliError> {
         .filter(|url| !url.is_empty())
         .or_else(|| cli.default_database_url.clone())
         .ok_or(CliError::NoDatabaseUrl)?;
+    if let Command::Verify {
+        dir,
+        scratch_url,
+        json,
+    } = args.command
+    {
+        let server = scratch_url.unwrap_or(url);
+        return verify(cli, &server, dir.as_deref(), json).await;
+    }
     let shown = redact_url(&url);
     tracing::debug!(database = %shown, "connecting");
     let mut driver = AnyDriver::connect(&url)
@@ -142,7 +152,7 @@ impl Session<'_, '_> {
                 Ok(Exit::Success)
             }
             // Handled before connecting.
-            Command::New { .. } => Ok(Exit::Success),
+            Command::New { .. } | Command::Verify { .. } => Ok(Exit::Success),
         }
     }
 
@@ -156,8 +166,9 @@ impl Session<'_, '_> {
         let dialect = self.db.dialect;
         let applied = self.migrator.history(driver).await?;
         let lines = crate::status::status(set, &applied, dialect);
+        let schema = self.migrator.check_schema(driver).await?;
         if json {
-            output::status_json(out, &self.db, &lines, set.latest())?;
+            output::status_json(out, &self.db, &lines, &schema, set.latest())?;
         } else {
             let failures: Vec<(Version, crate::Error)> = applied
                 .iter()
@@ -169,6 +180,7 @@ impl Session<'_, '_> {
                 })
                 .collect();
             output::status_table(out, &self.db, &lines, &failures, set.latest())?;
+            write!(out, "{schema}")?;
         }
         Ok(Exit::Success)
     }
@@ -305,6 +317,15 @@ impl Session<'_, '_> {
                 problems.push(Problem::new(version, &e));
             }
         }
+        if let crate::schema::SchemaCheck::Drifted(drift) =
+            self.migrator.check_schema(driver).await?
+        {
+            let version = drift.version;
+            let error = crate::Error::SchemaDrift {
+                drift: Box::new(drift),
+            };
+            problems.push(Problem::new(Some(version), &error));
+        }
         let lines = crate::status::status(set, &applied, dialect);
         let pending: Vec<u32> = lines
             .iter()
@@ -351,6 +372,59 @@ impl Session<'_, '_> {
             output::standing(output::current(&applied), set.latest(), &pending)
         )?;
         Ok(Exit::Success)
+    }
+}
+
+/// `verify`: round trips on scratch databases on the server of `server_url`, of the embedded
+/// migrations or of the folder `dir`. The database `server_url` names is not changed.
+async fn verify(
+    cli: &Cli<'_>,
+    server_url: &str,
+    dir: Option<&std::path::Path>,
+    json: bool,
+) -> Result<Exit, CliError> {
+    let loaded;
+    let set = match dir {
+        Some(dir) => {
+            let dialects: Vec<Dialect> = dialect_of(server_url).into_iter().collect();
+            loaded = crate::source::load_dir(dir, &dialects).map_err(crate::Error::from)?;
+            &loaded
+        }
+        None => cli.set,
+    };
+    let mut scratch = ScratchServer::new(server_url);
+    let verifier = Verifier::new(set).config(cli.config.clone());
+    let report = verifier
+        .run_observed(&mut scratch, |check| {
+            if !json {
+                // Each version as it is done: long histories take a while.
+                print!("{check}");
+            }
+        })
+        .await?;
+    let out = &mut io::stdout();
+    if json {
+        output::verify_json(out, &redact_url(server_url), &report)?;
+    } else {
+        let summary = report.to_string();
+        write!(out, "{}", summary.lines().last().unwrap_or_default())?;
+        writeln!(out)?;
+    }
+    Ok(if report.is_ok() {
+        Exit::Success
+    } else {
+        Exit::Mismatch
+    })
+}
+
+/// The dialect a database URL's scheme names, if any.
+fn dialect_of(url: &str) -> Option<Dialect> {
+    let scheme = url.split(':').next()?.to_ascii_lowercase();
+    match scheme.as_str() {
+        "mysql" | "mariadb" => Some(Dialect::MySql),
+        "postgres" | "postgresql" => Some(Dialect::Postgres),
+        "sqlite" => Some(Dialect::Sqlite),
+        _ => None,
     }
 }
 

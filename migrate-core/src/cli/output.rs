@@ -8,7 +8,9 @@ use serde::Serialize;
 use crate::history::AppliedMigration;
 use crate::implicit_commit::commits_implicitly;
 use crate::plan::Plan;
+use crate::schema::{SchemaCheck, SchemaDiff, SchemaObject};
 use crate::status::{ChecksumState, VersionState, VersionStatus};
+use crate::verify::{RoundTrip, RoundTripProblem, VerifyReport};
 use crate::{Dialect, Direction, Error, Script, Version};
 
 /// Where the command ran, for headers and JSON.
@@ -37,6 +39,7 @@ impl Problem {
             Error::OutOfOrder { .. } => "out_of_order",
             Error::MissingDialectScript { .. } => "missing_script",
             Error::StaleBinary { .. } => "stale_binary",
+            Error::SchemaDrift { .. } => "schema_drift",
             _ => "other",
         };
         Problem {
@@ -64,6 +67,100 @@ struct StatusJson<'a> {
     latest: Option<u32>,
     pending: Vec<u32>,
     versions: Vec<VersionJson<'a>>,
+    schema: SchemaJson,
+}
+
+#[derive(Serialize)]
+struct SchemaJson {
+    state: &'static str,
+    version: Option<u32>,
+    recorded: Option<String>,
+    live: Option<String>,
+    diff: Option<DiffJson>,
+}
+
+impl SchemaJson {
+    fn new(check: &SchemaCheck) -> SchemaJson {
+        let (state, version, recorded, live, diff) = match check {
+            SchemaCheck::NothingApplied => ("nothing_applied", None, None, None, None),
+            SchemaCheck::NotRecorded { version } => {
+                ("not_recorded", Some(*version), None, None, None)
+            }
+            SchemaCheck::Interrupted { version } => {
+                ("interrupted", Some(*version), None, None, None)
+            }
+            SchemaCheck::Matches {
+                version,
+                fingerprint,
+            } => (
+                "matches",
+                Some(*version),
+                Some(fingerprint.to_string()),
+                Some(fingerprint.to_string()),
+                None,
+            ),
+            SchemaCheck::Drifted(drift) => (
+                "drift",
+                Some(drift.version),
+                Some(drift.recorded.to_string()),
+                Some(drift.live.to_string()),
+                drift.diff.as_ref().map(DiffJson::new),
+            ),
+        };
+        SchemaJson {
+            state,
+            version: version.map(Version::get),
+            recorded,
+            live,
+            diff,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct DiffJson {
+    added: Vec<ObjectJson>,
+    removed: Vec<ObjectJson>,
+    changed: Vec<ChangedJson>,
+}
+
+#[derive(Serialize)]
+struct ObjectJson {
+    kind: &'static str,
+    name: String,
+    definition: String,
+}
+
+#[derive(Serialize)]
+struct ChangedJson {
+    kind: &'static str,
+    name: String,
+    before: String,
+    after: String,
+}
+
+impl DiffJson {
+    fn new(diff: &SchemaDiff) -> DiffJson {
+        let object = |o: &SchemaObject| ObjectJson {
+            kind: o.kind.as_str(),
+            name: o.name.clone(),
+            definition: o.definition.clone(),
+        };
+        DiffJson {
+            added: diff.added.iter().map(object).collect(),
+            removed: diff.removed.iter().map(object).collect(),
+            changed: diff
+                .changed
+                .iter()
+                .map(|c| ChangedJson {
+                    kind: c.kind.as_str(),
+                    name: c.name.clone(),
+                    before: c.before.clone(),
+                    after: c.after.clone(),
+                })
+                .collect(),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -107,6 +204,7 @@ pub(super) fn status_json(
     out: &mut impl Write,
     db: &Database<'_>,
     lines: &[VersionStatus],
+    schema: &SchemaCheck,
     latest: Option<Version>,
 ) -> io::Result<()> {
     let versions = lines
@@ -139,6 +237,7 @@ pub(super) fn status_json(
             latest: latest.map(Version::get),
             pending: pending(lines),
             versions,
+            schema: SchemaJson::new(schema),
         },
     )
 }
@@ -440,6 +539,94 @@ pub(super) fn validate_text(
         }
     }
     writeln!(out, "{standing}")
+}
+
+// ---------------------------------------------------------------------------------------------
+// verify
+
+#[derive(Serialize)]
+struct VerifyJson<'a> {
+    server: &'a str,
+    dialect: &'static str,
+    ok: bool,
+    duration_ms: u64,
+    versions: Vec<VersionCheckJson<'a>>,
+    not_checked: Vec<u32>,
+}
+
+#[derive(Serialize)]
+struct VersionCheckJson<'a> {
+    version: u32,
+    description: &'a str,
+    round_trip: &'static str,
+    ok: bool,
+    duration_ms: u64,
+    problems: Vec<RoundTripJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct RoundTripJson<'a> {
+    kind: &'static str,
+    step: Option<String>,
+    error: Option<&'a str>,
+    diff: Option<DiffJson>,
+}
+
+pub(super) fn verify_json(
+    out: &mut impl Write,
+    server: &str,
+    report: &VerifyReport,
+) -> io::Result<()> {
+    let millis = |d: std::time::Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+    let versions = report
+        .versions
+        .iter()
+        .map(|check| VersionCheckJson {
+            version: check.version.get(),
+            description: &check.description,
+            round_trip: match check.round_trip {
+                RoundTrip::Checked => "checked",
+                RoundTrip::Irreversible => "irreversible",
+            },
+            ok: check.is_ok(),
+            duration_ms: millis(check.duration),
+            problems: check
+                .problems
+                .iter()
+                .map(|problem| match problem {
+                    RoundTripProblem::DownDoesNotRestore { diff } => RoundTripJson {
+                        kind: "down_does_not_restore",
+                        step: None,
+                        error: None,
+                        diff: Some(DiffJson::new(diff)),
+                    },
+                    RoundTripProblem::UpNotRepeatable { diff } => RoundTripJson {
+                        kind: "up_not_repeatable",
+                        step: None,
+                        error: None,
+                        diff: Some(DiffJson::new(diff)),
+                    },
+                    RoundTripProblem::Failed { step, error } => RoundTripJson {
+                        kind: "failed",
+                        step: Some(step.to_string()),
+                        error: Some(error),
+                        diff: None,
+                    },
+                })
+                .collect(),
+        })
+        .collect();
+    json(
+        out,
+        &VerifyJson {
+            server,
+            dialect: report.dialect.tag(),
+            ok: report.is_ok(),
+            duration_ms: millis(report.duration),
+            versions,
+            not_checked: report.not_checked.iter().map(|v| v.get()).collect(),
+        },
+    )
 }
 
 #[cfg(test)]
