@@ -1012,14 +1012,13 @@ impl<'s> Migrator<'s> {
             OutOfOrder::Reject,
         )?;
         // The schema found is recorded as the top version's: what the next `status` compares.
-        let found = self.describe(driver).await?;
-        let mut found = Some(found);
+        let mut found = Some(self.describe(driver).await?);
         let top = plan.steps.len().saturating_sub(1);
         for (index, step) in plan.steps.iter().enumerate() {
             let mut row = self.applied_row(step, dialect, 0, started);
             row.statements_total = 0;
             row.execution_ms = 0;
-            let change = match found.take().filter(|_| index == top) {
+            let change = match found.take_if(|_| index == top) {
                 Some(found) => {
                     let (fingerprint, change) =
                         ExpectedSchema::default().applied(row.version, found);

@@ -286,6 +286,12 @@ mod tests {
         assert!(redacted.contains("mysql://app:***@db/app"), "{redacted}");
     }
 
+    #[cfg(any(
+        feature = "sqlx-mysql",
+        feature = "sqlx-postgres",
+        feature = "sqlx-sqlite",
+        feature = "mysql_async"
+    ))]
     #[test]
     fn with_database_replaces_the_path() {
         assert_eq!(
@@ -301,6 +307,12 @@ mod tests {
 }
 
 /// `url` pointing at database `name` instead of its own.
+#[cfg(any(
+    feature = "sqlx-mysql",
+    feature = "sqlx-postgres",
+    feature = "sqlx-sqlite",
+    feature = "mysql_async"
+))]
 pub(crate) fn with_database(url: &str, name: &str) -> String {
     let scheme_end = url.find("://").map_or(0, |i| i + 3);
     let (base, query) = match url.find('?') {

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use migrate_core::driver::{Driver, DriverError, LockOutcome, Row};
 use migrate_core::history::{AppliedMigration, HistoryTable, State};
+use migrate_core::schema::{ObjectKind, SchemaCheck};
 use migrate_core::testing::{Backend, TestDatabase};
 use migrate_core::{
     source, Config, Dialect, Direction, Error, MigrationSet, Migrator, OutOfOrder, Target, Version,
@@ -82,6 +83,8 @@ macro_rules! driver_suite {
             validate_reports_without_changing_anything,
             no_transaction_script_runs_outside_a_transaction,
             history_of_more_than_nine_versions_keeps_numeric_order,
+            fingerprint_is_recorded_and_manual_changes_are_reported_as_drift,
+            baseline_records_the_schema_it_adopts,
         );
     };
 }
@@ -1031,4 +1034,154 @@ pub async fn history_of_more_than_nine_versions_keeps_numeric_order<C: Connect>(
         "log out of order: {ids:?}"
     );
     assert_eq!(ids.len(), 16);
+}
+
+pub async fn fingerprint_is_recorded_and_manual_changes_are_reported_as_drift<C: Connect>(
+    ctx: &Ctx<C>,
+) {
+    let tree = Tree::new(BASIC);
+    let set = tree.set();
+    let m = migrator(&set);
+    let mut d = ctx.driver().await;
+    assert_eq!(
+        m.check_schema(&mut d).await.expect("check"),
+        SchemaCheck::NothingApplied
+    );
+    m.up(&mut d, Target::Latest).await.expect("up");
+    let history = m.history(&mut d).await.expect("history");
+    let fingerprints: Vec<_> = history
+        .iter()
+        .map(|r| r.fingerprint.expect("recorded for every applied version"))
+        .collect();
+    assert!(
+        fingerprints[0] != fingerprints[1] && fingerprints[1] != fingerprints[2],
+        "each version changes the schema: {fingerprints:?}"
+    );
+    match m.check_schema(&mut d).await.expect("check") {
+        SchemaCheck::Matches {
+            version,
+            fingerprint,
+        } => assert_eq!((version, fingerprint), (v(3), fingerprints[2])),
+        other => panic!("expected a match, got {other:?}"),
+    }
+    m.validate(&mut d).await.expect("no drift yet");
+
+    // A change made by hand, outside the migrations.
+    d.execute("ALTER TABLE posts ADD COLUMN hotfix INTEGER NULL")
+        .await
+        .expect("alter");
+    d.execute("CREATE INDEX posts_hotfix_idx ON posts (hotfix)")
+        .await
+        .expect("index");
+    let drift = match m.check_schema(&mut d).await.expect("check") {
+        SchemaCheck::Drifted(drift) => drift,
+        other => panic!("expected drift, got {other:?}"),
+    };
+    assert_eq!(drift.version, v(3));
+    assert_eq!(drift.recorded, fingerprints[2]);
+    let diff = drift
+        .diff
+        .as_ref()
+        .expect("the history rebuilds the recorded schema");
+    assert!(
+        diff.added
+            .iter()
+            .any(|o| o.kind == ObjectKind::Column && o.name == "posts.hotfix"),
+        "{diff}"
+    );
+    assert!(
+        diff.added
+            .iter()
+            .any(|o| o.kind == ObjectKind::Index && o.name.contains("posts_hotfix_idx")),
+        "{diff}"
+    );
+    assert!(diff.removed.is_empty(), "{diff}");
+    let refused = m
+        .validate(&mut d)
+        .await
+        .expect_err("validate reports drift");
+    let message = refused.to_string();
+    assert!(matches!(refused, Error::SchemaDrift { .. }), "{message}");
+    assert!(
+        message.contains("version 3") && message.contains("+ column posts.hotfix"),
+        "{message}"
+    );
+
+    // Undone by hand: the schema matches again.
+    let drop_index = match d.dialect() {
+        Dialect::MySql => "DROP INDEX posts_hotfix_idx ON posts",
+        _ => "DROP INDEX posts_hotfix_idx",
+    };
+    d.execute(drop_index).await.expect("drop index");
+    d.execute("ALTER TABLE posts DROP COLUMN hotfix")
+        .await
+        .expect("drop column");
+    assert!(matches!(
+        m.check_schema(&mut d).await.expect("check"),
+        SchemaCheck::Matches { .. }
+    ));
+
+    // After a revert the comparison is with the version reverted to.
+    m.down(&mut d, Target::Version(v(2))).await.expect("down");
+    match m.check_schema(&mut d).await.expect("check") {
+        SchemaCheck::Matches {
+            version,
+            fingerprint,
+        } => assert_eq!((version, fingerprint), (v(2), fingerprints[1])),
+        other => panic!("expected a match at version 2, got {other:?}"),
+    }
+    // And the same fingerprint comes back when the version is applied again.
+    m.up(&mut d, Target::Latest).await.expect("up again");
+    let again = m.history(&mut d).await.expect("history");
+    assert_eq!(again[2].fingerprint, Some(fingerprints[2]));
+}
+
+pub async fn baseline_records_the_schema_it_adopts<C: Connect>(ctx: &Ctx<C>) {
+    let tree = Tree::new(BASIC);
+    let set = tree.set();
+    let m = migrator(&set);
+    let mut d = ctx.driver().await;
+    for n in 1..=2 {
+        let script = set
+            .get(v(n))
+            .and_then(|mg| mg.script(Direction::Up, d.dialect()))
+            .expect("script");
+        for statement in migrate_core::split::split(script.sql(), d.dialect()).expect("split") {
+            d.execute(statement.sql).await.expect("by hand");
+        }
+    }
+    m.baseline(&mut d, v(2)).await.expect("baseline");
+    let history = m.history(&mut d).await.expect("history");
+    assert_eq!(history[0].fingerprint, None, "below the baseline's top");
+    assert!(history[1].fingerprint.is_some());
+    assert!(matches!(
+        m.check_schema(&mut d).await.expect("check"),
+        SchemaCheck::Matches { version, .. } if version == v(2)
+    ));
+    d.execute(
+        "DROP INDEX posts_user_idx"
+            .replace(
+                "idx",
+                if d.dialect() == Dialect::MySql {
+                    "idx ON posts"
+                } else {
+                    "idx"
+                },
+            )
+            .as_str(),
+    )
+    .await
+    .expect("drop index");
+    match m.check_schema(&mut d).await.expect("check") {
+        SchemaCheck::Drifted(drift) => {
+            let diff = drift.diff.expect("diff");
+            assert!(
+                diff.removed
+                    .iter()
+                    .any(|o| o.name.contains("posts_user_idx")),
+                "{diff}"
+            );
+        }
+        other => panic!("expected drift, got {other:?}"),
+    }
 }
