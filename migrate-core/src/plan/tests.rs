@@ -51,6 +51,7 @@ fn row(set: &MigrationSet, n: u32, dialect: Dialect) -> AppliedMigration {
         applied_by: "me".into(),
         applied_at: "2026-01-01".into(),
         execution_ms: 1,
+        fingerprint: None,
     }
 }
 

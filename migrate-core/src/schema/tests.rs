@@ -170,3 +170,170 @@ fn rows_with_unknown_kinds_are_refused() {
         Err(Error::SchemaQuery { .. })
     ));
 }
+
+mod checks {
+    use super::*;
+    use crate::history::{AppliedMigration, State};
+    use crate::{Checksum, Direction, Version};
+
+    fn v(n: u32) -> Version {
+        Version::new(n).expect("positive")
+    }
+
+    fn row(n: u32, at: &str, fingerprint: Option<Fingerprint>) -> AppliedMigration {
+        AppliedMigration {
+            version: v(n),
+            description: String::new(),
+            script: format!("V{n}/up.sql"),
+            checksum: Checksum::of_script("x"),
+            down_checksum: None,
+            state: State::Applied,
+            direction: Direction::Up,
+            statements_done: 1,
+            statements_total: 1,
+            error: None,
+            applied_by: "me".into(),
+            applied_at: at.into(),
+            execution_ms: 1,
+            fingerprint,
+        }
+    }
+
+    /// Rows and changes as the runner records them for `after` each version in turn.
+    fn recorded(
+        states: &[(&str, SchemaDescription)],
+    ) -> (Vec<AppliedMigration>, Vec<(Version, Option<SchemaChange>)>) {
+        let mut expected = ExpectedSchema::default();
+        let mut rows = Vec::new();
+        let mut changes = Vec::new();
+        for (i, (at, after)) in states.iter().enumerate() {
+            let n = i as u32 + 1;
+            let (fingerprint, change) = expected.applied(v(n), after.clone());
+            rows.push(row(n, at, Some(fingerprint)));
+            changes.push((v(n), Some(change)));
+        }
+        (rows, changes)
+    }
+
+    fn v2() -> SchemaDescription {
+        let mut d = v1();
+        d.apply(&SchemaChange {
+            removed: vec![],
+            set: vec![object(ObjectKind::Table, "features", "InnoDB")],
+        });
+        d
+    }
+
+    #[test]
+    fn a_live_schema_equal_to_the_recorded_one_matches() {
+        let (rows, changes) = recorded(&[("1", v1()), ("2", v2())]);
+        assert_eq!(
+            SchemaCheck::compare(&rows, &changes, &v2()),
+            SchemaCheck::Matches {
+                version: v(2),
+                fingerprint: v2().fingerprint()
+            }
+        );
+    }
+
+    #[test]
+    fn drift_carries_a_diff_from_the_rebuilt_schema() {
+        let (rows, changes) = recorded(&[("1", v1()), ("2", v2())]);
+        let mut live = v2();
+        live.apply(&SchemaChange {
+            removed: vec![(ObjectKind::Table, "features".into())],
+            set: vec![object(ObjectKind::Column, "apps.hotfix", "3 int NULL")],
+        });
+        let SchemaCheck::Drifted(drift) = SchemaCheck::compare(&rows, &changes, &live) else {
+            panic!("expected drift");
+        };
+        assert_eq!(drift.version, v(2));
+        assert_eq!(drift.recorded, v2().fingerprint());
+        assert_eq!(drift.live, live.fingerprint());
+        let diff = drift.diff.expect("rebuilt");
+        assert_eq!(diff.added.len(), 1);
+        assert_eq!(diff.removed[0].name, "features");
+        let text = SchemaCheck::Drifted(Drift {
+            diff: Some(diff),
+            ..drift
+        })
+        .to_string();
+        assert!(
+            text.contains("DRIFT") && text.contains("+ column apps.hotfix"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn drift_without_stored_changes_compares_fingerprints_only() {
+        let (rows, _) = recorded(&[("1", v1()), ("2", v2())]);
+        let SchemaCheck::Drifted(drift) = SchemaCheck::compare(&rows, &[], &v1()) else {
+            panic!("expected drift");
+        };
+        assert_eq!(drift.diff, None);
+        assert!(drift.to_string().contains("only the fingerprint"));
+    }
+
+    #[test]
+    fn the_last_applied_row_is_the_newest_by_time_not_by_version() {
+        // Version 2 ran after version 3 (out of order allowed).
+        let mut rows = vec![
+            row(1, "2026-01-01 00:00:01", Some(v1().fingerprint())),
+            row(2, "2026-01-01 00:00:09", Some(v2().fingerprint())),
+            row(3, "2026-01-01 00:00:05", Some(v1().fingerprint())),
+        ];
+        assert!(matches!(
+            SchemaCheck::compare(&rows, &[], &v2()),
+            SchemaCheck::Matches { version, .. } if version == v(2)
+        ));
+        rows[1].applied_at = "2026-01-01 00:00:02".into();
+        assert!(matches!(
+            SchemaCheck::compare(&rows, &[], &v2()),
+            SchemaCheck::Drifted(Drift { version, .. }) if version == v(3)
+        ));
+    }
+
+    #[test]
+    fn unrecorded_interrupted_and_empty_histories_are_not_compared() {
+        assert_eq!(
+            SchemaCheck::compare(&[], &[], &v1()),
+            SchemaCheck::NothingApplied
+        );
+        let rows = vec![row(1, "1", None)];
+        assert_eq!(
+            SchemaCheck::compare(&rows, &[], &v1()),
+            SchemaCheck::NotRecorded { version: v(1) }
+        );
+        let mut failed = row(2, "2", None);
+        failed.state = State::Failed;
+        let rows = vec![row(1, "1", Some(v1().fingerprint())), failed];
+        assert_eq!(
+            SchemaCheck::compare(&rows, &[], &v2()),
+            SchemaCheck::Interrupted { version: v(2) }
+        );
+    }
+
+    #[test]
+    fn expected_schema_forgets_a_reverted_version() {
+        let mut expected = ExpectedSchema::default();
+        expected.applied(v(1), v1());
+        expected.applied(v(2), v2());
+        assert_eq!(expected.description(), &v2());
+        expected.reverted(v(2));
+        assert_eq!(expected.description(), &v1());
+        // A change made by hand before version 2 is folded into its recorded change.
+        let mut with_v2 = v2();
+        with_v2.apply(&SchemaChange {
+            removed: vec![],
+            set: vec![object(ObjectKind::Index, "apps.hotfix", "BTREE (name)")],
+        });
+        let (fingerprint, change) = expected.applied(v(2), with_v2.clone());
+        assert_eq!(
+            change.set.len(),
+            2,
+            "version 2's table and the index made by hand"
+        );
+        assert_eq!(fingerprint, with_v2.fingerprint());
+        assert_eq!(expected.description(), &with_v2);
+    }
+}
