@@ -346,6 +346,9 @@ on_backends! {
     baseline_adopts_an_existing_schema: Sqlite, MySql;
     history_newer_than_the_binary_is_a_mismatch: Sqlite;
     logs_follow_rust_log_on_standard_error: Sqlite;
+    status_and_validate_report_a_manual_change_as_drift: Sqlite, MySql, Postgres;
+    verify_checks_round_trips_without_touching_the_database: Sqlite, MySql, Postgres;
+    verify_reports_a_broken_down_script_with_its_diff: Sqlite, MySql, Postgres;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -422,6 +425,174 @@ async fn new_user_path(db: &TestDatabase) {
         redo.stdout
     );
     migrate.run(&["validate"]).expect(0);
+}
+
+/// A column added by hand shows in `status` (exit 0) and fails `validate` (exit 3), with what
+/// was added, in text and JSON; dropping it again clears both.
+async fn status_and_validate_report_a_manual_change_as_drift(db: &TestDatabase) {
+    let migrate = Migrate::example(db.url());
+    migrate.run(&["up"]).expect(0);
+    let clean = migrate.run(&["status"]).expect(0).stdout;
+    assert!(
+        clean.contains("schema: matches version 2 (sha256:"),
+        "{clean}"
+    );
+    let status = migrate.run(&["status", "--json"]).expect(0).json();
+    assert_eq!(status["schema"]["state"], "matches");
+    assert_eq!(status["schema"]["recorded"], status["schema"]["live"]);
+
+    execute(db, "ALTER TABLE apps ADD COLUMN hotfix INTEGER NULL").await;
+    let drift = migrate.run(&["status"]).expect(0).stdout;
+    assert!(
+        drift.contains(
+            "schema: DRIFT: the live schema differs from the one recorded after version 2"
+        ),
+        "{drift}"
+    );
+    assert!(drift.contains("+ column apps.hotfix:"), "{drift}");
+    let status = migrate.run(&["status", "--json"]).expect(0).json();
+    assert_eq!(status["schema"]["state"], "drift");
+    assert_eq!(status["schema"]["version"], 2);
+    assert_ne!(status["schema"]["recorded"], status["schema"]["live"]);
+    assert_eq!(status["schema"]["diff"]["added"][0]["kind"], "column");
+    assert_eq!(status["schema"]["diff"]["added"][0]["name"], "apps.hotfix");
+    assert_eq!(
+        status["schema"]["diff"]["removed"],
+        Value::Array(Vec::new())
+    );
+
+    let validate = migrate.run(&["validate"]).expect(3).stdout;
+    assert!(validate.contains("+ column apps.hotfix"), "{validate}");
+    let validate = migrate.run(&["validate", "--json"]).expect(3).json();
+    assert_eq!(validate["ok"], false);
+    assert_eq!(validate["problems"][0]["kind"], "schema_drift");
+    assert_eq!(validate["problems"][0]["version"], 2);
+
+    execute(db, "ALTER TABLE apps DROP COLUMN hotfix").await;
+    migrate.run(&["validate"]).expect(0);
+}
+
+/// `verify` runs every round trip on scratch databases: the database it is pointed at stays
+/// exactly as it was, and no scratch database is left behind.
+async fn verify_checks_round_trips_without_touching_the_database(db: &TestDatabase) {
+    let migrate = Migrate::example(db.url());
+    migrate.run(&["up", "--to", "1"]).expect(0);
+    let before = schema(db).await;
+    let history_before = history(db, &db::MIGRATIONS).await;
+
+    let run = migrate.run(&["verify"]).expect(0);
+    assert!(
+        run.stdout
+            .contains("ok    version 1 (apps): down restores the schema, up is repeatable"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("ok    version 2 (features)"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("2 of 2 versions verified"),
+        "{}",
+        run.stdout
+    );
+    let report = migrate.run(&["verify", "--json"]).expect(0).json();
+    assert_eq!(report["ok"], true);
+    assert_eq!(report["versions"].as_array().map(Vec::len), Some(2));
+    assert_eq!(report["versions"][1]["round_trip"], "checked");
+
+    assert_eq!(schema(db).await, before, "the database itself is untouched");
+    assert_eq!(history(db, &db::MIGRATIONS).await, history_before);
+    if db.backend() != Backend::Sqlite {
+        let list = match db.backend() {
+            Backend::MySql => "SELECT CAST(SCHEMA_NAME AS CHAR) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'migrate\\_verify\\_%'",
+            _ => "SELECT datname::text FROM pg_database WHERE datname LIKE 'migrate\\_verify\\_%'",
+        };
+        let pid = std::process::id();
+        let left: Vec<String> = connect(db)
+            .await
+            .query(list)
+            .await
+            .expect(list)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|name| name.contains(&format!("_{pid}_")))
+            .collect();
+        assert!(left.is_empty(), "scratch databases left behind: {left:?}");
+    }
+}
+
+/// `verify --dir` on a tree whose V2 down script forgets the column its up script adds: exit
+/// 3, the version named, what the down left behind shown, and the later version still checked.
+async fn verify_reports_a_broken_down_script_with_its_diff(db: &TestDatabase) {
+    let tree = Tree::new(&[
+        (
+            "V1__apps/up.sql",
+            "CREATE TABLE apps (id INTEGER PRIMARY KEY, name VARCHAR(50) NOT NULL);\n",
+        ),
+        ("V1__apps/down.sql", "DROP TABLE apps;\n"),
+        (
+            "V2__note/up.sql",
+            "ALTER TABLE apps ADD COLUMN note VARCHAR(50) NULL;\nCREATE TABLE notes (id INTEGER NOT NULL);\n",
+        ),
+        ("V2__note/down.sql", "DROP TABLE notes;\n"),
+        (
+            "V3__tags/up.sql",
+            "CREATE TABLE tags (name VARCHAR(20) NOT NULL);\n",
+        ),
+        ("V3__tags/down.sql", "DROP TABLE tags;\n"),
+    ]);
+    let dir = tree.path().to_str().expect("utf-8 path");
+    let migrate = Migrate::example(db.url());
+    let run = migrate.run(&["verify", "--dir", dir]).expect(3);
+    assert!(
+        run.stdout.contains("ok    version 1 (apps)"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("FAIL  version 2 (note):"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("the down script does not restore the schema before the up script"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("+ column apps.note:"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("up after down failed"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("ok    version 3 (tags)"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("2 of 3 versions verified"),
+        "{}",
+        run.stdout
+    );
+    let report = migrate
+        .run(&["verify", "--dir", dir, "--json"])
+        .expect(3)
+        .json();
+    assert_eq!(report["ok"], false);
+    let problems = &report["versions"][1]["problems"];
+    assert_eq!(problems[0]["kind"], "down_does_not_restore");
+    assert_eq!(problems[0]["diff"]["added"][0]["name"], "apps.note");
+    assert_eq!(problems[1]["kind"], "failed");
+    assert_eq!(problems[1]["step"], "up after down");
+    assert!(
+        schema(db).await.is_empty(),
+        "the database itself is untouched"
+    );
 }
 
 /// `down` asks before reverting; without a terminal and without `--yes` it refuses (exit 2)

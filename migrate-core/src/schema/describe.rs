@@ -299,9 +299,11 @@ mod postgres {
     /// `standard_conforming_strings`.
     fn unqualified(text: &str) -> String {
         format!(
-            "regexp_replace({text}, E'(?<![[:alnum:]_$\"])' || \
-             regexp_replace(quote_ident(current_schema()), E'([^[:alnum:]_])', E'\\\\\\1', 'g') \
-             || E'\\\\.', '', 'g')"
+            r#"regexp_replace({text},
+    E'(?<![[:alnum:]_$"])'
+      || regexp_replace(quote_ident(current_schema()), E'([^[:alnum:]_])', E'\\\\\\1', 'g')
+      || E'\\.',
+    '', 'g')"#
         )
     }
 
@@ -394,7 +396,7 @@ WHERE k.contype IN ('p', 'u', 'f', 'c', 'x') AND c.relname NOT IN ({}) AND {}",
         format!(
             "SELECT 'view', c.relname,
   concat_ws(' ', CASE c.relkind WHEN 'm' THEN 'MATERIALIZED' END,
-    'WITH (' || array_to_string(c.reloptions, ', ') || ')', {})
+    'WITH (' || array_to_string(c.reloptions, ', ') || ')', btrim({}))
 FROM pg_class c
 {}
 WHERE c.relkind IN ('v', 'm') AND {}",
