@@ -29,6 +29,7 @@ mod runners;
 mod scenarios;
 mod stats;
 mod tree;
+mod verify_scale;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -67,6 +68,26 @@ enum Sub {
     /// One process of the concurrent scenario (started by the benchmark itself).
     #[command(hide = true)]
     Worker(WorkerArgs),
+    /// Round-trip verification (`migrate_core::verify`) of a long generated history plus
+    /// stored programs, per backend; writes its own section of BENCHMARKS.md.
+    VerifyScale(VerifyScaleArgs),
+}
+
+#[derive(Debug, Args)]
+struct VerifyScaleArgs {
+    /// Versions generated before the stored-program versions.
+    #[arg(long, default_value_t = 500)]
+    versions: u32,
+    /// Seed of the generated history.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Backends to verify on.
+    #[arg(long, value_delimiter = ',', default_value = "mysql,postgres,sqlite")]
+    backends: Vec<BackendArg>,
+    /// The markdown file whose verify section is replaced (default: BENCHMARKS.md at the
+    /// workspace root).
+    #[arg(long)]
+    output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -156,6 +177,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Some(Sub::Worker(args)) => runtime.block_on(worker(args)),
+        Some(Sub::VerifyScale(args)) => runtime.block_on(verify_scale(args)),
         None => runtime.block_on(run(cli.run)),
     };
     match result {
@@ -172,6 +194,32 @@ async fn worker(args: WorkerArgs) -> anyhow::Result<ExitCode> {
         Runner::parse(&args.runner).with_context(|| format!("unknown runner `{}`", args.runner))?;
     concurrent::worker(args.dialect.dialect(), runner, &args.url, args.tree).await?;
     Ok(ExitCode::SUCCESS)
+}
+
+async fn verify_scale(args: VerifyScaleArgs) -> anyhow::Result<ExitCode> {
+    let workspace = workspace_root();
+    let temporary = tempfile::tempdir().context("creating a folder for the generated trees")?;
+    let dialects: Vec<Dialect> = args.backends.iter().map(|b| b.dialect()).collect();
+    let results = verify_scale::run(args.versions, args.seed, &dialects, temporary.path()).await;
+    let command = format!(
+        "cargo run --release -p migrate-bench -- {}",
+        std::env::args().skip(1).collect::<Vec<_>>().join(" ")
+    );
+    let section = verify_scale::markdown(args.versions, args.seed, &command, &results);
+    println!("{section}");
+    let output = args
+        .output
+        .unwrap_or_else(|| workspace.join("BENCHMARKS.md"));
+    let current = std::fs::read_to_string(&output).unwrap_or_default();
+    std::fs::write(&output, verify_scale::splice(&current, &section))
+        .with_context(|| format!("writing {}", output.display()))?;
+    eprintln!("wrote {}", output.display());
+    let failed = results.iter().any(|r| !r.ok());
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn workspace_root() -> PathBuf {
@@ -247,11 +295,18 @@ async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         skipped,
         build_cost,
     };
-    let markdown = report.markdown(&Environment::collect(&workspace));
+    let mut markdown = report.markdown(&Environment::collect(&workspace));
     println!("{markdown}");
     let output = args
         .output
         .unwrap_or_else(|| workspace.join("BENCHMARKS.md"));
+    // The verify-scale section is measured by its own command; keep it.
+    if let Some(section) = std::fs::read_to_string(&output)
+        .ok()
+        .and_then(|text| verify_scale::existing(&text))
+    {
+        markdown = verify_scale::splice(&markdown, &section);
+    }
     std::fs::write(&output, &markdown).with_context(|| format!("writing {}", output.display()))?;
     eprintln!("wrote {}", output.display());
 

@@ -749,6 +749,7 @@ impl<'s> Migrator<'s> {
     }
 
     /// Statement by statement, journaling progress in the history row.
+    #[allow(clippy::too_many_arguments)]
     async fn run_journaled<D: Driver>(
         &self,
         driver: &mut D,

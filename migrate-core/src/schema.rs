@@ -47,11 +47,12 @@ pub enum ObjectKind {
     Constraint,
     /// A view.
     View,
-    /// A trigger.
+    /// A trigger, named `table.trigger` (PostgreSQL trigger names are unique per table only).
     Trigger,
-    /// A stored function or procedure.
+    /// A stored function or procedure: `procedure p` / `function f` on MySQL/MariaDB (which
+    /// let the two share a name), `f(integer)` with its argument types on PostgreSQL.
     Routine,
-    /// A sequence (PostgreSQL).
+    /// A sequence (PostgreSQL, MariaDB).
     Sequence,
     /// A user-defined type: an enum, a domain, a composite (PostgreSQL).
     Type,
@@ -247,7 +248,14 @@ impl SchemaDescription {
             let kind = ObjectKind::from_word(&kind).ok_or_else(|| Error::SchemaQuery {
                 detail: format!("unknown object kind `{kind}`"),
             })?;
-            objects.insert((kind, name), definition.unwrap_or_default());
+            if let Some(first) =
+                objects.insert((kind, name.clone()), definition.unwrap_or_default())
+            {
+                // The queries name objects uniquely; a clash would silently hide an object.
+                return Err(Error::SchemaQuery {
+                    detail: format!("two objects named {kind} {name} (the first: {first})"),
+                });
+            }
         }
         Ok(SchemaDescription { objects })
     }

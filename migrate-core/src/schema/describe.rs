@@ -44,9 +44,10 @@ fn union_all(parts: &[String]) -> String {
     parts.join("\nUNION ALL\n")
 }
 
-/// MySQL and MariaDB: `information_schema`, always filtered on `TABLE_SCHEMA = DATABASE()` so
-/// that the server opens the tables of this schema only.
-/// <https://mariadb.com/kb/en/information-schema-optimization/>
+/// MySQL and MariaDB: `information_schema`, every table of it filtered on this schema
+/// (`TABLE_SCHEMA = DATABASE()` or its like) in a WHERE clause, so that the server opens the
+/// tables of this schema only (EXPLAIN: "Scanned 1 database", not "all databases").
+/// <https://dev.mysql.com/doc/refman/5.7/en/information-schema-optimization.html>
 mod mysql {
     use super::{union_all, History};
 
@@ -56,7 +57,9 @@ mod mysql {
             sequences(),
             columns(history),
             indexes(history),
-            constraints(history),
+            keys(history),
+            foreign_keys(history),
+            checks(history),
             views(),
             triggers(history),
             routines(),
@@ -96,7 +99,8 @@ mod mysql {
         format!(
             "SELECT 'table' AS kind, t.TABLE_NAME AS name,
   CONCAT_WS(' ', CONCAT('ENGINE=', t.ENGINE), CONCAT('COLLATE=', t.TABLE_COLLATION),
-    NULLIF(t.CREATE_OPTIONS, ''), IF(t.TABLE_COMMENT = '', NULL, CONCAT('COMMENT=', QUOTE(t.TABLE_COMMENT)))) AS definition
+    NULLIF(t.CREATE_OPTIONS, ''),
+    IF(t.TABLE_COMMENT = '', NULL, CONCAT('COMMENT=', QUOTE(t.TABLE_COMMENT)))) AS definition
 FROM information_schema.TABLES t
 WHERE t.TABLE_SCHEMA = DATABASE() AND t.TABLE_TYPE IN {TABLE_TYPES} AND {}",
             not_history(history, "t.TABLE_NAME")
@@ -156,26 +160,10 @@ GROUP BY s.TABLE_NAME, s.INDEX_NAME, s.NON_UNIQUE, s.INDEX_TYPE, s.INDEX_COMMENT
         )
     }
 
-    /// Primary keys, unique keys, foreign keys and checks, from `TABLE_CONSTRAINTS` joined with
-    /// their key columns (in order), their rules and their check clauses. MariaDB names check
-    /// constraints per table (two tables may each have a `CONSTRAINT positive`, and a column
-    /// check is named after its column), so there the join also matches the table, in a
-    /// MariaDB-only executable comment: MySQL 8 names them per schema and its
-    /// `CHECK_CONSTRAINTS` has no `TABLE_NAME`.
-    /// <https://mariadb.com/kb/en/information-schema-check_constraints-table/>
-    fn constraints(history: &History) -> String {
-        format!(
-            "SELECT 'constraint', CONCAT(tc.TABLE_NAME, '.', tc.CONSTRAINT_NAME),
-  CASE tc.CONSTRAINT_TYPE
-    WHEN 'CHECK' THEN CONCAT('CHECK (', cc.CHECK_CLAUSE, ')')
-    WHEN 'FOREIGN KEY' THEN CONCAT('FOREIGN KEY (', k.key_columns, ') REFERENCES ',
-      IF(k.referenced_schema = DATABASE(), '', CONCAT(k.referenced_schema, '.')),
-      k.referenced_table, ' (', k.referenced_columns, ') ON UPDATE ', rc.UPDATE_RULE,
-      ' ON DELETE ', rc.DELETE_RULE)
-    ELSE CONCAT(tc.CONSTRAINT_TYPE, ' (', k.key_columns, ')')
-  END
-FROM information_schema.TABLE_CONSTRAINTS tc
-LEFT JOIN (
+    /// Each constraint's key columns in order (and, for a foreign key, the referenced ones), one
+    /// row per constraint. A grouped derived table is materialized, so its schema filter
+    /// stays with `KEY_COLUMN_USAGE`.
+    const KEY_COLUMNS: &str = "(
   SELECT TABLE_NAME, CONSTRAINT_NAME,
     GROUP_CONCAT(COLUMN_NAME ORDER BY ORDINAL_POSITION SEPARATOR ', ') AS key_columns,
     MAX(REFERENCED_TABLE_SCHEMA) AS referenced_schema,
@@ -185,19 +173,58 @@ LEFT JOIN (
   FROM information_schema.KEY_COLUMN_USAGE
   WHERE TABLE_SCHEMA = DATABASE()
   GROUP BY TABLE_NAME, CONSTRAINT_NAME
-) k ON k.TABLE_NAME = tc.TABLE_NAME AND k.CONSTRAINT_NAME = tc.CONSTRAINT_NAME
-LEFT JOIN (
-  SELECT TABLE_NAME, CONSTRAINT_NAME, UPDATE_RULE, DELETE_RULE
-  FROM information_schema.REFERENTIAL_CONSTRAINTS
-  WHERE CONSTRAINT_SCHEMA = DATABASE()
-) rc ON rc.TABLE_NAME = tc.TABLE_NAME AND rc.CONSTRAINT_NAME = tc.CONSTRAINT_NAME
-LEFT JOIN (
-  SELECT CONSTRAINT_NAME, CHECK_CLAUSE /*M! , TABLE_NAME */
-  FROM information_schema.CHECK_CONSTRAINTS
-  WHERE CONSTRAINT_SCHEMA = DATABASE()
-) cc ON tc.CONSTRAINT_TYPE = 'CHECK' AND cc.CONSTRAINT_NAME = tc.CONSTRAINT_NAME
+) k";
+
+    /// Primary and unique keys, with their columns in order.
+    ///
+    /// Constraints are described in three parts (keys, foreign keys, checks) joined with inner
+    /// joins: MariaDB only narrows an `information_schema` table to one schema with a
+    /// condition in the WHERE clause (EXPLAIN says "Scanned 1 database"), and the schema
+    /// filter of a table on the right of a LEFT JOIN ends up in its ON clause, where it would
+    /// open the tables of every database on the server.
+    fn keys(history: &History) -> String {
+        format!(
+            "SELECT 'constraint', CONCAT(tc.TABLE_NAME, '.', tc.CONSTRAINT_NAME),
+  CONCAT(tc.CONSTRAINT_TYPE, ' (', k.key_columns, ')')
+FROM information_schema.TABLE_CONSTRAINTS tc
+JOIN {KEY_COLUMNS} ON k.TABLE_NAME = tc.TABLE_NAME AND k.CONSTRAINT_NAME = tc.CONSTRAINT_NAME
+WHERE tc.TABLE_SCHEMA = DATABASE() AND tc.CONSTRAINT_TYPE IN ('PRIMARY KEY', 'UNIQUE')
+  AND {}",
+            not_history(history, "tc.TABLE_NAME")
+        )
+    }
+
+    /// Foreign keys: columns, referenced table (qualified only when it is in another
+    /// database) and columns in order, update and delete rules.
+    fn foreign_keys(history: &History) -> String {
+        format!(
+            "SELECT 'constraint', CONCAT(rc.TABLE_NAME, '.', rc.CONSTRAINT_NAME),
+  CONCAT('FOREIGN KEY (', k.key_columns, ') REFERENCES ',
+    IF(k.referenced_schema = DATABASE(), '', CONCAT(k.referenced_schema, '.')),
+    k.referenced_table, ' (', k.referenced_columns, ') ON UPDATE ', rc.UPDATE_RULE,
+    ' ON DELETE ', rc.DELETE_RULE)
+FROM information_schema.REFERENTIAL_CONSTRAINTS rc
+JOIN {KEY_COLUMNS} ON k.TABLE_NAME = rc.TABLE_NAME AND k.CONSTRAINT_NAME = rc.CONSTRAINT_NAME
+WHERE rc.CONSTRAINT_SCHEMA = DATABASE() AND {}",
+            not_history(history, "rc.TABLE_NAME")
+        )
+    }
+
+    /// Check constraints with their clause, as the server prints it. `CHECK_CONSTRAINTS` is
+    /// joined with `TABLE_CONSTRAINTS` by schema and name (MySQL 8's has no `TABLE_NAME`).
+    /// MariaDB names check constraints per table (two tables may each have a
+    /// `CONSTRAINT positive`, and a column's check is named after the column), so there the
+    /// join also matches the table, in a MariaDB-only executable comment.
+    /// <https://mariadb.com/kb/en/information-schema-check_constraints-table/>
+    fn checks(history: &History) -> String {
+        format!(
+            "SELECT 'constraint', CONCAT(tc.TABLE_NAME, '.', tc.CONSTRAINT_NAME),
+  CONCAT('CHECK (', cc.CHECK_CLAUSE, ')')
+FROM information_schema.TABLE_CONSTRAINTS tc
+JOIN information_schema.CHECK_CONSTRAINTS cc ON cc.CONSTRAINT_NAME = tc.CONSTRAINT_NAME
   /*M! AND cc.TABLE_NAME = tc.TABLE_NAME */
-WHERE tc.TABLE_SCHEMA = DATABASE() AND {}",
+WHERE tc.TABLE_SCHEMA = DATABASE() AND cc.CONSTRAINT_SCHEMA = DATABASE()
+  AND tc.CONSTRAINT_TYPE = 'CHECK' AND {}",
             not_history(history, "tc.TABLE_NAME")
         )
     }
@@ -217,14 +244,16 @@ WHERE v.TABLE_SCHEMA = DATABASE()"
     }
 
     /// Timing, event, table, order among the table's triggers of that timing and event, and
-    /// the body as written. Never the definer, creation time or `sql_mode`.
+    /// the body as written. Never the definer, creation time or `sql_mode`. Triggers are
+    /// stored with their table, so the schema filter that MariaDB narrows the search with is
+    /// the table's, `EVENT_OBJECT_SCHEMA` (it is also the trigger's).
     fn triggers(history: &History) -> String {
         format!(
             "SELECT 'trigger', CONCAT(tr.EVENT_OBJECT_TABLE, '.', tr.TRIGGER_NAME),
   CONCAT(tr.ACTION_TIMING, ' ', tr.EVENT_MANIPULATION, ' ON ', tr.EVENT_OBJECT_TABLE,
     ' FOR EACH ', tr.ACTION_ORIENTATION, ' ORDER ', tr.ACTION_ORDER, ' ', tr.ACTION_STATEMENT)
 FROM information_schema.TRIGGERS tr
-WHERE tr.TRIGGER_SCHEMA = DATABASE() AND {}",
+WHERE tr.EVENT_OBJECT_SCHEMA = DATABASE() AND {}",
             not_history(history, "tr.EVENT_OBJECT_TABLE")
         )
     }
@@ -233,7 +262,8 @@ WHERE tr.TRIGGER_SCHEMA = DATABASE() AND {}",
     /// return value), return type, characteristics and the body as written. The body is never
     /// aggregated. Never the definer, times or `sql_mode`.
     fn routines() -> String {
-        "SELECT 'routine', r.ROUTINE_NAME,
+        // Named `procedure p` / `function p`: MySQL lets a procedure and a function share a name.
+        "SELECT 'routine', CONCAT(LOWER(r.ROUTINE_TYPE), ' ', r.ROUTINE_NAME),
   CONCAT_WS(' ', CONCAT(r.ROUTINE_TYPE, ' (', IFNULL(p.parameters, ''), ')'),
     CONCAT('RETURNS ', r.DTD_IDENTIFIER),
     IF(r.IS_DETERMINISTIC = 'YES', 'DETERMINISTIC', 'NOT DETERMINISTIC'), r.SQL_DATA_ACCESS,
@@ -284,9 +314,16 @@ mod postgres {
 
     /// The object `oid`, of the catalog `catalog`, is not a member of an extension.
     fn not_in_extension(catalog: &str, oid: &str) -> String {
+        not_made_by(catalog, oid, "'e'")
+    }
+
+    /// The object `oid`, of the catalog `catalog`, was not made by another object: by
+    /// `CREATE EXTENSION` (`e`), or as part of it (`i`, such as the constructor functions
+    /// of a range type, which its type describes).
+    fn not_made_by(catalog: &str, oid: &str, deptypes: &str) -> String {
         format!(
             "NOT EXISTS (SELECT FROM pg_depend e WHERE e.classid = '{catalog}'::regclass \
-             AND e.objid = {oid} AND e.deptype = 'e')"
+             AND e.objid = {oid} AND e.deptype IN ({deptypes}))"
         )
     }
 
@@ -417,10 +454,11 @@ WHERE c.relkind IN ('v', 'm') AND {}",
 FROM pg_trigger g
 JOIN pg_class c ON c.oid = g.tgrelid
 {}
-WHERE NOT g.tgisinternal AND c.relname NOT IN ({})",
+WHERE NOT g.tgisinternal AND c.relname NOT IN ({}) AND {}",
             unqualified("pg_get_triggerdef(g.oid)"),
             in_current_schema("c.relnamespace"),
-            history.names
+            history.names,
+            not_in_extension("pg_class", "c.oid")
         )
     }
 
@@ -435,7 +473,7 @@ FROM pg_proc p
 WHERE p.prokind IN ('f', 'p') AND {}",
             unqualified("pg_get_functiondef(p.oid)"),
             in_current_schema("p.pronamespace"),
-            not_in_extension("pg_proc", "p.oid")
+            not_made_by("pg_proc", "p.oid", "'e', 'i'")
         )
     }
 
@@ -532,8 +570,9 @@ mod sqlite {
     }
 
     /// `text` on one line with runs of whitespace collapsed to one space: SQLite keeps the
-    /// statement's text as it was written. Every space becomes a pair of marker characters,
-    /// the pairs' inner halves are removed, and what is left of each run becomes one space.
+    /// statement's text as it was written. Every space becomes the pair char(1) char(2);
+    /// where pairs touch, the char(2) char(1) between them is removed, so that each run
+    /// leaves one pair, which becomes one space.
     fn collapsed(text: &str) -> String {
         format!(
             "trim(replace(replace(replace(\
@@ -633,16 +672,5 @@ FROM sqlite_master m WHERE m.type = 'trigger' AND m.tbl_name NOT IN ({})",
             collapsed("m.sql"),
             history.names
         )
-    }
-}
-
-#[cfg(test)]
-mod scratch {
-    #[test]
-    fn dump() {
-        for d in crate::Dialect::ALL {
-            let q = super::query(d, &crate::history::HistoryTable::default());
-            std::fs::write(format!("/tmp/describe_{}.sql", d.tag()), q + ";\n").unwrap();
-        }
     }
 }

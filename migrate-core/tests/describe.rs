@@ -1,0 +1,629 @@
+//! The live schema's description on real servers (SQLite in-process): every object kind with
+//! its details, stability across databases and data, logical column positions, the exact
+//! exclusion of the history tables, and manual changes in a diff. One fresh database per test;
+//! one test per backend for each scenario.
+#![cfg(feature = "testing")]
+
+use migrate_core::driver::{AnyDriver, Driver};
+use migrate_core::history::HistoryTable;
+use migrate_core::schema::{describe, ObjectKind, SchemaDescription};
+use migrate_core::testing::{Backend, TestDatabase};
+
+/// One `#[tokio::test]` per backend for each scenario: `sqlite::name`, `mariadb::name`,
+/// `postgres::name`.
+macro_rules! per_backend {
+    ($($scenario:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test]
+            async fn $scenario() {
+                super::$scenario(super::Backend::Sqlite).await;
+            })*
+        }
+        mod mariadb {
+            $(#[tokio::test]
+            async fn $scenario() {
+                super::$scenario(super::Backend::MySql).await;
+            })*
+        }
+        mod postgres {
+            $(#[tokio::test]
+            async fn $scenario() {
+                super::$scenario(super::Backend::Postgres).await;
+            })*
+        }
+    };
+}
+
+per_backend!(
+    describes_every_object_kind_with_its_details,
+    same_script_on_two_databases_describes_identically,
+    rows_and_counters_do_not_change_the_fingerprint,
+    readding_a_dropped_column_describes_like_adding_it_once,
+    history_tables_are_left_out_by_exact_name,
+    custom_history_table_is_left_out_by_its_own_name,
+    manual_changes_show_in_the_fingerprint_and_the_diff,
+);
+
+/// A fresh database and a connection to it.
+struct Db {
+    db: TestDatabase,
+    driver: AnyDriver,
+}
+
+impl Db {
+    /// `None` when the server is unreachable and not required (the skip was printed).
+    async fn open(backend: Backend) -> Option<Db> {
+        let db = TestDatabase::create(backend)
+            .await
+            .expect("test database")?;
+        let driver = AnyDriver::connect(db.url()).await.expect("connect");
+        Some(Db { db, driver })
+    }
+
+    async fn run(&mut self, statements: &[&str]) {
+        for statement in statements {
+            if let Err(e) = self.driver.execute(statement).await {
+                panic!("{statement}\nfailed: {e}");
+            }
+        }
+    }
+
+    async fn describe(&mut self) -> SchemaDescription {
+        self.describe_without(&HistoryTable::default()).await
+    }
+
+    async fn describe_without(&mut self, history: &HistoryTable) -> SchemaDescription {
+        describe(&mut self.driver, history).await.expect("describe")
+    }
+
+    async fn finish(self) {
+        drop(self.driver);
+        self.db.drop_database().await;
+    }
+}
+
+/// A schema with every object kind the backend has: primary, unique, foreign (ON DELETE
+/// CASCADE) and check constraints, a string default holding `'` and `;`, nullable and not-null
+/// columns, a multi-column index, a view, a trigger, routines, and on PostgreSQL an enum, a
+/// sequence and a domain.
+fn full_script(backend: Backend) -> &'static [&'static str] {
+    match backend {
+        Backend::MySql => &[
+            "CREATE TABLE apps (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+               name VARCHAR(100) NOT NULL, motto VARCHAR(100) DEFAULT 'it''s; fine',
+               note TEXT NULL, CONSTRAINT apps_name UNIQUE (name))",
+            "CREATE TABLE orders (id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+               app_id INT NOT NULL, qty INT NOT NULL DEFAULT 1, label VARCHAR(200),
+               CONSTRAINT orders_app FOREIGN KEY (app_id) REFERENCES apps (id) ON DELETE CASCADE,
+               CONSTRAINT positive_qty CHECK (qty > 0),
+               KEY orders_app_qty (app_id, qty DESC, label(20)))",
+            "CREATE VIEW big_orders AS
+               SELECT o.id, a.name FROM orders o JOIN apps a ON a.id = o.app_id WHERE o.qty > 10",
+            "CREATE TRIGGER orders_default_label BEFORE INSERT ON orders FOR EACH ROW
+             BEGIN
+               IF NEW.label IS NULL THEN SET NEW.label = 'none; really'; END IF;
+             END",
+            "CREATE PROCEDURE add_order(IN p_app INT, IN p_qty INT)
+             BEGIN
+               INSERT INTO orders (app_id, qty) VALUES (p_app, p_qty);
+             END",
+            "CREATE FUNCTION order_total(p_app INT) RETURNS INT READS SQL DATA
+             BEGIN
+               DECLARE total INT;
+               SELECT SUM(qty) INTO total FROM orders WHERE app_id = p_app;
+               RETURN total;
+             END",
+        ],
+        Backend::Postgres => &[
+            "CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy')",
+            "CREATE DOMAIN quantity AS integer NOT NULL CONSTRAINT quantity_positive CHECK (VALUE > 0)",
+            "CREATE SEQUENCE invoice_numbers START 1000 INCREMENT 10",
+            "CREATE TABLE apps (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+               name TEXT NOT NULL, motto TEXT DEFAULT 'it''s; fine', note TEXT NULL,
+               mood mood NOT NULL DEFAULT 'ok', CONSTRAINT apps_name UNIQUE (name))",
+            "CREATE TABLE orders (id BIGSERIAL PRIMARY KEY, app_id BIGINT NOT NULL,
+               qty INT NOT NULL DEFAULT 1, label TEXT, stock quantity DEFAULT 1,
+               CONSTRAINT orders_app FOREIGN KEY (app_id) REFERENCES apps (id) ON DELETE CASCADE,
+               CONSTRAINT positive_qty CHECK (qty > 0))",
+            "CREATE INDEX orders_app_qty ON orders (app_id, qty DESC)",
+            "CREATE VIEW big_orders AS
+               SELECT o.id, a.name FROM orders o JOIN apps a ON a.id = o.app_id WHERE o.qty > 10",
+            "CREATE FUNCTION default_label() RETURNS trigger LANGUAGE plpgsql AS $body$
+             BEGIN
+               NEW.label := coalesce(NEW.label, 'none; really');
+               RETURN NEW;
+             END
+             $body$",
+            "CREATE TRIGGER orders_default_label BEFORE INSERT ON orders
+               FOR EACH ROW EXECUTE FUNCTION default_label()",
+            "CREATE PROCEDURE add_order(p_app BIGINT, p_qty INT) LANGUAGE plpgsql AS $$
+             BEGIN
+               INSERT INTO orders (app_id, qty) VALUES (p_app, p_qty);
+             END
+             $$",
+            "CREATE FUNCTION order_total(p_app BIGINT) RETURNS BIGINT LANGUAGE sql
+               AS $$ SELECT sum(qty) FROM orders WHERE app_id = p_app $$",
+        ],
+        Backend::Sqlite => &[
+            "CREATE TABLE apps (id INTEGER PRIMARY KEY AUTOINCREMENT,
+               name TEXT NOT NULL, motto TEXT DEFAULT 'it''s; fine', note TEXT NULL,
+               CONSTRAINT apps_name UNIQUE (name))",
+            "CREATE TABLE orders (id INTEGER PRIMARY KEY, app_id INTEGER NOT NULL,
+               qty INTEGER NOT NULL DEFAULT 1, label TEXT,
+               CONSTRAINT orders_app FOREIGN KEY (app_id) REFERENCES apps (id) ON DELETE CASCADE,
+               CONSTRAINT positive_qty CHECK (qty > 0))",
+            "CREATE INDEX orders_app_qty ON orders (app_id, qty DESC)",
+            "CREATE VIEW big_orders AS
+               SELECT o.id, a.name FROM orders o JOIN apps a ON a.id = o.app_id WHERE o.qty > 10",
+            "CREATE TRIGGER orders_default_label AFTER INSERT ON orders WHEN NEW.label IS NULL
+             BEGIN
+               UPDATE orders SET label = 'none; really' WHERE id = NEW.id;
+             END",
+        ],
+    }
+}
+
+/// Rows that move auto-increment counters and sequences.
+fn insert_rows(backend: Backend) -> &'static [&'static str] {
+    match backend {
+        Backend::Postgres => &[
+            "INSERT INTO apps (name) VALUES ('one'), ('two')",
+            "INSERT INTO orders (app_id, qty) VALUES (1, 5), (2, 50)",
+            "SELECT nextval('invoice_numbers')",
+        ],
+        _ => &[
+            "INSERT INTO apps (name) VALUES ('one'), ('two')",
+            "INSERT INTO orders (app_id, qty) VALUES (1, 5), (2, 50)",
+        ],
+    }
+}
+
+/// The definition of `kind name`, failing with the whole description when it is missing.
+fn definition<'d>(description: &'d SchemaDescription, kind: ObjectKind, name: &str) -> &'d str {
+    description
+        .get(kind, name)
+        .unwrap_or_else(|| panic!("no {kind} {name} in\n{description}"))
+}
+
+/// Fails unless `text` contains every one of `parts`.
+fn assert_contains(text: &str, parts: &[&str]) {
+    for part in parts {
+        assert!(text.contains(part), "`{part}` not in `{text}`");
+    }
+}
+
+async fn describes_every_object_kind_with_its_details(backend: Backend) {
+    let Some(mut db) = Db::open(backend).await else {
+        return;
+    };
+    db.run(full_script(backend)).await;
+    let d = db.describe().await;
+    use ObjectKind::*;
+
+    for table in ["apps", "orders"] {
+        definition(&d, Table, table);
+    }
+    assert_contains(definition(&d, Column, "apps.name"), &["#2", "NOT NULL"]);
+    let note = definition(&d, Column, "apps.note");
+    assert_contains(note, &["#4", "NULL"]);
+    assert!(!note.contains("NOT NULL"), "{note}");
+    assert_contains(definition(&d, Column, "apps.motto"), &["'it''s; fine'"]);
+    assert_contains(
+        definition(&d, Column, "orders.qty"),
+        &["NOT NULL", "DEFAULT 1"],
+    );
+    definition(&d, View, "big_orders");
+    assert_contains(
+        definition(&d, Trigger, "orders.orders_default_label"),
+        &["INSERT"],
+    );
+
+    match backend {
+        Backend::MySql => {
+            assert_contains(
+                definition(&d, Table, "apps"),
+                &["ENGINE=InnoDB", "COLLATE="],
+            );
+            assert_contains(
+                definition(&d, Column, "apps.id"),
+                &["#1 int", "NOT NULL", "auto_increment"],
+            );
+            assert_contains(
+                definition(&d, Index, "orders.orders_app_qty"),
+                &["BTREE (app_id, qty DESC, label(20))"],
+            );
+            assert_contains(
+                definition(&d, Index, "apps.apps_name"),
+                &["UNIQUE BTREE (name)"],
+            );
+            assert_eq!(
+                definition(&d, Constraint, "orders.PRIMARY"),
+                "PRIMARY KEY (id)"
+            );
+            assert_eq!(
+                definition(&d, Constraint, "apps.apps_name"),
+                "UNIQUE (name)"
+            );
+            assert_contains(
+                definition(&d, Constraint, "orders.orders_app"),
+                &[
+                    "FOREIGN KEY (app_id) REFERENCES apps (id)",
+                    "ON DELETE CASCADE",
+                ],
+            );
+            assert_contains(
+                definition(&d, Constraint, "orders.positive_qty"),
+                &["CHECK (", "qty", "> 0"],
+            );
+            assert_contains(
+                definition(&d, Trigger, "orders.orders_default_label"),
+                &["BEFORE INSERT ON orders FOR EACH ROW", "none; really"],
+            );
+            assert_contains(
+                definition(&d, Routine, "procedure add_order"),
+                &[
+                    "PROCEDURE (IN p_app int",
+                    "IN p_qty int",
+                    "INSERT INTO orders",
+                ],
+            );
+            assert_contains(
+                definition(&d, Routine, "function order_total"),
+                &[
+                    "FUNCTION (IN p_app int",
+                    "RETURNS int",
+                    "READS SQL DATA",
+                    "RETURN total",
+                ],
+            );
+        }
+        Backend::Postgres => {
+            assert_eq!(definition(&d, Table, "apps"), "LOGGED");
+            assert_contains(
+                definition(&d, Column, "apps.id"),
+                &["#1 bigint NOT NULL GENERATED ALWAYS AS IDENTITY"],
+            );
+            assert_contains(
+                definition(&d, Column, "apps.mood"),
+                &["mood NOT NULL DEFAULT 'ok'::mood"],
+            );
+            assert_contains(definition(&d, Column, "orders.stock"), &["quantity"]);
+            assert_eq!(
+                definition(&d, Index, "orders.orders_app_qty"),
+                "CREATE INDEX orders_app_qty ON orders USING btree (app_id, qty DESC)"
+            );
+            definition(&d, Index, "orders.orders_pkey");
+            assert_eq!(
+                definition(&d, Constraint, "orders.orders_pkey"),
+                "PRIMARY KEY (id)"
+            );
+            assert_eq!(
+                definition(&d, Constraint, "apps.apps_name"),
+                "UNIQUE (name)"
+            );
+            assert_eq!(
+                definition(&d, Constraint, "orders.orders_app"),
+                "FOREIGN KEY (app_id) REFERENCES apps(id) ON DELETE CASCADE"
+            );
+            assert_eq!(
+                definition(&d, Constraint, "orders.positive_qty"),
+                "CHECK ((qty > 0))"
+            );
+            assert_contains(
+                definition(&d, Trigger, "orders.orders_default_label"),
+                &["CREATE TRIGGER orders_default_label BEFORE INSERT ON orders FOR EACH ROW EXECUTE FUNCTION default_label()"],
+            );
+            assert_contains(
+                definition(&d, Routine, "default_label()"),
+                &[
+                    "CREATE OR REPLACE FUNCTION default_label()",
+                    "LANGUAGE plpgsql",
+                    "none; really",
+                ],
+            );
+            assert_contains(
+                definition(&d, Routine, "add_order(bigint, integer)"),
+                &[
+                    "CREATE OR REPLACE PROCEDURE add_order(",
+                    "INSERT INTO orders",
+                ],
+            );
+            definition(&d, Routine, "order_total(bigint)");
+            assert_eq!(
+                definition(&d, Sequence, "invoice_numbers"),
+                "AS bigint START 1000 INCREMENT 10 MINVALUE 1 MAXVALUE 9223372036854775807 CACHE 1 NO CYCLE"
+            );
+            assert_contains(
+                definition(&d, Sequence, "orders_id_seq"),
+                &["OWNED BY orders.id"],
+            );
+            assert_eq!(definition(&d, Type, "mood"), "ENUM ('sad', 'ok', 'happy')");
+            assert_eq!(
+                definition(&d, Type, "quantity"),
+                "DOMAIN integer NOT NULL CONSTRAINT quantity_positive CHECK ((VALUE > 0))"
+            );
+        }
+        Backend::Sqlite => {
+            assert_eq!(definition(&d, Table, "apps"), "ROWID");
+            assert_contains(
+                definition(&d, Column, "apps.id"),
+                &["#1 INTEGER", "PRIMARY KEY 1"],
+            );
+            assert_eq!(
+                definition(&d, Index, "orders.orders_app_qty"),
+                "INDEX (app_id, qty DESC)"
+            );
+            assert_eq!(
+                definition(&d, Index, "apps.sqlite_autoindex_apps_1"),
+                "UNIQUE INDEX (name) FOR UNIQUE"
+            );
+            assert_eq!(
+                definition(&d, Constraint, "orders.fk(app_id)"),
+                "FOREIGN KEY (app_id) REFERENCES apps (id) ON UPDATE NO ACTION ON DELETE CASCADE"
+            );
+            assert_eq!(
+                definition(&d, View, "big_orders"),
+                "CREATE VIEW big_orders AS SELECT o.id, a.name FROM orders o JOIN apps a ON a.id = o.app_id WHERE o.qty > 10"
+            );
+            assert_eq!(
+                definition(&d, Trigger, "orders.orders_default_label"),
+                "CREATE TRIGGER orders_default_label AFTER INSERT ON orders WHEN NEW.label IS NULL BEGIN UPDATE orders SET label = 'none; really' WHERE id = NEW.id; END"
+            );
+            // SQLite's internal tables (`sqlite_sequence`, made by AUTOINCREMENT) are not the
+            // user's schema.
+            assert!(d.objects().all(|o| !o.name.starts_with("sqlite_sequence")));
+        }
+    }
+    for object in d.objects() {
+        assert!(
+            !object.definition.contains(db.db.name()),
+            "the database's name leaks into {object}"
+        );
+    }
+    db.finish().await;
+}
+
+async fn same_script_on_two_databases_describes_identically(backend: Backend) {
+    let (Some(mut a), Some(mut b)) = (Db::open(backend).await, Db::open(backend).await) else {
+        return;
+    };
+    a.run(full_script(backend)).await;
+    b.run(full_script(backend)).await;
+    let (first, second) = (a.describe().await, b.describe().await);
+    assert!(first.diff(&second).is_empty(), "{}", first.diff(&second));
+    assert_eq!(first.fingerprint(), second.fingerprint());
+    a.finish().await;
+    b.finish().await;
+}
+
+async fn rows_and_counters_do_not_change_the_fingerprint(backend: Backend) {
+    let Some(mut db) = Db::open(backend).await else {
+        return;
+    };
+    db.run(full_script(backend)).await;
+    let before = db.describe().await;
+    db.run(insert_rows(backend)).await;
+    let after = db.describe().await;
+    assert!(before.diff(&after).is_empty(), "{}", before.diff(&after));
+    assert_eq!(before.fingerprint(), after.fingerprint());
+    db.finish().await;
+}
+
+async fn readding_a_dropped_column_describes_like_adding_it_once(backend: Backend) {
+    let (Some(mut churned), Some(mut direct)) = (Db::open(backend).await, Db::open(backend).await)
+    else {
+        return;
+    };
+    let create = "CREATE TABLE t (id INT NOT NULL PRIMARY KEY, a INT)";
+    churned
+        .run(&[
+            create,
+            "ALTER TABLE t ADD COLUMN x INT",
+            "ALTER TABLE t DROP COLUMN x",
+            "ALTER TABLE t ADD COLUMN x INT",
+            "ALTER TABLE t ADD COLUMN y TEXT",
+        ])
+        .await;
+    direct
+        .run(&[
+            create,
+            "ALTER TABLE t ADD COLUMN x INT",
+            "ALTER TABLE t ADD COLUMN y TEXT",
+        ])
+        .await;
+    let (churned_d, direct_d) = (churned.describe().await, direct.describe().await);
+    assert!(
+        churned_d.diff(&direct_d).is_empty(),
+        "{}",
+        churned_d.diff(&direct_d)
+    );
+    assert_contains(definition(&direct_d, ObjectKind::Column, "t.x"), &["#3"]);
+    assert_contains(definition(&direct_d, ObjectKind::Column, "t.y"), &["#4"]);
+    churned.finish().await;
+    direct.finish().await;
+}
+
+/// `CREATE TABLE name (…)` with an auto-incremented key, in the backend's words.
+fn table_with_counter(backend: Backend, name: &str) -> String {
+    let id = match backend {
+        Backend::MySql => "id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY",
+        Backend::Postgres => "id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY",
+        Backend::Sqlite => "id INTEGER PRIMARY KEY AUTOINCREMENT",
+    };
+    format!("CREATE TABLE {name} ({id}, version INT NOT NULL, note TEXT)")
+}
+
+async fn history_tables_are_left_out_by_exact_name(backend: Backend) {
+    let Some(mut db) = Db::open(backend).await else {
+        return;
+    };
+    let history = table_with_counter(backend, "schema_history");
+    let log = table_with_counter(backend, "schema_history_log");
+    let extra = table_with_counter(backend, "schema_history_extra");
+    db.run(&[
+        &history,
+        &log,
+        &extra,
+        "CREATE INDEX schema_history_version ON schema_history (version)",
+        "CREATE INDEX schema_history_extra_version ON schema_history_extra (version)",
+    ])
+    .await;
+    // A trigger on the log, in each backend's words (PostgreSQL's needs a function, which is
+    // the user's and is described).
+    match backend {
+        Backend::MySql => {
+            db.run(&[
+                "CREATE TRIGGER log_guard BEFORE INSERT ON schema_history_log
+                      FOR EACH ROW SET NEW.note = IFNULL(NEW.note, '')",
+            ])
+            .await
+        }
+        Backend::Postgres => {
+            db.run(&[
+                "CREATE FUNCTION log_guard() RETURNS trigger LANGUAGE plpgsql
+                   AS $$ BEGIN RETURN NEW; END $$",
+                "CREATE TRIGGER log_guard BEFORE INSERT ON schema_history_log
+                   FOR EACH ROW EXECUTE FUNCTION log_guard()",
+            ])
+            .await
+        }
+        Backend::Sqlite => {
+            db.run(
+                &["CREATE TRIGGER log_guard AFTER INSERT ON schema_history_log
+                      BEGIN SELECT 1; END"],
+            )
+            .await
+        }
+    }
+    let d = db.describe().await;
+    definition(&d, ObjectKind::Table, "schema_history_extra");
+    definition(&d, ObjectKind::Column, "schema_history_extra.note");
+    definition(
+        &d,
+        ObjectKind::Index,
+        "schema_history_extra.schema_history_extra_version",
+    );
+    for object in d.objects() {
+        let on_extra = object.name == "schema_history_extra"
+            || object.name.starts_with("schema_history_extra")
+            || object.name == "log_guard()";
+        assert!(on_extra, "{object} belongs to the history tables");
+    }
+    db.finish().await;
+}
+
+async fn custom_history_table_is_left_out_by_its_own_name(backend: Backend) {
+    let Some(mut db) = Db::open(backend).await else {
+        return;
+    };
+    let custom = HistoryTable::new("custom_hist").expect("valid name");
+    db.run(&[
+        &table_with_counter(backend, "custom_hist"),
+        &table_with_counter(backend, "custom_hist_log"),
+        &table_with_counter(backend, "schema_history"),
+    ])
+    .await;
+    let d = db.describe_without(&custom).await;
+    let tables: Vec<String> = d
+        .objects()
+        .filter(|o| o.kind == ObjectKind::Table)
+        .map(|o| o.name)
+        .collect();
+    assert_eq!(tables, ["schema_history"]);
+    assert!(
+        d.objects().all(|o| !o.name.starts_with("custom_hist")),
+        "{d}"
+    );
+    db.finish().await;
+}
+
+async fn manual_changes_show_in_the_fingerprint_and_the_diff(backend: Backend) {
+    let Some(mut db) = Db::open(backend).await else {
+        return;
+    };
+    db.run(&[
+        "CREATE TABLE t (id INT NOT NULL PRIMARY KEY, a INT)",
+        "CREATE VIEW v AS SELECT id FROM t",
+    ])
+    .await;
+    let before = db.describe().await;
+
+    db.run(&["ALTER TABLE t ADD COLUMN b INT"]).await;
+    let added_column = db.describe().await;
+    assert_ne!(before.fingerprint(), added_column.fingerprint());
+    let diff = before.diff(&added_column);
+    assert_eq!(
+        diff.added
+            .iter()
+            .map(|o| (o.kind, o.name.as_str()))
+            .collect::<Vec<_>>(),
+        [(ObjectKind::Column, "t.b")],
+        "{diff}"
+    );
+    assert!(diff.removed.is_empty() && diff.changed.is_empty(), "{diff}");
+
+    db.run(&["CREATE INDEX t_b ON t (b)"]).await;
+    let added_index = db.describe().await;
+    assert_ne!(added_column.fingerprint(), added_index.fingerprint());
+    let diff = added_column.diff(&added_index);
+    assert_eq!(
+        diff.added
+            .iter()
+            .map(|o| (o.kind, o.name.as_str()))
+            .collect::<Vec<_>>(),
+        [(ObjectKind::Index, "t.t_b")],
+        "{diff}"
+    );
+
+    // SQLite cannot change a column's type in place; a redefined view stands in for it.
+    let (change, kind, name): (&[&str], _, _) = match backend {
+        Backend::MySql => (
+            &["ALTER TABLE t MODIFY a BIGINT"],
+            ObjectKind::Column,
+            "t.a",
+        ),
+        Backend::Postgres => (
+            &["ALTER TABLE t ALTER COLUMN a TYPE BIGINT"],
+            ObjectKind::Column,
+            "t.a",
+        ),
+        Backend::Sqlite => (
+            &["DROP VIEW v", "CREATE VIEW v AS SELECT id, a FROM t"],
+            ObjectKind::View,
+            "v",
+        ),
+    };
+    db.run(change).await;
+    let changed = db.describe().await;
+    let diff = added_index.diff(&changed);
+    assert!(diff.added.is_empty() && diff.removed.is_empty(), "{diff}");
+    assert_eq!(
+        diff.changed
+            .iter()
+            .map(|c| (c.kind, c.name.as_str()))
+            .collect::<Vec<_>>(),
+        [(kind, name)],
+        "{diff}"
+    );
+    db.finish().await;
+}
+
+/// Both MySQL clients read the description's cells as the same text.
+#[cfg(feature = "mysql_async")]
+#[tokio::test]
+async fn mariadb_description_reads_the_same_through_mysql_async() {
+    use migrate_core::driver::MysqlAsync;
+
+    let Some(mut db) = Db::open(Backend::MySql).await else {
+        return;
+    };
+    db.run(full_script(Backend::MySql)).await;
+    let through_sqlx = db.describe().await;
+    let mut other = MysqlAsync::connect(db.db.url()).await.expect("connect");
+    let through_mysql_async = describe(&mut other, &HistoryTable::default())
+        .await
+        .expect("describe");
+    drop(other);
+    assert_eq!(through_sqlx, through_mysql_async);
+    db.finish().await;
+}
