@@ -20,12 +20,13 @@
 //!
 //! | command | what it does |
 //! |---|---|
-//! | `status [--json]` | every version: description, state, applied at, applied by, duration, checksum (`ok`, `changed`, `not embedded`), and the pending versions |
+//! | `status [--json]` | every version: description, state, applied at, applied by, duration, checksum (`ok`, `changed`, `not embedded`), the pending versions, and whether the live schema matches the one recorded (drift, with what differs) |
 //! | `up [--to N]` | applies every pending version, or those up to N |
 //! | `down --to N [--yes]` | reverts every version after N (`--to 0`: all of them); asks on a terminal unless `--yes`, refuses without `--yes` elsewhere, and refuses irreversible versions, naming them |
 //! | `redo [--yes]` | reverts the newest version and applies it again (asks like `down`) |
 //! | `plan [--to N] [--down] [--json]` | every statement `up` (or `down --to N`) would run, in order, with file and line; on MySQL/MariaDB statements that commit implicitly are marked. Changes nothing |
-//! | `validate [--json]` | checks the history against the binary, changing nothing; exit 3 on any mismatch |
+//! | `validate [--json]` | checks the history against the binary and the live schema against the fingerprint recorded for the last applied version, changing nothing; exit 3 on any mismatch or drift |
+//! | `verify [--dir DIR] [--scratch-url URL] [--json]` | on scratch databases created next to the database (or on the server of `--scratch-url`) and dropped afterwards, applies, reverts and re-applies every version (of the embedded set, or of the folder DIR), and reports each down script that does not restore the schema, or up script that is not repeatable after it, with the diff; exit 3 if any. The database itself is never touched |
 //! | `resume [--skip]` | finishes a `failed` migration from its failed statement (`--skip`: from the next one, for a statement completed by hand) |
 //! | `repair` | marks a `failed` migration as not applied, after undoing its statements by hand |
 //! | `baseline --version N` | records versions 1 to N as applied without running them, on an existing database with no history |
@@ -45,7 +46,7 @@
 //! | 0 | `Success` | the command did its work; `validate` found nothing wrong |
 //! | 1 | `Failure` | the command failed: connection, SQL error, lock timeout, I/O, a declined confirmation |
 //! | 2 | `Usage` | bad arguments, no database URL, an invalid `NAME`, or a revert without `--yes` off a terminal |
-//! | 3 | `Mismatch` | the history disagrees with this binary (changed checksum, version unknown to the binary, `failed` row, out-of-order version, stale binary): `validate` found it, or a command refused because of it |
+//! | 3 | `Mismatch` | the history disagrees with this binary (changed checksum, version unknown to the binary, `failed` row, out-of-order version, stale binary) or the schema drifted: `validate` found it, or a command refused because of it; for `verify`, a version failed its round trip |
 //!
 //! `status` exits 0 whenever it could read the history, whatever the history says; `validate`
 //! is the check. Errors print on standard error as `error: …`, followed by one `caused by: …` line per
@@ -81,7 +82,18 @@
 //!       "statements_total": 3,
 //!       "error": null
 //!     }
-//!   ]
+//!   ],
+//!   "schema": {
+//!     "state": "drift",
+//!     "version": 2,
+//!     "recorded": "sha256:…",
+//!     "live": "sha256:…",
+//!     "diff": {
+//!       "added": [ { "kind": "column", "name": "apps.hotfix", "definition": "#8 INTEGER NULL" } ],
+//!       "removed": [],
+//!       "changed": []
+//!     }
+//!   }
 //! }
 //! ```
 //!
@@ -91,7 +103,12 @@
 //! `changed`, `not_embedded` (the database is newer than the binary) or `null` (not applied).
 //! For a pending version every field after `checksum` is `null`. `error` is the failed
 //! statement's error on a `failed` row (`null` there means the process stopped while the
-//! statement was in flight).
+//! statement was in flight). `schema.state` is `matches`, `drift`, `not_recorded` (the last
+//! applied version has no fingerprint: below a baseline's top), `interrupted` (a `failed` row)
+//! or `nothing_applied`; `diff` is present on `drift` when the history's recorded changes
+//! rebuild the recorded schema, each object with its `kind` (`table`, `column`, `index`,
+//! `constraint`, `view`, `trigger`, `routine`, `sequence`, `type`), `name` and `definition`
+//! (`before` and `after` for a changed one).
 //!
 //! `plan --json`:
 //!
@@ -136,8 +153,36 @@
 //! ```
 //!
 //! `kind` is one of `checksum_changed`, `not_embedded`, `failed`, `out_of_order`,
-//! `missing_script`, `stale_binary` or `other`; `version` is `null` where no single version is
+//! `missing_script`, `stale_binary`, `schema_drift` or `other`; `version` is `null` where no single version is
 //! at fault; `message` says what to do. Pending versions are listed but are not problems.
+//!
+//! `verify --json`:
+//!
+//! ```json
+//! {
+//!   "server": "postgres://postgres@127.0.0.1:5432/app",
+//!   "dialect": "postgres",
+//!   "ok": false,
+//!   "duration_ms": 412,
+//!   "versions": [
+//!     { "version": 1, "description": "apps", "round_trip": "checked", "ok": true, "duration_ms": 51, "problems": [] },
+//!     {
+//!       "version": 2, "description": "note", "round_trip": "checked", "ok": false, "duration_ms": 88,
+//!       "problems": [
+//!         { "kind": "down_does_not_restore", "step": null, "error": null, "diff": { "added": [ { "kind": "column", "name": "apps.note", "definition": "…" } ], "removed": [], "changed": [] } },
+//!         { "kind": "failed", "step": "up after down", "error": "applying version 2 failed …", "diff": null }
+//!       ]
+//!     }
+//!   ],
+//!   "not_checked": []
+//! }
+//! ```
+//!
+//! `round_trip` is `checked` or `irreversible` (only the up script ran). `kind` is
+//! `down_does_not_restore` (diff from before the up to after the down), `up_not_repeatable`
+//! (diff from the first up to the second) or `failed` (with the `step`: `up`, `down` or
+//! `up after down`). `not_checked` lists the versions after one whose up script failed on a
+//! fresh database.
 
 mod args;
 mod commands;

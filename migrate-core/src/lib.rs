@@ -60,6 +60,14 @@
 //! In debug builds, [`MigrationSet::check_source_dir`] also reports at start-up a version folder
 //! on disk that the binary did not embed.
 //!
+//! ## Schema fingerprints and round trips
+//!
+//! After each applied version the runner records the [`schema::Fingerprint`] of the live schema
+//! in its history row; [`Migrator::check_schema`] (and `validate`, `status`) compare the live
+//! schema with it and show what changed by hand. [`verify::Verifier`] applies, reverts and
+//! re-applies every version on scratch databases and reports each down script that does not
+//! restore the schema exactly. See [`schema`] and [`verify`].
+//!
 //! ## Features
 //!
 //! | feature | what |

@@ -1,6 +1,6 @@
 //! The runner: lock, read the history, plan, execute, record — written once for every driver.
 //!
-//! Every command that changes the database goes through one funnel, [`Migrator::locked`],
+//! Every command that changes the database goes through one funnel, `Migrator::locked`,
 //! which takes the migration lock, runs the command and releases the lock whatever the
 //! command's outcome. A panic or a dropped future cannot skip the release either: drivers close
 //! a connection that is dropped while it holds the lock.
@@ -20,6 +20,13 @@
 //!   before the first statement, records each statement's completion, and marks the row
 //!   `applied` at the end. A failure records the server's error in the row; a crash leaves the
 //!   row saying how many statements completed, so at most the statement in flight is unknown.
+//!
+//! After each applied version the runner describes the schema ([`crate::schema::describe`]) and
+//! records its fingerprint, and the change from the schema the history expected before it, in
+//! the version's row (inside the transaction where there is one). A run that applies versions
+//! first compares the live schema with the expected one, and a run that reverts compares
+//! afterwards; a difference is logged as a warning (changes made by hand are then folded into
+//! the next version's recorded change). The no-op start-up does none of this: it stays one query.
 
 use std::fmt;
 use std::sync::Arc;
