@@ -362,7 +362,7 @@ impl HistorySql {
         down_checksum: Option<Checksum>,
         applied_by: &str,
         execution_ms: u64,
-        schema: (Fingerprint, &SchemaChange),
+        schema: Option<(Fingerprint, &SchemaChange)>,
     ) -> String {
         format!(
             "UPDATE {} SET state = {}, direction = {}, checksum = {}, down_checksum = {}, \
@@ -375,8 +375,8 @@ impl HistorySql {
             self.opt_text(down_checksum.map(|c| c.to_string()).as_deref()),
             self.text(applied_by),
             self.now(),
-            self.text(&schema.0.to_string()),
-            self.text(&schema.1.to_string()),
+            self.opt_text(schema.map(|(f, _)| f.to_string()).as_deref()),
+            self.opt_text(schema.map(|(_, c)| c.to_string()).as_deref()),
         )
     }
 

@@ -103,5 +103,5 @@ pub use migration::{
     Direction, Directives, Migration, MigrationSet, Reversibility, Script, TransactionMode,
 };
 pub use plan::{OutOfOrder, Plan, Target};
-pub use runner::{Config, Migrator, Progress, Report, StepReport};
+pub use runner::{Config, Fingerprints, Migrator, Progress, Report, StepReport};
 pub use version::Version;

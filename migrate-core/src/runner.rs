@@ -39,7 +39,9 @@ use crate::history::{
     self, Action, AppliedMigration, HistorySql, HistoryTable, LogEntry, LogRow, Outcome, State,
 };
 use crate::plan::{self, OutOfOrder, Plan, Step, Target};
-use crate::schema::{self, ExpectedSchema, SchemaCheck, SchemaDescription};
+use crate::schema::{
+    self, ExpectedSchema, Fingerprint, SchemaChange, SchemaCheck, SchemaDescription,
+};
 use crate::{Dialect, Direction, Error, MigrationSet, Version};
 
 /// How the runner behaves; [`Config::default`] suits most applications.
@@ -49,6 +51,22 @@ pub struct Config {
     lock_timeout: Duration,
     out_of_order: OutOfOrder,
     actor: String,
+    fingerprints: Fingerprints,
+}
+
+/// Whether the runner describes the schema after each applied version and records its
+/// fingerprint (see [`crate::schema`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Fingerprints {
+    /// After every applied version (the default): `status` and `validate` can report drift,
+    /// and runs that apply or revert compare the live schema with the expected one. Costs one
+    /// describe query per applied version, plus one per run.
+    #[default]
+    EveryVersion,
+    /// Never: no describe query runs, rows record no fingerprint, and drift cannot be
+    /// reported (`status` says `not_recorded`). For databases where describing the schema is
+    /// too slow and drift is watched by other means.
+    Off,
 }
 
 impl Default for Config {
@@ -58,6 +76,7 @@ impl Default for Config {
             lock_timeout: Duration::from_secs(60),
             out_of_order: OutOfOrder::Reject,
             actor: default_actor(),
+            fingerprints: Fingerprints::EveryVersion,
         }
     }
 }
@@ -84,6 +103,12 @@ impl Config {
     /// Who is recorded as applying migrations (default `user@host` of this process).
     pub fn actor(mut self, actor: impl Into<String>) -> Config {
         self.actor = actor.into();
+        self
+    }
+
+    /// Whether to record schema fingerprints (default: after every applied version).
+    pub fn fingerprints(mut self, fingerprints: Fingerprints) -> Config {
+        self.fingerprints = fingerprints;
         self
     }
 
@@ -559,10 +584,13 @@ impl<'s> Migrator<'s> {
         applied: &[AppliedMigration],
     ) -> Result<Report, Error> {
         let mut report = Report::default();
-        let mut expected = self.expected_schema(driver, sql).await?;
+        let mut expected = match self.config.fingerprints {
+            Fingerprints::EveryVersion => Some(self.expected_schema(driver, sql).await?),
+            Fingerprints::Off => None,
+        };
         let reverting = plan.steps.iter().all(|s| s.direction == Direction::Down);
-        if !reverting {
-            self.warn_on_drift(driver, &mut expected, "before applying")
+        if let (false, Some(expected)) = (reverting, expected.as_mut()) {
+            self.warn_on_drift(driver, expected, "before applying")
                 .await?;
         }
         self.report(Progress::Planned {
@@ -585,14 +613,14 @@ impl<'s> Migrator<'s> {
                 statements: step.statements.len().saturating_sub(step.start),
             });
             let done = self
-                .run_step(driver, sql, step, row, &mut expected)
+                .run_step(driver, sql, step, row, expected.as_mut())
                 .instrument(span)
                 .await?;
             self.report(Progress::Finished(&done));
             report.steps.push(done);
         }
-        if reverting {
-            self.warn_on_drift(driver, &mut expected, "after reverting")
+        if let (true, Some(expected)) = (reverting, expected.as_mut()) {
+            self.warn_on_drift(driver, expected, "after reverting")
                 .await?;
         }
         Ok(report)
@@ -630,6 +658,21 @@ impl<'s> Migrator<'s> {
         Ok(())
     }
 
+    /// Describes the schema after `version` was applied: its fingerprint and the change from
+    /// the expected schema; `None` when fingerprints are off.
+    async fn record_schema<D: Driver>(
+        &self,
+        driver: &mut D,
+        expected: Option<&mut ExpectedSchema>,
+        version: Version,
+    ) -> Result<Option<(Fingerprint, SchemaChange)>, Error> {
+        let Some(expected) = expected else {
+            return Ok(None);
+        };
+        let after = self.describe(driver).await?;
+        Ok(Some(expected.applied(version, after)))
+    }
+
     /// The live schema without this runner's history tables.
     async fn describe<D: Driver>(&self, driver: &mut D) -> Result<SchemaDescription, Error> {
         schema::describe(driver, &self.config.table).await
@@ -658,7 +701,7 @@ impl<'s> Migrator<'s> {
         sql: &HistorySql,
         step: &Step<'_>,
         row: Option<&AppliedMigration>,
-        expected: &mut ExpectedSchema,
+        expected: Option<&mut ExpectedSchema>,
     ) -> Result<StepReport, Error> {
         let started = Instant::now();
         let dialect = driver.dialect();
@@ -700,7 +743,7 @@ impl<'s> Migrator<'s> {
         step: &Step<'_>,
         action: Action,
         started: Instant,
-        expected: &mut ExpectedSchema,
+        expected: Option<&mut ExpectedSchema>,
     ) -> Result<(), Error> {
         let version = step.migration.version();
         driver
@@ -718,20 +761,21 @@ impl<'s> Migrator<'s> {
         let record = match step.direction {
             Direction::Up => {
                 // Described inside the transaction: the fingerprint is of exactly what commits.
-                let after = match self.describe(driver).await {
-                    Ok(after) => after,
+                let schema = match self.record_schema(driver, expected, version).await {
+                    Ok(schema) => schema,
                     Err(e) => {
                         let _ = driver.rollback().await;
                         return Err(e);
                     }
                 };
-                let (fingerprint, change) = expected.applied(version, after);
                 let mut row = self.applied_row(step, driver.dialect(), total, started);
-                row.fingerprint = Some(fingerprint);
-                sql.insert(&row, Some(&change))
+                row.fingerprint = schema.as_ref().map(|(fingerprint, _)| *fingerprint);
+                sql.insert(&row, schema.as_ref().map(|(_, change)| change))
             }
             Direction::Down => {
-                expected.reverted(version);
+                if let Some(expected) = expected {
+                    expected.reverted(version);
+                }
                 sql.delete(version)
             }
         };
@@ -765,7 +809,7 @@ impl<'s> Migrator<'s> {
         action: Action,
         row: Option<&AppliedMigration>,
         started: Instant,
-        expected: &mut ExpectedSchema,
+        expected: Option<&mut ExpectedSchema>,
     ) -> Result<(), Error> {
         let version = step.migration.version();
         let total = step.statements.len() as u32;
@@ -806,19 +850,22 @@ impl<'s> Migrator<'s> {
                     .map(|s| s.checksum());
                 // If the process stops here, the row stays `failed` with every statement done;
                 // `resume` runs no statement and records the schema.
-                let after = self.describe(driver).await?;
-                let (fingerprint, change) = expected.applied(version, after);
+                let schema = self.record_schema(driver, expected, version).await?;
                 sql.finish(
                     version,
                     step.script.checksum(),
                     down,
                     &self.config.actor,
                     millis(started),
-                    (fingerprint, &change),
+                    schema
+                        .as_ref()
+                        .map(|(fingerprint, change)| (*fingerprint, change)),
                 )
             }
             Direction::Down => {
-                expected.reverted(version);
+                if let Some(expected) = expected {
+                    expected.reverted(version);
+                }
                 sql.delete(version)
             }
         };
@@ -1020,7 +1067,10 @@ impl<'s> Migrator<'s> {
             OutOfOrder::Reject,
         )?;
         // The schema found is recorded as the top version's: what the next `status` compares.
-        let mut found = Some(self.describe(driver).await?);
+        let mut found = match self.config.fingerprints {
+            Fingerprints::EveryVersion => Some(self.describe(driver).await?),
+            Fingerprints::Off => None,
+        };
         let top = plan.steps.len().saturating_sub(1);
         for (index, step) in plan.steps.iter().enumerate() {
             let mut row = self.applied_row(step, dialect, 0, started);

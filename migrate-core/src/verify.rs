@@ -30,7 +30,9 @@ use std::time::{Duration, Instant};
 use crate::driver::Driver;
 use crate::migration::Reversibility;
 use crate::schema::{describe, SchemaDescription, SchemaDiff};
-use crate::{Config, Dialect, Direction, Error, MigrationSet, Migrator, Target, Version};
+use crate::{
+    Config, Dialect, Direction, Error, Fingerprints, MigrationSet, Migrator, Target, Version,
+};
 
 #[cfg(any(
     feature = "sqlx-mysql",
@@ -272,7 +274,12 @@ impl<'s> Verifier<'s> {
         mut observer: impl FnMut(&VersionCheck) + Send,
     ) -> Result<VerifyReport, Error> {
         let started = Instant::now();
-        let migrator = Migrator::with_config(self.set, self.config.clone());
+        // The verifier compares descriptions itself; fingerprints in the scratch history would
+        // only double the describing.
+        let migrator = Migrator::with_config(
+            self.set,
+            self.config.clone().fingerprints(Fingerprints::Off),
+        );
         let mut db = self.fresh(scratch).await?;
         let dialect = db.dialect();
         let mut report = VerifyReport {

@@ -13,7 +13,8 @@ use migrate_core::history::{AppliedMigration, HistoryTable, State};
 use migrate_core::schema::{ObjectKind, SchemaCheck};
 use migrate_core::testing::{Backend, TestDatabase};
 use migrate_core::{
-    source, Config, Dialect, Direction, Error, MigrationSet, Migrator, OutOfOrder, Target, Version,
+    source, Config, Dialect, Direction, Error, Fingerprints, MigrationSet, Migrator, OutOfOrder,
+    Target, Version,
 };
 
 /// Opens a driver on a database URL.
@@ -85,6 +86,7 @@ macro_rules! driver_suite {
             history_of_more_than_nine_versions_keeps_numeric_order,
             fingerprint_is_recorded_and_manual_changes_are_reported_as_drift,
             baseline_records_the_schema_it_adopts,
+            fingerprints_off_records_none_and_reports_not_recorded,
         );
     };
 }
@@ -1184,4 +1186,20 @@ pub async fn baseline_records_the_schema_it_adopts<C: Connect>(ctx: &Ctx<C>) {
         }
         other => panic!("expected drift, got {other:?}"),
     }
+}
+
+pub async fn fingerprints_off_records_none_and_reports_not_recorded<C: Connect>(ctx: &Ctx<C>) {
+    let tree = Tree::new(BASIC);
+    let set = tree.set();
+    let m = Migrator::with_config(&set, config().fingerprints(Fingerprints::Off));
+    let mut d = ctx.driver().await;
+    m.up(&mut d, Target::Latest).await.expect("up");
+    let history = m.history(&mut d).await.expect("history");
+    assert!(history.iter().all(|r| r.fingerprint.is_none()));
+    assert_eq!(
+        m.check_schema(&mut d).await.expect("check"),
+        SchemaCheck::NotRecorded { version: v(3) }
+    );
+    m.down(&mut d, Target::Empty).await.expect("down");
+    assert!(user_tables(&mut d).await.is_empty());
 }
