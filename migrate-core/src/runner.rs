@@ -350,7 +350,7 @@ impl<'s> Migrator<'s> {
         let applied = self.history(driver).await?;
         plan::check_history(self.set, &applied, driver.dialect())?;
         plan::reject_failed(self.set, &applied, driver.dialect())?;
-        match self.check_schema(driver).await? {
+        match self.check_schema_against(driver, &applied).await? {
             SchemaCheck::Drifted(drift) => Err(Error::SchemaDrift {
                 drift: Box::new(drift),
             }),
@@ -682,6 +682,15 @@ impl<'s> Migrator<'s> {
     /// with a readable diff when they differ: three queries, no lock.
     pub async fn check_schema<D: Driver>(&self, driver: &mut D) -> Result<SchemaCheck, Error> {
         let applied = self.history(driver).await?;
+        self.check_schema_against(driver, &applied).await
+    }
+
+    /// [`Migrator::check_schema`] with the history rows already read.
+    pub(crate) async fn check_schema_against<D: Driver>(
+        &self,
+        driver: &mut D,
+        applied: &[AppliedMigration],
+    ) -> Result<SchemaCheck, Error> {
         if applied.is_empty() {
             return Ok(SchemaCheck::NothingApplied);
         }
@@ -692,7 +701,7 @@ impl<'s> Migrator<'s> {
             .map_err(driver_error("reading the recorded schema changes"))?;
         let changes = history::parse_changes(rows)?;
         let live = self.describe(driver).await?;
-        Ok(SchemaCheck::compare(&applied, &changes, &live))
+        Ok(SchemaCheck::compare(applied, &changes, &live))
     }
 
     async fn run_step<D: Driver>(

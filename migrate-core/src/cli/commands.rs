@@ -166,7 +166,7 @@ impl Session<'_, '_> {
         let dialect = self.db.dialect;
         let applied = self.migrator.history(driver).await?;
         let lines = crate::status::status(set, &applied, dialect);
-        let schema = self.migrator.check_schema(driver).await?;
+        let schema = self.migrator.check_schema_against(driver, &applied).await?;
         if json {
             output::status_json(out, &self.db, &lines, &schema, set.latest())?;
         } else {
@@ -318,7 +318,7 @@ impl Session<'_, '_> {
             }
         }
         if let crate::schema::SchemaCheck::Drifted(drift) =
-            self.migrator.check_schema(driver).await?
+            self.migrator.check_schema_against(driver, &applied).await?
         {
             let version = drift.version;
             let error = crate::Error::SchemaDrift {

@@ -376,13 +376,10 @@ pub async fn redo_reverts_and_reapplies_the_newest<C: Connect>(ctx: &Ctx<C>) {
     );
 }
 
-pub async fn baseline_adopts_an_existing_schema<C: Connect>(ctx: &Ctx<C>) {
-    let tree = Tree::new(BASIC);
-    let set = tree.set();
-    let m = migrator(&set);
-    let mut d = ctx.driver().await;
-    // A database built before migrate: versions 1 and 2 by hand.
-    for n in 1..=2 {
+/// Runs the up scripts of versions 1 to `last` statement by statement, without the runner: a
+/// database built before migrate.
+pub async fn apply_by_hand<D: Driver>(set: &MigrationSet, d: &mut D, last: u32) {
+    for n in 1..=last {
         let script = set
             .get(v(n))
             .and_then(|mg| mg.script(Direction::Up, d.dialect()))
@@ -391,6 +388,15 @@ pub async fn baseline_adopts_an_existing_schema<C: Connect>(ctx: &Ctx<C>) {
             d.execute(statement.sql).await.expect("by hand");
         }
     }
+}
+
+pub async fn baseline_adopts_an_existing_schema<C: Connect>(ctx: &Ctx<C>) {
+    let tree = Tree::new(BASIC);
+    let set = tree.set();
+    let m = migrator(&set);
+    let mut d = ctx.driver().await;
+    // A database built before migrate: versions 1 and 2 by hand.
+    apply_by_hand(&set, &mut d, 2).await;
     m.baseline(&mut d, v(2)).await.expect("baseline");
     let history = m.history(&mut d).await.expect("history");
     assert_eq!(versions(&history), [1, 2]);
@@ -1143,15 +1149,7 @@ pub async fn baseline_records_the_schema_it_adopts<C: Connect>(ctx: &Ctx<C>) {
     let set = tree.set();
     let m = migrator(&set);
     let mut d = ctx.driver().await;
-    for n in 1..=2 {
-        let script = set
-            .get(v(n))
-            .and_then(|mg| mg.script(Direction::Up, d.dialect()))
-            .expect("script");
-        for statement in migrate_core::split::split(script.sql(), d.dialect()).expect("split") {
-            d.execute(statement.sql).await.expect("by hand");
-        }
-    }
+    apply_by_hand(&set, &mut d, 2).await;
     m.baseline(&mut d, v(2)).await.expect("baseline");
     let history = m.history(&mut d).await.expect("history");
     assert_eq!(history[0].fingerprint, None, "below the baseline's top");
