@@ -340,7 +340,7 @@ impl RunReport {
         );
         let _ = writeln!(
             md,
-            "| raw one-query floor | the exact query migrate's runner sends to read its history, sent raw through the same client on the same database, rows fetched but not decoded, timed alternately with migrate's no-op start-ups; `SELECT 1` timed the same way for a bare round trip |"
+            "| raw one-query floor | the exact query migrate's no-op start-up sends (each history row's version, state and checksum), sent raw through the same client on the same database, rows fetched but not decoded, timed alternately with migrate's no-op start-ups; `SELECT 1` timed the same way for a bare round trip |"
         );
         let _ = writeln!(
             md,
@@ -425,7 +425,7 @@ impl RunReport {
                 {
                     let _ = writeln!(
                         md,
-                        "| same query through migrate's driver, rows decoded to text ({client_name}) | | | {decoded} | {:.2}× | | |",
+                        "| same query through migrate's driver, cells read as text ({client_name}) | | | {decoded} | {:.2}× | | |",
                         decoded.ratio_to(&history)
                     );
                 }

@@ -315,16 +315,6 @@ impl SqlxConn {
         Ok(())
     }
 
-    /// Runs a query as text and returns how many rows came back (the rows are not decoded).
-    pub(crate) async fn fetch(&mut self, sql: &str) -> anyhow::Result<usize> {
-        let raw = sqlx::raw_sql(sql);
-        Ok(match self {
-            SqlxConn::MySql(c) => c.fetch_all(raw).await?.len(),
-            SqlxConn::Postgres(c) => c.fetch_all(raw).await?.len(),
-            SqlxConn::Sqlite(c) => c.fetch_all(raw).await?.len(),
-        })
-    }
-
     /// The single integer `sql` returns.
     pub(crate) async fn int(&mut self, sql: &str) -> anyhow::Result<i64> {
         let query = sqlx::query_scalar::<_, i64>(sql);
@@ -385,17 +375,6 @@ impl RawConn {
         }
     }
 
-    /// Runs a query and returns how many rows came back.
-    pub(crate) async fn fetch(&mut self, sql: &str) -> anyhow::Result<usize> {
-        match self {
-            RawConn::Sqlx(c) => c.fetch(sql).await,
-            RawConn::MysqlAsync(c) => {
-                let rows: Vec<mysql_async::Row> = c.query(sql).await?;
-                Ok(rows.len())
-            }
-        }
-    }
-
     /// Closes the connection.
     pub(crate) async fn close(self) {
         match self {
@@ -407,9 +386,26 @@ impl RawConn {
     }
 }
 
-/// The exact query migrate's runner sends to read its history, for the raw one-query floor.
+/// The exact query migrate's no-op start-up sends (each row's version, state and checksum),
+/// for the raw one-query floor.
 pub(crate) fn history_query(dialect: Dialect) -> String {
-    migrate_core::history::HistoryTable::default().select_sql(dialect)
+    migrate_core::history::HistoryTable::default().shortcut_sql(dialect)
+}
+
+/// `sql` sent raw on the connection inside migrate's driver, rows fetched and not decoded: the
+/// one-query floor, on the very connection migrate's no-op start-up uses.
+pub(crate) async fn raw_fetch_in(driver: &mut AnyDriver, sql: &str) -> anyhow::Result<usize> {
+    let raw = sqlx::raw_sql(sql);
+    Ok(match driver {
+        AnyDriver::SqlxMySql(d) => d.connection().fetch_all(raw).await?.len(),
+        AnyDriver::SqlxPostgres(d) => d.connection().fetch_all(raw).await?.len(),
+        AnyDriver::SqlxSqlite(d) => d.connection().fetch_all(raw).await?.len(),
+        AnyDriver::MysqlAsync(d) => {
+            let rows: Vec<mysql_async::Row> = d.connection().query(sql).await?;
+            rows.len()
+        }
+        _ => bail!("a driver the benchmark does not know"),
+    })
 }
 
 /// One runner connected to one database.

@@ -10,7 +10,7 @@ use migrate_core::testing::{Backend, TestDatabase};
 use migrate_core::Dialect;
 
 use crate::checks;
-use crate::runners::{history_query, Client, RawConn, Runner, Session, SqlxConn, Workload};
+use crate::runners::{history_query, raw_fetch_in, Client, Runner, Session, SqlxConn, Workload};
 
 /// How many of each no-op series are run before timing starts (connection and server caches).
 pub(crate) const NOOP_WARMUP: usize = 3;
@@ -57,13 +57,14 @@ pub(crate) struct Timings {
     pub(crate) noop: Vec<Duration>,
     /// (c) reverting all N, one per repetition.
     pub(crate) revert: Vec<Duration>,
-    /// The raw one-query floor, timed alternately with migrate's no-op: the runner's own
-    /// history query sent raw through the same client, rows fetched and not decoded.
+    /// The raw one-query floor, timed alternately with migrate's no-op: the no-op's own
+    /// history query sent raw through the same client on the same connection, rows fetched
+    /// and not decoded.
     pub(crate) floor_history: Vec<Duration>,
     /// `SELECT 1` through the same client: one bare round trip.
     pub(crate) floor_select1: Vec<Duration>,
-    /// The same history query through migrate's driver (`Driver::query`: rows fetched and
-    /// decoded to text, not parsed or planned), on migrate's own connection.
+    /// The same history query through migrate's driver (`Driver::query_each`: rows fetched and
+    /// their cells borrowed as text, not checked), on migrate's own connection.
     pub(crate) floor_decoded: Vec<Duration>,
 }
 
@@ -105,11 +106,6 @@ async fn measure_on(
     let (mut floor_history, mut floor_select1, mut floor_decoded) =
         (Vec::new(), Vec::new(), Vec::new());
     if runner.keeps_history() {
-        // The floor goes with migrate's own client; other runners are compared with it too.
-        let mut floor = match runner {
-            Runner::Migrate(client) => Some(RawConn::connect(client, w.dialect, url).await?),
-            _ => None,
-        };
         let history = history_query(w.dialect);
         for i in 0..NOOP_WARMUP + noop_reps {
             let started = Instant::now();
@@ -122,26 +118,24 @@ async fn measure_on(
                 applied.is_none_or(|a| a == 0),
                 "a no-op start-up applied {applied:?} versions"
             );
+            // The floor goes with migrate's own connection, interleaved with its no-ops (other
+            // runners are compared with it too): the same query sent raw through the same
+            // client on the same connection, then a bare round trip, then the query through
+            // migrate's driver.
             let mut floors = None;
-            if let Some(raw) = floor.as_mut() {
+            if let Session::Migrate(driver) = &mut session {
                 let started = Instant::now();
-                let rows = raw.fetch(&history).await?;
+                let rows = raw_fetch_in(driver, &history).await?;
                 let history_took = started.elapsed();
                 ensure!(rows == n, "the history query returned {rows} rows");
                 let started = Instant::now();
-                raw.fetch("SELECT 1").await?;
+                raw_fetch_in(driver, "SELECT 1").await?;
                 let select1_took = started.elapsed();
-                let mut decoded_took = None;
-                if let Session::Migrate(driver) = &mut session {
-                    let started = Instant::now();
-                    let rows = driver.query(&history).await?;
-                    decoded_took = Some(started.elapsed());
-                    ensure!(
-                        rows.len() == n,
-                        "the history query returned {} rows",
-                        rows.len()
-                    );
-                }
+                let started = Instant::now();
+                let mut rows = 0;
+                driver.query_each(&history, |_| rows += 1).await?;
+                let decoded_took = started.elapsed();
+                ensure!(rows == n, "the history query returned {rows} rows");
                 floors = Some((history_took, select1_took, decoded_took));
             }
             if i >= NOOP_WARMUP {
@@ -149,12 +143,9 @@ async fn measure_on(
                 if let Some((history_took, select1_took, decoded_took)) = floors {
                     floor_history.push(history_took);
                     floor_select1.push(select1_took);
-                    floor_decoded.extend(decoded_took);
+                    floor_decoded.push(decoded_took);
                 }
             }
-        }
-        if let Some(raw) = floor {
-            raw.close().await;
         }
     }
 

@@ -44,6 +44,33 @@ impl Checksum {
     pub const fn digest(&self) -> &[u8; 32] {
         &self.0
     }
+
+    /// Whether `text` is this checksum's text form (`sha256:<hex>`, either case), compared
+    /// without parsing or allocating: the no-op start-up checks every history row with it.
+    pub fn is_written_as(&self, text: &str) -> bool {
+        fn nibble(c: u8) -> Option<u8> {
+            match c {
+                b'0'..=b'9' => Some(c - b'0'),
+                b'a'..=b'f' => Some(c - b'a' + 10),
+                b'A'..=b'F' => Some(c - b'A' + 10),
+                _ => None,
+            }
+        }
+        let Some(hex) = text
+            .strip_prefix(Checksum::ALGORITHM)
+            .and_then(|rest| rest.strip_prefix(':'))
+        else {
+            return false;
+        };
+        hex.len() == 64
+            && hex
+                .as_bytes()
+                .chunks_exact(2)
+                .zip(self.0)
+                .all(|(pair, byte)| {
+                    matches!((nibble(pair[0]), nibble(pair[1])), (Some(h), Some(l)) if h << 4 | l == byte)
+                })
+    }
 }
 
 /// The canonical form of a script, the text its checksum is taken over.
@@ -210,6 +237,22 @@ mod tests {
         let text = sum.to_string();
         assert!(text.starts_with("sha256:") && text.len() == 7 + 64);
         assert_eq!(text.parse::<Checksum>(), Ok(sum));
+    }
+
+    #[test]
+    fn is_written_as_accepts_exactly_the_text_form() {
+        let checksum = Checksum::of_script(SCRIPT);
+        let text = checksum.to_string();
+        assert!(checksum.is_written_as(&text));
+        assert!(checksum.is_written_as(&text.to_uppercase().replacen("SHA256", "sha256", 1)));
+        let other = Checksum::of_script("SELECT 1;").to_string();
+        assert!(!checksum.is_written_as(&other));
+        assert!(!checksum.is_written_as(&text[..text.len() - 1]));
+        assert!(!checksum.is_written_as(&format!("{text}0")));
+        assert!(!checksum.is_written_as(&text.replacen("sha256", "md5", 1)));
+        let mut bad = text.clone().into_bytes();
+        bad[10] = b'g';
+        assert!(!checksum.is_written_as(&String::from_utf8(bad).expect("ascii")));
     }
 
     #[test]

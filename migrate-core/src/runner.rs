@@ -286,17 +286,15 @@ impl<'s> Migrator<'s> {
         target: Target,
     ) -> Result<bool, Error> {
         let dialect = driver.dialect();
-        Ok(match self.read_history_if_exists(driver).await? {
-            Some(applied) => plan::plan_up(
-                self.set,
-                &applied,
-                dialect,
-                target,
-                self.config.out_of_order,
-            )
-            .is_ok_and(|plan| plan.is_empty()),
-            None => self.set.migrations().is_empty(),
-        })
+        let sql = self.sql(dialect).select_shortcut();
+        let mut shortcut = Shortcut::new(self.set, dialect, target);
+        match driver.query_each(&sql, |row| shortcut.row(row)).await {
+            Ok(()) => Ok(shortcut.nothing_to_apply()),
+            Err(e) if e.kind() == DriverErrorKind::UndefinedTable => {
+                Ok(self.set.migrations().is_empty())
+            }
+            Err(e) => Err(driver_error("reading the history table")(e)),
+        }
     }
 
     /// Reverts every applied version after `target`, newest first.
@@ -1153,6 +1151,82 @@ impl<'s> Migrator<'s> {
         )
         .await?;
         Ok(Report::default())
+    }
+}
+
+/// `up`'s unlocked shortcut, fed the history rows (`<version> <state> <checksum>`) in version
+/// order: "nothing to apply" only when every row is an applied version the binary has, with
+/// the embedded checksum, and every version up to the target has a row. Anything else — a
+/// failed row, a changed script, an unknown version, a gap — is left to the locked path, which
+/// reads the whole history and plans (and reports errors) properly.
+struct Shortcut<'s> {
+    set: &'s MigrationSet,
+    dialect: Dialect,
+    /// Versions up to here must be applied.
+    last: Option<Version>,
+    /// Rows at or below `last`.
+    covered: usize,
+    regular: bool,
+}
+
+impl<'s> Shortcut<'s> {
+    fn new(set: &'s MigrationSet, dialect: Dialect, target: Target) -> Shortcut<'s> {
+        let (last, regular) = match target {
+            Target::Latest => (set.latest(), true),
+            // An unknown target is an error the locked path reports.
+            Target::Version(v) => (Some(v), set.get(v).is_some()),
+            Target::Empty => (None, true),
+        };
+        Shortcut {
+            set,
+            dialect,
+            last,
+            covered: 0,
+            regular,
+        }
+    }
+
+    fn row(&mut self, row: &[Option<&str>]) {
+        if !self.regular {
+            return;
+        }
+        let mut fields = match row {
+            [Some(cell)] => cell.split(' '),
+            _ => {
+                self.regular = false;
+                return;
+            }
+        };
+        let (Some(version), Some(state), Some(checksum), None) =
+            (fields.next(), fields.next(), fields.next(), fields.next())
+        else {
+            self.regular = false;
+            return;
+        };
+        let known = version
+            .parse::<u32>()
+            .ok()
+            .and_then(Version::new)
+            .and_then(|v| self.set.get(v))
+            .and_then(|m| m.script(Direction::Up, self.dialect).map(|s| (m, s)));
+        let Some((migration, script)) = known else {
+            self.regular = false;
+            return;
+        };
+        if state != State::Applied.as_str() || !script.checksum().is_written_as(checksum) {
+            self.regular = false;
+            return;
+        }
+        if self.last.is_some_and(|last| migration.version() <= last) {
+            self.covered += 1;
+        }
+    }
+
+    fn nothing_to_apply(&self) -> bool {
+        // Versions are the table's primary key and every row is a known version, so the count
+        // says whether each version up to the target has its row.
+        let wanted = self.last.map_or(0, |last| last.get() as usize);
+        self.regular && self.covered == wanted
     }
 }
 

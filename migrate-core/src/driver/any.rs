@@ -89,6 +89,13 @@ impl Driver for AnyDriver {
         dispatch!(self, d => d.query(sql).await)
     }
 
+    async fn query_each<F>(&mut self, sql: &str, visit: F) -> Result<(), DriverError>
+    where
+        F: FnMut(&[Option<&str>]) + Send,
+    {
+        dispatch!(self, d => d.query_each(sql, visit).await)
+    }
+
     async fn lock(&mut self, name: &str, timeout: Duration) -> Result<LockOutcome, DriverError> {
         dispatch!(self, d => d.lock(name, timeout).await)
     }

@@ -92,6 +92,27 @@ pub trait Driver: Send {
     /// Runs a query whose columns are all text (or NULL) and returns its rows.
     fn query(&mut self, sql: &str) -> impl Future<Output = Result<Vec<Row>, DriverError>> + Send;
 
+    /// Runs a query whose columns are all text (or NULL) and hands each row to `visit` as
+    /// borrowed cells, as they arrive, instead of collecting owned rows: the no-op start-up's
+    /// history read. The default collects with [`Driver::query`]; drivers override it to skip
+    /// the per-cell allocations.
+    fn query_each<F>(
+        &mut self,
+        sql: &str,
+        mut visit: F,
+    ) -> impl Future<Output = Result<(), DriverError>> + Send
+    where
+        F: FnMut(&[Option<&str>]) + Send,
+    {
+        async move {
+            for row in self.query(sql).await? {
+                let cells: Vec<Option<&str>> = row.iter().map(Option::as_deref).collect();
+                visit(&cells);
+            }
+            Ok(())
+        }
+    }
+
     /// Waits up to `timeout` for the migration lock called `name` (unique per database and
     /// history table).
     fn lock(

@@ -97,6 +97,23 @@ impl Driver for MysqlAsync {
             .collect())
     }
 
+    async fn query_each<F>(&mut self, sql: &str, mut visit: F) -> Result<(), DriverError>
+    where
+        F: FnMut(&[Option<&str>]) + Send,
+    {
+        let mut result = self.conn.query_iter(sql).await.map_err(error)?;
+        while let Some(row) = result.next().await.map_err(error)? {
+            let cells: Vec<Option<&str>> = (0..row.len())
+                .map(|i| match row.as_ref(i) {
+                    Some(Value::Bytes(bytes)) => std::str::from_utf8(bytes).ok(),
+                    _ => None,
+                })
+                .collect();
+            visit(&cells);
+        }
+        Ok(())
+    }
+
     async fn lock(&mut self, name: &str, timeout: Duration) -> Result<LockOutcome, DriverError> {
         let outcome = mysql_lock::lock(self, name, timeout).await?;
         if outcome == LockOutcome::Acquired {

@@ -76,6 +76,23 @@ where
         .collect()
 }
 
+/// Hands one text-protocol row to a [`super::Driver::query_each`] visitor as borrowed cells.
+pub(crate) fn visit_text_row<R>(
+    row: &R,
+    visit: &mut impl FnMut(&[Option<&str>]),
+) -> Result<(), sqlx::Error>
+where
+    R: sqlx::Row,
+    for<'r> Option<&'r str>: Decode<'r, R::Database> + Type<R::Database>,
+    usize: ColumnIndex<R>,
+{
+    let cells = (0..row.len())
+        .map(|i| row.try_get::<Option<&str>, _>(i))
+        .collect::<Result<Vec<_>, _>>()?;
+    visit(&cells);
+    Ok(())
+}
+
 /// A sqlx error as a driver error; `undefined_table` recognises the backend's "no such table".
 pub(crate) fn driver_error(
     error: sqlx::Error,

@@ -11,6 +11,8 @@ use std::time::Duration;
 use sqlx::mysql::{MySqlConnectOptions, MySqlConnection};
 use sqlx::{ConnectOptions, Executor, MySql, Pool};
 
+use futures_util::TryStreamExt as _;
+
 use super::sqlx_common::{self, Conn, Held};
 use super::{mysql_lock, Driver, DriverError, LockOutcome, Row};
 use crate::Dialect;
@@ -79,6 +81,17 @@ impl Driver for SqlxMySql {
             .await
             .map_err(error)?;
         sqlx_common::text_rows(rows).map_err(error)
+    }
+
+    async fn query_each<F>(&mut self, sql: &str, mut visit: F) -> Result<(), DriverError>
+    where
+        F: FnMut(&[Option<&str>]) + Send,
+    {
+        let mut rows = self.held.conn().fetch(sqlx::raw_sql(sql));
+        while let Some(row) = rows.try_next().await.map_err(error)? {
+            sqlx_common::visit_text_row(&row, &mut visit).map_err(error)?;
+        }
+        Ok(())
     }
 
     async fn lock(&mut self, name: &str, timeout: Duration) -> Result<LockOutcome, DriverError> {

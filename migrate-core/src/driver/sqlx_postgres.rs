@@ -13,6 +13,8 @@ use sha2::{Digest, Sha256};
 use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::{ConnectOptions, Executor, Pool, Postgres};
 
+use futures_util::TryStreamExt as _;
+
 use super::sqlx_common::{self, Conn, Held};
 use super::{Driver, DriverError, LockOutcome, Row};
 use crate::Dialect;
@@ -110,6 +112,17 @@ impl Driver for SqlxPostgres {
             .await
             .map_err(error)?;
         sqlx_common::text_rows(rows).map_err(error)
+    }
+
+    async fn query_each<F>(&mut self, sql: &str, mut visit: F) -> Result<(), DriverError>
+    where
+        F: FnMut(&[Option<&str>]) + Send,
+    {
+        let mut rows = self.held.conn().fetch(sqlx::raw_sql(sql));
+        while let Some(row) = rows.try_next().await.map_err(error)? {
+            sqlx_common::visit_text_row(&row, &mut visit).map_err(error)?;
+        }
+        Ok(())
     }
 
     async fn lock(&mut self, name: &str, timeout: Duration) -> Result<LockOutcome, DriverError> {

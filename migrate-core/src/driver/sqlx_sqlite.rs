@@ -89,6 +89,22 @@ impl Driver for SqlxSqlite {
         sqlx_common::text_rows(rows).map_err(error)
     }
 
+    async fn query_each<F>(&mut self, sql: &str, mut visit: F) -> Result<(), DriverError>
+    where
+        F: FnMut(&[Option<&str>]) + Send,
+    {
+        let rows = self
+            .held
+            .conn()
+            .fetch_all(sqlx::raw_sql(sql))
+            .await
+            .map_err(error)?;
+        for row in &rows {
+            sqlx_common::visit_text_row(row, &mut visit).map_err(error)?;
+        }
+        Ok(())
+    }
+
     async fn lock(&mut self, _name: &str, timeout: Duration) -> Result<LockOutcome, DriverError> {
         let ms = timeout.as_millis().min(i32::MAX as u128);
         // The wait is this attempt's only: the connection's own busy timeout comes back after

@@ -80,6 +80,7 @@ macro_rules! driver_suite {
             lock_is_released_after_a_failed_migration,
             lock_is_released_when_the_future_is_dropped,
             no_op_start_up_is_one_round_trip,
+            no_op_shortcut_hands_anything_irregular_to_the_locked_path,
             history_table_name_is_configurable,
             validate_reports_without_changing_anything,
             no_transaction_script_runs_outside_a_transaction,
@@ -886,6 +887,13 @@ impl<D: Driver> Driver for Counting<D> {
         self.calls.push(sql.to_owned());
         self.inner.query(sql).await
     }
+    async fn query_each<F>(&mut self, sql: &str, visit: F) -> Result<(), DriverError>
+    where
+        F: FnMut(&[Option<&str>]) + Send,
+    {
+        self.calls.push(sql.to_owned());
+        self.inner.query_each(sql, visit).await
+    }
     async fn lock(&mut self, name: &str, timeout: Duration) -> Result<LockOutcome, DriverError> {
         self.calls.push(format!("lock {name}"));
         self.inner.lock(name, timeout).await
@@ -922,6 +930,61 @@ pub async fn no_op_start_up_is_one_round_trip<C: Connect>(ctx: &Ctx<C>) {
     assert!(report.steps.is_empty());
     assert_eq!(d.calls.len(), 1, "calls: {:#?}", d.calls);
     assert!(d.calls[0].starts_with("SELECT"), "{:?}", d.calls);
+    // A target already reached is a no-op too.
+    d.calls.clear();
+    let report = m.up(&mut d, Target::Version(v(1))).await.expect("no-op");
+    assert!(report.steps.is_empty());
+    assert_eq!(d.calls.len(), 1, "calls: {:#?}", d.calls);
+}
+
+/// The no-op shortcut says "nothing to apply" only for a history that holds every version up
+/// to the target, applied, with the embedded checksum; anything else goes to the locked path,
+/// which applies or refuses.
+pub async fn no_op_shortcut_hands_anything_irregular_to_the_locked_path<C: Connect>(ctx: &Ctx<C>) {
+    let tree = Tree::new(BASIC);
+    let set = tree.set();
+    let m = migrator(&set);
+    let mut d = ctx.driver().await;
+    m.up(&mut d, Target::Version(v(1))).await.expect("up to 1");
+    // A version not yet applied: not a no-op.
+    let report = m.up(&mut d, Target::Latest).await.expect("up");
+    assert_eq!(report.steps.len(), 2);
+    // A target the binary does not know: refused, not a silent no-op.
+    let err = m
+        .up(&mut d, Target::Version(v(9)))
+        .await
+        .expect_err("unknown target");
+    assert!(err.to_string().contains('9'), "{err}");
+    // A recorded checksum that is not the embedded one: refused.
+    let table = m.config().history_table().to_string();
+    d.execute(&format!(
+        "UPDATE {table} SET checksum = 'sha256:{}' WHERE version = 1",
+        "0".repeat(64)
+    ))
+    .await
+    .expect("tamper with the checksum");
+    let err = m.up(&mut d, Target::Latest).await.expect_err("changed");
+    assert!(
+        matches!(err, Error::ChecksumMismatch { version, .. } if version == v(1)),
+        "{err:?}"
+    );
+    // A failed row: refused.
+    let embedded = set.get(v(1)).expect("V1").scripts(Direction::Up)[0].checksum();
+    d.execute(&format!(
+        "UPDATE {table} SET checksum = '{embedded}', state = 'failed' WHERE version = 1"
+    ))
+    .await
+    .expect("mark failed");
+    let err = m.up(&mut d, Target::Latest).await.expect_err("failed row");
+    assert!(matches!(err, Error::FailedMigration { .. }), "{err:?}");
+    // Back to applied: a no-op again.
+    d.execute(&format!(
+        "UPDATE {table} SET state = 'applied' WHERE version = 1"
+    ))
+    .await
+    .expect("mark applied");
+    let report = m.up(&mut d, Target::Latest).await.expect("no-op");
+    assert!(report.steps.is_empty());
 }
 
 pub async fn history_table_name_is_configurable<C: Connect>(ctx: &Ctx<C>) {
