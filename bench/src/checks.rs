@@ -42,7 +42,7 @@ pub(crate) async fn applied(conn: &mut SqlxConn, runner: Runner) -> anyhow::Resu
         .int("SELECT COUNT(DISTINCT version) FROM bench_audit")
         .await?;
     let history_rows = match runner {
-        Runner::Migrate(_) => {
+        Runner::Migrate(..) => {
             conn.int("SELECT COUNT(*) FROM schema_history WHERE state = 'applied'")
                 .await?
         }

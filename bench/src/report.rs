@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use migrate_core::Dialect;
+use migrate_core::{Dialect, Fingerprints};
 
 use crate::build_cost::BuildCost;
 use crate::concurrent::Outcome;
@@ -99,7 +99,7 @@ impl BackendResult {
     fn migrate_runner(&self, client: Client) -> Option<&RunnerResult> {
         self.runners
             .iter()
-            .find(|r| r.runner == Runner::Migrate(client))
+            .find(|r| r.runner == Runner::Migrate(client, Fingerprints::Off))
     }
 }
 
@@ -166,7 +166,7 @@ impl RunReport {
             for r in b
                 .runners
                 .iter()
-                .filter(|r| matches!(r.runner, Runner::Migrate(_)))
+                .filter(|r| matches!(r.runner, Runner::Migrate(..)))
             {
                 let verdict = |target, measured: String, ratio: Option<f64>, limit: f64| Verdict {
                     dialect: b.dialect,
@@ -221,7 +221,7 @@ impl RunReport {
             for c in b
                 .concurrent
                 .iter()
-                .filter(|c| matches!(c.runner, Runner::Migrate(_)))
+                .filter(|c| matches!(c.runner, Runner::Migrate(..)))
             {
                 let n = self.settings.versions as usize;
                 let correct = c.many.iter().filter(|o| o.correct(n)).count();
@@ -258,10 +258,10 @@ impl RunReport {
                 !r.errors.is_empty()
                     && matches!(
                         r.runner,
-                        Runner::Migrate(_) | Runner::Raw(..) | Runner::JournalFloor(_)
+                        Runner::Migrate(..) | Runner::Raw(..) | Runner::JournalFloor(_)
                     )
             }) || b.concurrent.iter().any(|c| {
-                matches!(c.runner, Runner::Migrate(_))
+                matches!(c.runner, Runner::Migrate(..))
                     && (!c.errors.is_empty()
                         || c.many.iter().chain(&c.single).any(|o| !o.correct(n)))
             })

@@ -9,7 +9,9 @@ use std::str::FromStr;
 
 use anyhow::{bail, ensure, Context as _};
 use migrate_core::driver::{AnyDriver, MysqlAsync, SqlxMySql, SqlxPostgres, SqlxSqlite};
-use migrate_core::{split, Config, Dialect, Direction, MigrationSet, Migrator, Target};
+use migrate_core::{
+    split, Config, Dialect, Direction, Fingerprints, MigrationSet, Migrator, Target,
+};
 use mysql_async::prelude::Queryable as _;
 use sqlx::mysql::MySqlConnection;
 use sqlx::postgres::PgConnection;
@@ -41,8 +43,9 @@ pub(crate) enum RawMode {
 /// One of the runners compared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Runner {
-    /// `migrate_core::Migrator` over one of its drivers.
-    Migrate(Client),
+    /// `migrate_core::Migrator` over one of its drivers, with fingerprints off (the same
+    /// bookkeeping as the other runners) or recorded after every version (the default).
+    Migrate(Client, Fingerprints),
     /// `sqlx::migrate::Migrator` (0.8).
     SqlxMigrator,
     /// refinery 0.10 (no down migrations).
@@ -74,7 +77,10 @@ impl Runner {
             Dialect::MySql => &[Client::Sqlx, Client::MysqlAsync],
             Dialect::Postgres | Dialect::Sqlite => &[Client::Sqlx],
         };
-        let mut runners: Vec<Runner> = clients.iter().map(|&c| Runner::Migrate(c)).collect();
+        let mut runners: Vec<Runner> = [Fingerprints::Off, Fingerprints::EveryVersion]
+            .into_iter()
+            .flat_map(|fp| clients.iter().map(move |&c| Runner::Migrate(c, fp)))
+            .collect();
         runners.extend([Runner::SqlxMigrator, Runner::Refinery]);
         for &client in clients {
             for mode in [RawMode::Statement, RawMode::File, RawMode::FileTx] {
@@ -91,7 +97,10 @@ impl Runner {
     /// A short identifier, used on the command line of worker processes and in `--runners`.
     pub(crate) fn id(self) -> String {
         match self {
-            Runner::Migrate(client) => format!("migrate-{}", client_id(client)),
+            Runner::Migrate(client, Fingerprints::Off) => format!("migrate-{}", client_id(client)),
+            Runner::Migrate(client, Fingerprints::EveryVersion) => {
+                format!("migrate-fp-{}", client_id(client))
+            }
             Runner::SqlxMigrator => "sqlx".to_owned(),
             Runner::Refinery => "refinery".to_owned(),
             Runner::Raw(mode, client) => {
@@ -127,7 +136,13 @@ impl Runner {
             Client::MysqlAsync => "mysql_async",
         };
         match self {
-            Runner::Migrate(c) => format!("migrate ({})", client(c)),
+            Runner::Migrate(c, Fingerprints::Off) => {
+                format!("migrate ({}), fingerprints off", client(c))
+            }
+            Runner::Migrate(c, Fingerprints::EveryVersion) => format!(
+                "migrate ({}), fingerprint after every version (the default)",
+                client(c)
+            ),
             Runner::SqlxMigrator => "sqlx::migrate::Migrator".to_owned(),
             Runner::Refinery => format!(
                 "refinery ({})",
@@ -169,7 +184,7 @@ impl Runner {
     /// The runner's history table.
     pub(crate) fn history_table(self) -> Option<&'static str> {
         match self {
-            Runner::Migrate(_) => Some("schema_history"),
+            Runner::Migrate(..) => Some("schema_history"),
             Runner::SqlxMigrator => Some("_sqlx_migrations"),
             Runner::Refinery => Some("refinery_schema_history"),
             Runner::JournalFloor(_) => Some(JOURNAL_TABLE),
@@ -274,8 +289,8 @@ impl Workload {
         self.up_files.len()
     }
 
-    fn migrator(&self) -> Migrator<'_> {
-        Migrator::with_config(&self.set, self.config.clone())
+    fn migrator(&self, fingerprints: Fingerprints) -> Migrator<'_> {
+        Migrator::with_config(&self.set, self.config.clone().fingerprints(fingerprints))
     }
 }
 
@@ -411,7 +426,7 @@ pub(crate) async fn raw_fetch_in(driver: &mut AnyDriver, sql: &str) -> anyhow::R
 /// One runner connected to one database.
 pub(crate) enum Session {
     /// migrate over one of its drivers.
-    Migrate(AnyDriver),
+    Migrate(AnyDriver, Fingerprints),
     /// sqlx's migrator.
     Sqlx(SqlxConn),
     /// refinery on MySQL/MariaDB (its driver works on a pool).
@@ -434,17 +449,18 @@ impl Session {
         url: &str,
     ) -> anyhow::Result<Session> {
         let session = match (runner, dialect) {
-            (Runner::Migrate(Client::Sqlx), Dialect::MySql) => {
-                Session::Migrate(AnyDriver::SqlxMySql(SqlxMySql::connect(url).await?))
+            (Runner::Migrate(Client::Sqlx, fp), Dialect::MySql) => {
+                Session::Migrate(AnyDriver::SqlxMySql(SqlxMySql::connect(url).await?), fp)
             }
-            (Runner::Migrate(Client::MysqlAsync), Dialect::MySql) => {
-                Session::Migrate(AnyDriver::MysqlAsync(MysqlAsync::connect(url).await?))
+            (Runner::Migrate(Client::MysqlAsync, fp), Dialect::MySql) => {
+                Session::Migrate(AnyDriver::MysqlAsync(MysqlAsync::connect(url).await?), fp)
             }
-            (Runner::Migrate(Client::Sqlx), Dialect::Postgres) => {
-                Session::Migrate(AnyDriver::SqlxPostgres(SqlxPostgres::connect(url).await?))
-            }
-            (Runner::Migrate(Client::Sqlx), Dialect::Sqlite) => {
-                Session::Migrate(AnyDriver::SqlxSqlite(SqlxSqlite::connect(url).await?))
+            (Runner::Migrate(Client::Sqlx, fp), Dialect::Postgres) => Session::Migrate(
+                AnyDriver::SqlxPostgres(SqlxPostgres::connect(url).await?),
+                fp,
+            ),
+            (Runner::Migrate(Client::Sqlx, fp), Dialect::Sqlite) => {
+                Session::Migrate(AnyDriver::SqlxSqlite(SqlxSqlite::connect(url).await?), fp)
             }
             (Runner::SqlxMigrator, _) => Session::Sqlx(SqlxConn::connect(dialect, url).await?),
             (Runner::Refinery, Dialect::MySql) => {
@@ -485,7 +501,7 @@ impl Session {
                 .await?;
                 Session::Journal(conn, shape)
             }
-            (Runner::Migrate(Client::MysqlAsync), _) => {
+            (Runner::Migrate(Client::MysqlAsync, _), _) => {
                 bail!("mysql_async serves MySQL/MariaDB only")
             }
         };
@@ -495,8 +511,8 @@ impl Session {
     /// Applies every version; returns how many this session applied, where the runner says.
     pub(crate) async fn apply(&mut self, w: &Workload) -> anyhow::Result<Option<usize>> {
         match self {
-            Session::Migrate(driver) => {
-                let report = w.migrator().up(driver, Target::Latest).await?;
+            Session::Migrate(driver, fp) => {
+                let report = w.migrator(*fp).up(driver, Target::Latest).await?;
                 Ok(Some(report.steps.len()))
             }
             Session::Sqlx(conn) => {
@@ -533,8 +549,8 @@ impl Session {
     /// Reverts every version.
     pub(crate) async fn revert(&mut self, w: &Workload) -> anyhow::Result<()> {
         match self {
-            Session::Migrate(driver) => {
-                let report = w.migrator().down(driver, Target::Empty).await?;
+            Session::Migrate(driver, fp) => {
+                let report = w.migrator(*fp).down(driver, Target::Empty).await?;
                 ensure!(
                     report.steps.len() == w.versions(),
                     "migrate reverted {} of {} versions",
@@ -570,7 +586,7 @@ impl Session {
     /// Closes the session's connections.
     pub(crate) async fn close(self) {
         match self {
-            Session::Migrate(driver) => drop(driver),
+            Session::Migrate(driver, _) => drop(driver),
             Session::Sqlx(conn) => conn.close().await,
             Session::RefineryMySql(pool) => {
                 let _ = pool.disconnect().await;
@@ -703,16 +719,17 @@ mod tests {
 
     #[test]
     fn only_mysql_measures_mysql_async() {
-        assert_eq!(Runner::for_dialect(Dialect::MySql).len(), 12);
-        assert_eq!(Runner::for_dialect(Dialect::Postgres).len(), 6);
-        assert!(
-            !Runner::for_dialect(Dialect::Sqlite).contains(&Runner::Migrate(Client::MysqlAsync))
-        );
+        assert_eq!(Runner::for_dialect(Dialect::MySql).len(), 14);
+        assert_eq!(Runner::for_dialect(Dialect::Postgres).len(), 7);
+        assert!(!Runner::for_dialect(Dialect::Sqlite)
+            .iter()
+            .any(|r| matches!(r, Runner::Migrate(Client::MysqlAsync, _))));
     }
 
     #[test]
     fn history_query_quotes_per_dialect() {
         assert!(history_query(Dialect::MySql).contains("FROM `schema_history`"));
-        assert!(history_query(Dialect::Postgres).contains("version::text"));
+        assert!(history_query(Dialect::Postgres).contains("FROM \"schema_history\""));
+        assert!(history_query(Dialect::Sqlite).contains("version || ' '"));
     }
 }

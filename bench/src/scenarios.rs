@@ -123,7 +123,7 @@ async fn measure_on(
             // client on the same connection, then a bare round trip, then the query through
             // migrate's driver.
             let mut floors = None;
-            if let Session::Migrate(driver) = &mut session {
+            if let Session::Migrate(driver, _) = &mut session {
                 let started = Instant::now();
                 let rows = raw_fetch_in(driver, &history).await?;
                 let history_took = started.elapsed();
@@ -171,7 +171,7 @@ async fn measure_on(
 /// The client whose floor a runner's no-op start-up is compared with.
 pub(crate) fn floor_client(runner: Runner) -> Client {
     match runner {
-        Runner::Migrate(client) | Runner::Raw(_, client) => client,
+        Runner::Migrate(client, _) | Runner::Raw(_, client) => client,
         Runner::SqlxMigrator | Runner::Refinery | Runner::JournalFloor(_) => Client::Sqlx,
     }
 }

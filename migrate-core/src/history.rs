@@ -312,6 +312,35 @@ impl HistorySql {
     /// Inserts a full row, with the schema change that led to its fingerprint; `applied_at` is
     /// the server's time.
     pub(crate) fn insert(&self, row: &AppliedMigration, change: Option<&SchemaChange>) -> String {
+        self.insert_timed(row, change, Millis::Known(row.execution_ms))
+    }
+
+    /// An SQL expression for `millis`.
+    fn millis(&self, millis: Millis) -> String {
+        match (millis, self.dialect) {
+            (Millis::Known(ms), _) => ms.to_string(),
+            (Millis::SinceBegin, Dialect::Postgres) => {
+                "CAST(EXTRACT(EPOCH FROM clock_timestamp() - transaction_timestamp()) * 1000 \
+                 AS BIGINT)"
+                    .to_owned()
+            }
+            // Never asked for: see `Millis::SinceBegin`.
+            (Millis::SinceBegin, Dialect::MySql | Dialect::Sqlite) => "0".to_owned(),
+        }
+    }
+
+    /// Whether the server can time a unit itself ([`Millis::SinceBegin`]).
+    pub(crate) fn times_units(&self) -> bool {
+        self.dialect == Dialect::Postgres
+    }
+
+    /// [`HistorySql::insert`] with its `execution_ms` given as `execution`.
+    pub(crate) fn insert_timed(
+        &self,
+        row: &AppliedMigration,
+        change: Option<&SchemaChange>,
+        execution: Millis,
+    ) -> String {
         format!(
             "INSERT INTO {} (version, description, script, checksum, down_checksum, state, \
              direction, statements_done, statements_total, error_text, applied_by, applied_at, \
@@ -330,7 +359,7 @@ impl HistorySql {
             self.opt_text(row.error.as_deref()),
             self.text(&row.applied_by),
             self.now(),
-            row.execution_ms,
+            self.millis(execution),
             self.opt_text(row.fingerprint.map(|f| f.to_string()).as_deref()),
             self.opt_text(change.map(|c| c.to_string()).as_deref()),
         )
@@ -415,6 +444,11 @@ impl HistorySql {
 
     /// Appends a log row.
     pub(crate) fn log(&self, entry: &LogEntry<'_>) -> String {
+        self.log_timed(entry, Millis::Known(entry.duration_ms))
+    }
+
+    /// [`HistorySql::log`] with its `duration_ms` given as `duration`.
+    pub(crate) fn log_timed(&self, entry: &LogEntry<'_>, duration: Millis) -> String {
         format!(
             "INSERT INTO {} (version, action, outcome, detail, actor, logged_at, duration_ms) \
              VALUES ({}, {}, {}, {}, {}, {}, {})",
@@ -427,7 +461,7 @@ impl HistorySql {
             self.opt_text(entry.detail),
             self.text(entry.actor),
             self.now(),
-            entry.duration_ms,
+            self.millis(duration),
         )
     }
 
@@ -453,6 +487,17 @@ impl HistorySql {
             log = self.log
         )
     }
+}
+
+/// A duration in milliseconds written to the history or the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Millis {
+    /// Measured by the runner.
+    Known(u64),
+    /// Measured by the server, from the start of the current unit to the write: for a unit
+    /// sent in one round trip, whose duration the runner learns only after the write. Only
+    /// where [`HistorySql::times_units`] says so (PostgreSQL: `transaction_timestamp()`).
+    SinceBegin,
 }
 
 /// What a log row records.

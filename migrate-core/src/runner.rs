@@ -34,9 +34,12 @@ use std::time::{Duration, Instant};
 
 use tracing::Instrument;
 
-use crate::driver::{Driver, DriverError, DriverErrorKind, LockOutcome};
+use crate::driver::{
+    Batch, BatchError, BatchPart, Driver, DriverError, DriverErrorKind, LockOutcome,
+};
 use crate::history::{
-    self, Action, AppliedMigration, HistorySql, HistoryTable, LogEntry, LogRow, Outcome, State,
+    self, Action, AppliedMigration, HistorySql, HistoryTable, LogEntry, LogRow, Millis, Outcome,
+    State,
 };
 use crate::plan::{self, OutOfOrder, Plan, Step, Target};
 use crate::schema::{
@@ -743,6 +746,13 @@ impl<'s> Migrator<'s> {
     }
 
     /// Statements, history row and log row in one transaction.
+    ///
+    /// Sent as few round trips as the driver allows ([`Driver::execute_batch`]): where the
+    /// server can time the unit itself (PostgreSQL) and nothing has to be read between the
+    /// statements and the history row (a revert, or an apply with fingerprints off), the whole
+    /// unit — `BEGIN`, statements, history row, log row, `COMMIT` — is one batch. Otherwise
+    /// `BEGIN` and the statements are one batch and, after describing the schema, the history
+    /// row, the log row and `COMMIT` another.
     async fn run_atomic<D: Driver>(
         &self,
         driver: &mut D,
@@ -753,18 +763,49 @@ impl<'s> Migrator<'s> {
         expected: Option<&mut ExpectedSchema>,
     ) -> Result<(), Error> {
         let version = step.migration.version();
-        driver
-            .begin()
-            .await
-            .map_err(driver_error("starting a transaction"))?;
-        if let Err(failure) = self.run_statements(driver, step, None, true).await {
-            let rolled_back = driver.rollback().await;
-            self.log_failure(driver, sql, version, action, &failure, started)
-                .await;
-            rolled_back.map_err(driver_error("rolling back a failed migration"))?;
-            return Err(failure);
-        }
         let total = step.statements.len() as u32;
+        let statements: Vec<&str> = step.statements[step.start..]
+            .iter()
+            .map(|s| s.sql)
+            .collect();
+        let describe_between = step.direction == Direction::Up && expected.is_some();
+        if sql.times_units() && !describe_between {
+            let record = match step.direction {
+                Direction::Up => sql.insert_timed(
+                    &self.applied_row(step, driver.dialect(), total, started),
+                    None,
+                    Millis::SinceBegin,
+                ),
+                Direction::Down => sql.delete(version),
+            };
+            let log = sql.log_timed(&self.log_entry(step, action, started), Millis::SinceBegin);
+            let mut unit = statements;
+            unit.extend([record.as_str(), log.as_str()]);
+            let batch = Batch {
+                begin: true,
+                statements: &unit,
+                commit: true,
+            };
+            if let Err(failed) = driver.execute_batch(batch).await {
+                return Err(self
+                    .unit_failed(driver, sql, step, action, started, failed)
+                    .await);
+            }
+            if let Some(expected) = expected {
+                expected.reverted(version);
+            }
+            return Ok(());
+        }
+        let batch = Batch {
+            begin: true,
+            statements: &statements,
+            commit: false,
+        };
+        if let Err(failed) = driver.execute_batch(batch).await {
+            return Err(self
+                .unit_failed(driver, sql, step, action, started, failed)
+                .await);
+        }
         let record = match step.direction {
             Direction::Up => {
                 // Described inside the transaction: the fingerprint is of exactly what commits.
@@ -786,24 +827,97 @@ impl<'s> Migrator<'s> {
                 sql.delete(version)
             }
         };
-        let log = sql.log(&LogEntry {
-            version: Some(version),
+        let log = sql.log(&self.log_entry(step, action, started));
+        let batch = Batch {
+            begin: false,
+            statements: &[record.as_str(), log.as_str()],
+            commit: true,
+        };
+        if let Err(failed) = driver.execute_batch(batch).await {
+            let _ = driver.rollback().await;
+            return Err(match failed.part {
+                BatchPart::Commit => driver_error("committing a migration")(failed.error),
+                _ => driver_error("recording the migration in the history")(failed.error),
+            });
+        }
+        Ok(())
+    }
+
+    /// The log row of a step that succeeded.
+    fn log_entry<'a>(
+        &'a self,
+        step: &'a Step<'_>,
+        action: Action,
+        started: Instant,
+    ) -> LogEntry<'a> {
+        LogEntry {
+            version: Some(step.migration.version()),
             action,
             outcome: Outcome::Ok,
             detail: Some(step.script.path()),
             actor: &self.config.actor,
             duration_ms: millis(started),
-        });
-        for statement in [record, log] {
-            if let Err(e) = driver.execute(&statement).await {
-                let _ = driver.rollback().await;
-                return Err(driver_error("recording the migration in the history")(e));
-            }
         }
-        driver
-            .commit()
-            .await
-            .map_err(driver_error("committing a migration"))
+    }
+
+    /// A failed batch of an atomic step: rolls back, logs the failure and says which part
+    /// failed — a statement of the script (with its number and line), or the runner's own
+    /// begin, history write or commit.
+    async fn unit_failed<D: Driver>(
+        &self,
+        driver: &mut D,
+        sql: &HistorySql,
+        step: &Step<'_>,
+        action: Action,
+        started: Instant,
+        failed: BatchError,
+    ) -> Error {
+        let scripted = step.statements.len() - step.start;
+        let failure = match failed.part {
+            BatchPart::Statement(i) if i < scripted => {
+                self.statement_failed(step, step.start + i, failed.error, true)
+            }
+            BatchPart::Statement(_) => {
+                driver_error("recording the migration in the history")(failed.error)
+            }
+            BatchPart::Begin => driver_error("starting a transaction")(failed.error),
+            BatchPart::Commit => driver_error("committing a migration")(failed.error),
+        };
+        let rolled_back = driver.rollback().await;
+        if let Error::StatementFailed { .. } = failure {
+            self.log_failure(
+                driver,
+                sql,
+                step.migration.version(),
+                action,
+                &failure,
+                started,
+            )
+            .await;
+        }
+        if let Err(e) = rolled_back {
+            tracing::warn!(error = %e, "could not roll back a failed migration");
+        }
+        failure
+    }
+
+    /// The error of the step's statement at `index` (0-based, into the whole script).
+    fn statement_failed(
+        &self,
+        step: &Step<'_>,
+        index: usize,
+        source: DriverError,
+        atomic: bool,
+    ) -> Error {
+        Error::StatementFailed {
+            version: step.migration.version(),
+            direction: step.direction,
+            script: step.script.path().to_owned(),
+            statement: index as u32 + 1,
+            line: step.statements[index].line,
+            atomic,
+            source,
+        }
     }
 
     /// Statement by statement, journaling progress in the history row.
@@ -906,15 +1020,7 @@ impl<'s> Migrator<'s> {
             let span = tracing::debug_span!("statement", number, line = statement.line);
             let result = driver.execute(statement.sql).instrument(span).await;
             if let Err(source) = result {
-                return Err(Error::StatementFailed {
-                    version,
-                    direction: step.direction,
-                    script: step.script.path().to_owned(),
-                    statement: number,
-                    line: statement.line,
-                    atomic,
-                    source,
-                });
+                return Err(self.statement_failed(step, index, source, atomic));
             }
             if let Some(sql) = journal {
                 driver

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::{Driver, DriverError, LockOutcome, Row};
+use super::{Batch, BatchError, Driver, DriverError, LockOutcome, Row};
 use crate::Dialect;
 
 /// One of the compiled-in drivers, chosen at run time from a database URL.
@@ -94,6 +94,10 @@ impl Driver for AnyDriver {
         F: FnMut(&[Option<&str>]) + Send,
     {
         dispatch!(self, d => d.query_each(sql, visit).await)
+    }
+
+    async fn execute_batch(&mut self, batch: Batch<'_>) -> Result<(), BatchError> {
+        dispatch!(self, d => d.execute_batch(batch).await)
     }
 
     async fn lock(&mut self, name: &str, timeout: Duration) -> Result<LockOutcome, DriverError> {

@@ -113,6 +113,38 @@ pub trait Driver: Send {
         }
     }
 
+    /// Runs a [`Batch`] in order, stopping at the first failure, in as few round trips as the
+    /// client allows: the PostgreSQL and sqlx MySQL drivers send it as one multi-statement
+    /// query. The default runs [`Driver::begin`], each statement and [`Driver::commit`] one
+    /// after the other. The error says which part failed; nothing after it ran. A failed batch
+    /// that began a unit leaves it open: the caller rolls back.
+    fn execute_batch(
+        &mut self,
+        batch: Batch<'_>,
+    ) -> impl Future<Output = Result<(), BatchError>> + Send {
+        async move {
+            if batch.begin {
+                self.begin().await.map_err(|error| BatchError {
+                    part: BatchPart::Begin,
+                    error,
+                })?;
+            }
+            for (index, statement) in batch.statements.iter().enumerate() {
+                self.execute(statement).await.map_err(|error| BatchError {
+                    part: BatchPart::Statement(index),
+                    error,
+                })?;
+            }
+            if batch.commit {
+                self.commit().await.map_err(|error| BatchError {
+                    part: BatchPart::Commit,
+                    error,
+                })?;
+            }
+            Ok(())
+        }
+    }
+
     /// Waits up to `timeout` for the migration lock called `name` (unique per database and
     /// history table).
     fn lock(
@@ -132,6 +164,51 @@ pub trait Driver: Send {
 
     /// Rolls back the unit started by [`Driver::begin`].
     fn rollback(&mut self) -> impl Future<Output = Result<(), DriverError>> + Send;
+}
+
+/// Statements for [`Driver::execute_batch`]: optionally the start of a unit
+/// ([`Driver::begin`]), the statements in order, optionally its commit ([`Driver::commit`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Batch<'a> {
+    /// Begin a unit first.
+    pub begin: bool,
+    /// The statements, each complete and without a trailing `;`.
+    pub statements: &'a [&'a str],
+    /// Commit the unit last.
+    pub commit: bool,
+}
+
+impl Batch<'_> {
+    /// The parts in the order they run.
+    pub fn parts(&self) -> impl Iterator<Item = BatchPart> + '_ {
+        let begin = self.begin.then_some(BatchPart::Begin);
+        let commit = self.commit.then_some(BatchPart::Commit);
+        begin
+            .into_iter()
+            .chain((0..self.statements.len()).map(BatchPart::Statement))
+            .chain(commit)
+    }
+}
+
+/// A part of a [`Batch`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BatchPart {
+    /// The start of the unit.
+    Begin,
+    /// The statement at this index of [`Batch::statements`].
+    Statement(usize),
+    /// The commit of the unit.
+    Commit,
+}
+
+/// Why a [`Batch`] stopped: the part that failed (nothing after it ran) and the error.
+#[derive(Debug, thiserror::Error)]
+#[error("{error}")]
+pub struct BatchError {
+    /// The part that failed.
+    pub part: BatchPart,
+    /// The client's error.
+    pub error: DriverError,
 }
 
 /// What kind of failure a [`DriverError`] is, as far as the runner cares.

@@ -9,12 +9,12 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::mysql::{MySqlConnectOptions, MySqlConnection};
-use sqlx::{ConnectOptions, Executor, MySql, Pool};
+use sqlx::{ConnectOptions, Either, Executor, MySql, Pool};
 
 use futures_util::TryStreamExt as _;
 
 use super::sqlx_common::{self, Conn, Held};
-use super::{mysql_lock, Driver, DriverError, LockOutcome, Row};
+use super::{mysql_lock, Batch, BatchError, Driver, DriverError, LockOutcome, Row};
 use crate::Dialect;
 
 /// A [`Driver`] on one MySQL or MariaDB connection.
@@ -106,6 +106,28 @@ impl Driver for SqlxMySql {
         mysql_lock::unlock(self, name).await?;
         self.held.set_locked(false);
         Ok(())
+    }
+
+    async fn execute_batch(&mut self, batch: Batch<'_>) -> Result<(), BatchError> {
+        // One COM_QUERY with several statements (sqlx enables CLIENT_MULTI_STATEMENTS); the
+        // server runs them one after the other, stops at the first error and sends one
+        // result per statement before it.
+        let text = sqlx_common::BatchText::new(&batch);
+        let mut completed = 0;
+        let mut results = self.held.conn().fetch_many(sqlx::raw_sql(text.text()));
+        loop {
+            match results.try_next().await {
+                Ok(Some(Either::Left(_))) => completed += 1,
+                Ok(Some(Either::Right(_))) => {}
+                Ok(None) => return Ok(()),
+                Err(e) => {
+                    return Err(BatchError {
+                        part: text.after(completed),
+                        error: error(e),
+                    })
+                }
+            }
+        }
     }
 
     async fn begin(&mut self) -> Result<(), DriverError> {

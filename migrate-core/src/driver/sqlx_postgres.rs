@@ -11,12 +11,12 @@ use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 use sqlx::postgres::{PgConnectOptions, PgConnection};
-use sqlx::{ConnectOptions, Executor, Pool, Postgres};
+use sqlx::{ConnectOptions, Either, Executor, Pool, Postgres};
 
 use futures_util::TryStreamExt as _;
 
 use super::sqlx_common::{self, Conn, Held};
-use super::{Driver, DriverError, LockOutcome, Row};
+use super::{Batch, BatchError, Driver, DriverError, LockOutcome, Row};
 use crate::Dialect;
 
 /// A [`Driver`] on one PostgreSQL connection.
@@ -160,6 +160,35 @@ impl Driver for SqlxPostgres {
             .await?;
         self.held.set_locked(false);
         Ok(())
+    }
+
+    async fn execute_batch(&mut self, batch: Batch<'_>) -> Result<(), BatchError> {
+        // One simple-protocol query. PostgreSQL parses all of it first, so a syntax error
+        // is found by its position; otherwise each part ends with one CommandComplete.
+        let text = sqlx_common::BatchText::new(&batch);
+        let mut completed = 0;
+        let mut results = self.held.conn().fetch_many(sqlx::raw_sql(text.text()));
+        loop {
+            match results.try_next().await {
+                Ok(Some(Either::Left(_))) => completed += 1,
+                Ok(Some(Either::Right(_))) => {}
+                Ok(None) => return Ok(()),
+                Err(e) => {
+                    let part = e
+                        .as_database_error()
+                        .and_then(|db| db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>())
+                        .and_then(|db| match db.position() {
+                            Some(sqlx::postgres::PgErrorPosition::Original(at)) => text.at(at),
+                            _ => None,
+                        })
+                        .unwrap_or_else(|| text.after(completed));
+                    return Err(BatchError {
+                        part,
+                        error: error(e),
+                    });
+                }
+            }
+        }
     }
 
     async fn begin(&mut self) -> Result<(), DriverError> {

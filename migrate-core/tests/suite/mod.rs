@@ -8,7 +8,7 @@
 use std::future::Future;
 use std::time::Duration;
 
-use migrate_core::driver::{Driver, DriverError, LockOutcome, Row};
+use migrate_core::driver::{Batch, BatchError, Driver, DriverError, LockOutcome, Row};
 use migrate_core::history::{AppliedMigration, HistoryTable, State};
 use migrate_core::schema::{ObjectKind, SchemaCheck};
 use migrate_core::testing::{Backend, TestDatabase};
@@ -74,6 +74,9 @@ macro_rules! driver_suite {
             out_of_order_version_is_refused_unless_allowed,
             irreversible_version_refuses_revert,
             failing_statement_is_rolled_back_or_journaled,
+            failing_statement_is_named_with_fingerprints_off,
+            syntax_error_names_its_statement,
+            failing_down_statement_is_named,
             failed_row_resumes_after_the_cause_is_fixed,
             failed_row_is_repaired_after_manual_cleanup,
             lock_timeout_names_the_holder,
@@ -630,9 +633,111 @@ const FAILING: &[(&str, &str)] = &[
 ];
 
 pub async fn failing_statement_is_rolled_back_or_journaled<C: Connect>(ctx: &Ctx<C>) {
+    failing_statement_case(ctx, config()).await;
+}
+
+/// With fingerprints off, PostgreSQL sends a whole version (BEGIN, statements, history and log
+/// rows, COMMIT) as one batch: the failing statement is still named.
+pub async fn failing_statement_is_named_with_fingerprints_off<C: Connect>(ctx: &Ctx<C>) {
+    failing_statement_case(ctx, config().fingerprints(Fingerprints::Off)).await;
+}
+
+/// PostgreSQL parses a whole batch before running any of it: a syntax error in the third
+/// statement is found by its position and named, and nothing of the version remains.
+pub async fn syntax_error_names_its_statement<C: Connect>(ctx: &Ctx<C>) {
+    let tree = Tree::new(&[
+        ("V1__base/up.sql", "CREATE TABLE base (id INTEGER);\n"),
+        ("V1__base/down.sql", "DROP TABLE base;\n"),
+        (
+            "V2__typo/up.sql",
+            "CREATE TABLE first_part (id INTEGER);\n\
+             INSERT INTO base (id) VALUES (1);\n\
+             -- the typo:\n\
+             CREATE TABLE oops (id INTEGER,,);\n",
+        ),
+        ("V2__typo/down.sql", "DROP TABLE first_part;\n"),
+    ]);
+    let set = tree.set();
+    for fingerprints in [Fingerprints::Off, Fingerprints::EveryVersion] {
+        let m = Migrator::with_config(&set, config().fingerprints(fingerprints));
+        let mut d = ctx.driver().await;
+        let err = m.up(&mut d, Target::Latest).await.expect_err("fails");
+        let Error::StatementFailed {
+            version,
+            statement,
+            line,
+            ..
+        } = &err
+        else {
+            panic!("unexpected: {err}");
+        };
+        assert_eq!((*version, *statement, *line), (v(2), 3, 4), "{err}");
+        if d.dialect() == Dialect::MySql {
+            // Journaled: the first two statements ran; clean up for the second round.
+            d.execute("DROP TABLE first_part").await.expect("clean up");
+            d.execute("DELETE FROM base").await.expect("clean up");
+            m.repair(&mut d).await.expect("repair");
+        } else {
+            assert_eq!(user_tables(&mut d).await, ["base"]);
+            assert_eq!(count(&mut d, "base").await, "0");
+        }
+    }
+}
+
+/// A failing statement of a down script is named, and (PostgreSQL, SQLite) the version stays
+/// applied with its schema intact.
+pub async fn failing_down_statement_is_named<C: Connect>(ctx: &Ctx<C>) {
+    let tree = Tree::new(&[
+        ("V1__base/up.sql", "CREATE TABLE base (id INTEGER);\n"),
+        ("V1__base/down.sql", "DROP TABLE base;\n"),
+        (
+            "V2__more/up.sql",
+            "CREATE TABLE more_things (id INTEGER);\n",
+        ),
+        (
+            "V2__more/down.sql",
+            "DROP TABLE more_things;\nDROP TABLE missing_table;\n",
+        ),
+    ]);
+    let set = tree.set();
+    let m = Migrator::with_config(&set, config().fingerprints(Fingerprints::Off));
+    let mut d = ctx.driver().await;
+    m.up(&mut d, Target::Latest).await.expect("up");
+    let err = m.down(&mut d, Target::Empty).await.expect_err("fails");
+    let Error::StatementFailed {
+        version,
+        direction,
+        statement,
+        line,
+        ..
+    } = &err
+    else {
+        panic!("unexpected: {err}");
+    };
+    assert_eq!(
+        (*version, *direction, *statement, *line),
+        (v(2), Direction::Down, 2, 2),
+        "{err}"
+    );
+    let history = m.history(&mut d).await.expect("history");
+    assert_eq!(versions(&history), [1, 2]);
+    if d.dialect() == Dialect::MySql {
+        assert_eq!(history[1].state, State::Failed);
+        assert_eq!(user_tables(&mut d).await, ["base"]);
+    } else {
+        assert_eq!(history[1].state, State::Applied);
+        assert_eq!(user_tables(&mut d).await, ["base", "more_things"]);
+    }
+    assert_eq!(
+        log_actions(&m, &mut d).await,
+        ["up:1:ok", "up:2:ok", "down:2:failed"]
+    );
+}
+
+async fn failing_statement_case<C: Connect>(ctx: &Ctx<C>, config: Config) {
     let tree = Tree::new(FAILING);
     let set = tree.set();
-    let m = migrator(&set);
+    let m = Migrator::with_config(&set, config);
     let mut d = ctx.driver().await;
     let err = m.up(&mut d, Target::Latest).await.expect_err("fails");
     let Error::StatementFailed {
@@ -893,6 +998,10 @@ impl<D: Driver> Driver for Counting<D> {
     {
         self.calls.push(sql.to_owned());
         self.inner.query_each(sql, visit).await
+    }
+    async fn execute_batch(&mut self, batch: Batch<'_>) -> Result<(), BatchError> {
+        self.calls.push(format!("batch {batch:?}"));
+        self.inner.execute_batch(batch).await
     }
     async fn lock(&mut self, name: &str, timeout: Duration) -> Result<LockOutcome, DriverError> {
         self.calls.push(format!("lock {name}"));
