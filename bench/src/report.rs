@@ -87,9 +87,17 @@ impl BackendResult {
             .min_by_key(|(_, s)| s.median)
     }
 
-    /// The raw one-query floor measured with `client` (next to migrate's no-op on it).
-    fn floor(&self, client: Client) -> Option<(Summary, Summary)> {
-        let t = &self.migrate_runner(client)?.timings;
+    /// The raw one-query floor `runner`'s no-op start-up is compared with: for migrate, the
+    /// one measured on its own connection, interleaved with its no-ops; for the others, the
+    /// one of migrate (fingerprints off) on the same client.
+    fn floor(&self, runner: Runner) -> Option<(Summary, Summary)> {
+        let own = match runner {
+            Runner::Migrate(..) => self.runners.iter().find(|r| r.runner == runner),
+            _ => None,
+        };
+        let t = &own
+            .or_else(|| self.migrate_runner(floor_client(runner)))?
+            .timings;
         Some((
             Summary::of(&t.floor_history)?,
             Summary::of(&t.floor_select1)?,
@@ -177,10 +185,9 @@ impl RunReport {
                     ratio,
                     limit,
                 };
-                if let (Some(noop), Some((floor, _))) = (
-                    Summary::of(&r.timings.noop),
-                    b.floor(floor_client(r.runner)),
-                ) {
+                if let (Some(noop), Some((floor, _))) =
+                    (Summary::of(&r.timings.noop), b.floor(r.runner))
+                {
                     let ratio = noop.ratio_to(&floor);
                     out.push(verdict(
                         "no-op start-up ≤ 1.3× raw one-query floor",
@@ -376,7 +383,7 @@ impl RunReport {
         let _ = writeln!(md, "## {name}\n");
         let _ = writeln!(
             md,
-            "Median (min–max). Ratios: apply and revert to the best raw variant; no-op start-up to the raw one-query floor of the runner's client (sqlx's for sqlx and refinery).\n"
+            "Median (min–max). Ratios: apply and revert to the best raw variant; no-op start-up to the raw one-query floor: for migrate, measured on its own connection, interleaved with its no-ops; for sqlx and refinery, that of migrate with fingerprints off on sqlx's client.\n"
         );
         let _ = writeln!(
             md,
@@ -395,7 +402,7 @@ impl RunReport {
                 None => ("–".to_owned(), "–".to_owned()),
             };
             let (apply, apply_x) = cell(&r.timings.apply, best_apply);
-            let floor = b.floor(floor_client(r.runner)).map(|(f, _)| f);
+            let floor = b.floor(r.runner).map(|(f, _)| f);
             let (noop, noop_x) = cell(&r.timings.noop, floor);
             let (revert, revert_x) = if r.runner.reverts() {
                 cell(&r.timings.revert, best_revert)
@@ -408,33 +415,31 @@ impl RunReport {
                 r.runner.label(b.dialect)
             );
         }
-        for client in [Client::Sqlx, Client::MysqlAsync] {
-            if let Some((history, select1)) = b.floor(client) {
-                let label =
-                    Runner::Raw(crate::runners::RawMode::Statement, client).label(b.dialect);
-                let client_name = label
-                    .rsplit_once('(')
-                    .map_or(label.as_str(), |(_, c)| c.trim_end_matches(')'));
+        for r in b
+            .runners
+            .iter()
+            .filter(|r| matches!(r.runner, Runner::Migrate(..)))
+        {
+            let Some((history, select1)) = b.floor(r.runner) else {
+                continue;
+            };
+            let on = format!("on the connection of {}", r.runner.label(b.dialect));
+            let _ = writeln!(
+                md,
+                "| raw one-query floor: the no-op's history query, {on} | | | {history} | 1.00× | | |"
+            );
+            if let Some(decoded) = Summary::of(&r.timings.floor_decoded) {
                 let _ = writeln!(
                     md,
-                    "| raw one-query floor: history query ({client_name}) | | | {history} | 1.00× | | |"
-                );
-                if let Some(decoded) = b
-                    .migrate_runner(client)
-                    .and_then(|r| Summary::of(&r.timings.floor_decoded))
-                {
-                    let _ = writeln!(
-                        md,
-                        "| same query through migrate's driver, cells read as text ({client_name}) | | | {decoded} | {:.2}× | | |",
-                        decoded.ratio_to(&history)
-                    );
-                }
-                let _ = writeln!(
-                    md,
-                    "| raw round trip: `SELECT 1` ({client_name}) | | | {select1} | {:.2}× | | |",
-                    select1.ratio_to(&history)
+                    "| same query through migrate's driver, cells read as text, {on} | | | {decoded} | {:.2}× | | |",
+                    decoded.ratio_to(&history)
                 );
             }
+            let _ = writeln!(
+                md,
+                "| raw round trip: `SELECT 1`, {on} | | | {select1} | {:.2}× | | |",
+                select1.ratio_to(&history)
+            );
         }
         md.push('\n');
         for r in b.runners.iter().filter(|r| !r.errors.is_empty()) {

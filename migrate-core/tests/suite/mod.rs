@@ -8,7 +8,7 @@
 use std::future::Future;
 use std::time::Duration;
 
-use migrate_core::driver::{Batch, BatchError, Driver, DriverError, LockOutcome, Row};
+use migrate_core::driver::{Batch, BatchError, BatchPart, Driver, DriverError, LockOutcome, Row};
 use migrate_core::history::{AppliedMigration, HistoryTable, State};
 use migrate_core::schema::{ObjectKind, SchemaCheck};
 use migrate_core::testing::{Backend, TestDatabase};
@@ -84,6 +84,7 @@ macro_rules! driver_suite {
             lock_is_released_when_the_future_is_dropped,
             no_op_start_up_is_one_round_trip,
             no_op_shortcut_hands_anything_irregular_to_the_locked_path,
+            batch_stops_at_and_names_the_failing_statement,
             history_table_name_is_configurable,
             validate_reports_without_changing_anything,
             no_transaction_script_runs_outside_a_transaction,
@@ -1044,6 +1045,64 @@ pub async fn no_op_start_up_is_one_round_trip<C: Connect>(ctx: &Ctx<C>) {
     let report = m.up(&mut d, Target::Version(v(1))).await.expect("no-op");
     assert!(report.steps.is_empty());
     assert_eq!(d.calls.len(), 1, "calls: {:#?}", d.calls);
+}
+
+/// `execute_batch` stops at the first failing statement and names it; nothing after it runs.
+pub async fn batch_stops_at_and_names_the_failing_statement<C: Connect>(ctx: &Ctx<C>) {
+    let mut d = ctx.driver().await;
+    d.execute("CREATE TABLE batch_target (a INTEGER)")
+        .await
+        .expect("create");
+    let statements = [
+        "INSERT INTO batch_target (a) VALUES (1)",
+        "INSERT INTO batch_target (a) VALUES (2) -- a comment ends this statement",
+        "INSERT INTO missing_table (a) VALUES (3)",
+        "INSERT INTO batch_target (a) VALUES (4)",
+    ];
+    let failed = d
+        .execute_batch(Batch {
+            begin: true,
+            statements: &statements,
+            commit: true,
+        })
+        .await
+        .expect_err("the third statement fails");
+    assert_eq!(failed.part, BatchPart::Statement(2), "{failed}");
+    assert!(
+        failed.error.to_string().contains("missing_table"),
+        "{failed}"
+    );
+    d.rollback().await.expect("rollback");
+    assert_eq!(count(&mut d, "batch_target").await, "0");
+    // Without a unit each statement stands alone, except that PostgreSQL runs one
+    // multi-statement query as one implicit transaction.
+    let failed = d
+        .execute_batch(Batch {
+            begin: false,
+            statements: &statements,
+            commit: false,
+        })
+        .await
+        .expect_err("the third statement fails");
+    assert_eq!(failed.part, BatchPart::Statement(2), "{failed}");
+    let kept = match d.dialect() {
+        Dialect::Postgres => "0",
+        Dialect::MySql | Dialect::Sqlite => "2",
+    };
+    assert_eq!(count(&mut d, "batch_target").await, kept);
+    // A whole batch that succeeds commits.
+    d.execute_batch(Batch {
+        begin: true,
+        statements: &statements[..2],
+        commit: true,
+    })
+    .await
+    .expect("batch");
+    let all = match d.dialect() {
+        Dialect::Postgres => "2",
+        Dialect::MySql | Dialect::Sqlite => "4",
+    };
+    assert_eq!(count(&mut d, "batch_target").await, all);
 }
 
 /// The no-op shortcut says "nothing to apply" only for a history that holds every version up
