@@ -347,7 +347,7 @@ impl RunReport {
         );
         let _ = writeln!(
             md,
-            "| raw one-query floor | the exact query migrate's no-op start-up sends (each history row's version, state and checksum), sent raw through the same client on the same database, rows fetched but not decoded, timed alternately with migrate's no-op start-ups; `SELECT 1` timed the same way for a bare round trip |"
+            "| raw one-query floor | the exact query migrate's no-op start-up sends (each history row's version, state and checksum), sent raw through the same client on the same connection as migrate's no-op, rows fetched but not decoded, timed alternately with migrate's no-op start-ups; `SELECT 1` timed the same way for a bare round trip |"
         );
         let _ = writeln!(
             md,
