@@ -850,11 +850,24 @@ impl<'s> Migrator<'s> {
         action: Action,
         started: Instant,
     ) -> LogEntry<'a> {
+        let (version, path) = (step.migration.version(), step.script.path());
+        self.entry(Some(version), action, Outcome::Ok, Some(path), started)
+    }
+
+    /// A log row by this runner's actor, timed from `started`.
+    fn entry<'a>(
+        &'a self,
+        version: Option<Version>,
+        action: Action,
+        outcome: Outcome,
+        detail: Option<&'a str>,
+        started: Instant,
+    ) -> LogEntry<'a> {
         LogEntry {
-            version: Some(step.migration.version()),
+            version,
             action,
-            outcome: Outcome::Ok,
-            detail: Some(step.script.path()),
+            outcome,
+            detail,
             actor: &self.config.actor,
             duration_ms: millis(started),
         }
@@ -1109,14 +1122,7 @@ impl<'s> Migrator<'s> {
         detail: Option<&str>,
         started: Instant,
     ) -> Result<(), Error> {
-        let entry = LogEntry {
-            version,
-            action,
-            outcome,
-            detail,
-            actor: &self.config.actor,
-            duration_ms: millis(started),
-        };
+        let entry = self.entry(version, action, outcome, detail, started);
         driver
             .execute(&sql.log(&entry))
             .await

@@ -3,10 +3,12 @@
 //! and the conversion of text-protocol rows (`raw_sql`: one round trip, no statement
 //! preparation).
 
+use futures_util::stream::BoxStream;
+use futures_util::TryStreamExt as _;
 use sqlx::pool::PoolConnection;
-use sqlx::{ColumnIndex, Database, Decode, Type};
+use sqlx::{ColumnIndex, Database, Decode, Either, Type};
 
-use super::{Batch, BatchPart, DriverError, DriverErrorKind, Row};
+use super::{Batch, BatchError, BatchPart, DriverError, DriverErrorKind, Row};
 
 /// A connection a driver works on.
 pub(crate) enum Conn<DB: Database> {
@@ -76,21 +78,57 @@ where
         .collect()
 }
 
-/// Hands one text-protocol row to a [`super::Driver::query_each`] visitor as borrowed cells.
-pub(crate) fn visit_text_row<R>(
-    row: &R,
-    visit: &mut impl FnMut(&[Option<&str>]),
+/// Hands text-protocol rows to a [`super::Driver::query_each`] visitor as borrowed cells.
+/// (Collected with `fetch_all` first: on SQLite, pulling rows one by one from the connection's
+/// worker thread measured slower than collecting them.)
+pub(crate) fn visit_text_rows<R>(
+    rows: &[R],
+    mut visit: impl FnMut(&[Option<&str>]),
 ) -> Result<(), sqlx::Error>
 where
     R: sqlx::Row,
     for<'r> Option<&'r str>: Decode<'r, R::Database> + Type<R::Database>,
     usize: ColumnIndex<R>,
 {
-    let cells = (0..row.len())
-        .map(|i| row.try_get::<Option<&str>, _>(i))
-        .collect::<Result<Vec<_>, _>>()?;
-    visit(&cells);
+    for row in rows {
+        let cells = (0..row.len())
+            .map(|i| row.try_get::<Option<&str>, _>(i))
+            .collect::<Result<Vec<_>, _>>()?;
+        visit(&cells);
+    }
     Ok(())
+}
+
+/// What `fetch_many` streams back for a multi-statement text: per statement its rows, then
+/// its result.
+pub(crate) type BatchResults<'c, DB> = BoxStream<
+    'c,
+    Result<Either<<DB as Database>::QueryResult, <DB as Database>::Row>, sqlx::Error>,
+>;
+
+/// Reads the results of a [`BatchText`] sent with `fetch_many`: one `Left` per part that
+/// completed, until the end or the first error. The error's part is the one `locate` finds
+/// in it (PostgreSQL's position) or else the part after those that completed.
+pub(crate) async fn drain_batch<DB: Database>(
+    mut results: BatchResults<'_, DB>,
+    text: &BatchText,
+    locate: fn(&sqlx::Error, &BatchText) -> Option<BatchPart>,
+    error: fn(sqlx::Error) -> DriverError,
+) -> Result<(), BatchError> {
+    let mut completed = 0;
+    loop {
+        match results.try_next().await {
+            Ok(Some(Either::Left(_))) => completed += 1,
+            Ok(Some(Either::Right(_))) => {}
+            Ok(None) => return Ok(()),
+            Err(e) => {
+                return Err(BatchError {
+                    part: locate(&e, text).unwrap_or_else(|| text.after(completed)),
+                    error: error(e),
+                })
+            }
+        }
+    }
 }
 
 /// A sqlx error as a driver error; `undefined_table` recognises the backend's "no such table".

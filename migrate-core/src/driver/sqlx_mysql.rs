@@ -9,9 +9,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::mysql::{MySqlConnectOptions, MySqlConnection};
-use sqlx::{ConnectOptions, Either, Executor, MySql, Pool};
-
-use futures_util::TryStreamExt as _;
+use sqlx::{ConnectOptions, Executor, MySql, Pool};
 
 use super::sqlx_common::{self, Conn, Held};
 use super::{mysql_lock, Batch, BatchError, Driver, DriverError, LockOutcome, Row};
@@ -83,15 +81,17 @@ impl Driver for SqlxMySql {
         sqlx_common::text_rows(rows).map_err(error)
     }
 
-    async fn query_each<F>(&mut self, sql: &str, mut visit: F) -> Result<(), DriverError>
+    async fn query_each<F>(&mut self, sql: &str, visit: F) -> Result<(), DriverError>
     where
         F: FnMut(&[Option<&str>]) + Send,
     {
-        let mut rows = self.held.conn().fetch(sqlx::raw_sql(sql));
-        while let Some(row) = rows.try_next().await.map_err(error)? {
-            sqlx_common::visit_text_row(&row, &mut visit).map_err(error)?;
-        }
-        Ok(())
+        let rows = self
+            .held
+            .conn()
+            .fetch_all(sqlx::raw_sql(sql))
+            .await
+            .map_err(error)?;
+        sqlx_common::visit_text_rows(&rows, visit).map_err(error)
     }
 
     async fn lock(&mut self, name: &str, timeout: Duration) -> Result<LockOutcome, DriverError> {
@@ -113,21 +113,8 @@ impl Driver for SqlxMySql {
         // server runs them one after the other, stops at the first error and sends one
         // result per statement before it.
         let text = sqlx_common::BatchText::new(&batch);
-        let mut completed = 0;
-        let mut results = self.held.conn().fetch_many(sqlx::raw_sql(text.text()));
-        loop {
-            match results.try_next().await {
-                Ok(Some(Either::Left(_))) => completed += 1,
-                Ok(Some(Either::Right(_))) => {}
-                Ok(None) => return Ok(()),
-                Err(e) => {
-                    return Err(BatchError {
-                        part: text.after(completed),
-                        error: error(e),
-                    })
-                }
-            }
-        }
+        let results = self.held.conn().fetch_many(sqlx::raw_sql(text.text()));
+        sqlx_common::drain_batch::<MySql>(results, &text, |_, _| None, error).await
     }
 
     async fn begin(&mut self) -> Result<(), DriverError> {

@@ -10,14 +10,23 @@ use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
-use sqlx::postgres::{PgConnectOptions, PgConnection};
-use sqlx::{ConnectOptions, Either, Executor, Pool, Postgres};
-
-use futures_util::TryStreamExt as _;
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgDatabaseError, PgErrorPosition};
+use sqlx::{ConnectOptions, Executor, Pool, Postgres};
 
 use super::sqlx_common::{self, Conn, Held};
-use super::{Batch, BatchError, Driver, DriverError, LockOutcome, Row};
+use super::{Batch, BatchError, BatchPart, Driver, DriverError, LockOutcome, Row};
 use crate::Dialect;
+
+/// The part of a batch a PostgreSQL error points into, when it carries a position.
+fn position(e: &sqlx::Error, text: &sqlx_common::BatchText) -> Option<BatchPart> {
+    let db = e
+        .as_database_error()?
+        .try_downcast_ref::<PgDatabaseError>()?;
+    match db.position()? {
+        PgErrorPosition::Original(at) => text.at(at),
+        PgErrorPosition::Internal { .. } => None,
+    }
+}
 
 /// A [`Driver`] on one PostgreSQL connection.
 pub struct SqlxPostgres {
@@ -114,15 +123,17 @@ impl Driver for SqlxPostgres {
         sqlx_common::text_rows(rows).map_err(error)
     }
 
-    async fn query_each<F>(&mut self, sql: &str, mut visit: F) -> Result<(), DriverError>
+    async fn query_each<F>(&mut self, sql: &str, visit: F) -> Result<(), DriverError>
     where
         F: FnMut(&[Option<&str>]) + Send,
     {
-        let mut rows = self.held.conn().fetch(sqlx::raw_sql(sql));
-        while let Some(row) = rows.try_next().await.map_err(error)? {
-            sqlx_common::visit_text_row(&row, &mut visit).map_err(error)?;
-        }
-        Ok(())
+        let rows = self
+            .held
+            .conn()
+            .fetch_all(sqlx::raw_sql(sql))
+            .await
+            .map_err(error)?;
+        sqlx_common::visit_text_rows(&rows, visit).map_err(error)
     }
 
     async fn lock(&mut self, name: &str, timeout: Duration) -> Result<LockOutcome, DriverError> {
@@ -166,29 +177,8 @@ impl Driver for SqlxPostgres {
         // One simple-protocol query. PostgreSQL parses all of it first, so a syntax error
         // is found by its position; otherwise each part ends with one CommandComplete.
         let text = sqlx_common::BatchText::new(&batch);
-        let mut completed = 0;
-        let mut results = self.held.conn().fetch_many(sqlx::raw_sql(text.text()));
-        loop {
-            match results.try_next().await {
-                Ok(Some(Either::Left(_))) => completed += 1,
-                Ok(Some(Either::Right(_))) => {}
-                Ok(None) => return Ok(()),
-                Err(e) => {
-                    let part = e
-                        .as_database_error()
-                        .and_then(|db| db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>())
-                        .and_then(|db| match db.position() {
-                            Some(sqlx::postgres::PgErrorPosition::Original(at)) => text.at(at),
-                            _ => None,
-                        })
-                        .unwrap_or_else(|| text.after(completed));
-                    return Err(BatchError {
-                        part,
-                        error: error(e),
-                    });
-                }
-            }
-        }
+        let results = self.held.conn().fetch_many(sqlx::raw_sql(text.text()));
+        sqlx_common::drain_batch::<Postgres>(results, &text, position, error).await
     }
 
     async fn begin(&mut self) -> Result<(), DriverError> {

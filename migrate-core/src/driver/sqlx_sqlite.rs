@@ -89,7 +89,7 @@ impl Driver for SqlxSqlite {
         sqlx_common::text_rows(rows).map_err(error)
     }
 
-    async fn query_each<F>(&mut self, sql: &str, mut visit: F) -> Result<(), DriverError>
+    async fn query_each<F>(&mut self, sql: &str, visit: F) -> Result<(), DriverError>
     where
         F: FnMut(&[Option<&str>]) + Send,
     {
@@ -99,10 +99,7 @@ impl Driver for SqlxSqlite {
             .fetch_all(sqlx::raw_sql(sql))
             .await
             .map_err(error)?;
-        for row in &rows {
-            sqlx_common::visit_text_row(row, &mut visit).map_err(error)?;
-        }
-        Ok(())
+        sqlx_common::visit_text_rows(&rows, visit).map_err(error)
     }
 
     async fn lock(&mut self, _name: &str, timeout: Duration) -> Result<LockOutcome, DriverError> {
