@@ -54,7 +54,7 @@ pub(crate) async fn applied(conn: &mut SqlxConn, runner: Runner) -> anyhow::Resu
             conn.int("SELECT COUNT(*) FROM refinery_schema_history")
                 .await?
         }
-        Runner::JournalFloor(_) => {
+        Runner::JournalFloor => {
             conn.int("SELECT COUNT(*) FROM bench_journal WHERE state = 'applied'")
                 .await?
         }

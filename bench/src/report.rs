@@ -265,7 +265,7 @@ impl RunReport {
                 !r.errors.is_empty()
                     && matches!(
                         r.runner,
-                        Runner::Migrate(..) | Runner::Raw(..) | Runner::JournalFloor(_)
+                        Runner::Migrate(..) | Runner::Raw(..) | Runner::JournalFloor
                     )
             }) || b.concurrent.iter().any(|c| {
                 matches!(c.runner, Runner::Migrate(..))

@@ -52,22 +52,11 @@ pub(crate) enum Runner {
     Refinery,
     /// The same statements with no bookkeeping.
     Raw(RawMode, Client),
-    /// A diagnostic on MySQL/MariaDB, where migrate journals: the raw statements one by one
-    /// plus the same durable writes migrate's journal makes (a row before the first statement,
-    /// one update after each statement, one at the end, one log row), through sqlx. It shows
-    /// what the journal costs by itself; it is not a raw variant and not a target baseline.
-    JournalFloor(JournalShape),
-}
-
-/// The journal writes of the journal-floor diagnostic.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum JournalShape {
-    /// The writes migrate's runner makes today, each its own (autocommitted) transaction.
-    AsMigrate,
-    /// A leaner journal that says as much after a crash: no progress write after the last
-    /// statement (the finishing write records it), and the finishing write, the log row and
-    /// the next version's journal row committed together.
-    Lean,
+    /// A diagnostic on MySQL/MariaDB, where migrate journals: the raw statements, one round
+    /// trip each, with the same durable writes migrate's journal makes, shaped the same way
+    /// (see `run_journaled`), through sqlx. It shows what the journal costs by itself; it is
+    /// not a raw variant and not a target baseline.
+    JournalFloor,
 }
 
 impl Runner {
@@ -88,8 +77,7 @@ impl Runner {
             }
         }
         if dialect == Dialect::MySql {
-            runners.push(Runner::JournalFloor(JournalShape::AsMigrate));
-            runners.push(Runner::JournalFloor(JournalShape::Lean));
+            runners.push(Runner::JournalFloor);
         }
         runners
     }
@@ -111,8 +99,7 @@ impl Runner {
                 };
                 format!("raw-{mode}-{}", client_id(client))
             }
-            Runner::JournalFloor(JournalShape::AsMigrate) => "journal-floor".to_owned(),
-            Runner::JournalFloor(JournalShape::Lean) => "journal-lean".to_owned(),
+            Runner::JournalFloor => "journal-floor".to_owned(),
         }
     }
 
@@ -160,12 +147,8 @@ impl Runner {
                 };
                 format!("raw {mode} ({})", client(c))
             }
-            Runner::JournalFloor(JournalShape::AsMigrate) => format!(
+            Runner::JournalFloor => format!(
                 "diagnostic: raw per statement + migrate's journal writes ({})",
-                client(Client::Sqlx)
-            ),
-            Runner::JournalFloor(JournalShape::Lean) => format!(
-                "diagnostic: raw per statement + a leaner journal ({})",
                 client(Client::Sqlx)
             ),
         }
@@ -178,7 +161,7 @@ impl Runner {
 
     /// Whether the runner keeps a history (and so has a no-op start-up and can run concurrently).
     pub(crate) fn keeps_history(self) -> bool {
-        !matches!(self, Runner::Raw(..) | Runner::JournalFloor(_))
+        !matches!(self, Runner::Raw(..) | Runner::JournalFloor)
     }
 
     /// The runner's history table.
@@ -187,7 +170,7 @@ impl Runner {
             Runner::Migrate(..) => Some("schema_history"),
             Runner::SqlxMigrator => Some("_sqlx_migrations"),
             Runner::Refinery => Some("refinery_schema_history"),
-            Runner::JournalFloor(_) => Some(JOURNAL_TABLE),
+            Runner::JournalFloor => Some(JOURNAL_TABLE),
             Runner::Raw(..) => None,
         }
     }
@@ -438,7 +421,7 @@ pub(crate) enum Session {
     /// The raw baseline.
     Raw(RawConn, RawMode),
     /// The journal-floor diagnostic.
-    Journal(SqlxConn, JournalShape),
+    Journal(SqlxConn),
 }
 
 impl Session {
@@ -486,7 +469,7 @@ impl Session {
             (Runner::Raw(mode, client), _) => {
                 Session::Raw(RawConn::connect(client, dialect, url).await?, mode)
             }
-            (Runner::JournalFloor(shape), _) => {
+            (Runner::JournalFloor, _) => {
                 let mut conn = SqlxConn::connect(dialect, url).await?;
                 conn.exec(&format!(
                     "CREATE TABLE {JOURNAL_TABLE} (version INTEGER NOT NULL PRIMARY KEY, \
@@ -499,7 +482,7 @@ impl Session {
                      action VARCHAR(16) NOT NULL)"
                 ))
                 .await?;
-                Session::Journal(conn, shape)
+                Session::Journal(conn)
             }
             (Runner::Migrate(Client::MysqlAsync, _), _) => {
                 bail!("mysql_async serves MySQL/MariaDB only")
@@ -539,8 +522,8 @@ impl Session {
                 run_raw(conn, *mode, &w.up_files, &w.up_statements, Order::Forward).await?;
                 Ok(Some(w.versions()))
             }
-            Session::Journal(conn, shape) => {
-                run_journaled(conn, *shape, &w.up_statements, Order::Forward).await?;
+            Session::Journal(conn) => {
+                run_journaled(conn, &w.up_statements, Order::Forward).await?;
                 Ok(Some(w.versions()))
             }
         }
@@ -576,8 +559,8 @@ impl Session {
                 )
                 .await?;
             }
-            Session::Journal(conn, shape) => {
-                run_journaled(conn, *shape, &w.down_statements, Order::Reverse).await?;
+            Session::Journal(conn) => {
+                run_journaled(conn, &w.down_statements, Order::Reverse).await?;
             }
         }
         Ok(())
@@ -594,7 +577,7 @@ impl Session {
             Session::RefineryPostgres(client) => drop(client),
             Session::RefinerySqlite(conn) => drop(conn),
             Session::Raw(conn, _) => conn.close().await,
-            Session::Journal(conn, _) => conn.close().await,
+            Session::Journal(conn) => conn.close().await,
         }
     }
 }
@@ -635,11 +618,16 @@ async fn run_raw(
     Ok(())
 }
 
-/// The journal-floor diagnostic: the statements one by one, with journal writes around them
-/// shaped as migrate's (see `migrate_core::runner`) or leaner.
+/// The journal-floor diagnostic: the statements with journal writes shaped as migrate's
+/// (`migrate_core::runner`, MySQL/MariaDB), one round trip per statement: a statement that
+/// does not commit implicitly commits in one transaction with the writes owed (the journal row,
+/// the record of a DDL statement before it) and its own record, or, the last one, the closing
+/// writes; a DDL statement goes after the writes owed, each committed by itself, and its record
+/// is owed to the next statement; after a last DDL statement the closing writes (finish or
+/// delete, log row) commit together. (The generator has no `SET` or transaction control, which
+/// migrate also runs by themselves.)
 async fn run_journaled(
     conn: &mut SqlxConn,
-    shape: JournalShape,
     statements: &[Vec<String>],
     order: Order,
 ) -> anyhow::Result<()> {
@@ -648,9 +636,13 @@ async fn run_journaled(
         Order::Forward => (0..statements.len()).collect(),
         Order::Reverse => (0..statements.len()).rev().collect(),
     };
-    let start = |i: usize| {
+    let action = match order {
+        Order::Forward => "up",
+        Order::Reverse => "down",
+    };
+    for i in indexes {
         let (version, total) = (i + 1, statements[i].len());
-        match order {
+        let start = match order {
             Order::Forward => format!(
                 "INSERT INTO {t} (version, state, direction, done, total) \
                  VALUES ({version}, 'failed', 'up', 0, {total})"
@@ -659,28 +651,7 @@ async fn run_journaled(
                 "UPDATE {t} SET state = 'failed', direction = 'down', done = 0, total = {total} \
                  WHERE version = {version}"
             ),
-        }
-    };
-    let (action, lean) = match (order, shape) {
-        (Order::Forward, s) => ("up", s == JournalShape::Lean),
-        (Order::Reverse, s) => ("down", s == JournalShape::Lean),
-    };
-    for (position, &i) in indexes.iter().enumerate() {
-        let (version, total) = (i + 1, statements[i].len());
-        // The lean journal wrote this start together with the previous version's finish.
-        if !lean || position == 0 {
-            conn.exec(&start(i)).await?;
-        }
-        for (done, statement) in statements[i].iter().enumerate() {
-            conn.exec(statement).await?;
-            if !lean || done + 1 < total {
-                conn.exec(&format!(
-                    "UPDATE {t} SET done = {} WHERE version = {version}",
-                    done + 1
-                ))
-                .await?;
-            }
-        }
+        };
         let finish = match order {
             Order::Forward => format!(
                 "UPDATE {t} SET state = 'applied', direction = 'up', done = {total} \
@@ -689,17 +660,35 @@ async fn run_journaled(
             Order::Reverse => format!("DELETE FROM {t} WHERE version = {version}"),
         };
         let log = format!("INSERT INTO {t}_log (version, action) VALUES ({version}, '{action}')");
-        if lean {
-            conn.exec("BEGIN").await?;
-            conn.exec(&finish).await?;
-            conn.exec(&log).await?;
-            if let Some(&next) = indexes.get(position + 1) {
-                conn.exec(&start(next)).await?;
+        let mut owed = vec![start];
+        for (done, statement) in statements[i].iter().enumerate() {
+            let last = done + 1 == total;
+            let joins = !migrate_core::implicit_commit::commits_implicitly(statement);
+            let mut parts: Vec<String> = Vec::new();
+            if joins {
+                parts.push("BEGIN".to_owned());
             }
-            conn.exec("COMMIT").await?;
-        } else {
-            conn.exec(&finish).await?;
-            conn.exec(&log).await?;
+            parts.append(&mut owed);
+            parts.push(statement.clone());
+            let record = format!(
+                "UPDATE {t} SET done = {} WHERE version = {version}",
+                done + 1
+            );
+            if joins {
+                if last {
+                    parts.extend([finish.clone(), log.clone()]);
+                } else {
+                    parts.push(record);
+                }
+                parts.push("COMMIT".to_owned());
+            } else if !last {
+                owed.push(record);
+            }
+            conn.exec(&parts.join(";\n")).await?;
+            if last && !joins {
+                conn.exec(&format!("BEGIN;\n{finish};\n{log};\nCOMMIT"))
+                    .await?;
+            }
         }
     }
     Ok(())
@@ -719,7 +708,7 @@ mod tests {
 
     #[test]
     fn only_mysql_measures_mysql_async() {
-        assert_eq!(Runner::for_dialect(Dialect::MySql).len(), 14);
+        assert_eq!(Runner::for_dialect(Dialect::MySql).len(), 13);
         assert_eq!(Runner::for_dialect(Dialect::Postgres).len(), 7);
         assert!(!Runner::for_dialect(Dialect::Sqlite)
             .iter()

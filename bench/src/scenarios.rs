@@ -172,6 +172,6 @@ async fn measure_on(
 pub(crate) fn floor_client(runner: Runner) -> Client {
     match runner {
         Runner::Migrate(client, _) | Runner::Raw(_, client) => client,
-        Runner::SqlxMigrator | Runner::Refinery | Runner::JournalFloor(_) => Client::Sqlx,
+        Runner::SqlxMigrator | Runner::Refinery | Runner::JournalFloor => Client::Sqlx,
     }
 }

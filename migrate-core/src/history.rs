@@ -326,7 +326,20 @@ impl HistorySql {
             }
             // Never asked for: see `Millis::SinceBegin`.
             (Millis::SinceBegin, Dialect::MySql | Dialect::Sqlite) => "0".to_owned(),
+            (Millis::SinceMark(fallback), Dialect::MySql) => format!(
+                "COALESCE(TIMESTAMPDIFF(MICROSECOND, {MARK}, UTC_TIMESTAMP(6)) DIV 1000, \
+                 {fallback})"
+            ),
+            (Millis::SinceMark(fallback), Dialect::Postgres | Dialect::Sqlite) => {
+                fallback.to_string()
+            }
         }
+    }
+
+    /// The statement that starts the server's clock for [`Millis::SinceMark`], where the server
+    /// keeps one: a session variable on MySQL/MariaDB.
+    pub(crate) fn mark(&self) -> Option<String> {
+        (self.dialect == Dialect::MySql).then(|| format!("SET {MARK} = UTC_TIMESTAMP(6)"))
     }
 
     /// Whether the server can time a unit itself ([`Millis::SinceBegin`]).
@@ -393,28 +406,28 @@ impl HistorySql {
         )
     }
 
-    /// Records the error of the failed statement.
-    pub(crate) fn fail(&self, version: Version, error: &str) -> String {
+    /// Records the error of the failed statement, `done` statements having completed before it.
+    pub(crate) fn fail(&self, version: Version, done: u32, error: &str) -> String {
         format!(
-            "UPDATE {} SET error_text = {} WHERE version = {version}",
+            "UPDATE {} SET statements_done = {done}, error_text = {} WHERE version = {version}",
             self.table,
             self.text(error)
         )
     }
 
-    /// Marks `version` applied after a journaled operation finished.
+    /// Marks `version` applied, every statement done, after a journaled operation finished.
     pub(crate) fn finish(
         &self,
         version: Version,
         checksum: Checksum,
         down_checksum: Option<Checksum>,
         applied_by: &str,
-        execution_ms: u64,
+        execution: Millis,
         schema: Option<(Fingerprint, &SchemaChange)>,
     ) -> String {
         format!(
             "UPDATE {} SET state = {}, direction = {}, checksum = {}, down_checksum = {}, \
-             error_text = NULL, applied_by = {}, applied_at = {}, execution_ms = {execution_ms}, \
+             statements_done = statements_total, error_text = NULL, applied_by = {}, applied_at = {}, execution_ms = {}, \
              schema_fingerprint = {}, schema_change = {} WHERE version = {version}",
             self.table,
             self.text(State::Applied.as_str()),
@@ -423,6 +436,7 @@ impl HistorySql {
             self.opt_text(down_checksum.map(|c| c.to_string()).as_deref()),
             self.text(applied_by),
             self.now(),
+            self.millis(execution),
             self.opt_text(schema.map(|(f, _)| f.to_string()).as_deref()),
             self.opt_text(schema.map(|(_, c)| c.to_string()).as_deref()),
         )
@@ -489,6 +503,9 @@ impl HistorySql {
     }
 }
 
+/// The MySQL/MariaDB session variable holding the time [`HistorySql::mark`] ran.
+const MARK: &str = "@migrate_step_started";
+
 /// A duration in milliseconds written to the history or the log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Millis {
@@ -498,6 +515,10 @@ pub(crate) enum Millis {
     /// sent in one round trip, whose duration the runner learns only after the write. Only
     /// where [`HistorySql::times_units`] says so (PostgreSQL: `transaction_timestamp()`).
     SinceBegin,
+    /// Measured by the server since [`HistorySql::mark`] ran on this connection, for writes
+    /// sent in the same round trip as the statement they time; where the server keeps no mark
+    /// (only MySQL/MariaDB does), or the mark was lost, the runner's measurement given here.
+    SinceMark(u64),
 }
 
 /// What a log row records.

@@ -64,6 +64,22 @@ pub fn commits_implicitly(statement: &str) -> bool {
     }
 }
 
+/// Whether the runner may run `statement` in a transaction together with the journal write
+/// that records its completion, so that the two commit together or not at all: the statement
+/// does not commit implicitly, and it is neither transaction control (`COMMIT`, `ROLLBACK`,
+/// `SAVEPOINT`, `RELEASE`, `XA`) nor a `SET`, which could end the transaction, turn autocommit
+/// off or be refused inside one (`SET TRANSACTION`).
+pub(crate) fn joins_a_transaction(statement: &str) -> bool {
+    if commits_implicitly(statement) {
+        return false;
+    }
+    let words = leading_words(statement, 1);
+    !matches!(
+        words.first().map(String::as_str),
+        None | Some("SET" | "COMMIT" | "ROLLBACK" | "SAVEPOINT" | "RELEASE" | "XA")
+    )
+}
+
 /// After `CREATE` or `DROP`: whether the object is a temporary table (`[OR REPLACE] TEMPORARY`).
 fn is_temporary(rest: &[String]) -> bool {
     rest.iter()
@@ -144,7 +160,37 @@ fn end_of_line(bytes: &[u8], from: usize) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use super::commits_implicitly;
+    use super::{commits_implicitly, joins_a_transaction};
+
+    #[test]
+    fn only_statements_that_keep_a_transaction_open_join_one() {
+        for sql in [
+            "INSERT INTO t VALUES (1)",
+            "update t set a = 1",
+            "DELETE FROM t",
+            "DO SLEEP(0)",
+            "CALL p()",
+            "CREATE TEMPORARY TABLE s (id INT)",
+            "/* note */ REPLACE INTO t VALUES (1)",
+        ] {
+            assert!(joins_a_transaction(sql), "{sql}");
+        }
+        for sql in [
+            "CREATE TABLE t (id INT)",
+            "ALTER TABLE t ADD COLUMN b INT",
+            "SET autocommit = 0",
+            "SET SESSION TRANSACTION ISOLATION LEVEL SERIALIZABLE",
+            "set @x = 1",
+            "COMMIT",
+            "ROLLBACK",
+            "SAVEPOINT a",
+            "RELEASE SAVEPOINT a",
+            "XA START 'x'",
+            "-- only a comment",
+        ] {
+            assert!(!joins_a_transaction(sql), "{sql}");
+        }
+    }
 
     /// `commits!(test_name, "statement", expected)`: one named test per case.
     macro_rules! commits {

@@ -20,6 +20,8 @@
 //!   before the first statement, records each statement's completion, and marks the row
 //!   `applied` at the end. A failure records the server's error in the row; a crash leaves the
 //!   row saying how many statements completed, so at most the statement in flight is unknown.
+//!   On MySQL/MariaDB a DML statement commits together with the record of its completion, and
+//!   the other journal writes travel with the statements (see `Migrator::run_journaled`).
 //!
 //! After each applied version the runner describes the schema ([`crate::schema::describe`]) and
 //! records its fingerprint, and the change from the schema the history expected before it, in
@@ -41,6 +43,7 @@ use crate::history::{
     self, Action, AppliedMigration, HistorySql, HistoryTable, LogEntry, LogRow, Millis, Outcome,
     State,
 };
+use crate::implicit_commit::joins_a_transaction;
 use crate::plan::{self, OutOfOrder, Plan, Step, Target};
 use crate::schema::{
     self, ExpectedSchema, Fingerprint, SchemaChange, SchemaCheck, SchemaDescription,
@@ -934,6 +937,33 @@ impl<'s> Migrator<'s> {
     }
 
     /// Statement by statement, journaling progress in the history row.
+    ///
+    /// The row is written before the first statement (`failed`, no error, nothing done), each
+    /// statement's completion is recorded, and at the end the row is finished (or, reverting,
+    /// removed) together with the log row in one transaction. On MySQL/MariaDB every journal
+    /// write is a durable commit, so they are made as few as the contract allows (at most the
+    /// statement in flight unknown after a crash), and each round trip is one batch:
+    ///
+    /// - a statement that keeps a transaction open (DML, `DO`, `CALL`, …; see
+    ///   [`crate::implicit_commit`]) runs in a transaction with the write that records its
+    ///   completion, and with the journal writes still owed (the row's start, the record of a
+    ///   DDL statement before it): they commit together or not at all;
+    /// - a statement that commits implicitly (DDL) runs by itself, after the journal writes
+    ///   still owed, each committed by itself in the same round trip; the write that records
+    ///   its own completion is owed to the next statement;
+    /// - the last statement's completion is recorded by the closing write: in its transaction
+    ///   when nothing has to be read in between, else (DDL, or a schema to describe first) in
+    ///   the next round trip.
+    ///
+    /// The writes that share a DML statement's transaction are exact for transactional tables
+    /// (InnoDB): a kill or crash before its `COMMIT` undoes the statement with them. A DML
+    /// statement on a non-transactional table (MyISAM, Aria) stays done; were the batch cut off
+    /// between it and the `COMMIT`, the row would leave both it and a DDL statement just
+    /// before it unknown.
+    ///
+    /// Elsewhere (PostgreSQL scripts marked `-- migrate:no-transaction`) every part is its own
+    /// round trip: a multi-statement query would run as one implicit transaction, which is what
+    /// such scripts avoid.
     #[allow(clippy::too_many_arguments)]
     async fn run_journaled<D: Driver>(
         &self,
@@ -946,10 +976,11 @@ impl<'s> Migrator<'s> {
         expected: Option<&mut ExpectedSchema>,
     ) -> Result<(), Error> {
         let version = step.migration.version();
+        let dialect = driver.dialect();
         let total = step.statements.len() as u32;
-        let journal = match row {
+        let journal_start = match row {
             None => {
-                let mut fresh = self.applied_row(step, driver.dialect(), 0, started);
+                let mut fresh = self.applied_row(step, dialect, 0, started);
                 fresh.state = State::Failed;
                 fresh.statements_total = total;
                 sql.insert(&fresh, None)
@@ -962,87 +993,181 @@ impl<'s> Migrator<'s> {
                 total,
             ),
         };
-        driver
-            .execute(&journal)
-            .await
-            .map_err(driver_error("journaling the start of a migration"))?;
-        if let Err(failure) = self.run_statements(driver, step, Some(sql), false).await {
-            if let Error::StatementFailed { source, .. } = &failure {
-                let recorded = driver.execute(&sql.fail(version, source.message())).await;
-                self.log_failure(driver, sql, version, action, &failure, started)
-                    .await;
-                recorded.map_err(driver_error("recording a failed statement"))?;
+        // Journal writes not sent yet; each commits by itself, ahead of the next statement. The
+        // server's clock starts first, to time the step where its closing write goes with the
+        // last statement.
+        let mut owed: Vec<String> = sql.mark().into_iter().collect();
+        owed.push(journal_start);
+        // Whether no statement has been sent yet, and whether the closing write went with the
+        // last one.
+        let (mut owed_start, mut closed) = (true, false);
+        // Whether the closing write needs the schema described first.
+        let describe_first = step.direction == Direction::Up && expected.is_some();
+        let count = step.statements.len();
+        for index in step.start..count {
+            let statement = &step.statements[index];
+            let joins = dialect == Dialect::MySql && joins_a_transaction(statement.sql);
+            let closing = (joins && index + 1 == count && !describe_first)
+                .then(|| self.closing(sql, step, dialect, action, started, None));
+            let progress = sql.progress(version, index as u32 + 1);
+            let sending = std::mem::take(&mut owed);
+            let mut parts: Vec<&str> = Vec::with_capacity(sending.len() + 5);
+            if joins {
+                parts.push("BEGIN");
             }
+            // The writes owed go first: inside the statement's transaction when it has one.
+            let owed_from = parts.len();
+            parts.extend(sending.iter().map(String::as_str));
+            let at = parts.len();
+            parts.push(statement.sql);
+            if joins {
+                match &closing {
+                    Some(closing) => parts.extend(closing.iter().map(String::as_str)),
+                    None => parts.push(&progress),
+                }
+                parts.push("COMMIT");
+            }
+            let span = tracing::debug_span!(
+                "statement",
+                number = index + 1,
+                line = statement.line,
+                joins
+            );
+            let sent = send(driver, &parts).instrument(span).await;
+            let Err(failed) = sent else {
+                if !joins {
+                    owed.push(progress);
+                }
+                owed_start = false;
+                closed = closing.is_some();
+                continue;
+            };
+            if joins {
+                let _ = driver.rollback().await;
+            }
+            let BatchPart::Statement(part) = failed.part else {
+                unreachable!("journal batches neither begin nor commit a unit")
+            };
+            if part != at {
+                let doing = if part < owed_from {
+                    "starting a transaction"
+                } else if part < at && owed_start {
+                    "journaling the start of a migration"
+                } else if part < at || closing.is_none() {
+                    "journaling a completed statement"
+                } else {
+                    "recording the migration in the history"
+                };
+                return Err(driver_error(doing)(failed.error));
+            }
+            let failure = self.statement_failed(step, index, failed.error, false);
+            let Error::StatementFailed { source, .. } = &failure else {
+                unreachable!("statement_failed makes a StatementFailed")
+            };
+            // The owed writes rolled back with the statement's transaction are made again.
+            let fail = sql.fail(version, index as u32, source.message());
+            let mut record: Vec<&str> = Vec::new();
+            if joins {
+                record.extend(sending.iter().map(String::as_str));
+            }
+            record.push(&fail);
+            let recorded = send(driver, &record).await;
+            self.log_failure(driver, sql, version, action, &failure, started)
+                .await;
+            recorded
+                .map_err(|failed| driver_error("recording a failed statement")(failed.error))?;
             return Err(failure);
         }
-        let finish = match step.direction {
+        if owed_start {
+            // No statement ran (a resumed step whose statements had all completed): the row is
+            // brought up to date before the closing write, which updates it.
+            let start: Vec<&str> = owed.iter().map(String::as_str).collect();
+            send(driver, &start).await.map_err(|failed| {
+                driver_error("journaling the start of a migration")(failed.error)
+            })?;
+            owed.clear();
+        }
+        if closed {
+            if let (Direction::Down, Some(expected)) = (step.direction, expected) {
+                expected.reverted(version);
+            }
+            return Ok(());
+        }
+        let schema = match step.direction {
+            // If the process stops here, the row stays `failed` with every statement done (or
+            // all but the last, a DDL statement, which is then the one in flight); `resume`
+            // runs what is left and records the schema.
+            Direction::Up => match self.record_schema(driver, expected, version).await {
+                Ok(schema) => schema,
+                Err(e) => {
+                    self.settle(driver, &owed).await;
+                    return Err(e);
+                }
+            },
+            Direction::Down => {
+                if let Some(expected) = expected {
+                    expected.reverted(version);
+                }
+                None
+            }
+        };
+        let closing = self.closing(sql, step, dialect, action, started, schema.as_ref());
+        let mut parts = vec!["BEGIN"];
+        parts.extend(closing.iter().map(String::as_str));
+        parts.push("COMMIT");
+        if let Err(failed) = send(driver, &parts).await {
+            let _ = driver.rollback().await;
+            self.settle(driver, &owed).await;
+            return Err(driver_error("recording the migration in the history")(
+                failed.error,
+            ));
+        }
+        Ok(())
+    }
+
+    /// The writes that close a journaled step: its history row finished (`applied`, every
+    /// statement done) or, reverting, removed; and its log row.
+    fn closing(
+        &self,
+        sql: &HistorySql,
+        step: &Step<'_>,
+        dialect: Dialect,
+        action: Action,
+        started: Instant,
+        schema: Option<&(Fingerprint, SchemaChange)>,
+    ) -> [String; 2] {
+        let version = step.migration.version();
+        let record = match step.direction {
             Direction::Up => {
-                let dialect = driver.dialect();
                 let down = step
                     .migration
                     .script(Direction::Down, dialect)
                     .map(|s| s.checksum());
-                // If the process stops here, the row stays `failed` with every statement done;
-                // `resume` runs no statement and records the schema.
-                let schema = self.record_schema(driver, expected, version).await?;
                 sql.finish(
                     version,
                     step.script.checksum(),
                     down,
                     &self.config.actor,
-                    millis(started),
-                    schema
-                        .as_ref()
-                        .map(|(fingerprint, change)| (*fingerprint, change)),
+                    Millis::SinceMark(millis(started)),
+                    schema.map(|(fingerprint, change)| (*fingerprint, change)),
                 )
             }
-            Direction::Down => {
-                if let Some(expected) = expected {
-                    expected.reverted(version);
-                }
-                sql.delete(version)
-            }
+            Direction::Down => sql.delete(version),
         };
-        driver
-            .execute(&finish)
-            .await
-            .map_err(driver_error("recording the migration in the history"))?;
-        self.write_log(
-            driver,
-            sql,
-            Some(version),
-            action,
-            Outcome::Ok,
-            Some(step.script.path()),
-            started,
-        )
-        .await
+        let log = self.log_entry(step, action, started);
+        [
+            record,
+            sql.log_timed(&log, Millis::SinceMark(log.duration_ms)),
+        ]
     }
 
-    /// Runs the step's statements from `step.start`; with `journal`, records each completion.
-    async fn run_statements<D: Driver>(
-        &self,
-        driver: &mut D,
-        step: &Step<'_>,
-        journal: Option<&HistorySql>,
-        atomic: bool,
-    ) -> Result<(), Error> {
-        let version = step.migration.version();
-        for (index, statement) in step.statements.iter().enumerate().skip(step.start) {
-            let number = index as u32 + 1;
-            let span = tracing::debug_span!("statement", number, line = statement.line);
-            let result = driver.execute(statement.sql).instrument(span).await;
-            if let Err(source) = result {
-                return Err(self.statement_failed(step, index, source, atomic));
-            }
-            if let Some(sql) = journal {
-                driver
-                    .execute(&sql.progress(version, number))
-                    .await
-                    .map_err(driver_error("journaling a completed statement"))?;
-            }
+    /// Best effort, on a path that already fails: sends the journal writes still owed, so that
+    /// the row says how far the step got.
+    async fn settle<D: Driver>(&self, driver: &mut D, owed: &[String]) {
+        let owed: Vec<&str> = owed.iter().map(String::as_str).collect();
+        if let Err(e) = send(driver, &owed).await {
+            tracing::warn!(error = %e, "could not journal a completed statement");
         }
-        Ok(())
     }
 
     fn applied_row(
@@ -1340,6 +1465,31 @@ impl<'s> Shortcut<'s> {
         let wanted = self.last.map_or(0, |last| last.get() as usize);
         self.regular && self.covered == wanted
     }
+}
+
+/// Sends journal parts in order, each committing by itself unless the parts begin a
+/// transaction: as one batch on MySQL/MariaDB, one part per round trip elsewhere (see
+/// [`Migrator::run_journaled`]).
+async fn send<D: Driver>(driver: &mut D, parts: &[&str]) -> Result<(), BatchError> {
+    if parts.is_empty() {
+        return Ok(());
+    }
+    if driver.dialect() == Dialect::MySql {
+        return driver
+            .execute_batch(Batch {
+                begin: false,
+                statements: parts,
+                commit: false,
+            })
+            .await;
+    }
+    for (index, part) in parts.iter().enumerate() {
+        driver.execute(part).await.map_err(|error| BatchError {
+            part: BatchPart::Statement(index),
+            error,
+        })?;
+    }
+    Ok(())
 }
 
 fn millis(started: Instant) -> u64 {

@@ -28,6 +28,12 @@ use crate::Dialect;
     feature = "mysql_async"
 ))]
 mod any;
+#[cfg(any(
+    feature = "sqlx-mysql",
+    feature = "sqlx-postgres",
+    feature = "mysql_async"
+))]
+mod batch_text;
 #[cfg(feature = "mysql_async")]
 mod mysql_async;
 #[cfg(any(feature = "sqlx-mysql", feature = "mysql_async"))]

@@ -2,14 +2,18 @@
 //!
 //! Same server behaviour as the sqlx MySQL driver: DDL commits implicitly, so the runner
 //! journals; the migration lock is `GET_LOCK` ([`super::mysql_lock`]). Queries use the text
-//! protocol (`COM_QUERY`), one round trip each.
+//! protocol (`COM_QUERY`), one round trip each; a [`super::Batch`] is one multi-statement
+//! `COM_QUERY` (mysql_async always asks for `CLIENT_MULTI_STATEMENTS`).
 
 use std::time::Duration;
 
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Opts, Pool, Value};
 
-use super::{mysql_lock, Driver, DriverError, DriverErrorKind, LockOutcome, Row};
+use super::batch_text::BatchText;
+use super::{
+    mysql_lock, Batch, BatchError, Driver, DriverError, DriverErrorKind, LockOutcome, Row,
+};
 use crate::Dialect;
 
 /// A [`Driver`] on one mysql_async connection.
@@ -112,6 +116,34 @@ impl Driver for MysqlAsync {
             visit(&cells);
         }
         Ok(())
+    }
+
+    async fn execute_batch(&mut self, batch: Batch<'_>) -> Result<(), BatchError> {
+        // The server runs the statements one after the other and stops at the first error,
+        // which arrives in place of that statement's result: the results read before it say
+        // which part failed.
+        let text = BatchText::new(&batch);
+        let failed = |completed: usize, e: mysql_async::Error| BatchError {
+            part: text.after(completed),
+            error: error(e),
+        };
+        let mut result = self
+            .conn
+            .query_iter(text.text())
+            .await
+            .map_err(|e| failed(0, e))?;
+        // The first part's result is the pending one. `next` returns its rows, then `None`
+        // once it has moved on to the next part's result (or reached the end).
+        let mut completed = 1;
+        loop {
+            match result.next().await {
+                Ok(Some(_row)) => {}
+                Ok(None) if result.is_empty() => break,
+                Ok(None) => completed += 1,
+                Err(e) => return Err(failed(completed, e)),
+            }
+        }
+        result.drop_result().await.map_err(|e| failed(completed, e))
     }
 
     async fn lock(&mut self, name: &str, timeout: Duration) -> Result<LockOutcome, DriverError> {

@@ -11,6 +11,7 @@ use std::time::Duration;
 use sqlx::mysql::{MySqlConnectOptions, MySqlConnection};
 use sqlx::{ConnectOptions, Executor, MySql, Pool};
 
+use super::batch_text::{sqlx_results, BatchText};
 use super::sqlx_common::{self, Conn, Held};
 use super::{mysql_lock, Batch, BatchError, Driver, DriverError, LockOutcome, Row};
 use crate::Dialect;
@@ -112,9 +113,9 @@ impl Driver for SqlxMySql {
         // One COM_QUERY with several statements (sqlx enables CLIENT_MULTI_STATEMENTS); the
         // server runs them one after the other, stops at the first error and sends one
         // result per statement before it.
-        let text = sqlx_common::BatchText::new(&batch);
+        let text = BatchText::new(&batch);
         let results = self.held.conn().fetch_many(sqlx::raw_sql(text.text()));
-        sqlx_common::drain_batch::<MySql>(results, &text, |_, _| None, error).await
+        sqlx_results::drain_batch::<MySql>(results, &text, |_, _| None, error).await
     }
 
     async fn begin(&mut self) -> Result<(), DriverError> {

@@ -13,12 +13,13 @@ use sha2::{Digest, Sha256};
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgDatabaseError, PgErrorPosition};
 use sqlx::{ConnectOptions, Executor, Pool, Postgres};
 
+use super::batch_text::{sqlx_results, BatchText};
 use super::sqlx_common::{self, Conn, Held};
 use super::{Batch, BatchError, BatchPart, Driver, DriverError, LockOutcome, Row};
 use crate::Dialect;
 
 /// The part of a batch a PostgreSQL error points into, when it carries a position.
-fn position(e: &sqlx::Error, text: &sqlx_common::BatchText) -> Option<BatchPart> {
+fn position(e: &sqlx::Error, text: &BatchText) -> Option<BatchPart> {
     let db = e
         .as_database_error()?
         .try_downcast_ref::<PgDatabaseError>()?;
@@ -176,9 +177,9 @@ impl Driver for SqlxPostgres {
     async fn execute_batch(&mut self, batch: Batch<'_>) -> Result<(), BatchError> {
         // One simple-protocol query. PostgreSQL parses all of it first, so a syntax error
         // is found by its position; otherwise each part ends with one CommandComplete.
-        let text = sqlx_common::BatchText::new(&batch);
+        let text = BatchText::new(&batch);
         let results = self.held.conn().fetch_many(sqlx::raw_sql(text.text()));
-        sqlx_common::drain_batch::<Postgres>(results, &text, position, error).await
+        sqlx_results::drain_batch::<Postgres>(results, &text, position, error).await
     }
 
     async fn begin(&mut self) -> Result<(), DriverError> {

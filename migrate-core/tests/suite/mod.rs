@@ -85,6 +85,8 @@ macro_rules! driver_suite {
             no_op_start_up_is_one_round_trip,
             no_op_shortcut_hands_anything_irregular_to_the_locked_path,
             batch_stops_at_and_names_the_failing_statement,
+            mysql_journal_writes_travel_with_the_statements,
+            mysql_failure_keeps_the_journal_writes_its_transaction_held,
             history_table_name_is_configurable,
             validate_reports_without_changing_anything,
             no_transaction_script_runs_outside_a_transaction,
@@ -1026,6 +1028,139 @@ impl<D: Driver> Driver for Counting<D> {
     }
 }
 
+/// MySQL/MariaDB journal every statement, but the journal writes go in the same round trip as
+/// the statements: a statement that keeps a transaction open commits together with the write
+/// that records it (and the writes still owed), the write that records a DDL statement goes
+/// with the next statement, and the closing write (history row and log row) goes with the last statement when nothing
+/// has to be described in between. The server times the step, the last statement included.
+pub async fn mysql_journal_writes_travel_with_the_statements<C: Connect>(ctx: &Ctx<C>) {
+    let mut d = Counting {
+        inner: ctx.driver().await,
+        calls: Vec::new(),
+    };
+    if d.dialect() != Dialect::MySql {
+        return; // PostgreSQL and SQLite run each version as one transaction, not journaled.
+    }
+    let tree = Tree::new(&[
+        (
+            "V1__timed/up.sql",
+            "CREATE TABLE timed (id INTEGER);\n\
+             INSERT INTO timed (id) VALUES (1);\n\
+             CREATE INDEX timed_id ON timed (id);\n\
+             ALTER TABLE timed ADD COLUMN note VARCHAR(20) NULL;\n\
+             UPDATE timed SET note = 'a;b' WHERE id = 1;\n\
+             DO SLEEP(0.3);\n",
+        ),
+        (
+            "V1__timed/down.sql",
+            "DELETE FROM timed;\nDROP TABLE timed;\n",
+        ),
+    ]);
+    let set = tree.set();
+    let m = Migrator::with_config(&set, config().fingerprints(Fingerprints::Off));
+    let batches = |calls: &[String]| calls.iter().filter(|c| c.starts_with("batch")).count();
+
+    m.up(&mut d, Target::Latest).await.expect("up");
+    // One round trip per statement, none for the journal: the first carries the journal row,
+    // the DDL statements' records go ahead of the statements after them, and the closing write
+    // goes with the last statement.
+    assert_eq!(batches(&d.calls), 6, "{:#?}", d.calls);
+    assert!(
+        !d.calls
+            .iter()
+            .any(|c| c.contains("statements_done = ") && !c.starts_with("batch")),
+        "a journal write went alone: {:#?}",
+        d.calls
+    );
+    let history = m.history(&mut d).await.expect("history");
+    assert_eq!(history[0].state, State::Applied);
+    assert_eq!(history[0].statements_done, 6);
+    assert!(
+        history[0].execution_ms >= 300,
+        "the server's timing includes the last statement: {} ms",
+        history[0].execution_ms
+    );
+    let log = m.log(&mut d).await.expect("log");
+    assert!(log[0].duration_ms >= 300, "{:?}", log[0]);
+    assert_eq!(count(&mut d, "timed").await, "1");
+
+    d.calls.clear();
+    m.down(&mut d, Target::Empty).await.expect("down");
+    // DELETE with its record, DROP alone, then the row removed with the log row.
+    assert_eq!(batches(&d.calls), 3, "{:#?}", d.calls);
+    assert!(m.history(&mut d).await.expect("history").is_empty());
+    assert_eq!(log_actions(&m, &mut d).await, ["up:1:ok", "down:1:ok"]);
+
+    // With fingerprints on, the schema is described after the last statement and before the
+    // closing write, which then takes its own round trip.
+    let m = migrator(&set);
+    d.calls.clear();
+    m.up(&mut d, Target::Latest).await.expect("up");
+    assert_eq!(batches(&d.calls), 7, "{:#?}", d.calls);
+    let history = m.history(&mut d).await.expect("history");
+    assert_eq!(
+        (history[0].state, history[0].statements_done),
+        (State::Applied, 6)
+    );
+    assert!(history[0].fingerprint.is_some());
+}
+
+/// A statement that fails in its transaction rolls back the journal writes that shared it (the
+/// journal row itself, or the record of the DDL statement before it): they are made again, so
+/// that the failed row says exactly how far the step got.
+pub async fn mysql_failure_keeps_the_journal_writes_its_transaction_held<C: Connect>(ctx: &Ctx<C>) {
+    let mut d = ctx.driver().await;
+    if d.dialect() != Dialect::MySql {
+        return; // PostgreSQL and SQLite run each version as one transaction, not journaled.
+    }
+    let tree = Tree::new(&[
+        // The first statement fails: the journal row was in its transaction.
+        ("V1__first/up.sql", "INSERT INTO nowhere (id) VALUES (1);\n"),
+        ("V1__first/down.sql", "DELETE FROM somewhere;\n"),
+    ]);
+    let set = tree.set();
+    let m = migrator(&set);
+    let err = m.up(&mut d, Target::Latest).await.expect_err("fails");
+    assert!(
+        matches!(err, Error::StatementFailed { statement: 1, .. }),
+        "{err}"
+    );
+    let history = m.history(&mut d).await.expect("history");
+    assert_eq!(history.len(), 1, "the failed row exists: {history:?}");
+    assert_eq!(
+        (history[0].state, history[0].statements_done),
+        (State::Failed, 0)
+    );
+    assert!(history[0]
+        .error
+        .as_deref()
+        .unwrap_or("")
+        .contains("nowhere"));
+
+    // A DDL statement, then a failing DML statement that carried its record.
+    m.repair(&mut d).await.expect("repair");
+    tree.write(
+        "V1__first/up.sql",
+        "CREATE TABLE first_made (id INTEGER);\nINSERT INTO nowhere (id) VALUES (1);\n",
+    );
+    let set = tree.set();
+    let m = migrator(&set);
+    m.up(&mut d, Target::Latest).await.expect_err("fails");
+    let history = m.history(&mut d).await.expect("history");
+    assert_eq!(
+        (history[0].state, history[0].statements_done),
+        (State::Failed, 1),
+        "the CREATE is recorded as done: {history:?}"
+    );
+    // Resuming after the fix runs only the failed statement.
+    d.execute("CREATE TABLE nowhere (id INTEGER)")
+        .await
+        .expect("fix");
+    let report = m.resume(&mut d, false).await.expect("resume");
+    assert_eq!(report.steps[0].statements, 1);
+    assert_eq!(count(&mut d, "nowhere").await, "1");
+}
+
 pub async fn no_op_start_up_is_one_round_trip<C: Connect>(ctx: &Ctx<C>) {
     let tree = Tree::new(BASIC);
     let set = tree.set();
@@ -1103,6 +1238,31 @@ pub async fn batch_stops_at_and_names_the_failing_statement<C: Connect>(ctx: &Ct
         Dialect::MySql | Dialect::Sqlite => "4",
     };
     assert_eq!(count(&mut d, "batch_target").await, all);
+    // The first part failing, and a failure after a part that returned rows.
+    for (statements, part) in [
+        (&statements[2..], 0),
+        (&["SELECT a FROM batch_target", statements[2]][..], 1),
+    ] {
+        let failed = d
+            .execute_batch(Batch {
+                begin: false,
+                statements,
+                commit: false,
+            })
+            .await
+            .expect_err("a statement fails");
+        assert_eq!(failed.part, BatchPart::Statement(part), "{failed}");
+    }
+    assert_eq!(count(&mut d, "batch_target").await, all);
+    // The connection is usable after a batch that returned rows.
+    d.execute_batch(Batch {
+        begin: false,
+        statements: &["SELECT a FROM batch_target", statements[0]],
+        commit: false,
+    })
+    .await
+    .expect("a batch with rows");
+    assert_ne!(count(&mut d, "batch_target").await, all);
 }
 
 /// The no-op shortcut says "nothing to apply" only for a history that holds every version up
