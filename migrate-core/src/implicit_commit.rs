@@ -66,9 +66,16 @@ pub fn commits_implicitly(statement: &str) -> bool {
 
 /// Whether the runner may run `statement` in a transaction together with the journal write
 /// that records its completion, so that the two commit together or not at all: the statement
-/// does not commit implicitly, and it is neither transaction control (`COMMIT`, `ROLLBACK`,
-/// `SAVEPOINT`, `RELEASE`, `XA`) nor a `SET`, which could end the transaction, turn autocommit
-/// off or be refused inside one (`SET TRANSACTION`).
+/// does not commit implicitly, and it is none of
+///
+/// - transaction control (`COMMIT`, `ROLLBACK`, `SAVEPOINT`, `RELEASE`, `XA`) or a `SET`, which
+///   could end the transaction, turn autocommit off or be refused inside one
+///   (`SET TRANSACTION`);
+/// - a statement that runs other statements (`CALL`, `EXECUTE`, `EXECUTE IMMEDIATE`, a
+///   `BEGIN NOT ATOMIC … END` block), which may commit inside and may return more than one
+///   result.
+///
+/// Such statements run by themselves, like DDL.
 pub(crate) fn joins_a_transaction(statement: &str) -> bool {
     if commits_implicitly(statement) {
         return false;
@@ -76,7 +83,17 @@ pub(crate) fn joins_a_transaction(statement: &str) -> bool {
     let words = leading_words(statement, 1);
     !matches!(
         words.first().map(String::as_str),
-        None | Some("SET" | "COMMIT" | "ROLLBACK" | "SAVEPOINT" | "RELEASE" | "XA")
+        None | Some(
+            "SET"
+                | "COMMIT"
+                | "ROLLBACK"
+                | "SAVEPOINT"
+                | "RELEASE"
+                | "XA"
+                | "CALL"
+                | "EXECUTE"
+                | "BEGIN"
+        )
     )
 }
 
@@ -169,7 +186,7 @@ mod tests {
             "update t set a = 1",
             "DELETE FROM t",
             "DO SLEEP(0)",
-            "CALL p()",
+            "SELECT 1",
             "CREATE TEMPORARY TABLE s (id INT)",
             "/* note */ REPLACE INTO t VALUES (1)",
         ] {
@@ -186,6 +203,10 @@ mod tests {
             "SAVEPOINT a",
             "RELEASE SAVEPOINT a",
             "XA START 'x'",
+            "CALL p()",
+            "EXECUTE stmt USING @a",
+            "EXECUTE IMMEDIATE 'ALTER TABLE t ADD COLUMN c INT'",
+            "BEGIN NOT ATOMIC INSERT INTO t VALUES (1); END",
             "-- only a comment",
         ] {
             assert!(!joins_a_transaction(sql), "{sql}");

@@ -952,8 +952,9 @@ impl<'s> Migrator<'s> {
     ///   still owed, each committed by itself in the same round trip; the write that records
     ///   its own completion is owed to the next statement;
     /// - the last statement's completion is recorded by the closing write: in its transaction
-    ///   when nothing has to be read in between, else (DDL, or a schema to describe first) in
-    ///   the next round trip.
+    ///   when it is DML and nothing has to be described in between; after a last DDL statement
+    ///   in the next round trip; and with a schema to describe, by its own record before the
+    ///   describe query.
     ///
     /// The writes that share a DML statement's transaction are exact for transactional tables
     /// (InnoDB): a kill or crash before its `COMMIT` undoes the statement with them. A DML
@@ -993,9 +994,9 @@ impl<'s> Migrator<'s> {
                 total,
             ),
         };
-        // Journal writes not sent yet; each commits by itself, ahead of the next statement. The
-        // server's clock starts first, to time the step where its closing write goes with the
-        // last statement.
+        // Journal writes not sent yet: they go ahead of the next statement, inside its
+        // transaction when it has one, else each committed by itself. The server's clock starts
+        // first, to time the step where its closing write goes with the last statement.
         let mut owed: Vec<String> = sql.mark().into_iter().collect();
         owed.push(journal_start);
         // Whether no statement has been sent yet, and whether the closing write went with the
@@ -1053,11 +1054,20 @@ impl<'s> Migrator<'s> {
                     "starting a transaction"
                 } else if part < at && owed_start {
                     "journaling the start of a migration"
-                } else if part < at || closing.is_none() {
+                } else if part < at {
                     "journaling a completed statement"
-                } else {
+                } else if part + 1 == parts.len() {
+                    "committing a statement with its journal record"
+                } else if closing.is_some() {
                     "recording the migration in the history"
+                } else {
+                    "journaling a completed statement"
                 };
+                if joins && part > at {
+                    // The statement ran and was rolled back with the writes owed before it;
+                    // those are made again, so that the row says how far the step got.
+                    self.settle(driver, &sending).await;
+                }
                 return Err(driver_error(doing)(failed.error));
             }
             let failure = self.statement_failed(step, index, failed.error, false);
@@ -1093,10 +1103,18 @@ impl<'s> Migrator<'s> {
             }
             return Ok(());
         }
+        if describe_first && !owed.is_empty() {
+            // The last statement (DDL) is recorded before the schema is described, so that a
+            // crash while describing leaves no statement unknown.
+            let record: Vec<&str> = owed.iter().map(String::as_str).collect();
+            send(driver, &record)
+                .await
+                .map_err(|failed| driver_error("journaling a completed statement")(failed.error))?;
+            owed.clear();
+        }
         let schema = match step.direction {
-            // If the process stops here, the row stays `failed` with every statement done (or
-            // all but the last, a DDL statement, which is then the one in flight); `resume`
-            // runs what is left and records the schema.
+            // If the process stops here, the row stays `failed` with every statement done;
+            // `resume` runs none and records the schema.
             Direction::Up => match self.record_schema(driver, expected, version).await {
                 Ok(schema) => schema,
                 Err(e) => {

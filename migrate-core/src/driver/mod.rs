@@ -120,10 +120,12 @@ pub trait Driver: Send {
     }
 
     /// Runs a [`Batch`] in order, stopping at the first failure, in as few round trips as the
-    /// client allows: the PostgreSQL and sqlx MySQL drivers send it as one multi-statement
+    /// client allows: the PostgreSQL and both MySQL drivers send it as one multi-statement
     /// query. The default runs [`Driver::begin`], each statement and [`Driver::commit`] one
     /// after the other. The error says which part failed; nothing after it ran. A failed batch
-    /// that began a unit leaves it open: the caller rolls back.
+    /// that began a unit leaves it open: the caller rolls back. On MySQL the failing part is
+    /// found by counting results, so a statement that returns more than one (a `CALL` of a
+    /// procedure that selects) must be the batch's last part for the count to hold.
     fn execute_batch(
         &mut self,
         batch: Batch<'_>,

@@ -1137,7 +1137,8 @@ pub async fn mysql_failure_keeps_the_journal_writes_its_transaction_held<C: Conn
         .unwrap_or("")
         .contains("nowhere"));
 
-    // A DDL statement, then a failing DML statement that carried its record.
+    // A DDL statement, then a failing DML statement whose transaction carried the DDL
+    // statement's record: the failure record says how many statements completed.
     m.repair(&mut d).await.expect("repair");
     tree.write(
         "V1__first/up.sql",
