@@ -999,9 +999,8 @@ impl<'s> Migrator<'s> {
         // first, to time the step where its closing write goes with the last statement.
         let mut owed: Vec<String> = sql.mark().into_iter().collect();
         owed.push(journal_start);
-        // Whether no statement has been sent yet, and whether the closing write went with the
-        // last one.
-        let (mut owed_start, mut closed) = (true, false);
+        // Whether the closing write went with the last statement.
+        let mut closed = false;
         // Whether the closing write needs the schema described first.
         let describe_first = step.direction == Direction::Up && expected.is_some();
         let count = step.statements.len();
@@ -1039,7 +1038,6 @@ impl<'s> Migrator<'s> {
                 if !joins {
                     owed.push(progress);
                 }
-                owed_start = false;
                 closed = closing.is_some();
                 continue;
             };
@@ -1052,7 +1050,7 @@ impl<'s> Migrator<'s> {
             if part != at {
                 let doing = if part < owed_from {
                     "starting a transaction"
-                } else if part < at && owed_start {
+                } else if part < at && index == step.start {
                     "journaling the start of a migration"
                 } else if part < at {
                     "journaling a completed statement"
@@ -1088,28 +1086,25 @@ impl<'s> Migrator<'s> {
                 .map_err(|failed| driver_error("recording a failed statement")(failed.error))?;
             return Err(failure);
         }
-        if owed_start {
-            // No statement ran (a resumed step whose statements had all completed): the row is
-            // brought up to date before the closing write, which updates it.
-            let start: Vec<&str> = owed.iter().map(String::as_str).collect();
-            send(driver, &start).await.map_err(|failed| {
-                driver_error("journaling the start of a migration")(failed.error)
-            })?;
-            owed.clear();
-        }
         if closed {
             if let (Direction::Down, Some(expected)) = (step.direction, expected) {
                 expected.reverted(version);
             }
             return Ok(());
         }
-        if describe_first && !owed.is_empty() {
-            // The last statement (DDL) is recorded before the schema is described, so that a
-            // crash while describing leaves no statement unknown.
-            let record: Vec<&str> = owed.iter().map(String::as_str).collect();
-            send(driver, &record)
+        let nothing_ran = step.start == count;
+        if nothing_ran || describe_first {
+            // What is owed goes before the closing write: the journal row when no statement
+            // ran (a resumed step whose statements had all completed; the closing write updates
+            // the row), or the record of a last DDL statement before the schema is described, so
+            // that a crash while describing leaves no statement unknown.
+            let doing = match nothing_ran {
+                true => "journaling the start of a migration",
+                false => "journaling a completed statement",
+            };
+            send_owned(driver, &owed)
                 .await
-                .map_err(|failed| driver_error("journaling a completed statement")(failed.error))?;
+                .map_err(|failed| driver_error(doing)(failed.error))?;
             owed.clear();
         }
         let schema = match step.direction {
@@ -1182,8 +1177,7 @@ impl<'s> Migrator<'s> {
     /// Best effort, on a path that already fails: sends the journal writes still owed, so that
     /// the row says how far the step got.
     async fn settle<D: Driver>(&self, driver: &mut D, owed: &[String]) {
-        let owed: Vec<&str> = owed.iter().map(String::as_str).collect();
-        if let Err(e) = send(driver, &owed).await {
+        if let Err(e) = send_owned(driver, owed).await {
             tracing::warn!(error = %e, "could not journal a completed statement");
         }
     }
@@ -1508,6 +1502,12 @@ async fn send<D: Driver>(driver: &mut D, parts: &[&str]) -> Result<(), BatchErro
         })?;
     }
     Ok(())
+}
+
+/// [`send`] for parts held as owned strings.
+async fn send_owned<D: Driver>(driver: &mut D, parts: &[String]) -> Result<(), BatchError> {
+    let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
+    send(driver, &parts).await
 }
 
 fn millis(started: Instant) -> u64 {
