@@ -479,10 +479,13 @@ pub async fn describe<D: Driver>(
     table: &HistoryTable,
 ) -> Result<SchemaDescription, Error> {
     let sql = describe::query(driver.dialect(), table);
-    let rows = driver.query(&sql).await.map_err(|source| Error::Driver {
-        doing: "describing the schema",
-        source,
-    })?;
+    let rows = driver
+        .query_repeated(&sql)
+        .await
+        .map_err(|source| Error::Driver {
+            doing: "describing the schema",
+            source,
+        })?;
     SchemaDescription::from_rows(rows)
 }
 

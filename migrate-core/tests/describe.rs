@@ -93,10 +93,12 @@ fn full_script(backend: Backend) -> &'static [&'static str] {
                name VARCHAR(100) NOT NULL, motto VARCHAR(100) DEFAULT 'it''s; fine',
                note TEXT NULL, CONSTRAINT apps_name UNIQUE (name))",
             "CREATE TABLE orders (id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
-               app_id INT NOT NULL, qty INT NOT NULL DEFAULT 1, label VARCHAR(200),
+               app_id INT NOT NULL, qty INT NOT NULL DEFAULT 1,
+               label VARCHAR(200) COMMENT 'shown to people',
                CONSTRAINT orders_app FOREIGN KEY (app_id) REFERENCES apps (id) ON DELETE CASCADE,
                CONSTRAINT positive_qty CHECK (qty > 0),
-               KEY orders_app_qty (app_id, qty DESC, label(20)))",
+               KEY orders_app_qty (app_id, qty DESC, label(20)))
+               COMMENT 'one row per order; it''s all'",
             "CREATE VIEW big_orders AS
                SELECT o.id, a.name FROM orders o JOIN apps a ON a.id = o.app_id WHERE o.qty > 10",
             "CREATE TRIGGER orders_default_label BEFORE INSERT ON orders FOR EACH ROW
@@ -126,6 +128,8 @@ fn full_script(backend: Backend) -> &'static [&'static str] {
                CONSTRAINT orders_app FOREIGN KEY (app_id) REFERENCES apps (id) ON DELETE CASCADE,
                CONSTRAINT positive_qty CHECK (qty > 0))",
             "CREATE INDEX orders_app_qty ON orders (app_id, qty DESC)",
+            "COMMENT ON TABLE orders IS 'one row per order; it''s all'",
+            "COMMENT ON COLUMN orders.label IS 'shown to people'",
             "CREATE VIEW big_orders AS
                SELECT o.id, a.name FROM orders o JOIN apps a ON a.id = o.app_id WHERE o.qty > 10",
             "CREATE FUNCTION default_label() RETURNS trigger LANGUAGE plpgsql AS $body$
@@ -217,6 +221,21 @@ async fn describes_every_object_kind_with_its_details(backend: Backend) {
         definition(&d, Trigger, "orders.orders_default_label"),
         &["INSERT"],
     );
+    if backend != Backend::Sqlite {
+        // Comments, where the server keeps them: on the table and the column they were made
+        // on, and on no other.
+        assert_contains(
+            definition(&d, Table, "orders"),
+            &["COMMENT", "'one row per order; it", "s all'"],
+        );
+        assert!(!definition(&d, Table, "apps").contains("COMMENT"));
+        assert_contains(
+            definition(&d, Column, "orders.label"),
+            &["COMMENT 'shown to people'"],
+        );
+        assert!(!definition(&d, Column, "orders.qty").contains("COMMENT"));
+        assert!(!note.contains("COMMENT"), "{note}");
+    }
 
     match backend {
         Backend::MySql => {

@@ -89,6 +89,10 @@ impl Driver for AnyDriver {
         dispatch!(self, d => d.query(sql).await)
     }
 
+    async fn query_repeated(&mut self, sql: &str) -> Result<Vec<Row>, DriverError> {
+        dispatch!(self, d => d.query_repeated(sql).await)
+    }
+
     async fn query_each<F>(&mut self, sql: &str, visit: F) -> Result<(), DriverError>
     where
         F: FnMut(&[Option<&str>]) + Send,

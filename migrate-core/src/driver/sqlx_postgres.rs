@@ -124,6 +124,18 @@ impl Driver for SqlxPostgres {
         sqlx_common::text_rows(rows).map_err(error)
     }
 
+    /// A prepared statement in sqlx's per-connection cache: PostgreSQL keeps its plan (a
+    /// query without parameters gets the generic plan at once), so later runs skip planning.
+    async fn query_repeated(&mut self, sql: &str) -> Result<Vec<Row>, DriverError> {
+        let rows = self
+            .held
+            .conn()
+            .fetch_all(sqlx::query(sql))
+            .await
+            .map_err(error)?;
+        sqlx_common::text_rows(rows).map_err(error)
+    }
+
     async fn query_each<F>(&mut self, sql: &str, visit: F) -> Result<(), DriverError>
     where
         F: FnMut(&[Option<&str>]) + Send,
