@@ -26,6 +26,9 @@ impl<D: Driver> Driver for Panicking<D> {
     async fn query(&mut self, sql: &str) -> Result<Vec<Row>, DriverError> {
         self.0.query(sql).await
     }
+    async fn query_repeated(&mut self, sql: &str) -> Result<Vec<Row>, DriverError> {
+        self.0.query_repeated(sql).await
+    }
     async fn lock(&mut self, name: &str, timeout: Duration) -> Result<LockOutcome, DriverError> {
         self.0.lock(name, timeout).await
     }

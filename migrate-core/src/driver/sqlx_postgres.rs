@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgDatabaseError, PgErrorPosition};
-use sqlx::{ConnectOptions, Executor, Pool, Postgres};
+use sqlx::{ConnectOptions, Connection, Executor, Pool, Postgres};
 
 use super::batch_text::{sqlx_results, BatchText};
 use super::sqlx_common::{self, Conn, Held};
@@ -30,8 +30,16 @@ fn position(e: &sqlx::Error, text: &BatchText) -> Option<BatchPart> {
 }
 
 /// A [`Driver`] on one PostgreSQL connection.
+///
+/// [`Driver::query_repeated`] (the schema description) leaves a prepared statement in the
+/// connection's statement cache; on a connection borrowed from the application's pool it stays
+/// there, like the application's own statements, until the cache evicts it.
 pub struct SqlxPostgres {
     held: Held<Postgres>,
+    /// Whether [`Driver::query_repeated`] prepares: cleared when the connection turns out to
+    /// keep no prepared statements (`statement-cache-capacity=0`, as with a pooler), where a
+    /// prepared query would be an extra round trip and a statement left on the server.
+    prepare: bool,
 }
 
 impl SqlxPostgres {
@@ -51,6 +59,7 @@ impl SqlxPostgres {
     pub fn from_connection(conn: PgConnection) -> SqlxPostgres {
         SqlxPostgres {
             held: Held::new(Conn::Owned(conn)),
+            prepare: true,
         }
     }
 
@@ -59,6 +68,7 @@ impl SqlxPostgres {
         let conn = pool.acquire().await.map_err(error)?;
         Ok(SqlxPostgres {
             held: Held::new(Conn::Pooled(conn)),
+            prepare: true,
         })
     }
 
@@ -126,13 +136,16 @@ impl Driver for SqlxPostgres {
 
     /// A prepared statement in sqlx's per-connection cache: PostgreSQL keeps its plan (a
     /// query without parameters gets the generic plan at once), so later runs skip planning.
+    /// On a connection whose cache holds nothing, [`Driver::query`] from then on.
     async fn query_repeated(&mut self, sql: &str) -> Result<Vec<Row>, DriverError> {
-        let rows = self
-            .held
-            .conn()
-            .fetch_all(sqlx::query(sql))
-            .await
-            .map_err(error)?;
+        if !self.prepare {
+            return self.query(sql).await;
+        }
+        let conn = self.held.conn();
+        let rows = conn.fetch_all(sqlx::query(sql)).await.map_err(error)?;
+        if conn.cached_statements_size() == 0 {
+            self.prepare = false;
+        }
         sqlx_common::text_rows(rows).map_err(error)
     }
 

@@ -977,7 +977,8 @@ pub async fn lock_is_released_when_the_future_is_dropped<C: Connect>(ctx: &Ctx<C
     other.unlock(&m.lock_name()).await.expect("unlock");
 }
 
-/// Counts calls into a driver; every call is one round trip.
+/// Counts calls into a driver; every call is one round trip (the first `query_repeated` of a
+/// text on PostgreSQL is two: it prepares the statement).
 pub struct Counting<D> {
     pub inner: D,
     pub calls: Vec<String>,
@@ -994,6 +995,10 @@ impl<D: Driver> Driver for Counting<D> {
     async fn query(&mut self, sql: &str) -> Result<Vec<Row>, DriverError> {
         self.calls.push(sql.to_owned());
         self.inner.query(sql).await
+    }
+    async fn query_repeated(&mut self, sql: &str) -> Result<Vec<Row>, DriverError> {
+        self.calls.push(sql.to_owned());
+        self.inner.query_repeated(sql).await
     }
     async fn query_each<F>(&mut self, sql: &str, visit: F) -> Result<(), DriverError>
     where
