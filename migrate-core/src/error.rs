@@ -213,7 +213,9 @@ pub enum Error {
         direction: Direction,
         /// The script that was running.
         script: String,
-        /// The 1-based number of the statement that failed or was in flight.
+        /// The 1-based number of the statement that failed or was in flight, or
+        /// `statements_total + 1` when every statement completed but the history was not
+        /// updated to say so.
         statement: u32,
         /// How many statements the script has.
         statements_total: u32,
@@ -296,6 +298,29 @@ pub enum Error {
         #[source]
         source: DriverError,
     },
+    /// A write to the history failed during a journaled step (MySQL/MariaDB): the step
+    /// stopped, and the history row was left `failed` saying how far it got, as far as the
+    /// server would still take writes. The next run refuses until `resume` or `repair`.
+    #[error("{}", journal_failed_message(*version, *direction, script, *statements_total, *line, *stop, doing))]
+    JournalFailed {
+        /// The version.
+        version: Version,
+        /// Applying or reverting.
+        direction: Direction,
+        /// The script.
+        script: String,
+        /// How many statements the script has.
+        statements_total: u32,
+        /// The first line of the statement named by `stop`, when it names one.
+        line: Option<u32>,
+        /// Where the step stood.
+        stop: JournalStop,
+        /// What the runner was writing.
+        doing: &'static str,
+        /// The server's error.
+        #[source]
+        source: DriverError,
+    },
     /// Another runner held the migration lock for longer than the timeout.
     #[error("timed out after {waited:?} waiting for the migration lock `{lock}`{}; another runner is migrating this database: wait for it, or raise the lock timeout", holder.as_ref().map(|h| format!(" held by {h}")).unwrap_or_default())]
     LockTimeout {
@@ -368,6 +393,18 @@ fn failed_message(
         Some(line) => format!("`{script}` line {line}"),
         None => format!("`{script}`"),
     };
+    if statement > total {
+        let record = match direction {
+            Direction::Up => "records the version as applied",
+            Direction::Down => "removes the version from the history",
+        };
+        let cause = error.map(|e| format!(": {e}")).unwrap_or_default();
+        return format!(
+            "{verb} version {version} did not finish: all {total} statements of {script} \
+             completed, but the history was not updated{cause}; run `resume`, which runs no \
+             statement and {record}"
+        );
+    }
     match error {
         Some(error) => format!(
             "{verb} version {version} failed at statement {statement} of {total} in {script}: {error}; \
@@ -401,6 +438,77 @@ fn statement_failed_message(
         "the earlier statements stay applied and the history row is marked failed; fix the cause and run `resume`, or undo by hand and run `repair`"
     };
     format!("{verb} version {version} failed at statement {statement} (`{script}` line {line}); {aftermath}")
+}
+
+/// Where a journaled step stood when a write to its history row failed
+/// ([`Error::JournalFailed`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum JournalStop {
+    /// The 1-based statement had not run. The statements before it completed; if the write
+    /// that failed was the record of the one just before it, the history row still shows that
+    /// one as in flight.
+    Before(u32),
+    /// The 1-based statement ran in one transaction with the write that failed, and was rolled
+    /// back with it.
+    RolledBack(u32),
+    /// Every statement had completed; the write that records the version as applied (or
+    /// removes it, reverting) failed.
+    AllDone,
+}
+
+fn journal_failed_message(
+    version: Version,
+    direction: Direction,
+    script: &str,
+    total: u32,
+    line: Option<u32>,
+    stop: JournalStop,
+    doing: &str,
+) -> String {
+    let verb = match direction {
+        Direction::Up => "applying",
+        Direction::Down => "reverting",
+    };
+    let at = |n: u32| match line {
+        Some(line) => format!("statement {n} of {total} (`{script}` line {line})"),
+        None => format!("statement {n} of {total} in `{script}`"),
+    };
+    match stop {
+        JournalStop::Before(1) => format!(
+            "{verb} version {version} stopped: database error while {doing}, so no statement \
+             of `{script}` ran; fix the cause and run again (`resume` if the history lists the \
+             version as failed)"
+        ),
+        JournalStop::Before(n) => format!(
+            "{verb} version {version} stopped: database error while {doing}, so {} did not \
+             run; statements 1 to {} completed, but the history row may still show statement \
+             {} as in flight: if it does, run `resume --skip` (that statement completed), else \
+             `resume`, once the cause is fixed; or undo by hand and run `repair`",
+            at(n),
+            n - 1,
+            n - 1
+        ),
+        JournalStop::RolledBack(n) => format!(
+            "{verb} version {version} stopped at {}: the statement ran, but database error \
+             while {doing}, so it was rolled back with that write; the history row is marked \
+             failed at it: fix the cause and run `resume`, which runs it again, or undo the \
+             statements before it by hand and run `repair`",
+            at(n)
+        ),
+        JournalStop::AllDone => {
+            let record = match direction {
+                Direction::Up => "records the version as applied",
+                Direction::Down => "removes the version from the history",
+            };
+            format!(
+                "{verb} version {version} did not finish: all {total} statements of `{script}` \
+                 completed, but database error while {doing}; the history row is marked failed \
+                 with every statement done: fix the cause and run `resume`, which runs no \
+                 statement and {record}"
+            )
+        }
+    }
 }
 
 fn stale_message(dir: &str, not_embedded: &[String], not_on_disk: &[Version]) -> String {

@@ -98,7 +98,7 @@ mod version;
 
 pub use checksum::Checksum;
 pub use dialect::Dialect;
-pub use error::{Error, LoadError};
+pub use error::{Error, JournalStop, LoadError};
 pub use migration::{
     Direction, Directives, Migration, MigrationSet, Reversibility, Script, TransactionMode,
 };

@@ -48,7 +48,7 @@ use crate::plan::{self, OutOfOrder, Plan, Step, Target};
 use crate::schema::{
     self, ExpectedSchema, Fingerprint, SchemaChange, SchemaCheck, SchemaDescription,
 };
-use crate::{Dialect, Direction, Error, MigrationSet, Version};
+use crate::{Dialect, Direction, Error, JournalStop, MigrationSet, Version};
 
 /// How the runner behaves; [`Config::default`] suits most applications.
 #[derive(Debug, Clone)]
@@ -1061,12 +1061,28 @@ impl<'s> Migrator<'s> {
                 } else {
                     "journaling a completed statement"
                 };
-                if joins && part > at {
-                    // The statement ran and was rolled back with the writes owed before it;
-                    // those are made again, so that the row says how far the step got.
-                    self.settle(driver, &sending).await;
+                // Parts after the statement exist only in a transaction's batch.
+                let rolled_back = part > at;
+                let stop = match rolled_back {
+                    true => JournalStop::RolledBack(index as u32 + 1),
+                    false => JournalStop::Before(index as u32 + 1),
+                };
+                let note = format!(
+                    "{doing} failed after the statement ran, so it was rolled back: {}",
+                    failed.error.message()
+                );
+                let failure = self.journal_failed(step, stop, doing, failed.error);
+                if rolled_back {
+                    // The statement was rolled back with the writes owed before it; those are
+                    // made again with the cause, so that the row says how far the step got.
+                    let fail = sql.fail(version, index as u32, &note);
+                    let mut record = sending.clone();
+                    record.push(fail);
+                    self.settle(driver, &record).await;
                 }
-                return Err(driver_error(doing)(failed.error));
+                self.log_failure(driver, sql, version, action, &failure, started)
+                    .await;
+                return Err(failure);
             }
             let failure = self.statement_failed(step, index, failed.error, false);
             let Error::StatementFailed { source, .. } = &failure else {
@@ -1079,11 +1095,13 @@ impl<'s> Migrator<'s> {
                 record.extend(sending.iter().map(String::as_str));
             }
             record.push(&fail);
-            let recorded = send(driver, &record).await;
+            if let Err(failed) = send(driver, &record).await {
+                // The statement's own error is what the operator needs; without its record the
+                // row shows the statement as in flight, which the next run reports.
+                tracing::warn!(error = %failed.error, "could not record the failed statement");
+            }
             self.log_failure(driver, sql, version, action, &failure, started)
                 .await;
-            recorded
-                .map_err(|failed| driver_error("recording a failed statement")(failed.error))?;
             return Err(failure);
         }
         if closed {
@@ -1102,9 +1120,12 @@ impl<'s> Migrator<'s> {
                 true => "journaling the start of a migration",
                 false => "journaling a completed statement",
             };
-            send_owned(driver, &owed)
-                .await
-                .map_err(|failed| driver_error(doing)(failed.error))?;
+            if let Err(failed) = send_owned(driver, &owed).await {
+                let failure = self.journal_failed(step, JournalStop::AllDone, doing, failed.error);
+                self.log_failure(driver, sql, version, action, &failure, started)
+                    .await;
+                return Err(failure);
+            }
             owed.clear();
         }
         let schema = match step.direction {
@@ -1130,12 +1151,45 @@ impl<'s> Migrator<'s> {
         parts.push("COMMIT");
         if let Err(failed) = send(driver, &parts).await {
             let _ = driver.rollback().await;
+            let doing = "recording the migration in the history";
+            let note = format!(
+                "{doing} failed after every statement completed: {}",
+                failed.error.message()
+            );
+            owed.push(sql.fail(version, count as u32, &note));
             self.settle(driver, &owed).await;
-            return Err(driver_error("recording the migration in the history")(
-                failed.error,
-            ));
+            let failure = self.journal_failed(step, JournalStop::AllDone, doing, failed.error);
+            self.log_failure(driver, sql, version, action, &failure, started)
+                .await;
+            return Err(failure);
         }
         Ok(())
+    }
+
+    /// A failed journal write of `step`, stopped at `stop`.
+    fn journal_failed(
+        &self,
+        step: &Step<'_>,
+        stop: JournalStop,
+        doing: &'static str,
+        source: DriverError,
+    ) -> Error {
+        let line = match stop {
+            JournalStop::Before(n) | JournalStop::RolledBack(n) => {
+                step.statements.get(n as usize - 1).map(|s| s.line)
+            }
+            JournalStop::AllDone => None,
+        };
+        Error::JournalFailed {
+            version: step.migration.version(),
+            direction: step.direction,
+            script: step.script.path().to_owned(),
+            statements_total: step.statements.len() as u32,
+            line,
+            stop,
+            doing,
+            source,
+        }
     }
 
     /// The writes that close a journaled step: its history row finished (`applied`, every

@@ -13,8 +13,8 @@ use migrate_core::history::{AppliedMigration, HistoryTable, State};
 use migrate_core::schema::{ObjectKind, SchemaCheck};
 use migrate_core::testing::{Backend, TestDatabase};
 use migrate_core::{
-    source, Config, Dialect, Direction, Error, Fingerprints, MigrationSet, Migrator, OutOfOrder,
-    Target, Version,
+    source, Config, Dialect, Direction, Error, Fingerprints, JournalStop, MigrationSet, Migrator,
+    OutOfOrder, Target, Version,
 };
 
 /// Opens a driver on a database URL.
@@ -87,6 +87,7 @@ macro_rules! driver_suite {
             batch_stops_at_and_names_the_failing_statement,
             mysql_journal_writes_travel_with_the_statements,
             mysql_failure_keeps_the_journal_writes_its_transaction_held,
+            mysql_refused_journal_write_leaves_a_truthful_row,
             history_table_name_is_configurable,
             validate_reports_without_changing_anything,
             no_transaction_script_runs_outside_a_transaction,
@@ -1597,4 +1598,342 @@ pub async fn fingerprints_off_records_none_and_reports_not_recorded<C: Connect>(
     );
     m.down(&mut d, Target::Empty).await.expect("down");
     assert!(user_tables(&mut d).await.is_empty());
+}
+
+/// A journal write the server refuses (a trigger on the history tables stands in for a full
+/// disk, a lost connection or a revoked privilege) stops the step with an error that says where
+/// it stood; the row says how far the step got, a statement rolled back with the write is
+/// undone, the next run refuses with the same facts, and `resume` finishes the step with each
+/// statement applied once.
+pub async fn mysql_refused_journal_write_leaves_a_truthful_row<C: Connect>(ctx: &Ctx<C>) {
+    let mut d = ctx.driver().await;
+    if d.dialect() != Dialect::MySql {
+        return; // PostgreSQL and SQLite run each version as one transaction, not journaled.
+    }
+    let tree = Tree::new(&[
+        ("V1__base/up.sql", "CREATE TABLE jr_base (id INTEGER);\n"),
+        ("V1__base/down.sql", "DROP TABLE jr_base;\n"),
+        (
+            "V2__dml_record/up.sql",
+            "CREATE TABLE jr_a (id INTEGER);\n\
+             INSERT INTO jr_a (id) VALUES (1);\n\
+             CREATE TABLE jr_b (id INTEGER);\n",
+        ),
+        (
+            "V2__dml_record/down.sql",
+            "DROP TABLE jr_b;\nDROP TABLE jr_a;\n",
+        ),
+        (
+            "V3__closing/up.sql",
+            "CREATE TABLE jr_c (id INTEGER);\nCREATE TABLE jr_d (id INTEGER);\n",
+        ),
+        (
+            "V3__closing/down.sql",
+            "DROP TABLE jr_d;\nDROP TABLE jr_c;\n",
+        ),
+        (
+            "V4__log/up.sql",
+            "CREATE TABLE jr_e (id INTEGER);\nINSERT INTO jr_e (id) VALUES (1);\n",
+        ),
+        ("V4__log/down.sql", "DROP TABLE jr_e;\n"),
+        (
+            "V5__ddl_record/up.sql",
+            "CREATE TABLE jr_f (id INTEGER);\nCREATE TABLE jr_g (id INTEGER);\n",
+        ),
+        (
+            "V5__ddl_record/down.sql",
+            "DROP TABLE jr_g;\nDROP TABLE jr_f;\n",
+        ),
+    ]);
+    let set = tree.set();
+    let m = Migrator::with_config(&set, config().fingerprints(Fingerprints::Off));
+    m.up(&mut d, Target::Version(v(1))).await.expect("up to 1");
+    let refuse = |name: &str, on: &str, when: &str| {
+        format!(
+            "CREATE TRIGGER {name} BEFORE {on} FOR EACH ROW BEGIN IF {when} THEN \
+             SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'journal write refused by {name}'; \
+             END IF; END"
+        )
+    };
+    let cause = |err: &Error| {
+        std::error::Error::source(err)
+            .map(ToString::to_string)
+            .unwrap_or_default()
+    };
+    let row = |history: &[AppliedMigration], version: u32| {
+        history
+            .iter()
+            .find(|r| r.version == v(version))
+            .cloned()
+            .expect("row")
+    };
+
+    // V2: the record of the INSERT (statement 2), in the INSERT's transaction, is refused.
+    d.execute(&refuse(
+        "jr_refuse_2",
+        "UPDATE ON schema_history",
+        "NEW.version = 2 AND NEW.statements_done = 2",
+    ))
+    .await
+    .expect("trigger");
+    let err = m.up(&mut d, Target::Latest).await.expect_err("refused");
+    assert!(
+        matches!(
+            err,
+            Error::JournalFailed {
+                stop: JournalStop::RolledBack(2),
+                line: Some(2),
+                statements_total: 3,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let message = err.to_string();
+    assert!(
+        message.contains("applying version 2 stopped at statement 2 of 3")
+            && message.contains("`V2__dml_record/up.sql` line 2")
+            && message.contains("rolled back"),
+        "{message}"
+    );
+    assert!(cause(&err).contains("refused by jr_refuse_2"), "{err:?}");
+    let failed = row(&m.history(&mut d).await.expect("history"), 2);
+    assert_eq!((failed.state, failed.statements_done), (State::Failed, 1));
+    assert!(
+        failed
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("rolled back") && e.contains("refused by jr_refuse_2")),
+        "{failed:?}"
+    );
+    assert_eq!(
+        count(&mut d, "jr_a").await,
+        "0",
+        "the INSERT was rolled back"
+    );
+    assert_eq!(user_tables(&mut d).await, ["jr_a", "jr_base"]);
+    let refused = m.up(&mut d, Target::Latest).await.expect_err("failed row");
+    assert!(
+        matches!(
+            refused,
+            Error::FailedMigration {
+                statement: 2,
+                error: Some(_),
+                ..
+            }
+        ),
+        "{refused:?}"
+    );
+    assert!(
+        refused.to_string().contains("failed at statement 2 of 3"),
+        "{refused}"
+    );
+    d.execute("DROP TRIGGER jr_refuse_2").await.expect("drop");
+    let report = m.resume(&mut d, false).await.expect("resume");
+    assert_eq!(report.steps[0].statements, 2, "the INSERT and the CREATE");
+    assert_eq!(count(&mut d, "jr_a").await, "1", "the INSERT ran once");
+
+    // V3, with fingerprints: the closing write after a last DDL statement is refused.
+    d.execute(&refuse(
+        "jr_refuse_3",
+        "UPDATE ON schema_history",
+        "NEW.version = 3 AND NEW.state = 'applied'",
+    ))
+    .await
+    .expect("trigger");
+    let with_fingerprints = migrator(&set);
+    let err = with_fingerprints
+        .up(&mut d, Target::Latest)
+        .await
+        .expect_err("refused");
+    assert!(
+        matches!(
+            err,
+            Error::JournalFailed {
+                stop: JournalStop::AllDone,
+                line: None,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string()
+            .contains("applying version 3 did not finish: all 2 statements"),
+        "{err}"
+    );
+    let failed = row(&m.history(&mut d).await.expect("history"), 3);
+    assert_eq!((failed.state, failed.statements_done), (State::Failed, 2));
+    assert!(
+        failed
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("refused by jr_refuse_3")),
+        "{failed:?}"
+    );
+    let refused = m.up(&mut d, Target::Latest).await.expect_err("failed row");
+    assert!(
+        matches!(
+            refused,
+            Error::FailedMigration {
+                statement: 3,
+                statements_total: 2,
+                ..
+            }
+        ),
+        "{refused:?}"
+    );
+    let message = refused.to_string();
+    assert!(
+        message.contains("all 2 statements of `V3__closing/up.sql` completed")
+            && message.contains("runs no statement and records the version as applied"),
+        "{message}"
+    );
+    d.execute("DROP TRIGGER jr_refuse_3").await.expect("drop");
+    let report = with_fingerprints
+        .resume(&mut d, false)
+        .await
+        .expect("resume");
+    assert_eq!(report.steps[0].statements, 0);
+    let done = row(&m.history(&mut d).await.expect("history"), 3);
+    assert_eq!(done.state, State::Applied);
+    assert!(done.fingerprint.is_some(), "resume recorded the schema");
+
+    // V4: the log row that goes with the last statement (DML) is refused: the statement is
+    // rolled back with the closing write.
+    d.execute(&refuse(
+        "jr_refuse_4",
+        "INSERT ON schema_history_log",
+        "NEW.version = 4",
+    ))
+    .await
+    .expect("trigger");
+    let err = m.up(&mut d, Target::Latest).await.expect_err("refused");
+    assert!(
+        matches!(
+            err,
+            Error::JournalFailed {
+                stop: JournalStop::RolledBack(2),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let failed = row(&m.history(&mut d).await.expect("history"), 4);
+    assert_eq!((failed.state, failed.statements_done), (State::Failed, 1));
+    assert_eq!(
+        count(&mut d, "jr_e").await,
+        "0",
+        "the INSERT was rolled back"
+    );
+    d.execute("DROP TRIGGER jr_refuse_4").await.expect("drop");
+    m.resume(&mut d, false).await.expect("resume");
+    assert_eq!(count(&mut d, "jr_e").await, "1", "the INSERT ran once");
+
+    // V5: the record of a DDL statement, owed to the next statement, is refused: the next one
+    // does not run, and the row still shows the completed one as in flight.
+    d.execute(&refuse(
+        "jr_refuse_5",
+        "UPDATE ON schema_history",
+        "NEW.version = 5 AND NEW.statements_done = 1",
+    ))
+    .await
+    .expect("trigger");
+    let err = m.up(&mut d, Target::Latest).await.expect_err("refused");
+    assert!(
+        matches!(
+            err,
+            Error::JournalFailed {
+                stop: JournalStop::Before(2),
+                line: Some(2),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().contains("statements 1 to 1 completed"),
+        "{err}"
+    );
+    let failed = row(&m.history(&mut d).await.expect("history"), 5);
+    assert_eq!(
+        (
+            failed.state,
+            failed.statements_done,
+            failed.error.as_deref()
+        ),
+        (State::Failed, 0, None)
+    );
+    assert!(user_tables(&mut d).await.contains(&"jr_f".to_owned()));
+    assert!(!user_tables(&mut d).await.contains(&"jr_g".to_owned()));
+    d.execute("DROP TRIGGER jr_refuse_5").await.expect("drop");
+    let report = m.resume(&mut d, true).await.expect("resume --skip");
+    assert_eq!(report.steps[0].statements, 1);
+    assert!(user_tables(&mut d).await.contains(&"jr_g".to_owned()));
+
+    // Reverting V5: removing its row is refused after both statements ran.
+    d.execute(&refuse(
+        "jr_refuse_down",
+        "DELETE ON schema_history",
+        "OLD.version = 5",
+    ))
+    .await
+    .expect("trigger");
+    let err = m
+        .down(&mut d, Target::Version(v(4)))
+        .await
+        .expect_err("refused");
+    assert!(
+        matches!(
+            err,
+            Error::JournalFailed {
+                stop: JournalStop::AllDone,
+                direction: Direction::Down,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let failed = row(&m.history(&mut d).await.expect("history"), 5);
+    assert_eq!(
+        (failed.state, failed.direction, failed.statements_done),
+        (State::Failed, Direction::Down, 2)
+    );
+    let refused = m
+        .down(&mut d, Target::Version(v(4)))
+        .await
+        .expect_err("failed row");
+    assert!(
+        refused
+            .to_string()
+            .contains("removes the version from the history"),
+        "{refused}"
+    );
+    d.execute("DROP TRIGGER jr_refuse_down")
+        .await
+        .expect("drop");
+    let report = m.resume(&mut d, false).await.expect("resume");
+    assert_eq!(report.steps[0].statements, 0);
+    assert_eq!(
+        versions(&m.history(&mut d).await.expect("history")),
+        [1, 2, 3, 4]
+    );
+    assert!(!user_tables(&mut d).await.contains(&"jr_f".to_owned()));
+
+    // Every failure the log could take is in it; V4's was refused with its row.
+    assert_eq!(
+        log_actions(&m, &mut d).await,
+        [
+            "up:1:ok",
+            "up:2:failed",
+            "resume:2:ok",
+            "up:3:failed",
+            "resume:3:ok",
+            "resume:4:ok",
+            "up:5:failed",
+            "resume:5:ok",
+            "down:5:failed",
+            "resume:5:ok",
+        ]
+    );
 }
