@@ -121,7 +121,7 @@ fn sets_password_or_autocommit(rest: &[String]) -> bool {
 
 /// The first `limit` words of `sql` in upper case, skipping comments, quoted text and
 /// punctuation, and reading into executable comments (`/*! … */`, `/*M! … */`).
-fn leading_words(sql: &str, limit: usize) -> Vec<String> {
+pub(crate) fn leading_words(sql: &str, limit: usize) -> Vec<String> {
     let bytes = sql.as_bytes();
     let mut words = Vec::new();
     let mut i = 0;

@@ -66,7 +66,9 @@ pub struct Config {
 pub enum Fingerprints {
     /// After every applied version (the default): `status` and `validate` can report drift,
     /// and runs that apply or revert compare the live schema with the expected one. Costs one
-    /// describe query per applied version, plus one per run.
+    /// describe query per applied version, plus one per run. A version made only of `INSERT`,
+    /// `UPDATE`, `DELETE` and `REPLACE` statements on MySQL/MariaDB or SQLite, where they cannot
+    /// change the schema, records the description made before it in the same run instead.
     #[default]
     EveryVersion,
     /// Never: no describe query runs, rows record no fingerprint, and drift cannot be
@@ -659,22 +661,27 @@ impl<'s> Migrator<'s> {
                 "{when}: the live schema differs from the one the history records:\n{diff}"
             );
         }
+        expected.observed(live);
         Ok(())
     }
 
-    /// Describes the schema after `version` was applied: its fingerprint and the change from
-    /// the expected schema; `None` when fingerprints are off.
+    /// The schema after `step` was applied: its fingerprint and the change from the expected
+    /// schema; `None` when fingerprints are off. Described, unless `step` cannot have changed
+    /// the schema described before it ([`keeps_the_schema`]).
     async fn record_schema<D: Driver>(
         &self,
         driver: &mut D,
         expected: Option<&mut ExpectedSchema>,
-        version: Version,
+        step: &Step<'_>,
     ) -> Result<Option<(Fingerprint, SchemaChange)>, Error> {
         let Some(expected) = expected else {
             return Ok(None);
         };
-        let after = self.describe(driver).await?;
-        Ok(Some(expected.applied(version, after)))
+        let after = match expected.live() {
+            Some(live) if keeps_the_schema(step, driver.dialect()) => live.clone(),
+            _ => self.describe(driver).await?,
+        };
+        Ok(Some(expected.applied(step.migration.version(), after)))
     }
 
     /// The live schema without this runner's history tables.
@@ -812,7 +819,7 @@ impl<'s> Migrator<'s> {
         let record = match step.direction {
             Direction::Up => {
                 // Described inside the transaction: the fingerprint is of exactly what commits.
-                let schema = match self.record_schema(driver, expected, version).await {
+                let schema = match self.record_schema(driver, expected, step).await {
                     Ok(schema) => schema,
                     Err(e) => {
                         let _ = driver.rollback().await;
@@ -974,7 +981,7 @@ impl<'s> Migrator<'s> {
         action: Action,
         row: Option<&AppliedMigration>,
         started: Instant,
-        expected: Option<&mut ExpectedSchema>,
+        mut expected: Option<&mut ExpectedSchema>,
     ) -> Result<(), Error> {
         let version = step.migration.version();
         let dialect = driver.dialect();
@@ -1002,13 +1009,24 @@ impl<'s> Migrator<'s> {
         // Whether the closing write went with the last statement.
         let mut closed = false;
         // Whether the closing write needs the schema described first.
-        let describe_first = step.direction == Direction::Up && expected.is_some();
+        let describe_first = step.direction == Direction::Up
+            && expected
+                .as_deref()
+                .is_some_and(|e| e.live().is_none() || !keeps_the_schema(step, dialect));
+        // The schema after a step that cannot change it is known before it runs, so that the
+        // closing write can still go with the last statement.
+        let mut schema = None;
+        if step.direction == Direction::Up && !describe_first {
+            schema = self
+                .record_schema(driver, expected.as_deref_mut(), step)
+                .await?;
+        }
         let count = step.statements.len();
         for index in step.start..count {
             let statement = &step.statements[index];
             let joins = dialect == Dialect::MySql && joins_a_transaction(statement.sql);
             let closing = (joins && index + 1 == count && !describe_first)
-                .then(|| self.closing(sql, step, dialect, action, started, None));
+                .then(|| self.closing(sql, step, dialect, action, started, schema.as_ref()));
             let progress = sql.progress(version, index as u32 + 1);
             let sending = std::mem::take(&mut owed);
             let mut parts: Vec<&str> = Vec::with_capacity(sending.len() + 5);
@@ -1129,9 +1147,10 @@ impl<'s> Migrator<'s> {
             owed.clear();
         }
         let schema = match step.direction {
+            Direction::Up if !describe_first => schema,
             // If the process stops here, the row stays `failed` with every statement done;
             // `resume` runs none and records the schema.
-            Direction::Up => match self.record_schema(driver, expected, version).await {
+            Direction::Up => match self.record_schema(driver, expected, step).await {
                 Ok(schema) => schema,
                 Err(e) => {
                     self.settle(driver, &owed).await;
@@ -1566,6 +1585,15 @@ async fn send_owned<D: Driver>(driver: &mut D, parts: &[String]) -> Result<(), B
 
 fn millis(started: Instant) -> u64 {
     u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
+}
+
+/// Whether none of `step`'s statements can change the schema
+/// ([`schema::cannot_change_schema`]), so that its fingerprint is that of the schema described
+/// before it.
+fn keeps_the_schema(step: &Step<'_>, dialect: Dialect) -> bool {
+    step.statements
+        .iter()
+        .all(|s| schema::cannot_change_schema(s.sql, dialect))
 }
 
 fn driver_error(doing: &'static str) -> impl Fn(DriverError) -> Error {

@@ -663,13 +663,36 @@ pub(crate) fn rebuild<'a>(
     description
 }
 
+/// Whether `statement` cannot change the schema, so that the description before it still
+/// holds after it: an `INSERT`, `UPDATE`, `DELETE` or `REPLACE` on MySQL/MariaDB or SQLite,
+/// where neither triggers nor stored functions may run DDL (the servers refuse it), that names
+/// neither the server's own tables (`mysql.…`), through which routines could be rewritten, nor
+/// SQLite's schema table (writable with `PRAGMA writable_schema`). Judged by the text, so a
+/// literal that merely contains `mysql` or `sqlite_` makes it answer `false`, never the reverse.
+/// PostgreSQL answers `false` for every statement: its trigger functions and functions called
+/// from DML may run DDL.
+pub(crate) fn cannot_change_schema(statement: &str, dialect: crate::Dialect) -> bool {
+    if dialect == crate::Dialect::Postgres {
+        return false;
+    }
+    let first = crate::implicit_commit::leading_words(statement, 1);
+    let data = matches!(
+        first.first().map(String::as_str),
+        Some("INSERT" | "UPDATE" | "DELETE" | "REPLACE")
+    );
+    let lower = statement.to_ascii_lowercase();
+    data && !lower.contains("mysql") && !lower.contains("sqlite_")
+}
+
 /// The schema the history says the database has, kept up to date while a command runs:
 /// rebuilt from the rows' stored changes, replaced by the live description after each applied
-/// version.
+/// version. It also keeps the live schema as last described during the command, while no
+/// statement that could change it has run since.
 #[derive(Debug, Default)]
 pub(crate) struct ExpectedSchema {
     changes: BTreeMap<crate::Version, SchemaChange>,
     current: Option<SchemaDescription>,
+    live: Option<SchemaDescription>,
 }
 
 impl ExpectedSchema {
@@ -681,7 +704,19 @@ impl ExpectedSchema {
                 .filter_map(|(v, c)| c.map(|c| (v, c)))
                 .collect(),
             current: None,
+            live: None,
         }
+    }
+
+    /// Records the live schema, just described.
+    pub(crate) fn observed(&mut self, live: SchemaDescription) {
+        self.live = Some(live);
+    }
+
+    /// The live schema as last described, unless a statement that could change it has run
+    /// since (a version applied without a description, or any version reverted).
+    pub(crate) fn live(&self) -> Option<&SchemaDescription> {
+        self.live.as_ref()
     }
 
     /// The expected schema now.
@@ -703,12 +738,14 @@ impl ExpectedSchema {
         let change = self.description().diff(&after).to_change();
         let fingerprint = after.fingerprint();
         self.changes.insert(version, change.clone());
+        self.live = Some(after.clone());
         self.current = Some(after);
         (fingerprint, change)
     }
 
     /// Records that `version` was reverted.
     pub(crate) fn reverted(&mut self, version: crate::Version) {
+        self.live = None;
         if self.changes.remove(&version).is_some() {
             self.current = None;
         }

@@ -337,3 +337,47 @@ mod checks {
         assert_eq!(expected.description(), &with_v2);
     }
 }
+
+#[test]
+fn data_statements_cannot_change_the_schema_outside_postgres() {
+    use crate::schema::cannot_change_schema;
+    use crate::Dialect::{MySql, Postgres, Sqlite};
+    for dialect in [MySql, Sqlite] {
+        for keeps in [
+            "INSERT INTO t (a) VALUES ('x;y')",
+            "  -- a comment first\nupdate t SET a = 1",
+            "/* leading */ DELETE FROM t WHERE a = 2",
+            "REPLACE INTO t (a) VALUES (1)",
+        ] {
+            assert!(cannot_change_schema(keeps, dialect), "{dialect:?}: {keeps}");
+            assert!(!cannot_change_schema(keeps, Postgres), "{keeps}");
+        }
+        for may_change in [
+            "CREATE TABLE t (a INT)",
+            "ALTER TABLE t ADD COLUMN b INT",
+            "CALL refresh()",
+            "SET @a = 1",
+            "WITH x AS (SELECT 1) INSERT INTO t SELECT * FROM x",
+            "SELECT make_tables()",
+            "INSERT INTO mysql.proc VALUES (1)",
+            "UPDATE `MySQL`.`proc` SET body = ''",
+            "INSERT INTO sqlite_master VALUES ('table', 't', 't', 0, '')",
+            "INSERT INTO t (a) VALUES ('mentions mysql')",
+            "",
+        ] {
+            assert!(
+                !cannot_change_schema(may_change, dialect),
+                "{dialect:?}: {may_change}"
+            );
+        }
+    }
+    // An executable comment is judged by its content.
+    assert!(cannot_change_schema(
+        "/*!50001 INSERT INTO t VALUES (1) */",
+        MySql
+    ));
+    assert!(!cannot_change_schema(
+        "/*!50001 CREATE TABLE t (a INT) */",
+        MySql
+    ));
+}

@@ -95,6 +95,7 @@ macro_rules! driver_suite {
             fingerprint_is_recorded_and_manual_changes_are_reported_as_drift,
             baseline_records_the_schema_it_adopts,
             fingerprints_off_records_none_and_reports_not_recorded,
+            data_only_version_is_not_described_again,
         );
     };
 }
@@ -998,7 +999,7 @@ impl<D: Driver> Driver for Counting<D> {
         self.inner.query(sql).await
     }
     async fn query_repeated(&mut self, sql: &str) -> Result<Vec<Row>, DriverError> {
-        self.calls.push(sql.to_owned());
+        self.calls.push(format!("repeated {sql}"));
         self.inner.query_repeated(sql).await
     }
     async fn query_each<F>(&mut self, sql: &str, visit: F) -> Result<(), DriverError>
@@ -1936,4 +1937,99 @@ pub async fn mysql_refused_journal_write_leaves_a_truthful_row<C: Connect>(ctx: 
             "resume:5:ok",
         ]
     );
+}
+
+/// A version made only of `INSERT`, `UPDATE`, `DELETE` or `REPLACE` cannot change the schema on
+/// MySQL/MariaDB or SQLite (neither lets a trigger or function run DDL), so its fingerprint is
+/// the one described before it, without another describe query. PostgreSQL describes it, since
+/// a function called from DML may run DDL there. The fingerprints are the same either way.
+pub async fn data_only_version_is_not_described_again<C: Connect>(ctx: &Ctx<C>) {
+    let mut d = Counting {
+        inner: ctx.driver().await,
+        calls: Vec::new(),
+    };
+    let tree = Tree::new(&[
+        (
+            "V1__table/up.sql",
+            "CREATE TABLE dv (id INTEGER, note VARCHAR(40));\n",
+        ),
+        ("V1__table/down.sql", "DROP TABLE dv;\n"),
+        (
+            "V2__rows/up.sql",
+            "-- data only\nINSERT INTO dv (id, note) VALUES (1, 'a;b');\n\
+             UPDATE dv SET note = 'c' WHERE id = 1;\n",
+        ),
+        ("V2__rows/down.sql", "DELETE FROM dv;\n"),
+        ("V3__index/up.sql", "CREATE INDEX dv_note ON dv (note);\n"),
+        ("V3__index/down.sql", "DROP INDEX dv_note;\n"),
+        ("V3__index/down.mysql.sql", "DROP INDEX dv_note ON dv;\n"),
+        (
+            "V4__fix/up.sql",
+            "DELETE FROM dv WHERE id = 2;\n\
+             INSERT INTO dv (id, note) VALUES (2, 'names mysql, so described');\n",
+        ),
+        ("V4__fix/down.sql", "DELETE FROM dv WHERE id = 2;\n"),
+    ]);
+    let set = tree.set();
+    let m = migrator(&set);
+    let describes = |calls: &[String]| calls.iter().filter(|c| c.starts_with("repeated")).count();
+    let skips = d.dialect() != Dialect::Postgres;
+
+    // A change by hand before the run: the data-only version records the live schema, as a
+    // description after it would.
+    m.up(&mut d, Target::Version(v(1))).await.expect("up to 1");
+    d.execute("ALTER TABLE dv ADD COLUMN by_hand INTEGER NULL")
+        .await
+        .expect("alter");
+    d.calls.clear();
+    m.up(&mut d, Target::Version(v(2))).await.expect("up to 2");
+    // One description before applying (the drift check), none after the INSERT and UPDATE.
+    assert_eq!(
+        describes(&d.calls),
+        if skips { 1 } else { 2 },
+        "{:#?}",
+        d.calls
+    );
+    let history = m.history(&mut d).await.expect("history");
+    assert_ne!(history[1].fingerprint, history[0].fingerprint, "the column");
+    assert!(matches!(
+        m.check_schema(&mut d).await.expect("check"),
+        SchemaCheck::Matches { version, .. } if version == v(2)
+    ));
+    d.execute("ALTER TABLE dv DROP COLUMN by_hand")
+        .await
+        .expect("undo");
+    m.down(&mut d, Target::Empty).await.expect("down");
+
+    d.calls.clear();
+    m.up(&mut d, Target::Latest).await.expect("up");
+    // Before applying, V1, V3 and V4 (whose text names `mysql`); V2 only on PostgreSQL.
+    assert_eq!(
+        describes(&d.calls),
+        if skips { 4 } else { 5 },
+        "{:#?}",
+        d.calls
+    );
+    let history = m.history(&mut d).await.expect("history");
+    let fingerprint = |n: usize| history[n].fingerprint.expect("recorded");
+    assert_eq!(fingerprint(1), fingerprint(0), "V2 changes no schema");
+    assert_ne!(fingerprint(2), fingerprint(1), "V3 adds an index");
+    assert_eq!(fingerprint(3), fingerprint(2), "V4 changes no schema");
+    assert_eq!(count(&mut d, "dv").await, "2");
+    match m.check_schema(&mut d).await.expect("check") {
+        SchemaCheck::Matches {
+            version,
+            fingerprint: recorded,
+        } => assert_eq!((version, recorded), (v(4), fingerprint(3))),
+        other => panic!("expected a match, got {other:?}"),
+    }
+    // Reverted to V2: its fingerprint is V1's, and the schema matches it.
+    m.down(&mut d, Target::Version(v(2))).await.expect("down");
+    match m.check_schema(&mut d).await.expect("check") {
+        SchemaCheck::Matches {
+            version,
+            fingerprint: recorded,
+        } => assert_eq!((version, recorded), (v(2), fingerprint(0))),
+        other => panic!("expected a match, got {other:?}"),
+    }
 }
