@@ -298,10 +298,11 @@ pub enum Error {
         #[source]
         source: DriverError,
     },
-    /// A write to the history failed during a journaled step (MySQL/MariaDB): the step
-    /// stopped, and the history row was left `failed` saying how far it got, as far as the
-    /// server would still take writes. The next run refuses until `resume` or `repair`.
-    #[error("{}", journal_failed_message(*version, *direction, script, *statements_total, *line, *stop, doing))]
+    /// A write to the history failed during a step run statement by statement (MySQL/MariaDB,
+    /// and PostgreSQL's `-- migrate:no-transaction` scripts): the step stopped. The runner then
+    /// writes the row's account of where it stopped again, as far as the server still takes
+    /// writes (`recorded`), and the next run refuses until `resume` or `repair`.
+    #[error("{}", journal_failed_message(*version, *direction, script, *statements_total, *line, *stop, doing, *recorded))]
     JournalFailed {
         /// The version.
         version: Version,
@@ -317,6 +318,10 @@ pub enum Error {
         stop: JournalStop,
         /// What the runner was writing.
         doing: &'static str,
+        /// Whether the history row was brought to say where the step stopped, with the cause.
+        /// Always true for [`JournalStop::NotStarted`] and [`JournalStop::Unknown`], where the
+        /// row is left as the server has it.
+        recorded: bool,
         /// The server's error.
         #[source]
         source: DriverError,
@@ -445,18 +450,23 @@ fn statement_failed_message(
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum JournalStop {
-    /// The 1-based statement had not run. The statements before it completed; if the write
-    /// that failed was the record of the one just before it, the history row still shows that
-    /// one as in flight.
+    /// No statement ran in this run: the write that starts the step failed, and the history is
+    /// as it was before the run.
+    NotStarted,
+    /// The 1-based statement had not run; the statements before it completed.
     Before(u32),
     /// The 1-based statement ran in one transaction with the write that failed, and was rolled
     /// back with it.
     RolledBack(u32),
-    /// Every statement had completed; the write that records the version as applied (or
-    /// removes it, reverting) failed.
+    /// The 1-based statement ran, but the `COMMIT` of its transaction (with its record) failed:
+    /// whether both took effect is unknown, and the history row shows what committed.
+    Unknown(u32),
+    /// Every statement had completed; a write that records it (the record of the last
+    /// statement, or the one that marks the version applied or removes it) failed.
     AllDone,
 }
 
+#[allow(clippy::too_many_arguments)]
 fn journal_failed_message(
     version: Version,
     direction: Direction,
@@ -465,6 +475,7 @@ fn journal_failed_message(
     line: Option<u32>,
     stop: JournalStop,
     doing: &str,
+    recorded: bool,
 ) -> String {
     let verb = match direction {
         Direction::Up => "applying",
@@ -474,26 +485,51 @@ fn journal_failed_message(
         Some(line) => format!("statement {n} of {total} (`{script}` line {line})"),
         None => format!("statement {n} of {total} in `{script}`"),
     };
+    let unrecorded = "The history row could not be updated either (run `status`): it may show \
+                      an earlier statement as in flight, which completed (`resume --skip`), or \
+                      not exist if the step had not started (run the same command again)";
     match stop {
-        JournalStop::Before(1) => format!(
-            "{verb} version {version} stopped: database error while {doing}, so no statement \
-             of `{script}` ran; fix the cause and run again (`resume` if the history lists the \
-             version as failed)"
+        JournalStop::NotStarted => format!(
+            "{verb} version {version} did not start: database error while {doing}, so no \
+             statement ran in this run and the history is as it was before it; fix the cause \
+             and run the same command again"
         ),
-        JournalStop::Before(n) => format!(
-            "{verb} version {version} stopped: database error while {doing}, so {} did not \
-             run; statements 1 to {} completed, but the history row may still show statement \
-             {} as in flight: if it does, run `resume --skip` (that statement completed), else \
-             `resume`, once the cause is fixed; or undo by hand and run `repair`",
-            at(n),
-            n - 1,
-            n - 1
-        ),
-        JournalStop::RolledBack(n) => format!(
+        JournalStop::Before(n) => {
+            let row = match recorded {
+                true => format!(
+                    "The history row is marked failed at statement {n}: fix the cause and run \
+                     `resume`, or undo statements 1 to {} by hand and run `repair`",
+                    n - 1
+                ),
+                false => unrecorded.to_owned(),
+            };
+            format!(
+                "{verb} version {version} stopped before {}: database error while {doing}; \
+                 statements 1 to {} completed. {row}",
+                at(n),
+                n - 1
+            )
+        }
+        JournalStop::RolledBack(n) => {
+            let row = match recorded {
+                true => "The history row is marked failed at it: fix the cause and run \
+                         `resume`, which runs it again, or undo the statements before it by hand \
+                         and run `repair`"
+                    .to_owned(),
+                false => unrecorded.to_owned(),
+            };
+            format!(
+                "{verb} version {version} stopped at {}: the statement ran, but database error \
+                 while {doing}, so it was rolled back with that write. {row}",
+                at(n)
+            )
+        }
+        JournalStop::Unknown(n) => format!(
             "{verb} version {version} stopped at {}: the statement ran, but database error \
-             while {doing}, so it was rolled back with that write; the history row is marked \
-             failed at it: fix the cause and run `resume`, which runs it again, or undo the \
-             statements before it by hand and run `repair`",
+             while {doing}, so whether it and its record committed is unknown. The history row \
+             shows what did: if it marks statement {n} done, run `resume`; otherwise check \
+             whether the statement took effect, then run `resume --skip` if it did or `resume` \
+             if it did not, or undo by hand and run `repair`",
             at(n)
         ),
         JournalStop::AllDone => {
@@ -501,11 +537,20 @@ fn journal_failed_message(
                 Direction::Up => "records the version as applied",
                 Direction::Down => "removes the version from the history",
             };
+            let row = match recorded {
+                true => format!(
+                    "The history row is marked failed with every statement done: fix the cause \
+                     and run `resume`, which runs no statement and {record}"
+                ),
+                false => format!(
+                    "The history row could not be updated either (run `status`): if it shows \
+                     the last statement as in flight, run `resume --skip` (it completed), else \
+                     `resume`; either runs no statement and {record}"
+                ),
+            };
             format!(
                 "{verb} version {version} did not finish: all {total} statements of `{script}` \
-                 completed, but database error while {doing}; the history row is marked failed \
-                 with every statement done: fix the cause and run `resume`, which runs no \
-                 statement and {record}"
+                 completed, but database error while {doing}. {row}"
             )
         }
     }

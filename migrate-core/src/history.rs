@@ -407,11 +407,14 @@ impl HistorySql {
     }
 
     /// Records the error of the failed statement, `done` statements having completed before it.
+    /// Only on a `failed` row: after a `COMMIT` that reported failure but took effect, the row
+    /// stays as committed.
     pub(crate) fn fail(&self, version: Version, done: u32, error: &str) -> String {
         format!(
-            "UPDATE {} SET statements_done = {done}, error_text = {} WHERE version = {version}",
+            "UPDATE {} SET statements_done = {done}, error_text = {} WHERE version = {version} AND state = {}",
             self.table,
-            self.text(error)
+            self.text(error),
+            self.text(State::Failed.as_str())
         )
     }
 

@@ -1079,25 +1079,37 @@ impl<'s> Migrator<'s> {
                 } else {
                     "journaling a completed statement"
                 };
+                let number = index as u32 + 1;
+                let message = failed.error.message().to_owned();
                 // Parts after the statement exist only in a transaction's batch.
-                let rolled_back = part > at;
-                let stop = match rolled_back {
-                    true => JournalStop::RolledBack(index as u32 + 1),
-                    false => JournalStop::Before(index as u32 + 1),
+                let (stop, note) = if part < at && index == step.start {
+                    (JournalStop::NotStarted, None)
+                } else if part < at {
+                    let note = format!("{doing} failed before the statement ran: {message}");
+                    (JournalStop::Before(number), Some(note))
+                } else if part + 1 == parts.len() {
+                    // A failed COMMIT may have committed (a lost connection): the row is left
+                    // as the server has it.
+                    (JournalStop::Unknown(number), None)
+                } else {
+                    let note = format!(
+                        "{doing} failed after the statement ran, so it was rolled back: {message}"
+                    );
+                    (JournalStop::RolledBack(number), Some(note))
                 };
-                let note = format!(
-                    "{doing} failed after the statement ran, so it was rolled back: {}",
-                    failed.error.message()
-                );
-                let failure = self.journal_failed(step, stop, doing, failed.error);
-                if rolled_back {
-                    // The statement was rolled back with the writes owed before it; those are
-                    // made again with the cause, so that the row says how far the step got.
-                    let fail = sql.fail(version, index as u32, &note);
-                    let mut record = sending.clone();
-                    record.push(fail);
-                    self.settle(driver, &record).await;
-                }
+                let recorded = match note {
+                    // The writes sent before the failure are made again (rolled back with a
+                    // transaction, or each committed by itself, and past the journal's start
+                    // each can be repeated), then the cause, so that the row says how far the
+                    // step got.
+                    Some(note) => {
+                        let mut record = sending.clone();
+                        record.push(sql.fail(version, index as u32, &note));
+                        self.settle(driver, &record).await
+                    }
+                    None => true,
+                };
+                let failure = self.journal_failed(step, stop, doing, recorded, failed.error);
                 self.log_failure(driver, sql, version, action, &failure, started)
                     .await;
                 return Err(failure);
@@ -1139,7 +1151,18 @@ impl<'s> Migrator<'s> {
                 false => "journaling a completed statement",
             };
             if let Err(failed) = send_owned(driver, &owed).await {
-                let failure = self.journal_failed(step, JournalStop::AllDone, doing, failed.error);
+                let (stop, recorded) = match nothing_ran {
+                    true => (JournalStop::NotStarted, true),
+                    false => {
+                        let note = format!(
+                            "{doing} failed after every statement completed: {}",
+                            failed.error.message()
+                        );
+                        let fail = sql.fail(version, count as u32, &note);
+                        (JournalStop::AllDone, self.settle(driver, &[fail]).await)
+                    }
+                };
+                let failure = self.journal_failed(step, stop, doing, recorded, failed.error);
                 self.log_failure(driver, sql, version, action, &failure, started)
                     .await;
                 return Err(failure);
@@ -1176,8 +1199,9 @@ impl<'s> Migrator<'s> {
                 failed.error.message()
             );
             owed.push(sql.fail(version, count as u32, &note));
-            self.settle(driver, &owed).await;
-            let failure = self.journal_failed(step, JournalStop::AllDone, doing, failed.error);
+            let recorded = self.settle(driver, &owed).await;
+            let failure =
+                self.journal_failed(step, JournalStop::AllDone, doing, recorded, failed.error);
             self.log_failure(driver, sql, version, action, &failure, started)
                 .await;
             return Err(failure);
@@ -1191,13 +1215,14 @@ impl<'s> Migrator<'s> {
         step: &Step<'_>,
         stop: JournalStop,
         doing: &'static str,
+        recorded: bool,
         source: DriverError,
     ) -> Error {
         let line = match stop {
-            JournalStop::Before(n) | JournalStop::RolledBack(n) => {
+            JournalStop::Before(n) | JournalStop::RolledBack(n) | JournalStop::Unknown(n) => {
                 step.statements.get(n as usize - 1).map(|s| s.line)
             }
-            JournalStop::AllDone => None,
+            JournalStop::NotStarted | JournalStop::AllDone => None,
         };
         Error::JournalFailed {
             version: step.migration.version(),
@@ -1207,6 +1232,7 @@ impl<'s> Migrator<'s> {
             line,
             stop,
             doing,
+            recorded,
             source,
         }
     }
@@ -1249,9 +1275,13 @@ impl<'s> Migrator<'s> {
 
     /// Best effort, on a path that already fails: sends the journal writes still owed, so that
     /// the row says how far the step got.
-    async fn settle<D: Driver>(&self, driver: &mut D, owed: &[String]) {
-        if let Err(e) = send_owned(driver, owed).await {
-            tracing::warn!(error = %e, "could not journal a completed statement");
+    async fn settle<D: Driver>(&self, driver: &mut D, owed: &[String]) -> bool {
+        match send_owned(driver, owed).await {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not journal a completed statement");
+                false
+            }
         }
     }
 

@@ -113,14 +113,18 @@ impl Session<'_, '_> {
                 let failed = self.failed_row(driver).await?;
                 self.migrator.repair(driver).await?;
                 if let Some(row) = failed {
+                    let stopped = match row.statements_done >= row.statements_total {
+                        true => format!("after all {} statements", row.statements_total),
+                        false => format!(
+                            "at statement {} of {}",
+                            row.statements_done + 1,
+                            row.statements_total
+                        ),
+                    };
                     writeln!(
                         out,
-                        "version {} marked not applied; {} stopped at statement {} of {} in `{}` (recorded in the log table)",
-                        row.version,
-                        row.direction,
-                        row.statements_done + 1,
-                        row.statements_total,
-                        row.script
+                        "version {} marked not applied; {} stopped {stopped} in `{}` (recorded in the log table)",
+                        row.version, row.direction, row.script
                     )?;
                 }
                 self.print_standing(driver, out).await

@@ -269,6 +269,9 @@ pub(super) fn status_table(
         .map(|line| {
             let row = line.applied.as_ref();
             let state = match (line.state, row) {
+                (VersionState::Failed, Some(r)) if r.statements_done >= r.statements_total => {
+                    format!("failed after all {}", r.statements_total)
+                }
                 (VersionState::Failed, Some(r)) => format!(
                     "failed at {} of {}",
                     r.statements_done + 1,

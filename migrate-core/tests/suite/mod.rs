@@ -1645,6 +1645,13 @@ pub async fn mysql_refused_journal_write_leaves_a_truthful_row<C: Connect>(ctx: 
             "V5__ddl_record/down.sql",
             "DROP TABLE jr_g;\nDROP TABLE jr_f;\n",
         ),
+        (
+            "V6__unrecorded/up.sql",
+            "CREATE TABLE jr_h (id INTEGER);\nINSERT INTO jr_h (id) VALUES (1);\n",
+        ),
+        ("V6__unrecorded/down.sql", "DROP TABLE jr_h;\n"),
+        ("V7__start/up.sql", "CREATE TABLE jr_i (id INTEGER);\n"),
+        ("V7__start/down.sql", "DROP TABLE jr_i;\n"),
     ]);
     let set = tree.set();
     let m = Migrator::with_config(&set, config().fingerprints(Fingerprints::Off));
@@ -1685,6 +1692,7 @@ pub async fn mysql_refused_journal_write_leaves_a_truthful_row<C: Connect>(ctx: 
                 stop: JournalStop::RolledBack(2),
                 line: Some(2),
                 statements_total: 3,
+                recorded: true,
                 ..
             }
         ),
@@ -1694,7 +1702,8 @@ pub async fn mysql_refused_journal_write_leaves_a_truthful_row<C: Connect>(ctx: 
     assert!(
         message.contains("applying version 2 stopped at statement 2 of 3")
             && message.contains("`V2__dml_record/up.sql` line 2")
-            && message.contains("rolled back"),
+            && message.contains("rolled back")
+            && message.contains("marked failed at it"),
         "{message}"
     );
     assert!(cause(&err).contains("refused by jr_refuse_2"), "{err:?}");
@@ -1831,12 +1840,13 @@ pub async fn mysql_refused_journal_write_leaves_a_truthful_row<C: Connect>(ctx: 
     m.resume(&mut d, false).await.expect("resume");
     assert_eq!(count(&mut d, "jr_e").await, "1", "the INSERT ran once");
 
-    // V5: the record of a DDL statement, owed to the next statement, is refused: the next one
-    // does not run, and the row still shows the completed one as in flight.
+    // V5: the record of a DDL statement, owed to the next statement, is refused once: the next
+    // statement does not run, and the row is then marked failed at it.
     d.execute(&refuse(
         "jr_refuse_5",
         "UPDATE ON schema_history",
-        "NEW.version = 5 AND NEW.statements_done = 1",
+        "NEW.version = 5 AND NEW.statements_done = 1 AND @jr_refused_5 IS NULL \
+         AND (@jr_refused_5 := 1)",
     ))
     .await
     .expect("trigger");
@@ -1847,16 +1857,61 @@ pub async fn mysql_refused_journal_write_leaves_a_truthful_row<C: Connect>(ctx: 
             Error::JournalFailed {
                 stop: JournalStop::Before(2),
                 line: Some(2),
+                recorded: true,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let message = err.to_string();
+    assert!(
+        message.contains("stopped before statement 2 of 2")
+            && message.contains("statements 1 to 1 completed")
+            && message.contains("marked failed at statement 2"),
+        "{message}"
+    );
+    let failed = row(&m.history(&mut d).await.expect("history"), 5);
+    assert_eq!((failed.state, failed.statements_done), (State::Failed, 1));
+    assert!(
+        failed
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("before the statement ran")),
+        "{failed:?}"
+    );
+    assert!(user_tables(&mut d).await.contains(&"jr_f".to_owned()));
+    assert!(!user_tables(&mut d).await.contains(&"jr_g".to_owned()));
+    d.execute("DROP TRIGGER jr_refuse_5").await.expect("drop");
+    let report = m.resume(&mut d, false).await.expect("resume");
+    assert_eq!(report.steps[0].statements, 1);
+    assert!(user_tables(&mut d).await.contains(&"jr_g".to_owned()));
+
+    // V6: the record of the DDL statement is refused every time: the error says the row could
+    // not be updated, which still shows the completed statement as in flight.
+    d.execute(&refuse(
+        "jr_refuse_6",
+        "UPDATE ON schema_history",
+        "NEW.version = 6 AND NEW.statements_done >= 1",
+    ))
+    .await
+    .expect("trigger");
+    let err = m.up(&mut d, Target::Latest).await.expect_err("refused");
+    assert!(
+        matches!(
+            err,
+            Error::JournalFailed {
+                stop: JournalStop::Before(2),
+                recorded: false,
                 ..
             }
         ),
         "{err:?}"
     );
     assert!(
-        err.to_string().contains("statements 1 to 1 completed"),
+        err.to_string().contains("could not be updated either"),
         "{err}"
     );
-    let failed = row(&m.history(&mut d).await.expect("history"), 5);
+    let failed = row(&m.history(&mut d).await.expect("history"), 6);
     assert_eq!(
         (
             failed.state,
@@ -1865,23 +1920,63 @@ pub async fn mysql_refused_journal_write_leaves_a_truthful_row<C: Connect>(ctx: 
         ),
         (State::Failed, 0, None)
     );
-    assert!(user_tables(&mut d).await.contains(&"jr_f".to_owned()));
-    assert!(!user_tables(&mut d).await.contains(&"jr_g".to_owned()));
-    d.execute("DROP TRIGGER jr_refuse_5").await.expect("drop");
+    assert_eq!(count(&mut d, "jr_h").await, "0", "the INSERT did not run");
+    let refused = m.up(&mut d, Target::Latest).await.expect_err("failed row");
+    assert!(
+        matches!(
+            refused,
+            Error::FailedMigration {
+                statement: 1,
+                error: None,
+                ..
+            }
+        ),
+        "{refused:?}"
+    );
+    d.execute("DROP TRIGGER jr_refuse_6").await.expect("drop");
     let report = m.resume(&mut d, true).await.expect("resume --skip");
     assert_eq!(report.steps[0].statements, 1);
-    assert!(user_tables(&mut d).await.contains(&"jr_g".to_owned()));
+    assert_eq!(count(&mut d, "jr_h").await, "1", "the INSERT ran once");
 
-    // Reverting V5: removing its row is refused after both statements ran.
+    // V7: the journal row itself is refused: nothing ran, the history is as before, and the
+    // same command succeeds once the cause is gone.
+    d.execute(&refuse(
+        "jr_refuse_7",
+        "INSERT ON schema_history",
+        "NEW.version = 7",
+    ))
+    .await
+    .expect("trigger");
+    let err = m.up(&mut d, Target::Latest).await.expect_err("refused");
+    assert!(
+        matches!(
+            err,
+            Error::JournalFailed {
+                stop: JournalStop::NotStarted,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("did not start"), "{err}");
+    assert_eq!(
+        versions(&m.history(&mut d).await.expect("history")),
+        [1, 2, 3, 4, 5, 6]
+    );
+    assert!(!user_tables(&mut d).await.contains(&"jr_i".to_owned()));
+    d.execute("DROP TRIGGER jr_refuse_7").await.expect("drop");
+    m.up(&mut d, Target::Latest).await.expect("up");
+
+    // Reverting V7: removing its row is refused after its statement ran.
     d.execute(&refuse(
         "jr_refuse_down",
         "DELETE ON schema_history",
-        "OLD.version = 5",
+        "OLD.version = 7",
     ))
     .await
     .expect("trigger");
     let err = m
-        .down(&mut d, Target::Version(v(4)))
+        .down(&mut d, Target::Version(v(6)))
         .await
         .expect_err("refused");
     assert!(
@@ -1890,18 +1985,19 @@ pub async fn mysql_refused_journal_write_leaves_a_truthful_row<C: Connect>(ctx: 
             Error::JournalFailed {
                 stop: JournalStop::AllDone,
                 direction: Direction::Down,
+                recorded: true,
                 ..
             }
         ),
         "{err:?}"
     );
-    let failed = row(&m.history(&mut d).await.expect("history"), 5);
+    let failed = row(&m.history(&mut d).await.expect("history"), 7);
     assert_eq!(
         (failed.state, failed.direction, failed.statements_done),
-        (State::Failed, Direction::Down, 2)
+        (State::Failed, Direction::Down, 1)
     );
     let refused = m
-        .down(&mut d, Target::Version(v(4)))
+        .down(&mut d, Target::Version(v(6)))
         .await
         .expect_err("failed row");
     assert!(
@@ -1917,9 +2013,9 @@ pub async fn mysql_refused_journal_write_leaves_a_truthful_row<C: Connect>(ctx: 
     assert_eq!(report.steps[0].statements, 0);
     assert_eq!(
         versions(&m.history(&mut d).await.expect("history")),
-        [1, 2, 3, 4]
+        [1, 2, 3, 4, 5, 6]
     );
-    assert!(!user_tables(&mut d).await.contains(&"jr_f".to_owned()));
+    assert!(!user_tables(&mut d).await.contains(&"jr_i".to_owned()));
 
     // Every failure the log could take is in it; V4's was refused with its row.
     assert_eq!(
@@ -1933,8 +2029,12 @@ pub async fn mysql_refused_journal_write_leaves_a_truthful_row<C: Connect>(ctx: 
             "resume:4:ok",
             "up:5:failed",
             "resume:5:ok",
-            "down:5:failed",
-            "resume:5:ok",
+            "up:6:failed",
+            "resume:6:ok",
+            "up:7:failed",
+            "up:7:ok",
+            "down:7:failed",
+            "resume:7:ok",
         ]
     );
 }
