@@ -399,10 +399,7 @@ fn failed_message(
         None => format!("`{script}`"),
     };
     if statement > total {
-        let record = match direction {
-            Direction::Up => "records the version as applied",
-            Direction::Down => "removes the version from the history",
-        };
+        let record = closing_record(direction);
         let cause = error.map(|e| format!(": {e}")).unwrap_or_default();
         return format!(
             "{verb} version {version} did not finish: all {total} statements of {script} \
@@ -533,10 +530,7 @@ fn journal_failed_message(
             at(n)
         ),
         JournalStop::AllDone => {
-            let record = match direction {
-                Direction::Up => "records the version as applied",
-                Direction::Down => "removes the version from the history",
-            };
+            let record = closing_record(direction);
             let row = match recorded {
                 true => format!(
                     "The history row is marked failed with every statement done: fix the cause \
@@ -553,6 +547,14 @@ fn journal_failed_message(
                  completed, but database error while {doing}. {row}"
             )
         }
+    }
+}
+
+/// What `resume` does for a step whose statements all completed.
+fn closing_record(direction: Direction) -> &'static str {
+    match direction {
+        Direction::Up => "records the version as applied",
+        Direction::Down => "removes the version from the history",
     }
 }
 

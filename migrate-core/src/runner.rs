@@ -666,8 +666,8 @@ impl<'s> Migrator<'s> {
     }
 
     /// The schema after `step` was applied: its fingerprint and the change from the expected
-    /// schema; `None` when fingerprints are off. Described, unless `step` cannot have changed
-    /// the schema described before it ([`keeps_the_schema`]).
+    /// schema; `None` when fingerprints are off. Described, unless it is known
+    /// ([`known_after`]).
     async fn record_schema<D: Driver>(
         &self,
         driver: &mut D,
@@ -677,9 +677,9 @@ impl<'s> Migrator<'s> {
         let Some(expected) = expected else {
             return Ok(None);
         };
-        let after = match expected.live() {
-            Some(live) if keeps_the_schema(step, driver.dialect()) => live.clone(),
-            _ => self.describe(driver).await?,
+        let after = match known_after(expected, step, driver.dialect()) {
+            Some(known) => known.clone(),
+            None => self.describe(driver).await?,
         };
         Ok(Some(expected.applied(step.migration.version(), after)))
     }
@@ -1012,7 +1012,7 @@ impl<'s> Migrator<'s> {
         let describe_first = step.direction == Direction::Up
             && expected
                 .as_deref()
-                .is_some_and(|e| e.live().is_none() || !keeps_the_schema(step, dialect));
+                .is_some_and(|e| known_after(e, step, dialect).is_none());
         // The schema after a step that cannot change it is known before it runs, so that the
         // closing write can still go with the last statement.
         let mut schema = None;
@@ -1154,11 +1154,7 @@ impl<'s> Migrator<'s> {
                 let (stop, recorded) = match nothing_ran {
                     true => (JournalStop::NotStarted, true),
                     false => {
-                        let note = format!(
-                            "{doing} failed after every statement completed: {}",
-                            failed.error.message()
-                        );
-                        let fail = sql.fail(version, count as u32, &note);
+                        let fail = sql.fail(version, count as u32, &all_done(doing, &failed));
                         (JournalStop::AllDone, self.settle(driver, &[fail]).await)
                     }
                 };
@@ -1194,11 +1190,7 @@ impl<'s> Migrator<'s> {
         if let Err(failed) = send(driver, &parts).await {
             let _ = driver.rollback().await;
             let doing = "recording the migration in the history";
-            let note = format!(
-                "{doing} failed after every statement completed: {}",
-                failed.error.message()
-            );
-            owed.push(sql.fail(version, count as u32, &note));
+            owed.push(sql.fail(version, count as u32, &all_done(doing, &failed)));
             let recorded = self.settle(driver, &owed).await;
             let failure =
                 self.journal_failed(step, JournalStop::AllDone, doing, recorded, failed.error);
@@ -1617,13 +1609,26 @@ fn millis(started: Instant) -> u64 {
     u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
 }
 
-/// Whether none of `step`'s statements can change the schema
-/// ([`schema::cannot_change_schema`]), so that its fingerprint is that of the schema described
-/// before it.
-fn keeps_the_schema(step: &Step<'_>, dialect: Dialect) -> bool {
-    step.statements
-        .iter()
-        .all(|s| schema::cannot_change_schema(s.sql, dialect))
+/// The schema after `step`, known without describing it: the live schema as last described,
+/// when none of `step`'s statements can change it ([`schema::cannot_change_schema`]).
+fn known_after<'e>(
+    expected: &'e ExpectedSchema,
+    step: &Step<'_>,
+    dialect: Dialect,
+) -> Option<&'e SchemaDescription> {
+    expected.live().filter(|_| {
+        step.statements
+            .iter()
+            .all(|s| schema::cannot_change_schema(s.sql, dialect))
+    })
+}
+
+/// The cause a history row records when `doing` failed after every statement completed.
+fn all_done(doing: &str, failed: &BatchError) -> String {
+    format!(
+        "{doing} failed after every statement completed: {}",
+        failed.error.message()
+    )
 }
 
 fn driver_error(doing: &'static str) -> impl Fn(DriverError) -> Error {

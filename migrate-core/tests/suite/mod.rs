@@ -1601,6 +1601,28 @@ pub async fn fingerprints_off_records_none_and_reports_not_recorded<C: Connect>(
     assert!(user_tables(&mut d).await.is_empty());
 }
 
+/// A trigger `name` that refuses writes `on` a table (`UPDATE ON schema_history`, …) while
+/// `when` holds, standing in for a full disk, a lost connection or a revoked privilege.
+async fn refuse<D: Driver>(d: &mut D, name: &str, on: &str, when: &str) {
+    d.execute(&format!(
+        "CREATE TRIGGER {name} BEFORE {on} FOR EACH ROW BEGIN IF {when} THEN \
+         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'journal write refused by {name}'; \
+         END IF; END"
+    ))
+    .await
+    .expect("trigger");
+}
+
+/// The history row of `version`.
+async fn history_row<D: Driver>(m: &Migrator<'_>, d: &mut D, version: u32) -> AppliedMigration {
+    m.history(d)
+        .await
+        .expect("history")
+        .into_iter()
+        .find(|r| r.version == v(version))
+        .expect("row")
+}
+
 /// A journal write the server refuses (a trigger on the history tables stands in for a full
 /// disk, a lost connection or a revoked privilege) stops the step with an error that says where
 /// it stood; the row says how far the step got, a statement rolled back with the write is
@@ -1656,34 +1678,20 @@ pub async fn mysql_refused_journal_write_leaves_a_truthful_row<C: Connect>(ctx: 
     let set = tree.set();
     let m = Migrator::with_config(&set, config().fingerprints(Fingerprints::Off));
     m.up(&mut d, Target::Version(v(1))).await.expect("up to 1");
-    let refuse = |name: &str, on: &str, when: &str| {
-        format!(
-            "CREATE TRIGGER {name} BEFORE {on} FOR EACH ROW BEGIN IF {when} THEN \
-             SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'journal write refused by {name}'; \
-             END IF; END"
-        )
-    };
     let cause = |err: &Error| {
         std::error::Error::source(err)
             .map(ToString::to_string)
             .unwrap_or_default()
     };
-    let row = |history: &[AppliedMigration], version: u32| {
-        history
-            .iter()
-            .find(|r| r.version == v(version))
-            .cloned()
-            .expect("row")
-    };
 
     // V2: the record of the INSERT (statement 2), in the INSERT's transaction, is refused.
-    d.execute(&refuse(
+    refuse(
+        &mut d,
         "jr_refuse_2",
         "UPDATE ON schema_history",
         "NEW.version = 2 AND NEW.statements_done = 2",
-    ))
-    .await
-    .expect("trigger");
+    )
+    .await;
     let err = m.up(&mut d, Target::Latest).await.expect_err("refused");
     assert!(
         matches!(
@@ -1707,7 +1715,7 @@ pub async fn mysql_refused_journal_write_leaves_a_truthful_row<C: Connect>(ctx: 
         "{message}"
     );
     assert!(cause(&err).contains("refused by jr_refuse_2"), "{err:?}");
-    let failed = row(&m.history(&mut d).await.expect("history"), 2);
+    let failed = history_row(&m, &mut d, 2).await;
     assert_eq!((failed.state, failed.statements_done), (State::Failed, 1));
     assert!(
         failed
@@ -1744,13 +1752,13 @@ pub async fn mysql_refused_journal_write_leaves_a_truthful_row<C: Connect>(ctx: 
     assert_eq!(count(&mut d, "jr_a").await, "1", "the INSERT ran once");
 
     // V3, with fingerprints: the closing write after a last DDL statement is refused.
-    d.execute(&refuse(
+    refuse(
+        &mut d,
         "jr_refuse_3",
         "UPDATE ON schema_history",
         "NEW.version = 3 AND NEW.state = 'applied'",
-    ))
-    .await
-    .expect("trigger");
+    )
+    .await;
     let with_fingerprints = migrator(&set);
     let err = with_fingerprints
         .up(&mut d, Target::Latest)
@@ -1772,7 +1780,7 @@ pub async fn mysql_refused_journal_write_leaves_a_truthful_row<C: Connect>(ctx: 
             .contains("applying version 3 did not finish: all 2 statements"),
         "{err}"
     );
-    let failed = row(&m.history(&mut d).await.expect("history"), 3);
+    let failed = history_row(&m, &mut d, 3).await;
     assert_eq!((failed.state, failed.statements_done), (State::Failed, 2));
     assert!(
         failed
@@ -1805,19 +1813,19 @@ pub async fn mysql_refused_journal_write_leaves_a_truthful_row<C: Connect>(ctx: 
         .await
         .expect("resume");
     assert_eq!(report.steps[0].statements, 0);
-    let done = row(&m.history(&mut d).await.expect("history"), 3);
+    let done = history_row(&m, &mut d, 3).await;
     assert_eq!(done.state, State::Applied);
     assert!(done.fingerprint.is_some(), "resume recorded the schema");
 
     // V4: the log row that goes with the last statement (DML) is refused: the statement is
     // rolled back with the closing write.
-    d.execute(&refuse(
+    refuse(
+        &mut d,
         "jr_refuse_4",
         "INSERT ON schema_history_log",
         "NEW.version = 4",
-    ))
-    .await
-    .expect("trigger");
+    )
+    .await;
     let err = m.up(&mut d, Target::Latest).await.expect_err("refused");
     assert!(
         matches!(
@@ -1829,7 +1837,7 @@ pub async fn mysql_refused_journal_write_leaves_a_truthful_row<C: Connect>(ctx: 
         ),
         "{err:?}"
     );
-    let failed = row(&m.history(&mut d).await.expect("history"), 4);
+    let failed = history_row(&m, &mut d, 4).await;
     assert_eq!((failed.state, failed.statements_done), (State::Failed, 1));
     assert_eq!(
         count(&mut d, "jr_e").await,
@@ -1842,14 +1850,14 @@ pub async fn mysql_refused_journal_write_leaves_a_truthful_row<C: Connect>(ctx: 
 
     // V5: the record of a DDL statement, owed to the next statement, is refused once: the next
     // statement does not run, and the row is then marked failed at it.
-    d.execute(&refuse(
+    refuse(
+        &mut d,
         "jr_refuse_5",
         "UPDATE ON schema_history",
         "NEW.version = 5 AND NEW.statements_done = 1 AND @jr_refused_5 IS NULL \
          AND (@jr_refused_5 := 1)",
-    ))
-    .await
-    .expect("trigger");
+    )
+    .await;
     let err = m.up(&mut d, Target::Latest).await.expect_err("refused");
     assert!(
         matches!(
@@ -1870,7 +1878,7 @@ pub async fn mysql_refused_journal_write_leaves_a_truthful_row<C: Connect>(ctx: 
             && message.contains("marked failed at statement 2"),
         "{message}"
     );
-    let failed = row(&m.history(&mut d).await.expect("history"), 5);
+    let failed = history_row(&m, &mut d, 5).await;
     assert_eq!((failed.state, failed.statements_done), (State::Failed, 1));
     assert!(
         failed
@@ -1888,13 +1896,13 @@ pub async fn mysql_refused_journal_write_leaves_a_truthful_row<C: Connect>(ctx: 
 
     // V6: the record of the DDL statement is refused every time: the error says the row could
     // not be updated, which still shows the completed statement as in flight.
-    d.execute(&refuse(
+    refuse(
+        &mut d,
         "jr_refuse_6",
         "UPDATE ON schema_history",
         "NEW.version = 6 AND NEW.statements_done >= 1",
-    ))
-    .await
-    .expect("trigger");
+    )
+    .await;
     let err = m.up(&mut d, Target::Latest).await.expect_err("refused");
     assert!(
         matches!(
@@ -1911,7 +1919,7 @@ pub async fn mysql_refused_journal_write_leaves_a_truthful_row<C: Connect>(ctx: 
         err.to_string().contains("could not be updated either"),
         "{err}"
     );
-    let failed = row(&m.history(&mut d).await.expect("history"), 6);
+    let failed = history_row(&m, &mut d, 6).await;
     assert_eq!(
         (
             failed.state,
@@ -1940,13 +1948,13 @@ pub async fn mysql_refused_journal_write_leaves_a_truthful_row<C: Connect>(ctx: 
 
     // V7: the journal row itself is refused: nothing ran, the history is as before, and the
     // same command succeeds once the cause is gone.
-    d.execute(&refuse(
+    refuse(
+        &mut d,
         "jr_refuse_7",
         "INSERT ON schema_history",
         "NEW.version = 7",
-    ))
-    .await
-    .expect("trigger");
+    )
+    .await;
     let err = m.up(&mut d, Target::Latest).await.expect_err("refused");
     assert!(
         matches!(
@@ -1968,13 +1976,13 @@ pub async fn mysql_refused_journal_write_leaves_a_truthful_row<C: Connect>(ctx: 
     m.up(&mut d, Target::Latest).await.expect("up");
 
     // Reverting V7: removing its row is refused after its statement ran.
-    d.execute(&refuse(
+    refuse(
+        &mut d,
         "jr_refuse_down",
         "DELETE ON schema_history",
         "OLD.version = 7",
-    ))
-    .await
-    .expect("trigger");
+    )
+    .await;
     let err = m
         .down(&mut d, Target::Version(v(6)))
         .await
@@ -1991,7 +1999,7 @@ pub async fn mysql_refused_journal_write_leaves_a_truthful_row<C: Connect>(ctx: 
         ),
         "{err:?}"
     );
-    let failed = row(&m.history(&mut d).await.expect("history"), 7);
+    let failed = history_row(&m, &mut d, 7).await;
     assert_eq!(
         (failed.state, failed.direction, failed.statements_done),
         (State::Failed, Direction::Down, 1)
