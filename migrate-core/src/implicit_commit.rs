@@ -164,11 +164,11 @@ fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
 
-fn count_while(bytes: &[u8], pred: impl Fn(&u8) -> bool) -> usize {
+pub(crate) fn count_while(bytes: &[u8], pred: impl Fn(&u8) -> bool) -> usize {
     bytes.iter().take_while(|b| pred(b)).count()
 }
 
-fn end_of_line(bytes: &[u8], from: usize) -> usize {
+pub(crate) fn end_of_line(bytes: &[u8], from: usize) -> usize {
     bytes[from..]
         .iter()
         .position(|&b| b == b'\n')

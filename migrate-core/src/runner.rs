@@ -23,8 +23,9 @@
 //!   On MySQL/MariaDB a DML statement commits together with the record of its completion, and
 //!   the other journal writes travel with the statements (see `Migrator::run_journaled`).
 //!
-//! After each applied version the runner describes the schema ([`crate::schema::describe`]) and
-//! records its fingerprint, and the change from the schema the history expected before it, in
+//! After each applied version the runner describes the schema ([`crate::schema::describe`]; only
+//! the tables its statements name, or nothing, where that is all they can change: see
+//! [`crate::schema`]) and records its fingerprint, and the change from the schema the history expected before it, in
 //! the version's row (inside the transaction where there is one). A run that applies versions
 //! first compares the live schema with the expected one, and a run that reverts compares
 //! afterwards; a difference is logged as a warning (changes made by hand are then folded into
@@ -45,8 +46,9 @@ use crate::history::{
 };
 use crate::implicit_commit::joins_a_transaction;
 use crate::plan::{self, OutOfOrder, Plan, Step, Target};
+use crate::schema::reach::{self, Reach};
 use crate::schema::{
-    self, ExpectedSchema, Fingerprint, SchemaChange, SchemaCheck, SchemaDescription,
+    self, Describe, ExpectedSchema, Fingerprint, SchemaChange, SchemaCheck, SchemaDescription,
 };
 use crate::{Dialect, Direction, Error, JournalStop, MigrationSet, Version};
 
@@ -66,9 +68,11 @@ pub struct Config {
 pub enum Fingerprints {
     /// After every applied version (the default): `status` and `validate` can report drift,
     /// and runs that apply or revert compare the live schema with the expected one. Costs one
-    /// describe query per applied version, plus one per run. A version made only of `INSERT`,
-    /// `UPDATE`, `DELETE` and `REPLACE` statements on MySQL/MariaDB or SQLite, where they cannot
-    /// change the schema, records the description made before it in the same run instead.
+    /// describe query per run, and per applied version at most one more: scoped to the tables
+    /// its statements name where that is all they can change ([`crate::schema`] lists the
+    /// forms), none where they cannot change the schema (data statements on MySQL/MariaDB and
+    /// SQLite, and on PostgreSQL when no user function exists), else the whole schema. The
+    /// last version of a run after scoped descriptions is described whole and compared.
     #[default]
     EveryVersion,
     /// Never: no describe query runs, rows record no fingerprint, and drift cannot be
@@ -595,6 +599,14 @@ impl<'s> Migrator<'s> {
             Fingerprints::Off => None,
         };
         let reverting = plan.steps.iter().all(|s| s.direction == Direction::Down);
+        if let Some(expected) = expected.as_mut() {
+            let last_up = plan
+                .steps
+                .iter()
+                .rev()
+                .find(|s| s.direction == Direction::Up);
+            expected.last_up(last_up.map(|s| s.migration.version()));
+        }
         if let (false, Some(expected)) = (reverting, expected.as_mut()) {
             self.warn_on_drift(driver, expected, "before applying")
                 .await?;
@@ -665,23 +677,82 @@ impl<'s> Migrator<'s> {
         Ok(())
     }
 
-    /// The schema after `step` was applied: its fingerprint and the change from the expected
-    /// schema; `None` when fingerprints are off. Described, unless it is known
-    /// ([`known_after`]).
+    /// How the schema after `step` will be found ([`ExpectedSchema::how`]), judged from its
+    /// statements ([`schema::reach`]) before they run; on PostgreSQL this may ask the server
+    /// whether it has functions that statements could run (once, until a version is
+    /// described whole).
+    async fn how<D: Driver>(
+        &self,
+        driver: &mut D,
+        expected: &mut ExpectedSchema,
+        step: &Step<'_>,
+    ) -> Result<Describe, Error> {
+        let dialect = driver.dialect();
+        let reaches: Vec<Reach> = step
+            .statements
+            .iter()
+            .map(|s| reach::reach(s.sql, dialect))
+            .collect();
+        if expected.needs_functions(&reaches, dialect) {
+            let functions = schema::functions(driver).await?;
+            expected.set_functions(functions);
+        }
+        Ok(expected.how(step.migration.version(), &reaches, dialect))
+    }
+
+    /// The schema after `step` was applied, found as `how` says: its fingerprint and the
+    /// change from the expected schema; `None` when fingerprints are off.
     async fn record_schema<D: Driver>(
         &self,
         driver: &mut D,
         expected: Option<&mut ExpectedSchema>,
         step: &Step<'_>,
+        how: Option<&Describe>,
     ) -> Result<Option<(Fingerprint, SchemaChange)>, Error> {
-        let Some(expected) = expected else {
+        let (Some(expected), Some(how)) = (expected, how) else {
             return Ok(None);
         };
-        let after = match known_after(expected, step, driver.dialect()) {
-            Some(known) => known.clone(),
-            None => self.describe(driver).await?,
+        let version = step.migration.version();
+        let (after, found) = match how {
+            Describe::Check(predicted) => {
+                let live = self.describe(driver).await?;
+                let (predicted, _) = self.predict(driver, expected, predicted).await?;
+                let diff = predicted.diff(&live);
+                if !diff.is_empty() {
+                    tracing::warn!(
+                        version = version.get(),
+                        "the schema predicted from the statements of this run differs from the \
+                         live one, so fingerprints recorded earlier in this run may not be the \
+                         live schema's; recorded the live one:\n{diff}"
+                    );
+                }
+                (live, Describe::Full)
+            }
+            how => self.predict(driver, expected, how).await?,
         };
-        Ok(Some(expected.applied(step.migration.version(), after)))
+        expected.found(&found);
+        Ok(Some(expected.applied(version, after)))
+    }
+
+    /// The schema after a step, found as `how` says, and how it was in the end found (a
+    /// scoped description may have to be whole after all).
+    async fn predict<D: Driver>(
+        &self,
+        driver: &mut D,
+        expected: &ExpectedSchema,
+        how: &Describe,
+    ) -> Result<(SchemaDescription, Describe), Error> {
+        let live = expected.live();
+        Ok(match (how, live) {
+            (Describe::Known, Some(live)) => (live.clone(), Describe::Known),
+            (Describe::Scoped(scope), Some(live)) => {
+                match schema::describe_scoped(driver, &self.config.table, scope).await? {
+                    Some(scoped) => (live.with_scope(scope, scoped), how.clone()),
+                    None => (self.describe(driver).await?, Describe::Full),
+                }
+            }
+            _ => (self.describe(driver).await?, Describe::Full),
+        })
     }
 
     /// The live schema without this runner's history tables.
@@ -736,12 +807,26 @@ impl<'s> Migrator<'s> {
             statements = step.statements.len() - step.start.min(step.statements.len()),
             "running"
         );
+        let mut expected = expected;
+        let how = match (step.direction, expected.as_deref_mut()) {
+            (Direction::Up, Some(expected)) => Some(self.how(driver, expected, step).await?),
+            _ => None,
+        };
         if atomic {
-            self.run_atomic(driver, sql, step, action, started, expected)
+            self.run_atomic(driver, sql, step, action, started, expected, how.as_ref())
                 .await?;
         } else {
-            self.run_journaled(driver, sql, step, action, row, started, expected)
-                .await?;
+            self.run_journaled(
+                driver,
+                sql,
+                step,
+                action,
+                row,
+                started,
+                expected,
+                how.as_ref(),
+            )
+            .await?;
         }
         let duration = started.elapsed();
         tracing::info!(duration_ms = duration.as_millis() as u64, "done");
@@ -759,10 +844,12 @@ impl<'s> Migrator<'s> {
     ///
     /// Sent as few round trips as the driver allows ([`Driver::execute_batch`]): where the
     /// server can time the unit itself (PostgreSQL) and nothing has to be read between the
-    /// statements and the history row (a revert, or an apply with fingerprints off), the whole
-    /// unit — `BEGIN`, statements, history row, log row, `COMMIT` — is one batch. Otherwise
-    /// `BEGIN` and the statements are one batch and, after describing the schema, the history
-    /// row, the log row and `COMMIT` another.
+    /// statements and the history row (a revert, an apply with fingerprints off, or an apply
+    /// whose statements cannot change the schema, whose description is then known before it
+    /// runs), the whole unit — `BEGIN`, statements, history row, log row, `COMMIT` — is one
+    /// batch. Otherwise `BEGIN` and the statements are one batch and, after describing the
+    /// schema, the history row, the log row and `COMMIT` another.
+    #[allow(clippy::too_many_arguments)]
     async fn run_atomic<D: Driver>(
         &self,
         driver: &mut D,
@@ -771,6 +858,7 @@ impl<'s> Migrator<'s> {
         action: Action,
         started: Instant,
         expected: Option<&mut ExpectedSchema>,
+        how: Option<&Describe>,
     ) -> Result<(), Error> {
         let version = step.migration.version();
         let total = step.statements.len() as u32;
@@ -778,14 +866,24 @@ impl<'s> Migrator<'s> {
             .iter()
             .map(|s| s.sql)
             .collect();
-        let describe_between = step.direction == Direction::Up && expected.is_some();
+        // The schema after a version that cannot change it is known before it runs.
+        let known = how == Some(&Describe::Known);
+        let describe_between = step.direction == Direction::Up && expected.is_some() && !known;
+        let mut expected = expected;
         if sql.times_units() && !describe_between {
             let record = match step.direction {
-                Direction::Up => sql.insert_timed(
-                    &self.applied_row(step, driver.dialect(), total, started),
-                    None,
-                    Millis::SinceBegin,
-                ),
+                Direction::Up => {
+                    let schema = self
+                        .record_schema(driver, expected.as_deref_mut(), step, how)
+                        .await?;
+                    let mut row = self.applied_row(step, driver.dialect(), total, started);
+                    row.fingerprint = schema.as_ref().map(|(fingerprint, _)| *fingerprint);
+                    sql.insert_timed(
+                        &row,
+                        schema.as_ref().map(|(_, change)| change),
+                        Millis::SinceBegin,
+                    )
+                }
                 Direction::Down => sql.delete(version),
             };
             let log = sql.log_timed(&self.log_entry(step, action, started), Millis::SinceBegin);
@@ -801,7 +899,7 @@ impl<'s> Migrator<'s> {
                     .unit_failed(driver, sql, step, action, started, failed)
                     .await);
             }
-            if let Some(expected) = expected {
+            if let (Direction::Down, Some(expected)) = (step.direction, expected) {
                 expected.reverted(version);
             }
             return Ok(());
@@ -819,7 +917,7 @@ impl<'s> Migrator<'s> {
         let record = match step.direction {
             Direction::Up => {
                 // Described inside the transaction: the fingerprint is of exactly what commits.
-                let schema = match self.record_schema(driver, expected, step).await {
+                let schema = match self.record_schema(driver, expected, step, how).await {
                     Ok(schema) => schema,
                     Err(e) => {
                         let _ = driver.rollback().await;
@@ -982,6 +1080,7 @@ impl<'s> Migrator<'s> {
         row: Option<&AppliedMigration>,
         started: Instant,
         mut expected: Option<&mut ExpectedSchema>,
+        how: Option<&Describe>,
     ) -> Result<(), Error> {
         let version = step.migration.version();
         let dialect = driver.dialect();
@@ -1009,16 +1108,13 @@ impl<'s> Migrator<'s> {
         // Whether the closing write went with the last statement.
         let mut closed = false;
         // Whether the closing write needs the schema described first.
-        let describe_first = step.direction == Direction::Up
-            && expected
-                .as_deref()
-                .is_some_and(|e| known_after(e, step, dialect).is_none());
+        let describe_first = how.is_some_and(|how| how != &Describe::Known);
         // The schema after a step that cannot change it is known before it runs, so that the
         // closing write can still go with the last statement.
         let mut schema = None;
         if step.direction == Direction::Up && !describe_first {
             schema = self
-                .record_schema(driver, expected.as_deref_mut(), step)
+                .record_schema(driver, expected.as_deref_mut(), step, how)
                 .await?;
         }
         let count = step.statements.len();
@@ -1169,7 +1265,7 @@ impl<'s> Migrator<'s> {
             Direction::Up if !describe_first => schema,
             // If the process stops here, the row stays `failed` with every statement done;
             // `resume` runs none and records the schema.
-            Direction::Up => match self.record_schema(driver, expected, step).await {
+            Direction::Up => match self.record_schema(driver, expected, step, how).await {
                 Ok(schema) => schema,
                 Err(e) => {
                     self.settle(driver, &owed).await;
@@ -1607,20 +1703,6 @@ async fn send_owned<D: Driver>(driver: &mut D, parts: &[String]) -> Result<(), B
 
 fn millis(started: Instant) -> u64 {
     u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
-}
-
-/// The schema after `step`, known without describing it: the live schema as last described,
-/// when none of `step`'s statements can change it ([`schema::cannot_change_schema`]).
-fn known_after<'e>(
-    expected: &'e ExpectedSchema,
-    step: &Step<'_>,
-    dialect: Dialect,
-) -> Option<&'e SchemaDescription> {
-    expected.live().filter(|_| {
-        step.statements
-            .iter()
-            .all(|s| schema::cannot_change_schema(s.sql, dialect))
-    })
 }
 
 /// The cause a history row records when `doing` failed after every statement completed.

@@ -18,8 +18,34 @@
 //! The runner records the fingerprint after each applied migration in its history row, along
 //! with the [`SchemaChange`] from the expected schema before it, so that the expected schema at
 //! the last applied version can be rebuilt and compared with the live one ([`Drift`]).
+//!
+//! # Scoped descriptions
+//!
+//! Describing the whole schema after every version of a long run would cost a query that
+//! grows with the schema each time. The runner judges from each version's statements what they
+//! can change, and describes only that:
+//!
+//! - nothing, for data statements (`INSERT`, `UPDATE`, `DELETE`, `REPLACE`; MySQL's
+//!   `TRUNCATE`) on MySQL/MariaDB and SQLite, where triggers and stored functions may not run
+//!   DDL, and on PostgreSQL (also `MERGE`, `TRUNCATE`) when the database has no function
+//!   outside `pg_catalog` that a trigger, default or rule could run;
+//! - the objects of the tables they name — the table, its columns, indexes, constraints and
+//!   triggers, and PostgreSQL's sequences — for `CREATE TABLE`, `ALTER TABLE` (unless it
+//!   renames, cascades, or moves partitions, inheritance or schemas), `CREATE INDEX … ON t`,
+//!   `DROP INDEX` and `DROP TABLE t, …` (without `CASCADE`), on unqualified names;
+//! - the whole schema for anything else: views, routines, types, sequences, renames, a
+//!   schema-qualified name, a MySQL executable comment, a PostgreSQL dollar-quoted body; on
+//!   PostgreSQL also when an event trigger exists, when a table of the scope has a parent or
+//!   partitions, or when a partitioned table is dropped.
+//!
+//! The judgement errs only towards describing more. What it does not follow is DDL run by a
+//! user function that the DDL itself calls (a PostgreSQL column default evaluated by
+//! `ADD COLUMN`, an index expression): the last version of a run after scoped descriptions is
+//! therefore described whole and compared with what they predicted, and a difference is
+//! logged as a warning.
 
 mod describe;
+pub(crate) mod reach;
 #[cfg(test)]
 mod tests;
 
@@ -478,7 +504,7 @@ pub async fn describe<D: Driver>(
     driver: &mut D,
     table: &HistoryTable,
 ) -> Result<SchemaDescription, Error> {
-    let sql = describe::query(driver.dialect(), table);
+    let sql = describe::query(driver.dialect(), table, None);
     let rows = driver
         .query_repeated(&sql)
         .await
@@ -487,6 +513,134 @@ pub async fn describe<D: Driver>(
             source,
         })?;
     SchemaDescription::from_rows(rows)
+}
+
+/// The tables a scoped description covers, each name as the server may have stored it
+/// ([`reach::Name::stored`]); on SQLite in lower case, matched without regard to ASCII case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Scope {
+    names: Vec<String>,
+    dialect: crate::Dialect,
+}
+
+impl Scope {
+    fn has_table(&self, table: &str) -> bool {
+        match self.dialect {
+            crate::Dialect::Sqlite => self.names.iter().any(|n| n.eq_ignore_ascii_case(table)),
+            _ => self.names.iter().any(|n| n == table),
+        }
+    }
+
+    /// Whether a scoped description describes the object `kind` `name`: the scope's tables
+    /// and what is named after them; on MySQL/MariaDB sequences of those names (`DROP TABLE`
+    /// drops one); on PostgreSQL every sequence (a table's identity and serial columns make
+    /// theirs, named otherwise).
+    fn covers(&self, kind: ObjectKind, name: &str) -> bool {
+        match kind {
+            ObjectKind::Table => self.has_table(name),
+            ObjectKind::Sequence => {
+                self.dialect == crate::Dialect::Postgres || self.has_table(name)
+            }
+            ObjectKind::Column
+            | ObjectKind::Index
+            | ObjectKind::Constraint
+            | ObjectKind::Trigger => name
+                .split_once('.')
+                .is_some_and(|(table, _)| self.has_table(table)),
+            ObjectKind::View | ObjectKind::Routine | ObjectKind::Type => false,
+        }
+    }
+}
+
+impl SchemaDescription {
+    /// This description with what `scope` covers replaced by `scoped`, a description of the
+    /// same database taken with that scope.
+    pub(crate) fn with_scope(&self, scope: &Scope, scoped: SchemaDescription) -> SchemaDescription {
+        let mut objects = self.objects.clone();
+        objects.retain(|(kind, name), _| !scope.covers(*kind, name));
+        objects.extend(scoped.objects);
+        SchemaDescription { objects }
+    }
+}
+
+/// Describes only what `scope` covers: one query (two on PostgreSQL, which first sets the
+/// scope's names). `None` when the server says the statements may have reached further: a
+/// PostgreSQL table of the scope has a parent or children.
+pub(crate) async fn describe_scoped<D: Driver>(
+    driver: &mut D,
+    table: &HistoryTable,
+    scope: &Scope,
+) -> Result<Option<SchemaDescription>, Error> {
+    let dialect = driver.dialect();
+    let failed = |source| Error::Driver {
+        doing: "describing the tables a migration changed",
+        source,
+    };
+    if dialect == crate::Dialect::Postgres {
+        driver
+            .execute(&describe::set_scope(&scope.names))
+            .await
+            .map_err(failed)?;
+    }
+    let sql = describe::query(dialect, table, Some(&scope.names));
+    let rows = driver.query_repeated(&sql).await.map_err(failed)?;
+    if rows
+        .iter()
+        .any(|row| row.first().and_then(Option::as_deref) == Some("~inherits"))
+    {
+        return Ok(None);
+    }
+    SchemaDescription::from_rows(rows).map(Some)
+}
+
+/// What a PostgreSQL database holds that lets statements reach beyond what they name: user
+/// functions (outside `pg_catalog` and `information_schema`, extensions' included), which
+/// triggers, defaults and rules may run from a data statement, and event triggers, which run
+/// on DDL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Functions {
+    user_functions: bool,
+    event_triggers: bool,
+}
+
+/// Asks a PostgreSQL server for [`Functions`]: one query.
+pub(crate) async fn functions<D: Driver>(driver: &mut D) -> Result<Functions, Error> {
+    let rows = driver
+        .query(
+            "SELECT EXISTS (SELECT FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
+             WHERE n.nspname NOT IN ('pg_catalog', 'information_schema'))::text, \
+             EXISTS (SELECT FROM pg_event_trigger)::text",
+        )
+        .await
+        .map_err(|source| Error::Driver {
+            doing: "looking for functions that statements may run",
+            source,
+        })?;
+    let cell = |i: usize| {
+        rows.first()
+            .and_then(|row| row.get(i))
+            .and_then(Option::as_deref)
+            != Some("false")
+    };
+    Ok(Functions {
+        user_functions: cell(0),
+        event_triggers: cell(1),
+    })
+}
+
+/// How the schema after a version is found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Describe {
+    /// Its statements cannot change it: the live schema as last described.
+    Known,
+    /// Its statements change only the objects of some tables: those are described.
+    Scoped(Scope),
+    /// The whole schema is described.
+    Full,
+    /// The whole schema is described, and compared with what the inner way would have found:
+    /// the last version a command applies after scoped descriptions, so that a scoped
+    /// description that missed something shows in the log.
+    Check(Box<Describe>),
 }
 
 /// The live schema differs from the one recorded for the last applied version.
@@ -687,12 +841,20 @@ pub(crate) fn cannot_change_schema(statement: &str, dialect: crate::Dialect) -> 
 /// The schema the history says the database has, kept up to date while a command runs:
 /// rebuilt from the rows' stored changes, replaced by the live description after each applied
 /// version. It also keeps the live schema as last described during the command, while no
-/// statement that could change it has run since.
+/// statement that could change it has run since, and decides how the schema after each
+/// version is found ([`ExpectedSchema::how`]).
 #[derive(Debug, Default)]
 pub(crate) struct ExpectedSchema {
     changes: BTreeMap<crate::Version, SchemaChange>,
     current: Option<SchemaDescription>,
     live: Option<SchemaDescription>,
+    /// What the PostgreSQL database holds, while no statement that could change it has run.
+    functions: Option<Functions>,
+    /// Whether `live` was built from a scoped description since the whole schema was last
+    /// described.
+    scoped: bool,
+    /// The last version the command applies: its schema is described whole when `scoped`.
+    last_up: Option<crate::Version>,
 }
 
 impl ExpectedSchema {
@@ -705,18 +867,169 @@ impl ExpectedSchema {
                 .collect(),
             current: None,
             live: None,
+            functions: None,
+            scoped: false,
+            last_up: None,
         }
     }
 
-    /// Records the live schema, just described.
+    /// Records the live schema, just described whole.
     pub(crate) fn observed(&mut self, live: SchemaDescription) {
         self.live = Some(live);
+        self.scoped = false;
+    }
+
+    /// Records the last version the command applies.
+    pub(crate) fn last_up(&mut self, version: Option<crate::Version>) {
+        self.last_up = version;
+    }
+
+    /// Whether [`ExpectedSchema::how`] needs [`Functions`] it does not have for `reaches`.
+    pub(crate) fn needs_functions(
+        &self,
+        reaches: &[reach::Reach],
+        dialect: crate::Dialect,
+    ) -> bool {
+        use reach::Reach;
+        dialect == crate::Dialect::Postgres
+            && self.functions.is_none()
+            && self.live.is_some()
+            && !reaches.contains(&Reach::Anything)
+            && reaches.iter().any(|r| r != &Reach::Nothing)
+    }
+
+    /// Records what the PostgreSQL database holds.
+    pub(crate) fn set_functions(&mut self, functions: Functions) {
+        self.functions = Some(functions);
+    }
+
+    /// How the schema after `version`, whose statements reach `reaches`, is found: known when
+    /// they cannot change it, scoped to the tables they name when that is all they can change
+    /// (PostgreSQL: when no user function or event trigger could take them further), else
+    /// described whole. The last version a command applies after a scoped description is
+    /// described whole, so that what the command leaves is checked against the server.
+    pub(crate) fn how(
+        &self,
+        version: crate::Version,
+        reaches: &[reach::Reach],
+        dialect: crate::Dialect,
+    ) -> Describe {
+        let how = self.how_alone(reaches, dialect);
+        match how {
+            Describe::Known | Describe::Scoped(_)
+                if self.last_up == Some(version)
+                    && (self.scoped || matches!(how, Describe::Scoped(_))) =>
+            {
+                Describe::Check(Box::new(how))
+            }
+            how => how,
+        }
+    }
+
+    /// [`ExpectedSchema::how`], leaving out the last version's check.
+    fn how_alone(&self, reaches: &[reach::Reach], dialect: crate::Dialect) -> Describe {
+        use reach::Reach;
+        let Some(live) = &self.live else {
+            return Describe::Full;
+        };
+        let postgres = dialect == crate::Dialect::Postgres;
+        let mut names: Vec<String> = Vec::new();
+        let mut drops = false;
+        for reach in reaches {
+            match reach {
+                Reach::Nothing => {}
+                Reach::Functions => {
+                    if !postgres {
+                        continue;
+                    }
+                    match self.functions {
+                        Some(f) if !f.user_functions => {}
+                        _ => return Describe::Full,
+                    }
+                }
+                Reach::Tables { names: n, drop } => {
+                    names.extend(n.iter().flat_map(|n| n.stored(dialect)));
+                    drops |= drop;
+                }
+                Reach::Indexes(indexes) => {
+                    for index in indexes {
+                        let stored = index.stored(dialect);
+                        let matches = |name: &str| match dialect {
+                            crate::Dialect::Sqlite => {
+                                stored.iter().any(|s| s.eq_ignore_ascii_case(name))
+                            }
+                            _ => stored.iter().any(|s| s == name),
+                        };
+                        let tables: Vec<String> = live
+                            .objects
+                            .keys()
+                            .filter(|(kind, _)| *kind == ObjectKind::Index)
+                            .filter_map(|(_, name)| name.split_once('.'))
+                            .filter(|(_, index)| matches(index))
+                            .map(|(table, _)| table.to_owned())
+                            .collect();
+                        if tables.is_empty() {
+                            return Describe::Full;
+                        }
+                        names.extend(tables);
+                    }
+                }
+                Reach::Anything => return Describe::Full,
+            }
+        }
+        if names.is_empty() {
+            return Describe::Known;
+        }
+        let tables = || {
+            live.objects
+                .iter()
+                .filter(|((kind, _), _)| *kind == ObjectKind::Table)
+        };
+        if postgres {
+            // An event trigger runs on DDL; dropping a partitioned table drops its partitions.
+            match self.functions {
+                Some(f) if !f.event_triggers => {}
+                _ => return Describe::Full,
+            }
+            if drops && tables().any(|(_, definition)| definition.contains("PARTITION OF")) {
+                return Describe::Full;
+            }
+        }
+        // Objects are named `table.object`: a table name holding a dot would make them
+        // ambiguous. A table whose name differs from one of the scope's in case only (MySQL's
+        // `lower_case_table_names = 2`) may be the one a statement meant.
+        let ambiguous = tables().any(|((_, table), _)| {
+            table.contains('.')
+                || (dialect == crate::Dialect::MySql
+                    && !names.contains(table)
+                    && names.iter().any(|n| n.eq_ignore_ascii_case(table)))
+        });
+        if ambiguous || names.iter().any(|n| n.contains('.')) {
+            return Describe::Full;
+        }
+        names.sort();
+        names.dedup();
+        Describe::Scoped(Scope { names, dialect })
     }
 
     /// The live schema as last described, unless a statement that could change it has run
     /// since (a version applied without a description, or any version reverted).
     pub(crate) fn live(&self) -> Option<&SchemaDescription> {
         self.live.as_ref()
+    }
+
+    /// Records how the schema after the version about to be recorded was found: after a
+    /// whole description the database's functions must be asked again (its statements may
+    /// have made some).
+    pub(crate) fn found(&mut self, how: &Describe) {
+        match how {
+            Describe::Known => {}
+            Describe::Scoped(_) => self.scoped = true,
+            Describe::Full | Describe::Check(_) => {
+                self.scoped = false;
+                self.functions = None;
+            }
+        }
     }
 
     /// The expected schema now.
@@ -746,6 +1059,7 @@ impl ExpectedSchema {
     /// Records that `version` was reverted.
     pub(crate) fn reverted(&mut self, version: crate::Version) {
         self.live = None;
+        self.functions = None;
         if self.changes.remove(&version).is_some() {
             self.current = None;
         }

@@ -1,0 +1,703 @@
+//! What a statement can change in the schema, judged from its text, so that the runner can
+//! describe only the tables a version touched instead of the whole schema.
+//!
+//! Only a few statement forms are recognised, those whose effect stays with the objects of the
+//! tables they name (the table itself, its columns, indexes, constraints and triggers):
+//!
+//! - `CREATE [OR REPLACE] [TEMPORARY | UNLOGGED …] TABLE [IF NOT EXISTS] t …`;
+//! - `ALTER [ONLINE | IGNORE] TABLE [IF EXISTS] [ONLY] t …`, unless it renames anything
+//!   (`RENAME`, and MySQL's `CHANGE`, since the server rewrites other tables' foreign keys and,
+//!   on SQLite, views and triggers), cascades (`CASCADE`, other than a foreign key's
+//!   `ON DELETE`/`ON UPDATE` action), moves partitions or inheritance between tables
+//!   (`ATTACH`, `DETACH`, `EXCHANGE`, `INHERIT`) or schemas (`SCHEMA`);
+//! - `CREATE [UNIQUE …] INDEX … ON t`, `DROP INDEX i ON t` (MySQL) and `DROP INDEX i` (whose
+//!   table the runner looks up in the description it holds);
+//! - `DROP [TEMPORARY] TABLE [IF EXISTS] t, u [RESTRICT]`;
+//! - data statements: on MySQL/MariaDB and SQLite they change nothing
+//!   ([`super::cannot_change_schema`]); on PostgreSQL they change nothing unless a user-defined
+//!   function they run (a trigger's, a default's) does, which the runner rules out by asking
+//!   the server whether any such function exists.
+//!
+//! Anything else — views, routines, types, sequences, renames, `CASCADE`, a schema-qualified
+//! name, a MySQL executable comment, a PostgreSQL dollar-quoted body — reaches
+//! [`Reach::Anything`] and the whole schema is described. The judgement errs only that way:
+//! a statement that is not understood is never given a narrower reach.
+//!
+//! The lexical rules are the splitter's ([`crate::split`]): strings and quoted identifiers of
+//! each dialect, comments, and PostgreSQL's `E'…'` strings.
+
+use crate::implicit_commit::{count_while, end_of_line};
+use crate::Dialect;
+
+/// A table or index name as a statement writes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Name {
+    /// The text, unquoted.
+    pub(crate) text: String,
+    /// Whether it was quoted (PostgreSQL folds unquoted names to lower case).
+    pub(crate) quoted: bool,
+}
+
+impl Name {
+    /// The names the server may have stored this one under, matched exactly: PostgreSQL folds
+    /// an unquoted name to lower case; MySQL/MariaDB store it as written or, with
+    /// `lower_case_table_names = 1`, in lower case; SQLite compares names case-insensitively
+    /// (the caller matches them so).
+    pub(crate) fn stored(&self, dialect: Dialect) -> Vec<String> {
+        match dialect {
+            Dialect::Postgres if !self.quoted => vec![self.text.to_ascii_lowercase()],
+            Dialect::Postgres => vec![self.text.clone()],
+            Dialect::MySql => {
+                let lower = self.text.to_ascii_lowercase();
+                if lower == self.text {
+                    vec![lower]
+                } else {
+                    vec![self.text.clone(), lower]
+                }
+            }
+            Dialect::Sqlite => vec![self.text.to_ascii_lowercase()],
+        }
+    }
+}
+
+/// What one statement can change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Reach {
+    /// Nothing in the schema.
+    Nothing,
+    /// Nothing, unless a user-defined function it runs changes the schema (PostgreSQL data
+    /// statements).
+    Functions,
+    /// Only the objects of these tables; `drop` when it drops them.
+    Tables { names: Vec<Name>, drop: bool },
+    /// Only the objects of the tables these indexes belong to (it drops them).
+    Indexes(Vec<Name>),
+    /// Anything at all.
+    Anything,
+}
+
+/// What `statement` can change in the schema on `dialect`.
+pub(crate) fn reach(statement: &str, dialect: Dialect) -> Reach {
+    if super::cannot_change_schema(statement, dialect) {
+        return Reach::Nothing;
+    }
+    let Some(tokens) = tokens(statement, dialect) else {
+        return Reach::Anything;
+    };
+    let mut p = Parser {
+        tokens: &tokens,
+        at: 0,
+        dialect,
+    };
+    p.statement(statement).unwrap_or(Reach::Anything)
+}
+
+/// A token of one statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Token {
+    /// An unquoted word, as written.
+    Word(String),
+    /// A quoted identifier, unescaped.
+    Quoted(String),
+    /// A string or number.
+    Literal,
+    /// Any other character.
+    Punct(char),
+}
+
+/// The tokens of `sql`, or `None` where the text holds what is not followed here: a MySQL
+/// executable comment, a PostgreSQL dollar-quoted body, or an unterminated token.
+fn tokens(sql: &str, dialect: Dialect) -> Option<Vec<Token>> {
+    let bytes = sql.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let next = bytes.get(i + 1).copied();
+        match b {
+            b if b.is_ascii_whitespace() => i += 1,
+            b'-' if next == Some(b'-') && dashes_comment(dialect, bytes.get(i + 2).copied()) => {
+                i = end_of_line(bytes, i);
+            }
+            b'#' if dialect == Dialect::MySql => i = end_of_line(bytes, i),
+            b'/' if next == Some(b'*') => {
+                if dialect == Dialect::MySql
+                    && matches!(
+                        (bytes.get(i + 2), bytes.get(i + 3)),
+                        (Some(b'!'), _) | (Some(b'M'), Some(b'!'))
+                    )
+                {
+                    return None;
+                }
+                i = block_comment_end(bytes, i, dialect == Dialect::Postgres)?;
+            }
+            b'\'' => {
+                // PostgreSQL's E'…' (the E is the word just before, touching the quote).
+                let escapes = match dialect {
+                    Dialect::MySql => true,
+                    Dialect::Postgres => {
+                        let e = matches!(out.last(), Some(Token::Word(w)) if w.eq_ignore_ascii_case("e"))
+                            && i > 0
+                            && bytes[i - 1].eq_ignore_ascii_case(&b'e');
+                        if e {
+                            out.pop();
+                        }
+                        e
+                    }
+                    Dialect::Sqlite => false,
+                };
+                i = quoted_end(bytes, i, b'\'', escapes)?;
+                out.push(Token::Literal);
+            }
+            b'"' if dialect == Dialect::MySql => {
+                i = quoted_end(bytes, i, b'"', true)?;
+                out.push(Token::Literal);
+            }
+            b'"' | b'`' | b'[' => {
+                let close = match b {
+                    b'[' if dialect == Dialect::Sqlite => b']',
+                    b'[' => {
+                        out.push(Token::Punct('['));
+                        i += 1;
+                        continue;
+                    }
+                    b'`' if dialect == Dialect::Postgres => return None,
+                    other => other,
+                };
+                let end = quoted_end(bytes, i, close, false)?;
+                let inner = &sql[i + 1..end - 1];
+                let doubled = [close as char, close as char].iter().collect::<String>();
+                let text = match close {
+                    b']' => inner.to_owned(),
+                    _ => inner.replace(&doubled, &(close as char).to_string()),
+                };
+                out.push(Token::Quoted(text));
+                i = end;
+            }
+            b'$' if dialect == Dialect::Postgres => {
+                // `$1` is a parameter; anything else may open a dollar-quoted body.
+                if next.is_some_and(|n| n.is_ascii_digit()) {
+                    i += 1 + count_while(&bytes[i + 1..], u8::is_ascii_digit);
+                    out.push(Token::Literal);
+                } else {
+                    return None;
+                }
+            }
+            b if b.is_ascii_digit() => {
+                i += count_while(&bytes[i..], |b| is_word_byte(*b) || *b == b'.');
+                out.push(Token::Literal);
+            }
+            b if is_word_byte(b) => {
+                let len = count_while(&bytes[i..], |b| is_word_byte(*b));
+                out.push(Token::Word(sql[i..i + len].to_owned()));
+                i += len;
+            }
+            _ => {
+                // A whole character, so that the slices above stay on boundaries.
+                let c = sql[i..].chars().next()?;
+                out.push(Token::Punct(c));
+                i += c.len_utf8();
+            }
+        }
+    }
+    Some(out)
+}
+
+/// Whether `--` starts a comment: always on PostgreSQL and SQLite; on MySQL only when the
+/// dashes are followed by whitespace, a control character or the end.
+fn dashes_comment(dialect: Dialect, after: Option<u8>) -> bool {
+    dialect != Dialect::MySql || after.is_none_or(|b| b <= b' ')
+}
+
+/// Identifiers may hold letters, digits, `_`, `$` and any non-ASCII character.
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80
+}
+
+/// The end of the block comment opening at `start`, nested on PostgreSQL.
+fn block_comment_end(bytes: &[u8], start: usize, nests: bool) -> Option<usize> {
+    let mut depth = 0u32;
+    let mut i = start;
+    while i + 1 < bytes.len() {
+        match (bytes[i], bytes[i + 1]) {
+            (b'/', b'*') if depth == 0 || nests => {
+                depth += 1;
+                i += 2;
+            }
+            (b'*', b'/') => {
+                depth -= 1;
+                i += 2;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// The end (one past the closing quote) of the token quoted with `close` opening at `start`,
+/// where a doubled quote and, with `escapes`, a backslash escape the quote.
+fn quoted_end(bytes: &[u8], start: usize, close: u8, escapes: bool) -> Option<usize> {
+    let mut i = start + 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if escapes => i += 2,
+            b if b == close => {
+                if close != b']' && bytes.get(i + 1) == Some(&close) {
+                    i += 2;
+                } else {
+                    return Some(i + 1);
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// Reads the recognised forms off the tokens; `None` is [`Reach::Anything`].
+struct Parser<'t> {
+    tokens: &'t [Token],
+    at: usize,
+    dialect: Dialect,
+}
+
+impl Parser<'_> {
+    fn statement(&mut self, text: &str) -> Option<Reach> {
+        let first = self.word()?;
+        match first.as_str() {
+            "INSERT" | "UPDATE" | "DELETE" | "MERGE" | "TRUNCATE"
+                if self.dialect == Dialect::Postgres =>
+            {
+                // `set_config` changes the search path, and so the schema described.
+                let lower = text.to_ascii_lowercase();
+                (!lower.contains("set_config")).then_some(Reach::Functions)
+            }
+            "TRUNCATE" if self.dialect == Dialect::MySql => {
+                let lower = text.to_ascii_lowercase();
+                (!lower.contains("mysql")).then_some(Reach::Nothing)
+            }
+            "CREATE" => self.create(),
+            "ALTER" => self.alter(),
+            "DROP" => self.drop(),
+            _ => None,
+        }
+    }
+
+    /// The next token as an upper-case word, consumed; `None` if it is not a word.
+    fn word(&mut self) -> Option<String> {
+        match self.tokens.get(self.at) {
+            Some(Token::Word(w)) => {
+                self.at += 1;
+                Some(w.to_ascii_uppercase())
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether the next token is the word `word` (upper case); consumes it if so.
+    fn eat(&mut self, word: &str) -> bool {
+        match self.tokens.get(self.at) {
+            Some(Token::Word(w)) if w.eq_ignore_ascii_case(word) => {
+                self.at += 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Consumes the words `words` in sequence if they all come next.
+    fn eat_all(&mut self, words: &[&str]) -> bool {
+        let start = self.at;
+        if words.iter().all(|w| self.eat(w)) {
+            return true;
+        }
+        self.at = start;
+        false
+    }
+
+    fn punct(&mut self, c: char) -> bool {
+        if self.tokens.get(self.at) == Some(&Token::Punct(c)) {
+            self.at += 1;
+            return true;
+        }
+        false
+    }
+
+    /// An unqualified name; `None` for a qualified one (`schema.t`), which is not followed.
+    fn name(&mut self) -> Option<Name> {
+        let name = match self.tokens.get(self.at)? {
+            Token::Word(w) => Name {
+                text: w.clone(),
+                quoted: false,
+            },
+            Token::Quoted(q) => Name {
+                text: q.clone(),
+                quoted: true,
+            },
+            _ => return None,
+        };
+        self.at += 1;
+        if self.tokens.get(self.at) == Some(&Token::Punct('.')) || name.text.is_empty() {
+            return None;
+        }
+        Some(name)
+    }
+
+    /// Names separated by commas, up to the end or a word that is not a name's.
+    fn names(&mut self) -> Option<Vec<Name>> {
+        let mut names = vec![self.name()?];
+        while self.punct(',') {
+            names.push(self.name()?);
+        }
+        Some(names)
+    }
+
+    fn at_end(&self) -> bool {
+        self.at == self.tokens.len()
+    }
+
+    fn create(&mut self) -> Option<Reach> {
+        if self.dialect == Dialect::MySql {
+            self.eat_all(&["OR", "REPLACE"]);
+        }
+        while ["TEMPORARY", "TEMP", "GLOBAL", "LOCAL", "UNLOGGED"]
+            .iter()
+            .any(|w| self.eat(w))
+        {}
+        let index_options = match self.dialect {
+            Dialect::MySql => &["ONLINE", "OFFLINE", "UNIQUE", "FULLTEXT", "SPATIAL"][..],
+            _ => &["UNIQUE"][..],
+        };
+        if self.eat("TABLE") {
+            self.eat_all(&["IF", "NOT", "EXISTS"]);
+            let name = self.name()?;
+            return Some(Reach::Tables {
+                names: vec![name],
+                drop: false,
+            });
+        }
+        while index_options.iter().any(|w| self.eat(w)) {}
+        if !self.eat("INDEX") {
+            return None;
+        }
+        // The table follows the first `ON` outside parentheses; before it come the index's
+        // name and options, none of them `ON`.
+        let mut depth = 0i32;
+        while let Some(token) = self.tokens.get(self.at) {
+            self.at += 1;
+            match token {
+                Token::Punct('(') => depth += 1,
+                Token::Punct(')') => depth -= 1,
+                Token::Word(w) if depth == 0 && w.eq_ignore_ascii_case("ON") => {
+                    self.eat("ONLY");
+                    let name = self.name()?;
+                    return Some(Reach::Tables {
+                        names: vec![name],
+                        drop: false,
+                    });
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+
+    fn alter(&mut self) -> Option<Reach> {
+        if self.dialect == Dialect::MySql {
+            while self.eat("ONLINE") || self.eat("IGNORE") {}
+        }
+        if !self.eat("TABLE") {
+            return None;
+        }
+        self.eat_all(&["IF", "EXISTS"]);
+        self.eat("ONLY");
+        let name = self.name()?;
+        self.punct('*');
+        // Actions whose effect leaves the table, or that this judgement does not follow.
+        const BEYOND: [&str; 7] = [
+            "RENAME", "CHANGE", "ATTACH", "DETACH", "EXCHANGE", "INHERIT", "SCHEMA",
+        ];
+        let rest = &self.tokens[self.at..];
+        for (i, token) in rest.iter().enumerate() {
+            let Token::Word(w) = token else { continue };
+            let w = w.to_ascii_uppercase();
+            if BEYOND.contains(&w.as_str()) {
+                return None;
+            }
+            if w == "CASCADE" {
+                // A foreign key's `ON DELETE CASCADE` / `ON UPDATE CASCADE` stays with the table.
+                let action = i >= 2
+                    && matches!(&rest[i - 2], Token::Word(on) if on.eq_ignore_ascii_case("ON"))
+                    && matches!(&rest[i - 1], Token::Word(event)
+                        if event.eq_ignore_ascii_case("DELETE") || event.eq_ignore_ascii_case("UPDATE"));
+                if !action {
+                    return None;
+                }
+            }
+        }
+        Some(Reach::Tables {
+            names: vec![name],
+            drop: false,
+        })
+    }
+
+    fn drop(&mut self) -> Option<Reach> {
+        if self.dialect == Dialect::MySql {
+            self.eat("TEMPORARY");
+        }
+        if self.eat("TABLE") {
+            self.eat_all(&["IF", "EXISTS"]);
+            let names = self.names()?;
+            self.eat("RESTRICT");
+            return self.at_end().then_some(Reach::Tables { names, drop: true });
+        }
+        if !self.eat("INDEX") {
+            return None;
+        }
+        match self.dialect {
+            Dialect::MySql => {
+                self.eat_all(&["IF", "EXISTS"]);
+                self.name()?;
+                if !self.eat("ON") {
+                    return None;
+                }
+                let table = self.name()?;
+                // `ALGORITHM = …` and `LOCK = …` may follow; they stay with the table.
+                Some(Reach::Tables {
+                    names: vec![table],
+                    drop: false,
+                })
+            }
+            Dialect::Postgres | Dialect::Sqlite => {
+                if self.dialect == Dialect::Postgres {
+                    self.eat("CONCURRENTLY");
+                }
+                self.eat_all(&["IF", "EXISTS"]);
+                let names = self.names()?;
+                self.eat("RESTRICT");
+                self.at_end().then_some(Reach::Indexes(names))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tables(names: &[&str], drop: bool) -> Reach {
+        Reach::Tables {
+            names: names
+                .iter()
+                .map(|n| Name {
+                    text: n.to_string(),
+                    quoted: false,
+                })
+                .collect(),
+            drop,
+        }
+    }
+
+    fn quoted(name: &str) -> Reach {
+        Reach::Tables {
+            names: vec![Name {
+                text: name.to_owned(),
+                quoted: true,
+            }],
+            drop: false,
+        }
+    }
+
+    #[test]
+    fn table_statements_reach_the_tables_they_name() {
+        for dialect in [Dialect::MySql, Dialect::Postgres, Dialect::Sqlite] {
+            let cases = [
+                ("CREATE TABLE orders (id INT PRIMARY KEY)", tables(&["orders"], false)),
+                (
+                    "create table if not exists Orders (id int references customers (id) on delete cascade)",
+                    tables(&["Orders"], false),
+                ),
+                ("CREATE TEMPORARY TABLE scratch (id INT)", tables(&["scratch"], false)),
+                (
+                    "ALTER TABLE orders ADD COLUMN note VARCHAR(64) NULL DEFAULT 'a;b -- c'",
+                    tables(&["orders"], false),
+                ),
+                (
+                    "ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (c) REFERENCES customers (id) ON UPDATE CASCADE",
+                    tables(&["orders"], false),
+                ),
+                ("ALTER TABLE orders DROP COLUMN note", tables(&["orders"], false)),
+                ("CREATE INDEX ix_name ON orders (name)", tables(&["orders"], false)),
+                (
+                    "CREATE UNIQUE INDEX ux ON lookup (label, (lower(label)))",
+                    tables(&["lookup"], false),
+                ),
+                ("DROP TABLE orders", tables(&["orders"], true)),
+                ("DROP TABLE IF EXISTS a, b", tables(&["a", "b"], true)),
+                ("/* lead */ -- line\nDROP TABLE a", tables(&["a"], true)),
+            ];
+            for (sql, expected) in cases {
+                assert_eq!(reach(sql, dialect), expected, "{dialect:?}: {sql}");
+            }
+        }
+    }
+
+    #[test]
+    fn anything_not_understood_reaches_anything() {
+        for dialect in [Dialect::MySql, Dialect::Postgres, Dialect::Sqlite] {
+            for sql in [
+                "ALTER TABLE orders RENAME TO purchases",
+                "ALTER TABLE orders RENAME COLUMN a TO b",
+                "ALTER TABLE orders DROP COLUMN a CASCADE",
+                "ALTER TABLE app.orders ADD COLUMN a INT",
+                "ALTER TABLE orders ATTACH PARTITION p FOR VALUES IN (1)",
+                "DROP TABLE orders CASCADE",
+                "DROP TABLE other.orders",
+                "CREATE VIEW v AS SELECT 1",
+                "CREATE TRIGGER t AFTER INSERT ON orders FOR EACH ROW SELECT 1",
+                "CREATE FUNCTION f() RETURNS INT RETURN 1",
+                "CREATE SEQUENCE s",
+                "DROP VIEW v",
+                "RENAME TABLE a TO b",
+                "COMMENT ON TABLE a IS 'x'",
+                "SET search_path = other",
+                "CREATE INDEX ix ON",
+                "CREATE TABLE",
+            ] {
+                assert_eq!(reach(sql, dialect), Reach::Anything, "{dialect:?}: {sql}");
+            }
+        }
+        // MySQL's CHANGE renames a column that other tables' foreign keys may reference.
+        assert_eq!(
+            reach("ALTER TABLE orders CHANGE a b INT", Dialect::MySql),
+            Reach::Anything
+        );
+        // Executable comments and dollar quotes are not followed.
+        assert_eq!(
+            reach("/*!50001 CREATE TABLE a (id INT) */", Dialect::MySql),
+            Reach::Anything
+        );
+        assert_eq!(
+            reach("CREATE TABLE a (id INT DEFAULT $$x$$)", Dialect::Postgres),
+            Reach::Anything
+        );
+        // A keyword inside a string is not read as one.
+        assert_eq!(
+            reach(
+                "ALTER TABLE a ADD COLUMN b TEXT DEFAULT 'RENAME'",
+                Dialect::Postgres
+            ),
+            tables(&["a"], false)
+        );
+        assert_eq!(
+            reach(
+                r"ALTER TABLE a ADD COLUMN b TEXT DEFAULT 'it\'s RENAME'",
+                Dialect::MySql
+            ),
+            tables(&["a"], false)
+        );
+        // On PostgreSQL a backslash ends nothing in a standard string, but escapes in E'…'.
+        assert_eq!(
+            reach(
+                r"ALTER TABLE a ADD COLUMN b TEXT DEFAULT 'x\' RENAME TO c",
+                Dialect::Postgres
+            ),
+            Reach::Anything
+        );
+        assert_eq!(
+            reach(
+                r"ALTER TABLE a ADD COLUMN b TEXT DEFAULT E'x\' RENAME'",
+                Dialect::Postgres
+            ),
+            tables(&["a"], false)
+        );
+    }
+
+    #[test]
+    fn quoted_names_keep_their_case() {
+        assert_eq!(
+            reach("ALTER TABLE \"Orders\" ADD COLUMN a INT", Dialect::Postgres),
+            quoted("Orders")
+        );
+        assert_eq!(
+            reach("CREATE INDEX ix ON `Order Lines` (a)", Dialect::MySql),
+            quoted("Order Lines")
+        );
+        assert_eq!(
+            reach("DROP TABLE [odd ]]name]", Dialect::Sqlite),
+            Reach::Anything,
+            "SQLite brackets have no escape: the name ends at the first ]"
+        );
+        assert_eq!(
+            reach("CREATE TABLE [a b] (id INT)", Dialect::Sqlite),
+            quoted("a b")
+        );
+        let name = Name {
+            text: "Orders".to_owned(),
+            quoted: false,
+        };
+        assert_eq!(name.stored(Dialect::Postgres), ["orders"]);
+        assert_eq!(name.stored(Dialect::MySql), ["Orders", "orders"]);
+        let quoted = Name {
+            quoted: true,
+            ..name
+        };
+        assert_eq!(quoted.stored(Dialect::Postgres), ["Orders"]);
+    }
+
+    #[test]
+    fn indexes_and_data() {
+        assert_eq!(
+            reach("DROP INDEX ix ON orders", Dialect::MySql),
+            tables(&["orders"], false)
+        );
+        assert_eq!(
+            reach(
+                "DROP INDEX CONCURRENTLY IF EXISTS ix, iy",
+                Dialect::Postgres
+            ),
+            Reach::Indexes(vec![
+                Name {
+                    text: "ix".to_owned(),
+                    quoted: false
+                },
+                Name {
+                    text: "iy".to_owned(),
+                    quoted: false
+                }
+            ])
+        );
+        assert_eq!(
+            reach("DROP INDEX ix CASCADE", Dialect::Postgres),
+            Reach::Anything
+        );
+        assert_eq!(
+            reach("INSERT INTO a VALUES (1)", Dialect::Postgres),
+            Reach::Functions
+        );
+        assert_eq!(
+            reach(
+                "SELECT set_config('search_path', 'x', false)",
+                Dialect::Postgres
+            ),
+            Reach::Anything
+        );
+        assert_eq!(
+            reach(
+                "UPDATE a SET b = set_config('search_path', 'x', false)",
+                Dialect::Postgres
+            ),
+            Reach::Anything
+        );
+        assert_eq!(
+            reach("INSERT INTO a VALUES (1)", Dialect::MySql),
+            Reach::Nothing
+        );
+        assert_eq!(reach("TRUNCATE TABLE a", Dialect::MySql), Reach::Nothing);
+        assert_eq!(reach("TRUNCATE a", Dialect::Postgres), Reach::Functions);
+        assert_eq!(reach("DELETE FROM a", Dialect::Sqlite), Reach::Nothing);
+    }
+}
