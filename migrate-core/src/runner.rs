@@ -68,11 +68,13 @@ pub struct Config {
 pub enum Fingerprints {
     /// After every applied version (the default): `status` and `validate` can report drift,
     /// and runs that apply or revert compare the live schema with the expected one. Costs one
-    /// describe query per run, and per applied version at most one more: scoped to the tables
+    /// describe query per run, and per applied version usually one more: scoped to the tables
     /// its statements name where that is all they can change ([`crate::schema`] lists the
-    /// forms), none where they cannot change the schema (data statements on MySQL/MariaDB and
-    /// SQLite, and on PostgreSQL when no user function exists), else the whole schema. The
-    /// last version of a run after scoped descriptions is described whole and compared.
+    /// forms; on PostgreSQL a scoped description also sets the names in a round trip of its
+    /// own, and the runner asks once whether user functions exist), none where they cannot
+    /// change the schema (data statements on MySQL/MariaDB and SQLite, and on PostgreSQL when
+    /// no user function exists), else the whole schema. The last version of a run, when known
+    /// or scoped after scoped descriptions, is also described whole and compared.
     #[default]
     EveryVersion,
     /// Never: no describe query runs, rows record no fingerprint, and drift cannot be

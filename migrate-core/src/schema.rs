@@ -38,11 +38,13 @@
 //!   PostgreSQL also when an event trigger exists, when a table of the scope has a parent or
 //!   partitions, or when a partitioned table is dropped.
 //!
-//! The judgement errs only towards describing more. What it does not follow is DDL run by a
-//! user function that the DDL itself calls (a PostgreSQL column default evaluated by
-//! `ADD COLUMN`, an index expression): the last version of a run after scoped descriptions is
-//! therefore described whole and compared with what they predicted, and a difference is
-//! logged as a warning.
+//! The judgement is meant to err only towards describing more. What it does not follow is DDL
+//! run by a user function that the DDL itself calls (a PostgreSQL column default evaluated by
+//! `ADD COLUMN`, an index expression). As a check, when the last version of a run is itself
+//! scoped or known after scoped descriptions, it is described whole and compared with what
+//! they predicted; a difference is logged as a warning (the fingerprints recorded earlier in
+//! the run stay as they were). A run that stops on a failed version, or whose last version is
+//! described whole anyway, is not compared.
 
 mod describe;
 pub(crate) mod reach;
@@ -594,7 +596,8 @@ pub(crate) async fn describe_scoped<D: Driver>(
 }
 
 /// What a PostgreSQL database holds that lets statements reach beyond what they name: user
-/// functions (outside `pg_catalog` and `information_schema`, extensions' included), which
+/// functions (any not made by `initdb`, whose objects have oids below 16384; extensions'
+/// included, wherever installed), which
 /// triggers, defaults and rules may run from a data statement, and event triggers, which run
 /// on DDL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -607,8 +610,7 @@ pub(crate) struct Functions {
 pub(crate) async fn functions<D: Driver>(driver: &mut D) -> Result<Functions, Error> {
     let rows = driver
         .query(
-            "SELECT EXISTS (SELECT FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
-             WHERE n.nspname NOT IN ('pg_catalog', 'information_schema'))::text, \
+            "SELECT EXISTS (SELECT FROM pg_proc WHERE oid >= 16384)::text, \
              EXISTS (SELECT FROM pg_event_trigger)::text",
         )
         .await
@@ -905,7 +907,8 @@ impl ExpectedSchema {
 
     /// How the schema after `version`, whose statements reach `reaches`, is found: known when
     /// they cannot change it, scoped to the tables they name when that is all they can change
-    /// (PostgreSQL: when no user function or event trigger could take them further), else
+    /// (PostgreSQL: when no event trigger could take them further; a data statement changes
+    /// nothing there only when no user function exists), else
     /// described whole. The last version a command applies after a scoped description is
     /// described whole, so that what the command leaves is checked against the server.
     pub(crate) fn how(
@@ -966,7 +969,10 @@ impl ExpectedSchema {
                             .filter(|(kind, _)| *kind == ObjectKind::Index)
                             .filter_map(|(_, name)| name.split_once('.'))
                             .filter(|(_, index)| matches(index))
-                            .map(|(table, _)| table.to_owned())
+                            .map(|(table, _)| match dialect {
+                                crate::Dialect::Sqlite => table.to_ascii_lowercase(),
+                                _ => table.to_owned(),
+                            })
                             .collect();
                         if tables.is_empty() {
                             return Describe::Full;
@@ -1004,7 +1010,9 @@ impl ExpectedSchema {
                     && !names.contains(table)
                     && names.iter().any(|n| n.eq_ignore_ascii_case(table)))
         });
-        if ambiguous || names.iter().any(|n| n.contains('.')) {
+        // MySQL may fold non-ASCII names (`lower_case_table_names`) as this judgement does not.
+        let unfolded = dialect == crate::Dialect::MySql && names.iter().any(|n| !n.is_ascii());
+        if ambiguous || unfolded || names.iter().any(|n| n.contains('.')) {
             return Describe::Full;
         }
         names.sort();

@@ -29,7 +29,14 @@ pub(super) fn query(dialect: Dialect, table: &HistoryTable, scope: Option<&[Stri
     };
     let history = History {
         names: list(&mut [table.name(), table.log_name().as_str()].into_iter()),
-        scope: scope.map(|names| list(&mut names.iter().map(String::as_str))),
+        // SQLite's scoped query compares names in lower case (`in_scope` below).
+        scope: scope.map(|names| {
+            let names: Vec<String> = match dialect {
+                Dialect::Sqlite => names.iter().map(|n| n.to_ascii_lowercase()).collect(),
+                _ => names.to_vec(),
+            };
+            list(&mut names.iter().map(String::as_str))
+        }),
     };
     match dialect {
         Dialect::MySql => mysql::query(&history),
@@ -384,16 +391,18 @@ mod postgres {
         })
     }
 
-    /// In a scoped query, a row of kind `~inherits` for each table of the scope that has a
-    /// parent or children: `ALTER TABLE` and `CREATE INDEX` on a parent reach its children,
-    /// so the caller describes the whole schema instead.
+    /// In a scoped query, a row of kind `~inherits` for each relation of the scope that is not
+    /// a plain table (`ALTER TABLE` also alters views, indexes and sequences) or has a parent
+    /// or children (`ALTER TABLE` and `CREATE INDEX` on a parent reach its children), so that
+    /// the caller describes the whole schema instead.
     fn inheritance(history: &History) -> String {
         format!(
             "SELECT '~inherits', c.relname, ''
 FROM pg_class c
 {}
-WHERE c.relkind IN ('r', 'p'){}
-  AND EXISTS (SELECT FROM pg_inherits i WHERE i.inhrelid = c.oid OR i.inhparent = c.oid)",
+WHERE TRUE{}
+  AND (c.relkind NOT IN ('r', 'p')
+    OR EXISTS (SELECT FROM pg_inherits i WHERE i.inhrelid = c.oid OR i.inhparent = c.oid))",
             in_current_schema("c.relnamespace"),
             in_scope(history)
         )

@@ -19,9 +19,11 @@
 //!   the server whether any such function exists.
 //!
 //! Anything else — views, routines, types, sequences, renames, `CASCADE`, a schema-qualified
-//! name, a MySQL executable comment, a PostgreSQL dollar-quoted body — reaches
-//! [`Reach::Anything`] and the whole schema is described. The judgement errs only that way:
-//! a statement that is not understood is never given a narrower reach.
+//! name, a MySQL executable comment, a PostgreSQL dollar-quoted body, a statement holding a
+//! `;`, a data statement naming a catalog (`mysql.…`, `sqlite_…`, `pg_…`,
+//! `information_schema`) — reaches [`Reach::Anything`] and the whole schema is described. A
+//! statement that is not understood is meant never to be given a narrower reach; the runner
+//! checks the last version of a run against a whole description (see [`super`]).
 //!
 //! The lexical rules are the splitter's ([`crate::split`]): strings and quoted identifiers of
 //! each dialect, comments, and PostgreSQL's `E'…'` strings.
@@ -84,6 +86,11 @@ pub(crate) fn reach(statement: &str, dialect: Dialect) -> Reach {
     let Some(tokens) = tokens(statement, dialect) else {
         return Reach::Anything;
     };
+    // A statement holding `;` of its own (a MySQL script with its own DELIMITER) may be
+    // several, which the server runs in turn.
+    if tokens.contains(&Token::Punct(';')) {
+        return Reach::Anything;
+    }
     let mut p = Parser {
         tokens: &tokens,
         at: 0,
@@ -271,9 +278,11 @@ impl Parser<'_> {
             "INSERT" | "UPDATE" | "DELETE" | "MERGE" | "TRUNCATE"
                 if self.dialect == Dialect::Postgres =>
             {
-                // `set_config` changes the search path, and so the schema described.
+                // `set_config` changes the search path, and so the schema described; a
+                // statement naming a catalog (`pg_…`, `information_schema`) may rewrite it.
                 let lower = text.to_ascii_lowercase();
-                (!lower.contains("set_config")).then_some(Reach::Functions)
+                let beyond = ["set_config", "pg_", "information_schema"];
+                (!beyond.iter().any(|w| lower.contains(w))).then_some(Reach::Functions)
             }
             "TRUNCATE" if self.dialect == Dialect::MySql => {
                 let lower = text.to_ascii_lowercase();
@@ -340,7 +349,13 @@ impl Parser<'_> {
             _ => return None,
         };
         self.at += 1;
-        if self.tokens.get(self.at) == Some(&Token::Punct('.')) || name.text.is_empty() {
+        // A qualified name, PostgreSQL's `U&"…"` (read as the word `U`), an empty name, and a
+        // PostgreSQL name longer than the server keeps (63 bytes; it truncates) are not followed.
+        let next = self.tokens.get(self.at);
+        if matches!(next, Some(Token::Punct('.' | '&')))
+            || name.text.is_empty()
+            || (self.dialect == Dialect::Postgres && name.text.len() > 63)
+        {
             return None;
         }
         Some(name)
@@ -392,7 +407,9 @@ impl Parser<'_> {
                 Token::Punct('(') => depth += 1,
                 Token::Punct(')') => depth -= 1,
                 Token::Word(w) if depth == 0 && w.eq_ignore_ascii_case("ON") => {
-                    self.eat("ONLY");
+                    if self.dialect == Dialect::Postgres {
+                        self.eat("ONLY");
+                    }
                     let name = self.name()?;
                     return Some(Reach::Tables {
                         names: vec![name],
@@ -413,7 +430,9 @@ impl Parser<'_> {
             return None;
         }
         self.eat_all(&["IF", "EXISTS"]);
-        self.eat("ONLY");
+        if self.dialect == Dialect::Postgres {
+            self.eat("ONLY");
+        }
         let name = self.name()?;
         self.punct('*');
         // Actions whose effect leaves the table, or that this judgement does not follow.
@@ -425,6 +444,15 @@ impl Parser<'_> {
             let Token::Word(w) = token else { continue };
             let w = w.to_ascii_uppercase();
             if BEYOND.contains(&w.as_str()) {
+                return None;
+            }
+            // MariaDB's `CONVERT PARTITION … TO TABLE` and `CONVERT TABLE … TO PARTITION` make
+            // or remove another table (`CONVERT TO CHARACTER SET` stays with this one).
+            let next = rest.get(i + 1);
+            if w == "CONVERT"
+                && matches!(next, Some(Token::Word(n))
+                    if n.eq_ignore_ascii_case("PARTITION") || n.eq_ignore_ascii_case("TABLE"))
+            {
                 return None;
             }
             if w == "CASCADE" {
@@ -570,6 +598,41 @@ mod tests {
                 assert_eq!(reach(sql, dialect), Reach::Anything, "{dialect:?}: {sql}");
             }
         }
+        for (sql, dialect) in [
+            (
+                "ALTER TABLE sales CONVERT PARTITION p1 TO TABLE s1",
+                Dialect::MySql,
+            ),
+            (
+                "ALTER TABLE U&\"Orders\" ADD COLUMN x INT",
+                Dialect::Postgres,
+            ),
+            (
+                "CREATE TABLE a (id INT); CREATE VIEW v AS SELECT 1",
+                Dialect::MySql,
+            ),
+            (
+                "DELETE FROM pg_enum WHERE enumlabel = 'x'",
+                Dialect::Postgres,
+            ),
+            (
+                "CREATE TABLE customer_notification_preferences_by_channel_and_region_version_2 (id INT)",
+                Dialect::Postgres,
+            ),
+        ] {
+            assert_eq!(reach(sql, dialect), Reach::Anything, "{dialect:?}: {sql}");
+        }
+        assert_eq!(
+            reach("ALTER TABLE only ADD COLUMN x INT", Dialect::Sqlite),
+            tables(&["only"], false)
+        );
+        assert_eq!(
+            reach(
+                "ALTER TABLE t CONVERT TO CHARACTER SET utf8mb4",
+                Dialect::MySql
+            ),
+            tables(&["t"], false)
+        );
         // MySQL's CHANGE renames a column that other tables' foreign keys may reference.
         assert_eq!(
             reach("ALTER TABLE orders CHANGE a b INT", Dialect::MySql),

@@ -2193,12 +2193,13 @@ pub async fn scoped_descriptions_record_what_whole_ones_would<C: Connect>(ctx: &
              ALTER TABLE Kids ADD COLUMN score INTEGER NOT NULL DEFAULT 0;\n",
         ),
         (
+            // A dropped index alone: its table is found in the description (as `Kids`).
             "V3__drops/up.sql",
-            "ALTER TABLE Kids DROP COLUMN score;\nDROP INDEX kids_note;\n",
+            "DROP INDEX kids_note;\n",
         ),
         (
             "V3__drops/up.mysql.sql",
-            "ALTER TABLE Kids DROP COLUMN score;\nDROP INDEX kids_note ON Kids;\n",
+            "DROP INDEX kids_note ON Kids;\n",
         ),
         (
             "V4__view/up.sql",
@@ -2206,7 +2207,8 @@ pub async fn scoped_descriptions_record_what_whole_ones_would<C: Connect>(ctx: &
         ),
         (
             "V5__two_tables/up.sql",
-            "CREATE TABLE extra_a (id INTEGER);\nCREATE TABLE extra_b (id INTEGER);\n\
+            "ALTER TABLE Kids DROP COLUMN score;\n\
+             CREATE TABLE extra_a (id INTEGER);\nCREATE TABLE extra_b (id INTEGER);\n\
              CREATE UNIQUE INDEX extra_b_id ON extra_b (id);\n",
         ),
         ("V6__drop_two/up.sql", "DROP TABLE extra_a, extra_b;\n"),
