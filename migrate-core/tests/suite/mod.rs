@@ -2197,10 +2197,7 @@ pub async fn scoped_descriptions_record_what_whole_ones_would<C: Connect>(ctx: &
             "V3__drops/up.sql",
             "DROP INDEX kids_note;\n",
         ),
-        (
-            "V3__drops/up.mysql.sql",
-            "DROP INDEX kids_note ON Kids;\n",
-        ),
+        ("V3__drops/up.mysql.sql", "DROP INDEX kids_note ON Kids;\n"),
         (
             "V4__view/up.sql",
             "CREATE VIEW kid_notes AS SELECT note FROM Kids;\n",
