@@ -819,27 +819,6 @@ pub(crate) fn rebuild<'a>(
     description
 }
 
-/// Whether `statement` cannot change the schema, so that the description before it still
-/// holds after it: an `INSERT`, `UPDATE`, `DELETE` or `REPLACE` on MySQL/MariaDB or SQLite,
-/// where neither triggers nor stored functions may run DDL (the servers refuse it), that names
-/// neither the server's own tables (`mysql.…`), through which routines could be rewritten, nor
-/// SQLite's schema table (writable with `PRAGMA writable_schema`). Judged by the text, so a
-/// literal that merely contains `mysql` or `sqlite_` makes it answer `false`, never the reverse.
-/// PostgreSQL answers `false` for every statement: its trigger functions and functions called
-/// from DML may run DDL.
-pub(crate) fn cannot_change_schema(statement: &str, dialect: crate::Dialect) -> bool {
-    if dialect == crate::Dialect::Postgres {
-        return false;
-    }
-    let first = crate::implicit_commit::leading_words(statement, 1);
-    let data = matches!(
-        first.first().map(String::as_str),
-        Some("INSERT" | "UPDATE" | "DELETE" | "REPLACE")
-    );
-    let lower = statement.to_ascii_lowercase();
-    data && !lower.contains("mysql") && !lower.contains("sqlite_")
-}
-
 /// The schema the history says the database has, kept up to date while a command runs:
 /// rebuilt from the rows' stored changes, replaced by the live description after each applied
 /// version. It also keeps the live schema as last described during the command, while no
@@ -969,10 +948,7 @@ impl ExpectedSchema {
                             .filter(|(kind, _)| *kind == ObjectKind::Index)
                             .filter_map(|(_, name)| name.split_once('.'))
                             .filter(|(_, index)| matches(index))
-                            .map(|(table, _)| match dialect {
-                                crate::Dialect::Sqlite => table.to_ascii_lowercase(),
-                                _ => table.to_owned(),
-                            })
+                            .map(|(table, _)| table.to_owned())
                             .collect();
                         if tables.is_empty() {
                             return Describe::Full;

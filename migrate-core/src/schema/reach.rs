@@ -13,20 +13,22 @@
 //! - `CREATE [UNIQUE …] INDEX … ON t`, `DROP INDEX i ON t` (MySQL) and `DROP INDEX i` (whose
 //!   table the runner looks up in the description it holds);
 //! - `DROP [TEMPORARY] TABLE [IF EXISTS] t, u [RESTRICT]`;
-//! - data statements: on MySQL/MariaDB and SQLite they change nothing
-//!   ([`super::cannot_change_schema`]); on PostgreSQL they change nothing unless a user-defined
+//! - data statements (`INSERT`, `UPDATE`, `DELETE`, `REPLACE`, MySQL's `TRUNCATE`): on
+//!   MySQL/MariaDB and SQLite, where neither triggers nor stored functions may run DDL (the
+//!   servers refuse it), they change nothing; on PostgreSQL they change nothing unless a user-defined
 //!   function they run (a trigger's, a default's) does, which the runner rules out by asking
 //!   the server whether any such function exists.
 //!
 //! Anything else — views, routines, types, sequences, renames, `CASCADE`, a schema-qualified
-//! name, a MySQL executable comment, a PostgreSQL dollar-quoted body, a statement holding a
+//! name, a PostgreSQL dollar-quoted body, a statement holding a
 //! `;`, a data statement naming a catalog (`mysql.…`, `sqlite_…`, `pg_…`,
 //! `information_schema`) — reaches [`Reach::Anything`] and the whole schema is described. A
 //! statement that is not understood is meant never to be given a narrower reach; the runner
 //! checks the last version of a run against a whole description (see [`super`]).
 //!
 //! The lexical rules are the splitter's ([`crate::split`]): strings and quoted identifiers of
-//! each dialect, comments, and PostgreSQL's `E'…'` strings.
+//! each dialect, comments, MySQL's executable comments (read as SQL), and PostgreSQL's `E'…'`
+//! strings.
 
 use crate::implicit_commit::{count_while, end_of_line};
 use crate::Dialect;
@@ -80,9 +82,6 @@ pub(crate) enum Reach {
 
 /// What `statement` can change in the schema on `dialect`.
 pub(crate) fn reach(statement: &str, dialect: Dialect) -> Reach {
-    if super::cannot_change_schema(statement, dialect) {
-        return Reach::Nothing;
-    }
     let Some(tokens) = tokens(statement, dialect) else {
         return Reach::Anything;
     };
@@ -99,6 +98,16 @@ pub(crate) fn reach(statement: &str, dialect: Dialect) -> Reach {
     p.statement(statement).unwrap_or(Reach::Anything)
 }
 
+/// Whether `text` names none of `catalogs`: a data statement writing a server's own tables
+/// (`mysql.…`, through which routines could be rewritten; SQLite's schema table, writable with
+/// `PRAGMA writable_schema`; PostgreSQL's `pg_…` catalogs) may change the schema. Judged by
+/// the text, so a literal that merely contains such a word makes it answer `false`, never
+/// the reverse.
+fn leaves_catalogs(text: &str, catalogs: &[&str]) -> bool {
+    let lower = text.to_ascii_lowercase();
+    !catalogs.iter().any(|c| lower.contains(c))
+}
+
 /// A token of one statement.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Token {
@@ -112,8 +121,8 @@ enum Token {
     Punct(char),
 }
 
-/// The tokens of `sql`, or `None` where the text holds what is not followed here: a MySQL
-/// executable comment, a PostgreSQL dollar-quoted body, or an unterminated token.
+/// The tokens of `sql`, or `None` where the text holds what is not followed here: a
+/// PostgreSQL dollar-quoted body, or an unterminated token.
 fn tokens(sql: &str, dialect: Dialect) -> Option<Vec<Token>> {
     let bytes = sql.as_bytes();
     let mut out = Vec::new();
@@ -128,15 +137,18 @@ fn tokens(sql: &str, dialect: Dialect) -> Option<Vec<Token>> {
             }
             b'#' if dialect == Dialect::MySql => i = end_of_line(bytes, i),
             b'/' if next == Some(b'*') => {
-                if dialect == Dialect::MySql
-                    && matches!(
-                        (bytes.get(i + 2), bytes.get(i + 3)),
-                        (Some(b'!'), _) | (Some(b'M'), Some(b'!'))
-                    )
-                {
-                    return None;
-                }
-                i = block_comment_end(bytes, i, dialect == Dialect::Postgres)?;
+                // MySQL runs an executable comment (`/*!50001 … */`, `/*M! … */`): its content
+                // is read as SQL, as the splitter does, and its closing `*/` is punctuation.
+                let executable = match (bytes.get(i + 2), bytes.get(i + 3)) {
+                    _ if dialect != Dialect::MySql => None,
+                    (Some(b'!'), _) => Some(i + 3),
+                    (Some(b'M'), Some(b'!')) => Some(i + 4),
+                    _ => None,
+                };
+                i = match executable {
+                    Some(start) => start + count_while(&bytes[start..], u8::is_ascii_digit),
+                    None => block_comment_end(bytes, i, dialect == Dialect::Postgres)?,
+                };
             }
             b'\'' => {
                 // PostgreSQL's E'…' (the E is the word just before, touching the quote).
@@ -278,15 +290,15 @@ impl Parser<'_> {
             "INSERT" | "UPDATE" | "DELETE" | "MERGE" | "TRUNCATE"
                 if self.dialect == Dialect::Postgres =>
             {
-                // `set_config` changes the search path, and so the schema described; a
-                // statement naming a catalog (`pg_…`, `information_schema`) may rewrite it.
-                let lower = text.to_ascii_lowercase();
+                // `set_config` changes the search path, and so the schema described.
                 let beyond = ["set_config", "pg_", "information_schema"];
-                (!beyond.iter().any(|w| lower.contains(w))).then_some(Reach::Functions)
+                leaves_catalogs(text, &beyond).then_some(Reach::Functions)
+            }
+            "INSERT" | "UPDATE" | "DELETE" | "REPLACE" if self.dialect != Dialect::Postgres => {
+                leaves_catalogs(text, &["mysql", "sqlite_"]).then_some(Reach::Nothing)
             }
             "TRUNCATE" if self.dialect == Dialect::MySql => {
-                let lower = text.to_ascii_lowercase();
-                (!lower.contains("mysql")).then_some(Reach::Nothing)
+                leaves_catalogs(text, &["mysql"]).then_some(Reach::Nothing)
             }
             "CREATE" => self.create(),
             "ALTER" => self.alter(),
@@ -638,10 +650,15 @@ mod tests {
             reach("ALTER TABLE orders CHANGE a b INT", Dialect::MySql),
             Reach::Anything
         );
-        // Executable comments and dollar quotes are not followed.
+        // An executable comment is read as the server reads it; dollar quotes are not followed.
         assert_eq!(
             reach("/*!50001 CREATE TABLE a (id INT) */", Dialect::MySql),
-            Reach::Anything
+            tables(&["a"], false)
+        );
+        assert_eq!(
+            reach("/*!50001 DROP TABLE a */", Dialect::MySql),
+            Reach::Anything,
+            "the closing */ is not a name"
         );
         assert_eq!(
             reach("CREATE TABLE a (id INT DEFAULT $$x$$)", Dialect::Postgres),
@@ -709,6 +726,59 @@ mod tests {
             ..name
         };
         assert_eq!(quoted.stored(Dialect::Postgres), ["Orders"]);
+    }
+
+    #[test]
+    fn data_statements_cannot_change_the_schema_outside_postgres() {
+        use Dialect::{MySql, Postgres, Sqlite};
+        for dialect in [MySql, Sqlite] {
+            for keeps in [
+                "INSERT INTO t (a) VALUES ('x;y')",
+                "  -- a comment first\nupdate t SET a = 1",
+                "/* leading */ DELETE FROM t WHERE a = 2",
+                "REPLACE INTO t (a) VALUES (1)",
+            ] {
+                assert_eq!(
+                    reach(keeps, dialect),
+                    Reach::Nothing,
+                    "{dialect:?}: {keeps}"
+                );
+                assert_ne!(reach(keeps, Postgres), Reach::Nothing, "{keeps}");
+            }
+            for may_change in [
+                "CREATE TABLE t (a INT)",
+                "ALTER TABLE t ADD COLUMN b INT",
+                "CALL refresh()",
+                "SET @a = 1",
+                "WITH x AS (SELECT 1) INSERT INTO t SELECT * FROM x",
+                "SELECT make_tables()",
+                "INSERT INTO mysql.proc VALUES (1)",
+                "UPDATE `MySQL`.`proc` SET body = ''",
+                "INSERT INTO sqlite_master VALUES ('table', 't', 't', 0, '')",
+                "INSERT INTO t (a) VALUES ('mentions mysql')",
+                "",
+            ] {
+                assert_ne!(
+                    reach(may_change, dialect),
+                    Reach::Nothing,
+                    "{dialect:?}: {may_change}"
+                );
+            }
+        }
+        // An executable comment is judged by its content.
+        assert_eq!(
+            reach("/*!50001 INSERT INTO t VALUES (1) */", MySql),
+            Reach::Nothing
+        );
+        assert_ne!(
+            reach("/*!50001 CREATE TABLE t (a INT) */", MySql),
+            Reach::Nothing
+        );
+        // Several statements behind one (a script with its own DELIMITER) are not data alone.
+        assert_eq!(
+            reach("INSERT INTO t VALUES (1); DROP VIEW v", MySql),
+            Reach::Anything
+        );
     }
 
     #[test]
