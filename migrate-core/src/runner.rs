@@ -1060,8 +1060,9 @@ impl<'s> Migrator<'s> {
     ///   its own completion is owed to the next statement;
     /// - the last statement's completion is recorded by the closing write: in its transaction
     ///   when it is DML and nothing has to be described in between; after a last DDL statement
-    ///   in the next round trip; and with a schema to describe, by its own record before the
-    ///   describe query.
+    ///   in the same round trip, in a transaction of its own (the batch stops at a failed
+    ///   statement, so it is made only after the statement completed); and with a schema to
+    ///   describe, by its own record before the describe query.
     ///
     /// The writes that share a DML statement's transaction are exact for transactional tables
     /// (InnoDB): a kill or crash before its `COMMIT` undoes the statement with them. A DML
@@ -1123,7 +1124,10 @@ impl<'s> Migrator<'s> {
         for index in step.start..count {
             let statement = &step.statements[index];
             let joins = dialect == Dialect::MySql && joins_a_transaction(statement.sql);
-            let closing = (joins && index + 1 == count && !describe_first)
+            // The closing write goes with the last statement when nothing has to be read
+            // between them: inside its transaction when it joins one, else in the same round
+            // trip after it, in a transaction of its own (MySQL/MariaDB, which batches).
+            let closing = (dialect == Dialect::MySql && index + 1 == count && !describe_first)
                 .then(|| self.closing(sql, step, dialect, action, started, schema.as_ref()));
             let progress = sql.progress(version, index as u32 + 1);
             let sending = std::mem::take(&mut owed);
@@ -1136,11 +1140,16 @@ impl<'s> Migrator<'s> {
             parts.extend(sending.iter().map(String::as_str));
             let at = parts.len();
             parts.push(statement.sql);
-            if joins {
-                match &closing {
-                    Some(closing) => parts.extend(closing.iter().map(String::as_str)),
-                    None => parts.push(&progress),
+            match (joins, &closing) {
+                (true, Some(closing)) => parts.extend(closing.iter().map(String::as_str)),
+                (true, None) => parts.push(&progress),
+                (false, Some(closing)) => {
+                    parts.push("BEGIN");
+                    parts.extend(closing.iter().map(String::as_str));
                 }
+                (false, None) => {}
+            }
+            if joins || closing.is_some() {
                 parts.push("COMMIT");
             }
             let span = tracing::debug_span!(
@@ -1157,12 +1166,23 @@ impl<'s> Migrator<'s> {
                 closed = closing.is_some();
                 continue;
             };
-            if joins {
+            if joins || closing.is_some() {
                 let _ = driver.rollback().await;
             }
             let BatchPart::Statement(part) = failed.part else {
                 unreachable!("journal batches neither begin nor commit a unit")
             };
+            if part > at && !joins {
+                // The statement completed (committed by itself); its closing write did not.
+                let doing = "recording the migration in the history";
+                let fail = sql.fail(version, count as u32, &all_done(doing, &failed));
+                let recorded = self.settle(driver, &[fail]).await;
+                let failure =
+                    self.journal_failed(step, JournalStop::AllDone, doing, recorded, failed.error);
+                self.log_failure(driver, sql, version, action, &failure, started)
+                    .await;
+                return Err(failure);
+            }
             if part != at {
                 let doing = if part < owed_from {
                     "starting a transaction"

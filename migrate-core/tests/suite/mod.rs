@@ -88,6 +88,7 @@ macro_rules! driver_suite {
             mysql_journal_writes_travel_with_the_statements,
             mysql_failure_keeps_the_journal_writes_its_transaction_held,
             mysql_refused_journal_write_leaves_a_truthful_row,
+            mysql_closing_write_rides_with_a_last_ddl_statement,
             history_table_name_is_configurable,
             validate_reports_without_changing_anything,
             no_transaction_script_runs_outside_a_transaction,
@@ -1094,8 +1095,8 @@ pub async fn mysql_journal_writes_travel_with_the_statements<C: Connect>(ctx: &C
 
     d.calls.clear();
     m.down(&mut d, Target::Empty).await.expect("down");
-    // DELETE with its record, DROP alone, then the row removed with the log row.
-    assert_eq!(batches(&d.calls), 3, "{:#?}", d.calls);
+    // DELETE with its record, then DROP with the row removed and the log row.
+    assert_eq!(batches(&d.calls), 2, "{:#?}", d.calls);
     assert!(m.history(&mut d).await.expect("history").is_empty());
     assert_eq!(log_actions(&m, &mut d).await, ["up:1:ok", "down:1:ok"]);
 
@@ -2045,6 +2046,87 @@ pub async fn mysql_refused_journal_write_leaves_a_truthful_row<C: Connect>(ctx: 
             "down:7:failed",
             "resume:7:ok",
         ]
+    );
+}
+
+/// With nothing to describe in between, the closing write after a last DDL statement goes in
+/// the statement's batch, in a transaction of its own. Refused, it leaves the statement done
+/// and the row failed after every statement, and `resume` records the version without running
+/// a statement again.
+pub async fn mysql_closing_write_rides_with_a_last_ddl_statement<C: Connect>(ctx: &Ctx<C>) {
+    let mut d = Counting {
+        inner: ctx.driver().await,
+        calls: Vec::new(),
+    };
+    if d.dialect() != Dialect::MySql {
+        return; // PostgreSQL and SQLite run each version as one transaction, not journaled.
+    }
+    let tree = Tree::new(&[
+        ("V1__base/up.sql", "CREATE TABLE cw_base (id INTEGER);\n"),
+        ("V1__base/down.sql", "DROP TABLE cw_base;\n"),
+        (
+            "V2__two/up.sql",
+            "CREATE TABLE cw_a (id INTEGER);\nCREATE TABLE cw_b (id INTEGER);\n",
+        ),
+        ("V2__two/down.sql", "DROP TABLE cw_b;\nDROP TABLE cw_a;\n"),
+    ]);
+    let set = tree.set();
+    let m = Migrator::with_config(&set, config().fingerprints(Fingerprints::Off));
+    m.up(&mut d, Target::Version(v(1))).await.expect("up to 1");
+    refuse(
+        &mut d,
+        "cw_refuse",
+        "UPDATE ON schema_history",
+        "NEW.version = 2 AND NEW.state = 'applied'",
+    )
+    .await;
+    d.calls.clear();
+    let err = m.up(&mut d, Target::Latest).await.expect_err("refused");
+    let last = d
+        .calls
+        .iter()
+        .find(|c| c.contains("CREATE TABLE cw_b"))
+        .expect("the last statement was sent");
+    assert!(
+        last.starts_with("batch")
+            && last.contains("schema_history_log")
+            && last.contains("\"COMMIT\""),
+        "the closing write goes with the last statement: {last}"
+    );
+    assert!(
+        matches!(
+            err,
+            Error::JournalFailed {
+                stop: JournalStop::AllDone,
+                line: None,
+                recorded: true,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string()
+            .contains("applying version 2 did not finish: all 2 statements"),
+        "{err}"
+    );
+    let failed = history_row(&m, &mut d, 2).await;
+    assert_eq!((failed.state, failed.statements_done), (State::Failed, 2));
+    assert!(
+        failed
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("refused by cw_refuse")),
+        "{failed:?}"
+    );
+    assert_eq!(user_tables(&mut d).await, ["cw_a", "cw_b", "cw_base"]);
+    d.execute("DROP TRIGGER cw_refuse").await.expect("drop");
+    let report = m.resume(&mut d, false).await.expect("resume");
+    assert_eq!(report.steps[0].statements, 0);
+    assert_eq!(history_row(&m, &mut d, 2).await.state, State::Applied);
+    assert_eq!(
+        log_actions(&m, &mut d).await,
+        ["up:1:ok", "up:2:failed", "resume:2:ok"]
     );
 }
 
