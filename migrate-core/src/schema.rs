@@ -30,7 +30,8 @@
 //!   DDL, and on PostgreSQL (also `MERGE`, `TRUNCATE`) when the database has no function
 //!   outside `pg_catalog` that a trigger, default or rule could run;
 //! - the objects of the tables they name — the table, its columns, indexes, constraints and
-//!   triggers, and PostgreSQL's sequences — for `CREATE TABLE`, `ALTER TABLE` (unless it
+//!   triggers (on MySQL/MariaDB only for statements that drop a table: nothing else there
+//!   changes a table's triggers), and PostgreSQL's sequences — for `CREATE TABLE`, `ALTER TABLE` (unless it
 //!   renames, cascades, or moves partitions, inheritance or schemas), `CREATE INDEX … ON t`,
 //!   `DROP INDEX` and `DROP TABLE t, …` (without `CASCADE`), on unqualified names;
 //! - the whole schema for anything else: views, routines, types, sequences, renames, a
@@ -523,6 +524,12 @@ pub async fn describe<D: Driver>(
 pub(crate) struct Scope {
     names: Vec<String>,
     dialect: crate::Dialect,
+    /// Whether the tables' triggers are described. On MySQL/MariaDB only statements that drop
+    /// a table change its triggers (`CREATE TABLE` makes a table without any, `ALTER TABLE`
+    /// and the index statements leave them as they are): elsewhere they always are, since
+    /// PostgreSQL's `ALTER TABLE` enables and disables triggers and a partition takes its
+    /// parent's.
+    triggers: bool,
 }
 
 impl Scope {
@@ -534,7 +541,7 @@ impl Scope {
     }
 
     /// Whether a scoped description describes the object `kind` `name`: the scope's tables
-    /// and what is named after them; on MySQL/MariaDB sequences of those names (`DROP TABLE`
+    /// and what is named after them (triggers only when `triggers` says so); on MySQL/MariaDB sequences of those names (`DROP TABLE`
     /// drops one); on PostgreSQL every sequence (a table's identity and serial columns make
     /// theirs, named otherwise).
     fn covers(&self, kind: ObjectKind, name: &str) -> bool {
@@ -543,6 +550,7 @@ impl Scope {
             ObjectKind::Sequence => {
                 self.dialect == crate::Dialect::Postgres || self.has_table(name)
             }
+            ObjectKind::Trigger if !self.triggers => false,
             ObjectKind::Column
             | ObjectKind::Index
             | ObjectKind::Constraint
@@ -584,7 +592,7 @@ pub(crate) async fn describe_scoped<D: Driver>(
             .await
             .map_err(failed)?;
     }
-    let sql = describe::query(dialect, table, Some(&scope.names));
+    let sql = describe::query(dialect, table, Some(scope));
     let rows = driver.query_repeated(&sql).await.map_err(failed)?;
     if rows
         .iter()
@@ -993,7 +1001,11 @@ impl ExpectedSchema {
         }
         names.sort();
         names.dedup();
-        Describe::Scoped(Scope { names, dialect })
+        Describe::Scoped(Scope {
+            names,
+            dialect,
+            triggers: drops || dialect != crate::Dialect::MySql,
+        })
     }
 
     /// The live schema as last described, unless a statement that could change it has run

@@ -72,7 +72,9 @@ pub(crate) enum Reach {
     /// Nothing, unless a user-defined function it runs changes the schema (PostgreSQL data
     /// statements).
     Functions,
-    /// Only the objects of these tables; `drop` when it drops them.
+    /// Only the objects of these tables; `drop` when it drops them (`DROP TABLE`, MariaDB's
+    /// `CREATE OR REPLACE TABLE`) and with them their triggers, which no other statement
+    /// recognised here changes.
     Tables { names: Vec<Name>, drop: bool },
     /// Only the objects of the tables these indexes belong to (it drops them).
     Indexes(Vec<Name>),
@@ -387,9 +389,8 @@ impl Parser<'_> {
     }
 
     fn create(&mut self) -> Option<Reach> {
-        if self.dialect == Dialect::MySql {
-            self.eat_all(&["OR", "REPLACE"]);
-        }
+        // MariaDB's `CREATE OR REPLACE TABLE` drops the table it replaces, triggers and all.
+        let replaces = self.dialect == Dialect::MySql && self.eat_all(&["OR", "REPLACE"]);
         while ["TEMPORARY", "TEMP", "GLOBAL", "LOCAL", "UNLOGGED"]
             .iter()
             .any(|w| self.eat(w))
@@ -403,7 +404,7 @@ impl Parser<'_> {
             let name = self.name()?;
             return Some(Reach::Tables {
                 names: vec![name],
-                drop: false,
+                drop: replaces,
             });
         }
         while index_options.iter().any(|w| self.eat(w)) {}
@@ -549,6 +550,18 @@ mod tests {
             }],
             drop: false,
         }
+    }
+
+    #[test]
+    fn create_or_replace_drops_the_table_it_replaces() {
+        assert_eq!(
+            reach("CREATE OR REPLACE TABLE t (id INT)", Dialect::MySql),
+            tables(&["t"], true)
+        );
+        assert_eq!(
+            reach("CREATE TABLE IF NOT EXISTS t (id INT)", Dialect::MySql),
+            tables(&["t"], false)
+        );
     }
 
     #[test]
