@@ -157,6 +157,9 @@ fn full_script(backend: Backend) -> &'static [&'static str] {
                CONSTRAINT orders_app FOREIGN KEY (app_id) REFERENCES apps (id) ON DELETE CASCADE,
                CONSTRAINT positive_qty CHECK (qty > 0))",
             "CREATE INDEX orders_app_qty ON orders (app_id, qty DESC)",
+            "CREATE INDEX orders_big ON orders (qty)
+               WHERE qty > 10",
+            "CREATE INDEX orders_lower_label ON orders (lower(label), id)",
             "CREATE VIEW big_orders AS
                SELECT o.id, a.name FROM orders o JOIN apps a ON a.id = o.app_id WHERE o.qty > 10",
             "CREATE TRIGGER orders_default_label AFTER INSERT ON orders WHEN NEW.label IS NULL
@@ -379,6 +382,16 @@ async fn describes_every_object_kind_with_its_details(backend: Backend) {
             assert_eq!(
                 definition(&d, Index, "orders.orders_app_qty"),
                 "INDEX (app_id, qty DESC)"
+            );
+            // A partial index and an expression index carry their text, on one line.
+            assert_eq!(
+                definition(&d, Index, "orders.orders_big"),
+                "INDEX (qty): CREATE INDEX orders_big ON orders (qty) WHERE qty > 10"
+            );
+            assert_eq!(
+                definition(&d, Index, "orders.orders_lower_label"),
+                "INDEX (<expression>, id): \
+                 CREATE INDEX orders_lower_label ON orders (lower(label), id)"
             );
             assert_eq!(
                 definition(&d, Index, "apps.sqlite_autoindex_apps_1"),

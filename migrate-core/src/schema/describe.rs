@@ -23,21 +23,29 @@ use crate::Dialect;
 /// The describe query for `dialect`, leaving out `table` and its log table; with `scope`, only
 /// what it covers (see [`super::Scope`]).
 pub(super) fn query(dialect: Dialect, table: &HistoryTable, scope: Option<&Scope>) -> String {
-    let list = |names: &mut dyn Iterator<Item = &str>| {
-        names
-            .map(|n| string_literal(dialect, n))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let literal = |n: &str| string_literal(dialect, n);
+    // SQLite's scoped query compares names in lower case (`in_scope` below).
+    let scope_literals: Option<Vec<String>> = scope.map(|scope| {
+        scope
+            .names
+            .iter()
+            .map(|n| match dialect {
+                Dialect::Sqlite => literal(&n.to_ascii_lowercase()),
+                _ => literal(n),
+            })
+            .collect()
+    });
     let history = History {
-        names: list(&mut [table.name(), table.log_name().as_str()].into_iter()),
-        // SQLite's scoped query compares names in lower case (`in_scope` below).
-        scope: scope.map(|scope| {
-            let names: Vec<String> = match dialect {
-                Dialect::Sqlite => scope.names.iter().map(|n| n.to_ascii_lowercase()).collect(),
-                _ => scope.names.clone(),
-            };
-            list(&mut names.iter().map(String::as_str))
+        names: [table.name(), table.log_name().as_str()]
+            .map(literal)
+            .join(", "),
+        scope: scope_literals.as_ref().map(|names| names.join(", ")),
+        scope_rows: scope_literals.as_ref().map(|names| {
+            names
+                .iter()
+                .map(|n| format!("({n})"))
+                .collect::<Vec<_>>()
+                .join(", ")
         }),
         triggers: scope.is_none_or(|scope| scope.triggers),
     };
@@ -69,6 +77,8 @@ pub(super) fn set_scope(names: &[String]) -> String {
 struct History {
     names: String,
     scope: Option<String>,
+    /// The scope's names as the rows of a `VALUES` list, `('a'), ('b')`.
+    scope_rows: Option<String>,
     /// Whether triggers are described (always, unless the scope says otherwise).
     triggers: bool,
 }
@@ -712,6 +722,17 @@ mod sqlite {
         )
     }
 
+    /// The tables a part reads, as `t`: `pragma_table_list`, which in a scoped query is asked
+    /// for each of the scope's names (`pragma_table_list(name)`, matched without regard to
+    /// case like every name in SQLite) instead of listing every table: a tenth of a
+    /// millisecond less per part on a hundred tables.
+    fn tables_from(history: &History) -> String {
+        match &history.scope_rows {
+            Some(rows) => format!("(VALUES {rows}) s, pragma_table_list(s.column1) t"),
+            None => "pragma_table_list t".to_owned(),
+        }
+    }
+
     /// ` AND lower(column) IN (…)` in a scoped query: SQLite compares names without regard to
     /// ASCII case, and the scope lists them in lower case.
     fn in_scope(history: &History, column: &str) -> String {
@@ -737,11 +758,12 @@ mod sqlite {
   CASE WHEN t.type = 'virtual' THEN {}
   ELSE CASE WHEN t.wr THEN 'WITHOUT ROWID' ELSE 'ROWID' END
     || CASE WHEN t.strict THEN ' STRICT' ELSE '' END END AS definition
-FROM pragma_table_list t
+FROM {}
 WHERE {}",
             collapsed(
                 "(SELECT m.sql FROM sqlite_master m WHERE m.type = 'table' AND m.name = t.name)"
             ),
+            tables_from(history),
             user_table(history)
         )
     }
@@ -758,8 +780,9 @@ WHERE {}",
     || CASE WHEN c.pk > 0 THEN ' PRIMARY KEY ' || c.pk ELSE '' END
     || CASE c.hidden WHEN 1 THEN ' HIDDEN' WHEN 2 THEN ' GENERATED VIRTUAL'
       WHEN 3 THEN ' GENERATED STORED' ELSE '' END
-FROM pragma_table_list t, pragma_table_xinfo(t.name, 'main') c
+FROM {}, pragma_table_xinfo(t.name, 'main') c
 WHERE {}",
+            tables_from(history),
             user_table(history)
         )
     }
@@ -767,22 +790,31 @@ WHERE {}",
     /// One row per index, including those SQLite makes for PRIMARY KEY and UNIQUE
     /// (`sqlite_autoindex_<table>_<n>`, stable names): key columns in order with direction
     /// and collation. The WHERE clause of a partial index and the expressions of an index
-    /// exist only in its `CREATE INDEX` text, which is appended for those.
+    /// exist only in its `CREATE INDEX` text, which is appended for those: looked up in
+    /// `sqlite_master` for those indexes only (a join would index the whole of
+    /// `sqlite_master` on every query, most of a scoped description's time).
     fn indexes(history: &History) -> String {
         format!(
-            "SELECT 'index', t.name || '.' || il.name,
+            "SELECT 'index', g.name,
+  g.definition || CASE WHEN g.needs_sql THEN ': ' || {} ELSE '' END
+FROM (
+SELECT t.name || '.' || il.name AS name, il.name AS index_name,
   CASE WHEN il.\"unique\" THEN 'UNIQUE ' ELSE '' END || 'INDEX ('
     || group_concat(ifnull(x.name, '<expression>') || CASE WHEN x.\"desc\" THEN ' DESC' ELSE '' END
       || CASE WHEN x.coll = 'BINARY' THEN '' ELSE ' COLLATE ' || x.coll END, ', '
       ORDER BY x.seqno) || ')'
     || CASE il.origin WHEN 'pk' THEN ' FOR PRIMARY KEY' WHEN 'u' THEN ' FOR UNIQUE' ELSE '' END
-    || CASE WHEN il.partial OR max(x.cid = -2) THEN ': ' || {} ELSE '' END
-FROM pragma_table_list t, pragma_index_list(t.name, 'main') il,
-  pragma_index_xinfo(il.name, 'main') x
-  LEFT JOIN sqlite_master m ON m.type = 'index' AND m.name = il.name
+    AS definition,
+  il.partial OR max(x.cid = -2) AS needs_sql
+FROM {}, pragma_index_list(t.name, 'main') il, pragma_index_xinfo(il.name, 'main') x
 WHERE x.key AND {}
-GROUP BY t.name, il.name",
-            collapsed("m.sql"),
+GROUP BY t.name, il.name
+) g",
+            collapsed(
+                "(SELECT m.sql FROM sqlite_master m \
+                 WHERE m.type = 'index' AND m.name = g.index_name)"
+            ),
+            tables_from(history),
             user_table(history)
         )
     }
@@ -798,9 +830,10 @@ GROUP BY t.name, il.name",
     || f.\"table\" || ifnull(' (' || group_concat(f.\"to\", ', ' ORDER BY f.seq) || ')', '')
     || ' ON UPDATE ' || f.on_update || ' ON DELETE ' || f.on_delete
     || CASE WHEN f.\"match\" = 'NONE' THEN '' ELSE ' MATCH ' || f.\"match\" END
-FROM pragma_table_list t, pragma_foreign_key_list(t.name, 'main') f
+FROM {}, pragma_foreign_key_list(t.name, 'main') f
 WHERE {}
 GROUP BY t.name, f.id",
+            tables_from(history),
             user_table(history)
         )
     }
