@@ -1166,12 +1166,14 @@ impl<'s> Migrator<'s> {
                 closed = closing.is_some();
                 continue;
             };
-            if joins || closing.is_some() {
-                let _ = driver.rollback().await;
-            }
             let BatchPart::Statement(part) = failed.part else {
                 unreachable!("journal batches neither begin nor commit a unit")
             };
+            // A transaction is open when the statement joined one, or when the closing write's
+            // own had begun after a DDL statement.
+            if joins || part > at {
+                let _ = driver.rollback().await;
+            }
             if part > at && !joins {
                 // The statement completed (committed by itself); its closing write did not.
                 let doing = "recording the migration in the history";
@@ -1199,7 +1201,8 @@ impl<'s> Migrator<'s> {
                 };
                 let number = index as u32 + 1;
                 let message = failed.error.message().to_owned();
-                // Parts after the statement exist only in a transaction's batch.
+                // Past this point parts after the statement belong to its transaction: the
+                // closing write after a DDL statement was handled above.
                 let (stop, note) = if part < at && index == step.start {
                     (JournalStop::NotStarted, None)
                 } else if part < at {

@@ -31,11 +31,12 @@
 //!   outside `pg_catalog` that a trigger, default or rule could run;
 //! - the objects of the tables they name — the table, its columns, indexes, constraints and
 //!   triggers (on MySQL/MariaDB only for statements that drop a table: nothing else there
-//!   changes a table's triggers), and PostgreSQL's sequences — for `CREATE TABLE`, `ALTER TABLE` (unless it
-//!   renames, cascades, or moves partitions, inheritance or schemas), `CREATE INDEX … ON t`,
-//!   `DROP INDEX` and `DROP TABLE t, …` (without `CASCADE`), on unqualified names;
+//!   changes a table's triggers), and PostgreSQL's sequences — for `CREATE TABLE`,
+//!   `ALTER TABLE` (unless it renames, cascades, or moves partitions, inheritance or
+//!   schemas), `CREATE INDEX … ON t`, `DROP INDEX` and `DROP TABLE t, …` (without
+//!   `CASCADE`), on unqualified names (a MySQL executable comment is read as SQL);
 //! - the whole schema for anything else: views, routines, types, sequences, renames, a
-//!   schema-qualified name, a MySQL executable comment, a PostgreSQL dollar-quoted body; on
+//!   schema-qualified name, a PostgreSQL dollar-quoted body; on
 //!   PostgreSQL also when an event trigger exists, when a table of the scope has a parent or
 //!   partitions, or when a partitioned table is dropped.
 //!
@@ -541,9 +542,9 @@ impl Scope {
     }
 
     /// Whether a scoped description describes the object `kind` `name`: the scope's tables
-    /// and what is named after them (triggers only when `triggers` says so); on MySQL/MariaDB sequences of those names (`DROP TABLE`
-    /// drops one); on PostgreSQL every sequence (a table's identity and serial columns make
-    /// theirs, named otherwise).
+    /// and what is named after them (triggers only when `triggers` says so); on MySQL/MariaDB
+    /// sequences of those names (`DROP TABLE` drops one); on PostgreSQL every sequence (a
+    /// table's identity and serial columns make theirs, named otherwise).
     fn covers(&self, kind: ObjectKind, name: &str) -> bool {
         match kind {
             ObjectKind::Table => self.has_table(name),
@@ -956,7 +957,12 @@ impl ExpectedSchema {
                             .filter(|(kind, _)| *kind == ObjectKind::Index)
                             .filter_map(|(_, name)| name.split_once('.'))
                             .filter(|(_, index)| matches(index))
-                            .map(|(table, _)| table.to_owned())
+                            // A scope's names are in lower case on SQLite, like those
+                            // `Name::stored` gives.
+                            .map(|(table, _)| match dialect {
+                                crate::Dialect::Sqlite => table.to_ascii_lowercase(),
+                                _ => table.to_owned(),
+                            })
                             .collect();
                         if tables.is_empty() {
                             return Describe::Full;

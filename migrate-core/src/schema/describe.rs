@@ -2,10 +2,9 @@
 //!
 //! Each query is a `UNION ALL` of one `SELECT` per object kind, every column cast to text (the
 //! drivers read every cell as text): on MySQL/MariaDB in each part, elsewhere in an outer
-//! `SELECT`. Names are those of
-//! [`super::ObjectKind`]: columns, indexes, constraints and triggers are qualified by their
-//! table (`orders.app_id`); PostgreSQL routines carry their argument types (`f(integer)`)
-//! because PostgreSQL overloads them.
+//! `SELECT`. Names are those of [`super::ObjectKind`]: columns, indexes, constraints and
+//! triggers are qualified by their table (`orders.app_id`); PostgreSQL routines carry their
+//! argument types (`f(integer)`) because PostgreSQL overloads them.
 //!
 //! A definition is the server's own normalised text for the object, and leaves out whatever
 //! depends on the database's name, on object ids, on creation times or on data: the current
@@ -24,16 +23,20 @@ use crate::Dialect;
 /// what it covers (see [`super::Scope`]).
 pub(super) fn query(dialect: Dialect, table: &HistoryTable, scope: Option<&Scope>) -> String {
     let literal = |n: &str| string_literal(dialect, n);
-    // SQLite's scoped query compares names in lower case (`in_scope` below).
+    // SQLite's scoped query compares names in lower case (`in_scope` below), once each: a
+    // name listed twice would list its table twice in `tables_from`.
     let scope_literals: Option<Vec<String>> = scope.map(|scope| {
-        scope
+        let mut names: Vec<String> = scope
             .names
             .iter()
             .map(|n| match dialect {
-                Dialect::Sqlite => literal(&n.to_ascii_lowercase()),
-                _ => literal(n),
+                Dialect::Sqlite => n.to_ascii_lowercase(),
+                _ => n.clone(),
             })
-            .collect()
+            .collect();
+        names.sort();
+        names.dedup();
+        names.iter().map(|n| literal(n)).collect()
     });
     let history = History {
         names: [table.name(), table.log_name().as_str()]

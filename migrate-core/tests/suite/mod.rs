@@ -2069,6 +2069,12 @@ pub async fn mysql_closing_write_rides_with_a_last_ddl_statement<C: Connect>(ctx
             "CREATE TABLE cw_a (id INTEGER);\nCREATE TABLE cw_b (id INTEGER);\n",
         ),
         ("V2__two/down.sql", "DROP TABLE cw_b;\nDROP TABLE cw_a;\n"),
+        (
+            // The last statement fails: the closing write in its batch never runs.
+            "V3__fails_last/up.sql",
+            "CREATE TABLE cw_c (id INTEGER);\nCREATE TABLE cw_a (id INTEGER);\n",
+        ),
+        ("V3__fails_last/down.sql", "DROP TABLE cw_c;\n"),
     ]);
     let set = tree.set();
     let m = Migrator::with_config(&set, config().fingerprints(Fingerprints::Off));
@@ -2127,6 +2133,18 @@ pub async fn mysql_closing_write_rides_with_a_last_ddl_statement<C: Connect>(ctx
     assert_eq!(
         log_actions(&m, &mut d).await,
         ["up:1:ok", "up:2:failed", "resume:2:ok"]
+    );
+
+    let err = m.up(&mut d, Target::Latest).await.expect_err("fails");
+    assert!(
+        matches!(err, Error::StatementFailed { statement: 2, .. }),
+        "{err:?}"
+    );
+    let failed = history_row(&m, &mut d, 3).await;
+    assert_eq!((failed.state, failed.statements_done), (State::Failed, 1));
+    assert_eq!(
+        log_actions(&m, &mut d).await,
+        ["up:1:ok", "up:2:failed", "resume:2:ok", "up:3:failed"]
     );
 }
 
@@ -2275,11 +2293,15 @@ pub async fn scoped_descriptions_record_what_whole_ones_would<C: Connect>(ctx: &
              ALTER TABLE Kids ADD COLUMN score INTEGER NOT NULL DEFAULT 0;\n",
         ),
         (
-            // A dropped index alone: its table is found in the description (as `Kids`).
+            // A dropped index: its table is found in the description (as `Kids`), and the
+            // next statement names it too (as `Kids`, which SQLite's scope lists as `kids`).
             "V3__drops/up.sql",
-            "DROP INDEX kids_note;\n",
+            "DROP INDEX kids_note;\nCREATE INDEX kids_note_id ON Kids (note, id);\n",
         ),
-        ("V3__drops/up.mysql.sql", "DROP INDEX kids_note ON Kids;\n"),
+        (
+            "V3__drops/up.mysql.sql",
+            "DROP INDEX kids_note ON Kids;\nCREATE INDEX kids_note_id ON Kids (note, id);\n",
+        ),
         (
             "V4__view/up.sql",
             "CREATE VIEW kid_notes AS SELECT note FROM Kids;\n",
@@ -2341,12 +2363,17 @@ pub async fn scoped_descriptions_record_what_whole_ones_would<C: Connect>(ctx: &
         ),
         (
             // Triggers on MySQL/MariaDB, which only a dropped table's scope describes: one
-            // on the table V13 drops, one on the table V14 alters.
-            "V12__trigger/up.mysql.sql",
-            "CREATE TABLE audit (id INTEGER);\n\
+            // on the table V12 alters, one on the table V13 drops.
+            "V10__partitions/up.mysql.sql",
+            "CREATE TABLE events (id INTEGER, kind VARCHAR(10));\n\
+             CREATE TABLE audit (id INTEGER);\n\
              CREATE TRIGGER audit_insert BEFORE INSERT ON audit FOR EACH ROW SET NEW.id = NEW.id + 1;\n\
              CREATE TRIGGER parents_insert AFTER INSERT ON parents\n\
                FOR EACH ROW INSERT INTO audit (id) VALUES (NEW.id);\n",
+        ),
+        (
+            "V12__trigger/up.mysql.sql",
+            "ALTER TABLE parents ADD COLUMN flag INTEGER NULL;\n",
         ),
         (
             "V13__insert/up.sql",
@@ -2375,11 +2402,13 @@ pub async fn scoped_descriptions_record_what_whole_ones_would<C: Connect>(ctx: &
         .expect("up in one run");
     let (whole, scoped) = describe_calls(&one_run.calls);
     // Whole: before the run, after V4 (a view), V7 (a rename) and V14 (the last, also scoped
-    // to compare). Scoped: V1–3, V5, V6, V8, V10–12. On PostgreSQL V9 drops the serial
+    // to compare). Scoped: V1–3, V5, V6, V8, V10–12 (on MySQL/MariaDB V11–13). On PostgreSQL V9 drops the serial
     // column again (and its sequence), V10 and V11 reach partitions, so the scoped query says
     // so and the whole schema is described after it; V12 creates a function and V13 may run
-    // it, both described whole. On MySQL/MariaDB V12 creates triggers (whole) and V13 drops
-    // a table (scoped, with its triggers); V14's scope leaves the other trigger as it was.
+    // it, both described whole. On MySQL/MariaDB V10 also creates triggers (whole), V12 alters
+    // a table with a trigger (scoped, its trigger kept from the description held) and V13
+    // drops one (scoped, with its trigger); V12 and V13, not being last, record what the
+    // scoped descriptions predicted.
     let postgres = one_run.dialect() == Dialect::Postgres;
     let expected = match one_run.dialect() {
         Dialect::Postgres => (8, 10),
