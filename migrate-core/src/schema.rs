@@ -519,7 +519,7 @@ pub async fn describe<D: Driver>(
     SchemaDescription::from_rows(rows)
 }
 
-/// The tables a scoped description covers, each name as the server may have stored it
+/// The tables a scoped description covers, each name once, as the server may have stored it
 /// ([`reach::Name::stored`]); on SQLite in lower case, matched without regard to ASCII case.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Scope {

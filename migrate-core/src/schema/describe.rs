@@ -23,33 +23,12 @@ use crate::Dialect;
 /// what it covers (see [`super::Scope`]).
 pub(super) fn query(dialect: Dialect, table: &HistoryTable, scope: Option<&Scope>) -> String {
     let literal = |n: &str| string_literal(dialect, n);
-    // SQLite's scoped query compares names in lower case (`in_scope` below), once each: a
-    // name listed twice would list its table twice in `tables_from`.
-    let scope_literals: Option<Vec<String>> = scope.map(|scope| {
-        let mut names: Vec<String> = scope
-            .names
-            .iter()
-            .map(|n| match dialect {
-                Dialect::Sqlite => n.to_ascii_lowercase(),
-                _ => n.clone(),
-            })
-            .collect();
-        names.sort();
-        names.dedup();
-        names.iter().map(|n| literal(n)).collect()
-    });
+    // A scope lists each table once, on SQLite in lower case (see `Scope`).
     let history = History {
         names: [table.name(), table.log_name().as_str()]
             .map(literal)
             .join(", "),
-        scope: scope_literals.as_ref().map(|names| names.join(", ")),
-        scope_rows: scope_literals.as_ref().map(|names| {
-            names
-                .iter()
-                .map(|n| format!("({n})"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        }),
+        scope: scope.map(|scope| scope.names.iter().map(|n| literal(n)).collect()),
         triggers: scope.is_none_or(|scope| scope.triggers),
     };
     match dialect {
@@ -79,9 +58,8 @@ pub(super) fn set_scope(names: &[String]) -> String {
 /// of the tables a scoped query describes, for `IN (…)`.
 struct History {
     names: String,
-    scope: Option<String>,
-    /// The scope's names as the rows of a `VALUES` list, `('a'), ('b')`.
-    scope_rows: Option<String>,
+    /// The scope's names, as string literals.
+    scope: Option<Vec<String>>,
     /// Whether triggers are described (always, unless the scope says otherwise).
     triggers: bool,
 }
@@ -90,8 +68,8 @@ impl History {
     /// ` AND {column} IN (…)` when the query is scoped, written by `cond`; else nothing.
     fn scoped(&self, cond: impl Fn(&str) -> String) -> String {
         self.scope
-            .as_deref()
-            .map(|list| format!(" AND {}", cond(list)))
+            .as_ref()
+            .map(|names| format!(" AND {}", cond(&names.join(", "))))
             .unwrap_or_default()
     }
 }
@@ -730,8 +708,14 @@ mod sqlite {
     /// case like every name in SQLite) instead of listing every table: a tenth of a
     /// millisecond less per part on a hundred tables.
     fn tables_from(history: &History) -> String {
-        match &history.scope_rows {
-            Some(rows) => format!("(VALUES {rows}) s, pragma_table_list(s.column1) t"),
+        match &history.scope {
+            Some(names) => {
+                let rows: Vec<String> = names.iter().map(|n| format!("({n})")).collect();
+                format!(
+                    "(VALUES {}) s, pragma_table_list(s.column1) t",
+                    rows.join(", ")
+                )
+            }
             None => "pragma_table_list t".to_owned(),
         }
     }

@@ -1615,6 +1615,45 @@ async fn refuse<D: Driver>(d: &mut D, name: &str, on: &str, when: &str) {
     .expect("trigger");
 }
 
+/// `err` says that applying `version` (two statements) stopped after every statement because
+/// the trigger `refused_by` refused its closing write, and the row says so: failed, with
+/// both statements done and the cause.
+async fn closing_write_was_refused<D: Driver>(
+    m: &Migrator<'_>,
+    d: &mut D,
+    err: &Error,
+    version: u32,
+    refused_by: &str,
+) {
+    assert!(
+        matches!(
+            err,
+            Error::JournalFailed {
+                stop: JournalStop::AllDone,
+                line: None,
+                recorded: true,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().contains(&format!(
+            "applying version {version} did not finish: all 2 statements"
+        )),
+        "{err}"
+    );
+    let failed = history_row(m, d, version).await;
+    assert_eq!((failed.state, failed.statements_done), (State::Failed, 2));
+    assert!(
+        failed
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains(&format!("refused by {refused_by}"))),
+        "{failed:?}"
+    );
+}
+
 /// The history row of `version`.
 async fn history_row<D: Driver>(m: &Migrator<'_>, d: &mut D, version: u32) -> AppliedMigration {
     m.history(d)
@@ -1766,31 +1805,7 @@ pub async fn mysql_refused_journal_write_leaves_a_truthful_row<C: Connect>(ctx: 
         .up(&mut d, Target::Latest)
         .await
         .expect_err("refused");
-    assert!(
-        matches!(
-            err,
-            Error::JournalFailed {
-                stop: JournalStop::AllDone,
-                line: None,
-                ..
-            }
-        ),
-        "{err:?}"
-    );
-    assert!(
-        err.to_string()
-            .contains("applying version 3 did not finish: all 2 statements"),
-        "{err}"
-    );
-    let failed = history_row(&m, &mut d, 3).await;
-    assert_eq!((failed.state, failed.statements_done), (State::Failed, 2));
-    assert!(
-        failed
-            .error
-            .as_deref()
-            .is_some_and(|e| e.contains("refused by jr_refuse_3")),
-        "{failed:?}"
-    );
+    closing_write_was_refused(&m, &mut d, &err, 3, "jr_refuse_3").await;
     let refused = m.up(&mut d, Target::Latest).await.expect_err("failed row");
     assert!(
         matches!(
@@ -2099,32 +2114,7 @@ pub async fn mysql_closing_write_rides_with_a_last_ddl_statement<C: Connect>(ctx
             && last.contains("\"COMMIT\""),
         "the closing write goes with the last statement: {last}"
     );
-    assert!(
-        matches!(
-            err,
-            Error::JournalFailed {
-                stop: JournalStop::AllDone,
-                line: None,
-                recorded: true,
-                ..
-            }
-        ),
-        "{err:?}"
-    );
-    assert!(
-        err.to_string()
-            .contains("applying version 2 did not finish: all 2 statements"),
-        "{err}"
-    );
-    let failed = history_row(&m, &mut d, 2).await;
-    assert_eq!((failed.state, failed.statements_done), (State::Failed, 2));
-    assert!(
-        failed
-            .error
-            .as_deref()
-            .is_some_and(|e| e.contains("refused by cw_refuse")),
-        "{failed:?}"
-    );
+    closing_write_was_refused(&m, &mut d, &err, 2, "cw_refuse").await;
     assert_eq!(user_tables(&mut d).await, ["cw_a", "cw_b", "cw_base"]);
     d.execute("DROP TRIGGER cw_refuse").await.expect("drop");
     let report = m.resume(&mut d, false).await.expect("resume");
