@@ -48,7 +48,8 @@ use crate::implicit_commit::joins_a_transaction;
 use crate::plan::{self, OutOfOrder, Plan, Step, Target};
 use crate::schema::reach::{self, Reach};
 use crate::schema::{
-    self, Describe, ExpectedSchema, Fingerprint, SchemaChange, SchemaCheck, SchemaDescription,
+    self, Describe, ExpectedSchema, Fingerprint, Found, SchemaChange, SchemaCheck,
+    SchemaDescription,
 };
 use crate::{Dialect, Direction, Error, JournalStop, MigrationSet, Version};
 
@@ -719,7 +720,7 @@ impl<'s> Migrator<'s> {
             Describe::Check(predicted) => {
                 let live = self.describe(driver).await?;
                 let (predicted, _) = self.predict(driver, expected, predicted).await?;
-                let diff = predicted.diff(&live);
+                let diff = expected.whole(predicted).diff(&live);
                 if !diff.is_empty() {
                     tracing::warn!(
                         version = version.get(),
@@ -728,7 +729,7 @@ impl<'s> Migrator<'s> {
                          live schema's; recorded the live one:\n{diff}"
                     );
                 }
-                (live, Describe::Full)
+                (Found::Whole(live), Describe::Full)
             }
             how => self.predict(driver, expected, how).await?,
         };
@@ -743,17 +744,17 @@ impl<'s> Migrator<'s> {
         driver: &mut D,
         expected: &ExpectedSchema,
         how: &Describe,
-    ) -> Result<(SchemaDescription, Describe), Error> {
-        let live = expected.live();
+    ) -> Result<(Found, Describe), Error> {
+        let live = expected.live().is_some();
         Ok(match (how, live) {
-            (Describe::Known, Some(live)) => (live.clone(), Describe::Known),
-            (Describe::Scoped(scope), Some(live)) => {
+            (Describe::Known, true) => (Found::Known, Describe::Known),
+            (Describe::Scoped(scope), true) => {
                 match schema::describe_scoped(driver, &self.config.table, scope).await? {
-                    Some(scoped) => (live.with_scope(scope, scoped), how.clone()),
-                    None => (self.describe(driver).await?, Describe::Full),
+                    Some(scoped) => (Found::Scoped(scope.clone(), scoped), how.clone()),
+                    None => (Found::Whole(self.describe(driver).await?), Describe::Full),
                 }
             }
-            _ => (self.describe(driver).await?, Describe::Full),
+            _ => (Found::Whole(self.describe(driver).await?), Describe::Full),
         })
     }
 
@@ -1551,7 +1552,7 @@ impl<'s> Migrator<'s> {
             let change = match found.take_if(|_| index == top) {
                 Some(found) => {
                     let (fingerprint, change) =
-                        ExpectedSchema::default().applied(row.version, found);
+                        ExpectedSchema::default().applied(row.version, Found::Whole(found));
                     row.fingerprint = Some(fingerprint);
                     Some(change)
                 }

@@ -203,19 +203,26 @@ impl SchemaDescription {
     pub fn canonical_text(&self) -> String {
         let mut text = String::new();
         for ((kind, name), definition) in &self.objects {
-            text.push_str(kind.as_str());
-            text.push('\t');
-            escape_into(&mut text, name);
-            text.push('\t');
-            escape_into(&mut text, definition);
-            text.push('\n');
+            canonical_line(&mut text, *kind, name, definition);
         }
         text
     }
 
-    /// The SHA-256 of [`SchemaDescription::canonical_text`].
+    /// The SHA-256 of [`SchemaDescription::canonical_text`], hashed as it is written, a few
+    /// kilobytes at a time.
     pub fn fingerprint(&self) -> Fingerprint {
-        Fingerprint(Sha256::digest(self.canonical_text().as_bytes()).into())
+        const CHUNK: usize = 16 * 1024;
+        let mut hasher = Sha256::new();
+        let mut text = String::with_capacity(CHUNK + 256);
+        for ((kind, name), definition) in &self.objects {
+            canonical_line(&mut text, *kind, name, definition);
+            if text.len() >= CHUNK {
+                hasher.update(text.as_bytes());
+                text.clear();
+            }
+        }
+        hasher.update(text.as_bytes());
+        Fingerprint(hasher.finalize().into())
     }
 
     /// What changed from `self` to `after`.
@@ -566,11 +573,59 @@ impl Scope {
 impl SchemaDescription {
     /// This description with what `scope` covers replaced by `scoped`, a description of the
     /// same database taken with that scope.
-    pub(crate) fn with_scope(&self, scope: &Scope, scoped: SchemaDescription) -> SchemaDescription {
-        let mut objects = self.objects.clone();
-        objects.retain(|(kind, name), _| !scope.covers(*kind, name));
-        objects.extend(scoped.objects);
-        SchemaDescription { objects }
+    pub(crate) fn with_scope(
+        mut self,
+        scope: &Scope,
+        scoped: SchemaDescription,
+    ) -> SchemaDescription {
+        self.objects
+            .retain(|(kind, name), _| !scope.covers(*kind, name));
+        self.objects.extend(scoped.objects);
+        self
+    }
+
+    /// [`SchemaDescription::with_scope`] in place, returning the change it made: the same as
+    /// the [`SchemaDiff::to_change`] of the diff from this description to the new one, found
+    /// without copying or comparing what the scope does not cover.
+    pub(crate) fn replace_scope(
+        &mut self,
+        scope: &Scope,
+        scoped: SchemaDescription,
+    ) -> SchemaChange {
+        let removed: Vec<(ObjectKind, String)> = self
+            .objects
+            .keys()
+            .filter(|key| scope.covers(key.0, &key.1) && !scoped.objects.contains_key(*key))
+            .cloned()
+            .collect();
+        let mut added = Vec::new();
+        let mut changed = Vec::new();
+        for (key, definition) in scoped.objects {
+            let list = match self.objects.get(&key) {
+                Some(before) if *before == definition => continue,
+                Some(_) => &mut changed,
+                None => &mut added,
+            };
+            list.push(SchemaObject {
+                kind: key.0,
+                name: key.1,
+                definition,
+            });
+        }
+        for key in &removed {
+            self.objects.remove(key);
+        }
+        added.append(&mut changed);
+        for object in &added {
+            self.objects.insert(
+                (object.kind, object.name.clone()),
+                object.definition.clone(),
+            );
+        }
+        SchemaChange {
+            removed,
+            set: added,
+        }
     }
 }
 
@@ -688,15 +743,31 @@ impl fmt::Display for Drift {
 
 /// `text` with backslash, tab, CR and LF escaped.
 fn escape_into(out: &mut String, text: &str) {
-    for c in text.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\t' => out.push_str("\\t"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            c => out.push(c),
-        }
+    let mut rest = text;
+    while let Some(at) = rest
+        .bytes()
+        .position(|b| matches!(b, b'\\' | b'\t' | b'\n' | b'\r'))
+    {
+        out.push_str(&rest[..at]);
+        out.push_str(match rest.as_bytes()[at] {
+            b'\\' => "\\\\",
+            b'\t' => "\\t",
+            b'\n' => "\\n",
+            _ => "\\r",
+        });
+        rest = &rest[at + 1..];
     }
+    out.push_str(rest);
+}
+
+/// Appends one line of the canonical text: kind, name and definition separated by tabs.
+fn canonical_line(out: &mut String, kind: ObjectKind, name: &str, definition: &str) {
+    out.push_str(kind.as_str());
+    out.push('\t');
+    escape_into(out, name);
+    out.push('\t');
+    escape_into(out, definition);
+    out.push('\n');
 }
 
 /// The inverse of [`escape_into`]; `None` on a dangling or unknown escape.
@@ -837,7 +908,7 @@ pub(crate) fn rebuild<'a>(
 pub(crate) struct ExpectedSchema {
     changes: BTreeMap<crate::Version, SchemaChange>,
     current: Option<SchemaDescription>,
-    live: Option<SchemaDescription>,
+    live: Live,
     /// What the PostgreSQL database holds, while no statement that could change it has run.
     functions: Option<Functions>,
     /// Whether `live` was built from a scoped description since the whole schema was last
@@ -856,7 +927,7 @@ impl ExpectedSchema {
                 .filter_map(|(v, c)| c.map(|c| (v, c)))
                 .collect(),
             current: None,
-            live: None,
+            live: Live::Unknown,
             functions: None,
             scoped: false,
             last_up: None,
@@ -865,7 +936,11 @@ impl ExpectedSchema {
 
     /// Records the live schema, just described whole.
     pub(crate) fn observed(&mut self, live: SchemaDescription) {
-        self.live = Some(live);
+        self.live = if self.description() == &live {
+            Live::Current
+        } else {
+            Live::Own(live)
+        };
         self.scoped = false;
     }
 
@@ -883,7 +958,7 @@ impl ExpectedSchema {
         use reach::Reach;
         dialect == crate::Dialect::Postgres
             && self.functions.is_none()
-            && self.live.is_some()
+            && self.live().is_some()
             && !reaches.contains(&Reach::Anything)
             && reaches.iter().any(|r| r != &Reach::Nothing)
     }
@@ -920,7 +995,7 @@ impl ExpectedSchema {
     /// [`ExpectedSchema::how`], leaving out the last version's check.
     fn how_alone(&self, reaches: &[reach::Reach], dialect: crate::Dialect) -> Describe {
         use reach::Reach;
-        let Some(live) = &self.live else {
+        let Some(live) = self.live() else {
             return Describe::Full;
         };
         let postgres = dialect == crate::Dialect::Postgres;
@@ -1017,7 +1092,11 @@ impl ExpectedSchema {
     /// The live schema as last described, unless a statement that could change it has run
     /// since (a version applied without a description, or any version reverted).
     pub(crate) fn live(&self) -> Option<&SchemaDescription> {
-        self.live.as_ref()
+        match &self.live {
+            Live::Unknown => None,
+            Live::Current => self.current.as_ref(),
+            Live::Own(live) => Some(live),
+        }
     }
 
     /// Records how the schema after the version about to be recorded was found: after a
@@ -1040,30 +1119,101 @@ impl ExpectedSchema {
             .get_or_insert_with(|| rebuild(self.changes.values()))
     }
 
-    /// Records that `version` was applied and left the schema `after`: returns its fingerprint
-    /// and the change from the expected schema without it.
+    /// Records that `version` was applied and left the schema as `found` says: returns its
+    /// fingerprint and the change from the expected schema without it. While the expected
+    /// schema is the live one as last described, a scoped or known schema is found in place:
+    /// only the objects the scope covers are compared and replaced.
     pub(crate) fn applied(
         &mut self,
         version: crate::Version,
-        after: SchemaDescription,
+        found: Found,
     ) -> (Fingerprint, SchemaChange) {
         if self.changes.remove(&version).is_some() {
-            self.current = None;
+            self.forget_current();
         }
-        let change = self.description().diff(&after).to_change();
-        let fingerprint = after.fingerprint();
+        let change = match (found, &self.live) {
+            (Found::Known, Live::Current) => SchemaChange::default(),
+            (Found::Scoped(scope, scoped), Live::Current) => {
+                let current = self
+                    .current
+                    .as_mut()
+                    .expect("the live schema is the current one");
+                current.replace_scope(&scope, scoped)
+            }
+            (found, _) => {
+                let after = match (found, std::mem::take(&mut self.live)) {
+                    (Found::Whole(after), _) => after,
+                    (Found::Known, Live::Own(live)) => live,
+                    (Found::Scoped(scope, scoped), Live::Own(live)) => {
+                        live.with_scope(&scope, scoped)
+                    }
+                    (Found::Known | Found::Scoped(..), _) => {
+                        unreachable!("a known or scoped schema needs the live one")
+                    }
+                };
+                let change = self.description().diff(&after).to_change();
+                self.current = Some(after);
+                change
+            }
+        };
+        self.live = Live::Current;
+        let current = self.current.as_ref().expect("the schema was just recorded");
+        let fingerprint = current.fingerprint();
         self.changes.insert(version, change.clone());
-        self.live = Some(after.clone());
-        self.current = Some(after);
         (fingerprint, change)
+    }
+
+    /// The whole schema `found` stands for.
+    pub(crate) fn whole(&self, found: Found) -> SchemaDescription {
+        match (found, self.live()) {
+            (Found::Whole(whole), _) => whole,
+            (Found::Known, Some(live)) => live.clone(),
+            (Found::Scoped(scope, scoped), Some(live)) => live.clone().with_scope(&scope, scoped),
+            (Found::Known | Found::Scoped(..), None) => {
+                unreachable!("a known or scoped schema needs the live one")
+            }
+        }
+    }
+
+    /// Drops the expected schema (to be rebuilt from the stored changes), keeping the live
+    /// one as last described.
+    fn forget_current(&mut self) {
+        match self.live {
+            Live::Current => self.live = self.current.take().map_or(Live::Unknown, Live::Own),
+            _ => self.current = None,
+        }
     }
 
     /// Records that `version` was reverted.
     pub(crate) fn reverted(&mut self, version: crate::Version) {
-        self.live = None;
+        self.live = Live::Unknown;
         self.functions = None;
         if self.changes.remove(&version).is_some() {
             self.current = None;
         }
     }
+}
+
+/// The live schema as last described, while no statement that could change it has run since.
+#[derive(Debug, Default)]
+enum Live {
+    /// Unknown: described again before it is relied on.
+    #[default]
+    Unknown,
+    /// The expected schema ([`ExpectedSchema::current`]): no copy is kept.
+    Current,
+    /// A description that differs from the expected schema.
+    Own(SchemaDescription),
+}
+
+/// The schema after a version, as found.
+#[derive(Debug)]
+pub(crate) enum Found {
+    /// Described whole.
+    Whole(SchemaDescription),
+    /// The live schema as last described: the version's statements cannot change it.
+    Known,
+    /// The live schema as last described with what the scope covers replaced by a scoped
+    /// description.
+    Scoped(Scope, SchemaDescription),
 }

@@ -208,7 +208,7 @@ mod checks {
         let mut changes = Vec::new();
         for (i, (at, after)) in states.iter().enumerate() {
             let n = i as u32 + 1;
-            let (fingerprint, change) = expected.applied(v(n), after.clone());
+            let (fingerprint, change) = expected.applied(v(n), Found::Whole(after.clone()));
             rows.push(row(n, at, Some(fingerprint)));
             changes.push((v(n), Some(change)));
         }
@@ -316,8 +316,8 @@ mod checks {
     #[test]
     fn expected_schema_forgets_a_reverted_version() {
         let mut expected = ExpectedSchema::default();
-        expected.applied(v(1), v1());
-        expected.applied(v(2), v2());
+        expected.applied(v(1), Found::Whole(v1()));
+        expected.applied(v(2), Found::Whole(v2()));
         assert_eq!(expected.description(), &v2());
         expected.reverted(v(2));
         assert_eq!(expected.description(), &v1());
@@ -327,7 +327,7 @@ mod checks {
             removed: vec![],
             set: vec![object(ObjectKind::Index, "apps.hotfix", "BTREE (name)")],
         });
-        let (fingerprint, change) = expected.applied(v(2), with_v2.clone());
+        let (fingerprint, change) = expected.applied(v(2), Found::Whole(with_v2.clone()));
         assert_eq!(
             change.set.len(),
             2,
@@ -335,5 +335,145 @@ mod checks {
         );
         assert_eq!(fingerprint, with_v2.fingerprint());
         assert_eq!(expected.description(), &with_v2);
+    }
+
+    fn scope(dialect: crate::Dialect, names: &[&str]) -> Scope {
+        Scope {
+            names: names.iter().map(|n| n.to_string()).collect(),
+            dialect,
+            triggers: true,
+        }
+    }
+
+    /// What `applied` records for a scoped description, and what it records for the same
+    /// schema described whole, from the same state: versions 1 and 2 applied (`second` after
+    /// version 2), then `observed` described.
+    fn scoped_and_whole(
+        second: SchemaDescription,
+        observed: SchemaDescription,
+        scope: Scope,
+        scoped: SchemaDescription,
+    ) -> [(Fingerprint, SchemaChange, SchemaDescription); 2] {
+        let run = |found: Found| {
+            let mut expected = ExpectedSchema::default();
+            expected.applied(v(1), Found::Whole(v1()));
+            expected.applied(v(2), Found::Whole(second.clone()));
+            expected.observed(observed.clone());
+            let (fingerprint, change) = expected.applied(v(3), found);
+            let after = expected.description().clone();
+            assert_eq!(expected.live(), Some(&after));
+            (fingerprint, change, after)
+        };
+        let whole = observed.clone().with_scope(&scope, scoped.clone());
+        [run(Found::Scoped(scope, scoped)), run(Found::Whole(whole))]
+    }
+
+    #[test]
+    fn a_scoped_description_is_recorded_as_the_whole_one_would_be() {
+        // Within the scope `apps`: a column changed, one removed, one added, an index kept; a
+        // table outside it (`features`) is left alone.
+        let scoped = SchemaDescription::from_objects([
+            object(ObjectKind::Table, "apps", "InnoDB utf8mb4_general_ci"),
+            object(ObjectKind::Column, "apps.id", "1 bigint NOT NULL"),
+            object(ObjectKind::Column, "apps.slug", "2 text NULL"),
+            object(ObjectKind::Index, "apps.PRIMARY", "UNIQUE BTREE (id)"),
+        ]);
+        let [scoped_run, whole_run] =
+            scoped_and_whole(v2(), v2(), scope(crate::Dialect::MySql, &["apps"]), scoped);
+        assert_eq!(scoped_run, whole_run);
+        let (_, change, after) = scoped_run;
+        assert_eq!(
+            change.removed,
+            [(ObjectKind::Column, "apps.name".to_owned())]
+        );
+        let set: Vec<&str> = change.set.iter().map(|o| o.name.as_str()).collect();
+        assert_eq!(set, ["apps.slug", "apps.id"], "added, then changed");
+        assert_eq!(after.get(ObjectKind::Table, "features"), Some("InnoDB"));
+    }
+
+    #[test]
+    fn a_scoped_description_matches_names_as_the_server_does() {
+        // SQLite: the scope is in lower case, the schema keeps the name as written; a table
+        // dropped and a new one made.
+        let mut second = v2();
+        second.apply(&SchemaChange {
+            removed: vec![],
+            set: vec![
+                object(ObjectKind::Table, "Kids", "ROWID"),
+                object(ObjectKind::Column, "Kids.id", "#1 INTEGER NULL"),
+            ],
+        });
+        let scoped = SchemaDescription::from_objects([
+            object(ObjectKind::Table, "toys", "ROWID"),
+            object(ObjectKind::Column, "toys.id", "#1 INTEGER NULL"),
+        ]);
+        let [scoped_run, whole_run] = scoped_and_whole(
+            second.clone(),
+            second,
+            scope(crate::Dialect::Sqlite, &["kids", "toys"]),
+            scoped,
+        );
+        assert_eq!(scoped_run, whole_run);
+        assert_eq!(scoped_run.1.removed.len(), 2, "{:?}", scoped_run.1);
+        assert_eq!(scoped_run.2.get(ObjectKind::Table, "Kids"), None);
+    }
+
+    #[test]
+    fn a_scoped_description_after_drift_records_the_drift_too() {
+        // The live schema lost `features` by hand before version 3, whose scope is `apps`:
+        // the change recorded for version 3 removes it, as a whole description's would.
+        let [scoped_run, whole_run] =
+            scoped_and_whole(v2(), v1(), scope(crate::Dialect::MySql, &["apps"]), v1());
+        assert_eq!(scoped_run, whole_run);
+        assert_eq!(
+            scoped_run.1.removed,
+            [(ObjectKind::Table, "features".to_owned())]
+        );
+    }
+
+    #[test]
+    fn a_version_that_changes_nothing_records_the_live_schema() {
+        for observed in [v2(), v1()] {
+            let mut expected = ExpectedSchema::default();
+            expected.applied(v(1), Found::Whole(v1()));
+            expected.applied(v(2), Found::Whole(v2()));
+            expected.observed(observed.clone());
+            let (fingerprint, change) = expected.applied(v(3), Found::Known);
+            assert_eq!(fingerprint, observed.fingerprint());
+            assert_eq!(change, v2().diff(&observed).to_change());
+            assert_eq!(expected.description(), &observed);
+        }
+    }
+
+    #[test]
+    fn a_version_applied_again_keeps_the_live_schema() {
+        // Version 2 is recorded again (a resumed migration): the expected schema is rebuilt
+        // without its old change, and the live one, as last described, is still known.
+        let mut expected = ExpectedSchema::default();
+        expected.applied(v(1), Found::Whole(v1()));
+        expected.applied(v(2), Found::Whole(v2()));
+        let (fingerprint, change) = expected.applied(v(2), Found::Known);
+        assert_eq!(fingerprint, v2().fingerprint());
+        assert_eq!(change, v1().diff(&v2()).to_change());
+        assert_eq!(expected.description(), &v2());
+        assert_eq!(expected.live(), Some(&v2()));
+    }
+
+    #[test]
+    fn the_fingerprint_is_the_digest_of_the_canonical_text() {
+        // Several chunks of text, with every escaped character.
+        let objects = (0..2000).map(|i| {
+            object(
+                ObjectKind::Column,
+                &format!("t{i}.c\\{i}"),
+                &format!("#{i} text DEFAULT 'a\tb\nc\rd' NOT NULL"),
+            )
+        });
+        let description = SchemaDescription::from_objects(objects);
+        let text = description.canonical_text();
+        assert!(text.len() > 64 * 1024, "{}", text.len());
+        assert!(text.contains("t7.c\\\\7\t#7 text DEFAULT 'a\\tb\\nc\\rd' NOT NULL\n"));
+        let digest: [u8; 32] = Sha256::digest(text.as_bytes()).into();
+        assert_eq!(description.fingerprint().digest(), &digest);
     }
 }
