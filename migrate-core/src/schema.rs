@@ -270,18 +270,22 @@ impl SchemaDescription {
         }
     }
 
-    /// Reads the rows of the describe query: kind, name, definition.
+    /// Reads the rows of the describe query: kind, name, definition, and on SQLite the text
+    /// that ends the definition, to be put on one line ([`append_one_line`]).
     pub(crate) fn from_rows(rows: Vec<Row>) -> Result<SchemaDescription, Error> {
         let mut objects = BTreeMap::new();
         for row in rows {
             let mut cells = row.into_iter();
-            let (Some(Some(kind)), Some(Some(name)), Some(definition)) =
+            let (Some(Some(kind)), Some(Some(name)), Some(mut definition)) =
                 (cells.next(), cells.next(), cells.next())
             else {
                 return Err(Error::SchemaQuery {
                     detail: "a row without kind or name".to_owned(),
                 });
             };
+            if let Some(Some(text)) = cells.next() {
+                append_one_line(definition.get_or_insert_with(String::new), &text);
+            }
             let kind = ObjectKind::from_word(&kind).ok_or_else(|| Error::SchemaQuery {
                 detail: format!("unknown object kind `{kind}`"),
             })?;
@@ -788,6 +792,21 @@ fn unescape(text: &str) -> Option<String> {
         });
     }
     Some(out)
+}
+
+/// Appends `text` on one line: each run of spaces, tabs, CRs and LFs becomes one space, none
+/// at either end.
+fn append_one_line(out: &mut String, text: &str) {
+    let mut words = text
+        .split([' ', '\t', '\n', '\r'])
+        .filter(|word| !word.is_empty());
+    if let Some(first) = words.next() {
+        out.push_str(first);
+        for word in words {
+            out.push(' ');
+            out.push_str(word);
+        }
+    }
 }
 
 /// A definition on one line for a diff: runs of whitespace become one space.

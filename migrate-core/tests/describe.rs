@@ -705,3 +705,35 @@ async fn postgres_describe_leaves_no_statement_without_a_statement_cache() {
     drop(uncached);
     db.finish().await;
 }
+
+/// SQLite keeps statements' text as written: a virtual table's definition and a partial
+/// index's text are read onto one line whatever whitespace they were written with, and a
+/// virtual table's shadow tables are not the user's schema.
+#[tokio::test]
+async fn sqlite_text_is_read_onto_one_line() {
+    let Some(mut db) = Db::open(Backend::Sqlite).await else {
+        return;
+    };
+    db.run(&[
+        "CREATE VIRTUAL TABLE docs USING fts5(\r\n\ttitle,   body\r\n)",
+        "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)",
+        "CREATE INDEX notes_long ON notes (body)\n\tWHERE  length(body) > 10\r\n",
+    ])
+    .await;
+    let d = db.describe().await;
+    assert_eq!(
+        definition(&d, ObjectKind::Table, "docs"),
+        "CREATE VIRTUAL TABLE docs USING fts5( title, body )"
+    );
+    assert_eq!(
+        definition(&d, ObjectKind::Index, "notes.notes_long"),
+        "INDEX (body): CREATE INDEX notes_long ON notes (body) WHERE length(body) > 10"
+    );
+    let tables: Vec<String> = d
+        .objects()
+        .filter(|o| o.kind == ObjectKind::Table)
+        .map(|o| o.name)
+        .collect();
+    assert_eq!(tables, ["docs", "notes"], "no shadow tables (docs_data, …)");
+    db.finish().await;
+}
