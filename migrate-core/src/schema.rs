@@ -590,7 +590,8 @@ impl SchemaDescription {
 
     /// [`SchemaDescription::with_scope`] in place, returning the change it made: the same as
     /// the [`SchemaDiff::to_change`] of the diff from this description to the new one, found
-    /// without copying or comparing what the scope does not cover.
+    /// without copying the objects the scope does not cover or comparing their definitions
+    /// (each name is still checked against the scope).
     pub(crate) fn replace_scope(
         &mut self,
         scope: &Scope,

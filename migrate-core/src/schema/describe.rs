@@ -2,9 +2,10 @@
 //!
 //! Each query is a `UNION ALL` of one `SELECT` per object kind, every column cast to text (the
 //! drivers read every cell as text): on MySQL/MariaDB in each part, elsewhere in an outer
-//! `SELECT`. SQLite's rows have a fourth column, text appended to the definition on one line. Names are those of [`super::ObjectKind`]: columns, indexes, constraints and
-//! triggers are qualified by their table (`orders.app_id`); PostgreSQL routines carry their
-//! argument types (`f(integer)`) because PostgreSQL overloads them.
+//! `SELECT`. SQLite's rows have a fourth column, text appended to the definition on one line.
+//! Names are those of [`super::ObjectKind`]: columns, indexes, constraints and triggers are
+//! qualified by their table (`orders.app_id`); PostgreSQL routines carry their argument types
+//! (`f(integer)`) because PostgreSQL overloads them.
 //!
 //! A definition is the server's own normalised text for the object, and leaves out whatever
 //! depends on the database's name, on object ids, on creation times or on data: the current
