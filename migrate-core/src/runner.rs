@@ -25,11 +25,12 @@
 //!
 //! After each applied version the runner describes the schema ([`crate::schema::describe`]; only
 //! the tables its statements name, or nothing, where that is all they can change: see
-//! [`crate::schema`]) and records its fingerprint, and the change from the schema the history expected before it, in
-//! the version's row (inside the transaction where there is one). A run that applies versions
-//! first compares the live schema with the expected one, and a run that reverts compares
-//! afterwards; a difference is logged as a warning (changes made by hand are then folded into
-//! the next version's recorded change). The no-op start-up does none of this: it stays one query.
+//! [`crate::schema`]) and records its fingerprint, and the change from the schema the history
+//! expected before it, in the version's row (inside the transaction where there is one). A run
+//! that applies versions first compares the live schema with the expected one, and a run that
+//! reverts compares afterwards; a difference is logged as a warning (changes made by hand are
+//! then folded into the next version's recorded change). The no-op start-up does none of this:
+//! it stays one query.
 
 use std::fmt;
 use std::sync::Arc;

@@ -15,9 +15,9 @@
 //! - `DROP [TEMPORARY] TABLE [IF EXISTS] t, u [RESTRICT]`;
 //! - data statements (`INSERT`, `UPDATE`, `DELETE`, `REPLACE`, MySQL's `TRUNCATE`): on
 //!   MySQL/MariaDB and SQLite, where neither triggers nor stored functions may run DDL (the
-//!   servers refuse it), they change nothing; on PostgreSQL they change nothing unless a user-defined
-//!   function they run (a trigger's, a default's) does, which the runner rules out by asking
-//!   the server whether any such function exists.
+//!   servers refuse it), they change nothing; on PostgreSQL they change nothing unless a
+//!   user-defined function they run (a trigger's, a default's) does, which the runner rules
+//!   out by asking the server whether any such function exists.
 //!
 //! Anything else — views, routines, types, sequences, renames, `CASCADE`, a schema-qualified
 //! name, a PostgreSQL dollar-quoted body, a statement holding a

@@ -988,6 +988,16 @@ pub struct Counting<D> {
     pub calls: Vec<String>,
 }
 
+impl<D> Counting<D> {
+    /// Counts what goes through `inner`, from nothing.
+    pub fn new(inner: D) -> Counting<D> {
+        Counting {
+            inner,
+            calls: Vec::new(),
+        }
+    }
+}
+
 impl<D: Driver> Driver for Counting<D> {
     fn dialect(&self) -> Dialect {
         self.inner.dialect()
@@ -1040,13 +1050,11 @@ impl<D: Driver> Driver for Counting<D> {
 /// MySQL/MariaDB journal every statement, but the journal writes go in the same round trip as
 /// the statements: a statement that keeps a transaction open commits together with the write
 /// that records it (and the writes still owed), the write that records a DDL statement goes
-/// with the next statement, and the closing write (history row and log row) goes with the last statement when nothing
-/// has to be described in between. The server times the step, the last statement included.
+/// with the next statement, and the closing write (history row and log row) goes with the last
+/// statement when nothing has to be described in between. The server times the step, the last
+/// statement included.
 pub async fn mysql_journal_writes_travel_with_the_statements<C: Connect>(ctx: &Ctx<C>) {
-    let mut d = Counting {
-        inner: ctx.driver().await,
-        calls: Vec::new(),
-    };
+    let mut d = Counting::new(ctx.driver().await);
     if d.dialect() != Dialect::MySql {
         return; // PostgreSQL and SQLite run each version as one transaction, not journaled.
     }
@@ -1177,10 +1185,7 @@ pub async fn no_op_start_up_is_one_round_trip<C: Connect>(ctx: &Ctx<C>) {
     let m = migrator(&set);
     let mut first = ctx.driver().await;
     m.up(&mut first, Target::Latest).await.expect("up");
-    let mut d = Counting {
-        inner: ctx.driver().await,
-        calls: Vec::new(),
-    };
+    let mut d = Counting::new(ctx.driver().await);
     let report = m.up(&mut d, Target::Latest).await.expect("no-op");
     assert!(report.steps.is_empty());
     assert_eq!(d.calls.len(), 1, "calls: {:#?}", d.calls);
@@ -2069,10 +2074,7 @@ pub async fn mysql_refused_journal_write_leaves_a_truthful_row<C: Connect>(ctx: 
 /// and the row failed after every statement, and `resume` records the version without running
 /// a statement again.
 pub async fn mysql_closing_write_rides_with_a_last_ddl_statement<C: Connect>(ctx: &Ctx<C>) {
-    let mut d = Counting {
-        inner: ctx.driver().await,
-        calls: Vec::new(),
-    };
+    let mut d = Counting::new(ctx.driver().await);
     if d.dialect() != Dialect::MySql {
         return; // PostgreSQL and SQLite run each version as one transaction, not journaled.
     }
@@ -2151,10 +2153,7 @@ fn describe_calls(calls: &[String]) -> (usize, usize) {
 }
 
 pub async fn data_only_version_is_not_described_again<C: Connect>(ctx: &Ctx<C>) {
-    let mut d = Counting {
-        inner: ctx.driver().await,
-        calls: Vec::new(),
-    };
+    let mut d = Counting::new(ctx.driver().await);
     let tree = Tree::new(&[
         (
             "V1__table/up.sql",
@@ -2383,10 +2382,7 @@ pub async fn scoped_descriptions_record_what_whole_ones_would<C: Connect>(ctx: &
     let set = tree.set();
     let m = migrator(&set);
 
-    let mut one_run = Counting {
-        inner: ctx.driver().await,
-        calls: Vec::new(),
-    };
+    let mut one_run = Counting::new(ctx.driver().await);
     m.up(&mut one_run, Target::Latest)
         .await
         .expect("up in one run");
