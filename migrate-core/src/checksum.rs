@@ -48,28 +48,29 @@ impl Checksum {
     /// Whether `text` is this checksum's text form (`sha256:<hex>`, either case), compared
     /// without parsing or allocating: the no-op start-up checks every history row with it.
     pub fn is_written_as(&self, text: &str) -> bool {
-        fn nibble(c: u8) -> Option<u8> {
-            match c {
-                b'0'..=b'9' => Some(c - b'0'),
-                b'a'..=b'f' => Some(c - b'a' + 10),
-                b'A'..=b'F' => Some(c - b'A' + 10),
-                _ => None,
-            }
-        }
         let Some(hex) = text
             .strip_prefix(Checksum::ALGORITHM)
             .and_then(|rest| rest.strip_prefix(':'))
         else {
             return false;
         };
-        hex.len() == 64
-            && hex
-                .as_bytes()
-                .chunks_exact(2)
-                .zip(self.0)
-                .all(|(pair, byte)| {
-                    matches!((nibble(pair[0]), nibble(pair[1])), (Some(h), Some(l)) if h << 4 | l == byte)
-                })
+        // The runner writes lower case: one comparison of the bytes, and a second ignoring
+        // case only when that fails. A digit or letter of `lower` equals, ignoring ASCII case,
+        // only itself or its capital, so no other text is accepted.
+        let lower = self.lower_hex();
+        let hex = hex.as_bytes();
+        hex == lower || hex.eq_ignore_ascii_case(&lower)
+    }
+
+    /// The digest in lower-case hexadecimal digits.
+    fn lower_hex(&self) -> [u8; 64] {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut hex = [0u8; 64];
+        for (pair, byte) in hex.chunks_exact_mut(2).zip(self.0) {
+            pair[0] = DIGITS[usize::from(byte >> 4)];
+            pair[1] = DIGITS[usize::from(byte & 0x0f)];
+        }
+        hex
     }
 }
 
@@ -117,10 +118,8 @@ impl fmt::Display for Checksum {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(Checksum::ALGORITHM)?;
         f.write_str(":")?;
-        for byte in self.0 {
-            write!(f, "{byte:02x}")?;
-        }
-        Ok(())
+        let hex = self.lower_hex();
+        f.write_str(std::str::from_utf8(&hex).expect("hexadecimal digits are ASCII"))
     }
 }
 

@@ -88,10 +88,13 @@ where
     for<'r> Option<&'r str>: Decode<'r, R::Database> + Type<R::Database>,
     usize: ColumnIndex<R>,
 {
+    // One buffer for every row: the rows outlive it.
+    let mut cells = Vec::new();
     for row in rows {
-        let cells = (0..row.len())
-            .map(|i| row.try_get::<Option<&str>, _>(i))
-            .collect::<Result<Vec<_>, _>>()?;
+        cells.clear();
+        for i in 0..row.len() {
+            cells.push(row.try_get::<Option<&str>, _>(i)?);
+        }
         visit(&cells);
     }
     Ok(())
