@@ -209,8 +209,18 @@ impl fmt::Debug for ProgressHook {
 }
 
 /// How long `up` waits for the lock at a time before it looks again whether another runner
-/// has applied everything meanwhile (see [`Migrator::up`]).
-const UP_LOCK_SLICE: Duration = Duration::from_millis(25);
+/// has applied everything meanwhile (see `Migrator::wait_for_lock`).
+///
+/// Short on SQLite, whose busy handler sleeps up to 100 ms between attempts at the lock.
+/// MySQL/MariaDB (`GET_LOCK`) and PostgreSQL (`pg_advisory_lock`) grant a waiting session the
+/// lock the moment it is released, so there the slice only spaces the looks: each is a history
+/// read, and K replicas looking every few milliseconds load the server the holder is migrating.
+fn up_lock_slice(dialect: Dialect) -> Duration {
+    match dialect {
+        Dialect::Sqlite => Duration::from_millis(25),
+        Dialect::MySql | Dialect::Postgres => Duration::from_secs(1),
+    }
+}
 
 /// What waiting for the lock came to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -470,13 +480,13 @@ impl<'s> Migrator<'s> {
 
     /// Takes the lock, waiting up to the configured timeout.
     ///
-    /// `up` waits in slices of [`UP_LOCK_SLICE`] and, between them, repeats its unlocked read:
-    /// once the runner holding the lock has applied everything, this one returns
+    /// `up` waits in slices (see [`up_lock_slice`]) and, between them, repeats its unlocked
+    /// read: once the runner holding the lock has applied everything, this one returns
     /// [`Wait::NothingToApply`] without taking the lock. (SQLite's lock wait is its busy
-    /// handler, which sleeps up to 100 ms between retries, and PostgreSQL's advisory lock is
-    /// polled: K replicas would otherwise take the lock one after the other, late, each to find
-    /// nothing to do.) A failed read while waiting is not an error — SQLite may refuse readers
-    /// while the holder commits — so the wait simply goes on.
+    /// handler, which sleeps up to 100 ms between retries: K replicas would otherwise take the
+    /// lock one after the other, late, each to find nothing to do.) A failed read while waiting
+    /// is not an error — SQLite may refuse readers while the holder commits — so the wait
+    /// simply goes on.
     async fn wait_for_lock<D: Driver>(
         &self,
         driver: &mut D,
@@ -487,7 +497,9 @@ impl<'s> Migrator<'s> {
         let total = self.config.lock_timeout;
         loop {
             let slice = match command {
-                Command::Up(_) => total.saturating_sub(started.elapsed()).min(UP_LOCK_SLICE),
+                Command::Up(_) => total
+                    .saturating_sub(started.elapsed())
+                    .min(up_lock_slice(driver.dialect())),
                 _ => total,
             };
             let outcome = driver

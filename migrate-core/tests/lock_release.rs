@@ -310,3 +310,96 @@ async fn idle_pooled_driver_dropped_while_locked_releases_the_lock() {
     other.unlock(&name).await.expect("unlock");
     db.drop_database().await;
 }
+
+/// The ways a pooled connection can wait for the lock, in the test below.
+#[derive(Debug, Clone, Copy)]
+enum PooledWaiter {
+    SqlxMySql,
+    /// With the pool's own reset turned off.
+    MysqlAsync,
+    SqlxPostgres,
+}
+
+/// A waiter dropped while the server makes it wait for the lock, on a pooled connection: the
+/// server grants the abandoned wait once the holder releases, so the pool must never hand that
+/// connection out again holding it, and the lock must end up free.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn waiter_dropped_while_waiting_on_a_pooled_connection_is_not_handed_out() {
+    const MYSQL_HELD: &str = "SELECT CAST(IS_USED_LOCK(CONCAT('migrate:', LEFT(SHA2(CONCAT(DATABASE(), '/', 'migrate:schema_history'), 256), 48))) = CONNECTION_ID() AS CHAR)";
+    const POSTGRES_HELD: &str = "SELECT (COUNT(*) > 0)::int::text FROM pg_locks \
+        WHERE locktype = 'advisory' AND pid = pg_backend_pid()";
+    for waiter in [
+        PooledWaiter::SqlxMySql,
+        PooledWaiter::MysqlAsync,
+        PooledWaiter::SqlxPostgres,
+    ] {
+        let backend = match waiter {
+            PooledWaiter::SqlxMySql | PooledWaiter::MysqlAsync => Backend::MySql,
+            PooledWaiter::SqlxPostgres => Backend::Postgres,
+        };
+        let Some(db) = TestDatabase::create(backend).await.expect("test database") else {
+            return;
+        };
+        let (_dir, set) = tree();
+        let name = Migrator::new(&set).lock_name();
+        let mut holder = AnyDriver::connect(db.url()).await.expect("connect");
+        assert_eq!(
+            holder
+                .lock(&name, Duration::from_secs(5))
+                .await
+                .expect("lock"),
+            LockOutcome::Acquired
+        );
+        // Waits in the server until cancelled by the timeout around it, then is dropped; the
+        // holder releases, which grants the abandoned wait unless its session is gone.
+        async fn abandon<D: Driver>(mut d: D, name: &str, holder: &mut AnyDriver) {
+            let waited = tokio::time::timeout(
+                Duration::from_millis(300),
+                d.lock(name, Duration::from_secs(30)),
+            );
+            assert!(waited.await.is_err(), "the waiter should still be waiting");
+            drop(d);
+            holder.unlock(name).await.expect("unlock");
+        }
+        let held = match waiter {
+            PooledWaiter::SqlxMySql => {
+                let pool = sqlx::mysql::MySqlPoolOptions::new()
+                    .max_connections(1)
+                    .connect(db.url())
+                    .await
+                    .expect("pool");
+                let d = SqlxMySql::from_pool(&pool).await.expect("acquire");
+                abandon(d, &name, &mut holder).await;
+                let mut again = SqlxMySql::from_pool(&pool).await.expect("acquire again");
+                again.query(MYSQL_HELD).await.expect("query")
+            }
+            PooledWaiter::MysqlAsync => {
+                let pool = mysql_async::Pool::new(
+                    format!("{}?reset_connection=false&pool_min=1&pool_max=1", db.url()).as_str(),
+                );
+                let d = MysqlAsync::from_pool(&pool).await.expect("acquire");
+                abandon(d, &name, &mut holder).await;
+                let mut again = MysqlAsync::from_pool(&pool).await.expect("acquire again");
+                again.query(MYSQL_HELD).await.expect("query")
+            }
+            PooledWaiter::SqlxPostgres => {
+                let pool = sqlx::postgres::PgPoolOptions::new()
+                    .max_connections(1)
+                    .connect(db.url())
+                    .await
+                    .expect("pool");
+                let d = SqlxPostgres::from_pool(&pool).await.expect("acquire");
+                abandon(d, &name, &mut holder).await;
+                let mut again = SqlxPostgres::from_pool(&pool).await.expect("acquire again");
+                again.query(POSTGRES_HELD).await.expect("query")
+            }
+        };
+        assert_ne!(
+            held[0][0].as_deref(),
+            Some("1"),
+            "{waiter:?}: the pool handed out a connection holding the lock"
+        );
+        assert_lock_free(&set, db.url()).await;
+        db.drop_database().await;
+    }
+}

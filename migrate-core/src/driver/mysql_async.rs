@@ -147,10 +147,12 @@ impl Driver for MysqlAsync {
     }
 
     async fn lock(&mut self, name: &str, timeout: Duration) -> Result<LockOutcome, DriverError> {
+        // Marked before the wait: a future dropped while `GET_LOCK` waits may still be granted
+        // the lock, so its connection must be reset on the way back to the pool. After an
+        // error the mark stays, since the server may have granted it.
+        self.locked = true;
         let outcome = mysql_lock::lock(self, name, timeout).await?;
-        if outcome == LockOutcome::Acquired {
-            self.locked = true;
-        }
+        self.locked = outcome == LockOutcome::Acquired;
         Ok(outcome)
     }
 

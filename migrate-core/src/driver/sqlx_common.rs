@@ -45,9 +45,10 @@ impl<DB: Database> Held<DB> {
 
 impl<DB: Database> Drop for Held<DB> {
     fn drop(&mut self) {
-        // A session lock lives as long as the session. Dropped mid-migration (panic, cancelled
-        // future), a pooled connection must not go back to the pool still holding it: closing
-        // the session makes the server release the lock.
+        // A session lock lives as long as the session. Dropped mid-migration or while waiting
+        // for the lock (panic, cancelled future), a pooled connection must not go back to the
+        // pool holding it, or about to be granted it: closing the session makes the server
+        // release the lock.
         if self.locked {
             if let Conn::Pooled(conn) = &mut self.conn {
                 conn.close_on_drop();

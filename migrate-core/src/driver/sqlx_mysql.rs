@@ -96,10 +96,12 @@ impl Driver for SqlxMySql {
     }
 
     async fn lock(&mut self, name: &str, timeout: Duration) -> Result<LockOutcome, DriverError> {
+        // Marked before the wait: a future dropped while `GET_LOCK` waits may still be granted
+        // the lock, so its pooled connection must be closed rather than returned. After an
+        // error the mark stays, since the server may have granted it.
+        self.held.set_locked(true);
         let outcome = mysql_lock::lock(self, name, timeout).await?;
-        if outcome == LockOutcome::Acquired {
-            self.held.set_locked(true);
-        }
+        self.held.set_locked(outcome == LockOutcome::Acquired);
         Ok(outcome)
     }
 

@@ -2,12 +2,15 @@
 //!
 //! The migration lock is a session-level advisory lock keyed by a 64-bit hash of the lock name
 //! (advisory locks are per database, so one key serves every database on a server):
-//! <https://www.postgresql.org/docs/current/explicit-locking.html#ADVISORY-LOCKS>. It is polled
-//! with `pg_try_advisory_lock` until the timeout, so the wait is bounded and, when it runs out,
-//! `pg_locks` joined with `pg_stat_activity` names the session holding it.
+//! <https://www.postgresql.org/docs/current/explicit-locking.html#ADVISORY-LOCKS>. The wait is
+//! the server's: `pg_advisory_lock` under a `lock_timeout` set for its implicit transaction
+//! only (`SET LOCAL` in the same simple query), so a waiter is granted the lock as soon as the
+//! holder releases it, and the wait is still bounded. When it runs out, `pg_locks` joined with
+//! `pg_stat_activity` names the session holding it.
+//! <https://www.postgresql.org/docs/current/runtime-config-client.html#GUC-LOCK-TIMEOUT>
 
 use std::str::FromStr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgDatabaseError, PgErrorPosition};
@@ -77,6 +80,20 @@ impl SqlxPostgres {
         self.held.conn()
     }
 
+    /// One attempt, for a zero timeout (`lock_timeout` cannot say "do not wait").
+    async fn try_lock(&mut self, key: i64) -> Result<LockOutcome, DriverError> {
+        let rows = self
+            .query(&format!("SELECT pg_try_advisory_lock({key})::text"))
+            .await?;
+        let acquired = rows.first().and_then(|r| r.first()).cloned().flatten();
+        if acquired.as_deref() == Some("true") {
+            self.held.set_locked(true);
+            return Ok(LockOutcome::Acquired);
+        }
+        let holder = self.holder(key).await?;
+        Ok(LockOutcome::TimedOut { holder })
+    }
+
     async fn holder(&mut self, key: i64) -> Result<Option<String>, DriverError> {
         // A bigint advisory key is stored as classid (high half) and objid (low half).
         let (high, low) = ((key as u64) >> 32, (key as u64) & 0xffff_ffff);
@@ -98,6 +115,9 @@ impl SqlxPostgres {
 }
 
 /// The advisory lock key for a lock name.
+/// SQLSTATE `lock_not_available`: a lock wait cancelled by `lock_timeout`.
+const LOCK_NOT_AVAILABLE: &str = "55P03";
+
 fn lock_key(name: &str) -> i64 {
     let digest = Sha256::digest(name.as_bytes());
     let mut bytes = [0u8; 8];
@@ -164,30 +184,31 @@ impl Driver for SqlxPostgres {
 
     async fn lock(&mut self, name: &str, timeout: Duration) -> Result<LockOutcome, DriverError> {
         let key = lock_key(name);
-        let deadline = Instant::now() + timeout;
-        let mut pause = Duration::from_millis(5);
-        loop {
-            let rows = self
-                .query(&format!("SELECT pg_try_advisory_lock({key})::text"))
-                .await?;
-            if rows
-                .first()
-                .and_then(|r| r.first())
-                .cloned()
-                .flatten()
-                .as_deref()
-                == Some("true")
-            {
-                self.held.set_locked(true);
-                return Ok(LockOutcome::Acquired);
-            }
-            let now = Instant::now();
-            if now >= deadline {
+        if timeout.is_zero() {
+            return self.try_lock(key).await;
+        }
+        // `lock_timeout` 0 would mean no limit; it counts whole milliseconds.
+        let millis = timeout.as_millis().clamp(1, i32::MAX as u128);
+        // Marked before the wait: a future dropped while the server waits may still be granted
+        // the lock, so its pooled connection must be closed rather than returned.
+        self.held.set_locked(true);
+        let sql = format!("SET LOCAL lock_timeout = {millis}; SELECT pg_advisory_lock({key})");
+        match self.held.conn().execute(sqlx::raw_sql(&sql)).await {
+            Ok(_) => Ok(LockOutcome::Acquired),
+            // The statement was cancelled or refused: the lock was not granted. (After any
+            // other error, such as a lost connection, the mark stays and the session closes.)
+            Err(e) => {
+                let code = e.as_database_error().and_then(|db| db.code());
+                let timed_out = code.as_deref() == Some(LOCK_NOT_AVAILABLE);
+                if code.is_some() {
+                    self.held.set_locked(false);
+                }
+                if !timed_out {
+                    return Err(error(e));
+                }
                 let holder = self.holder(key).await?;
-                return Ok(LockOutcome::TimedOut { holder });
+                Ok(LockOutcome::TimedOut { holder })
             }
-            tokio::time::sleep(pause.min(deadline - now)).await;
-            pause = (pause * 2).min(Duration::from_millis(100));
         }
     }
 
