@@ -114,10 +114,10 @@ impl SqlxPostgres {
     }
 }
 
-/// The advisory lock key for a lock name.
 /// SQLSTATE `lock_not_available`: a lock wait cancelled by `lock_timeout`.
 const LOCK_NOT_AVAILABLE: &str = "55P03";
 
+/// The advisory lock key for a lock name.
 fn lock_key(name: &str) -> i64 {
     let digest = Sha256::digest(name.as_bytes());
     let mut bytes = [0u8; 8];
