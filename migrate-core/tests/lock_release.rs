@@ -350,17 +350,6 @@ async fn waiter_dropped_while_waiting_on_a_pooled_connection_is_not_handed_out()
                 .expect("lock"),
             LockOutcome::Acquired
         );
-        // Waits in the server until cancelled by the timeout around it, then is dropped; the
-        // holder releases, which grants the abandoned wait unless its session is gone.
-        async fn abandon<D: Driver>(mut d: D, name: &str, holder: &mut AnyDriver) {
-            let waited = tokio::time::timeout(
-                Duration::from_millis(300),
-                d.lock(name, Duration::from_secs(30)),
-            );
-            assert!(waited.await.is_err(), "the waiter should still be waiting");
-            drop(d);
-            holder.unlock(name).await.expect("unlock");
-        }
         let held = match waiter {
             PooledWaiter::SqlxMySql => {
                 let pool = sqlx::mysql::MySqlPoolOptions::new()
@@ -368,19 +357,15 @@ async fn waiter_dropped_while_waiting_on_a_pooled_connection_is_not_handed_out()
                     .connect(db.url())
                     .await
                     .expect("pool");
-                let d = SqlxMySql::from_pool(&pool).await.expect("acquire");
-                abandon(d, &name, &mut holder).await;
-                let mut again = SqlxMySql::from_pool(&pool).await.expect("acquire again");
-                again.query(MYSQL_HELD).await.expect("query")
+                let acquire = || SqlxMySql::from_pool(&pool);
+                abandon_wait(acquire, &name, &mut holder, MYSQL_HELD).await
             }
             PooledWaiter::MysqlAsync => {
                 let pool = mysql_async::Pool::new(
                     format!("{}?reset_connection=false&pool_min=1&pool_max=1", db.url()).as_str(),
                 );
-                let d = MysqlAsync::from_pool(&pool).await.expect("acquire");
-                abandon(d, &name, &mut holder).await;
-                let mut again = MysqlAsync::from_pool(&pool).await.expect("acquire again");
-                again.query(MYSQL_HELD).await.expect("query")
+                let acquire = || MysqlAsync::from_pool(&pool);
+                abandon_wait(acquire, &name, &mut holder, MYSQL_HELD).await
             }
             PooledWaiter::SqlxPostgres => {
                 let pool = sqlx::postgres::PgPoolOptions::new()
@@ -388,10 +373,8 @@ async fn waiter_dropped_while_waiting_on_a_pooled_connection_is_not_handed_out()
                     .connect(db.url())
                     .await
                     .expect("pool");
-                let d = SqlxPostgres::from_pool(&pool).await.expect("acquire");
-                abandon(d, &name, &mut holder).await;
-                let mut again = SqlxPostgres::from_pool(&pool).await.expect("acquire again");
-                again.query(POSTGRES_HELD).await.expect("query")
+                let acquire = || SqlxPostgres::from_pool(&pool);
+                abandon_wait(acquire, &name, &mut holder, POSTGRES_HELD).await
             }
         };
         assert_ne!(
@@ -402,4 +385,31 @@ async fn waiter_dropped_while_waiting_on_a_pooled_connection_is_not_handed_out()
         assert_lock_free(&set, db.url()).await;
         db.drop_database().await;
     }
+}
+
+/// Takes a waiter from a pool of one with `acquire` and lets it wait in the server until the
+/// timeout around it cancels it; drops it, then has `holder` release the lock, which grants the
+/// abandoned wait unless its session is gone. Returns what `held` (one cell: `1` when this
+/// session holds the lock) says on the pool's next connection.
+async fn abandon_wait<D, F, Fut>(
+    acquire: F,
+    name: &str,
+    holder: &mut AnyDriver,
+    held: &str,
+) -> Vec<Row>
+where
+    D: Driver,
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<D, DriverError>>,
+{
+    let mut waiter = acquire().await.expect("acquire");
+    let waited = tokio::time::timeout(
+        Duration::from_millis(300),
+        waiter.lock(name, Duration::from_secs(30)),
+    );
+    assert!(waited.await.is_err(), "the waiter should still be waiting");
+    drop(waiter);
+    holder.unlock(name).await.expect("unlock");
+    let mut again = acquire().await.expect("acquire again");
+    again.query(held).await.expect("query")
 }
