@@ -53,7 +53,7 @@ pub(crate) enum Runner {
     /// The same statements with no bookkeeping.
     Raw(RawMode, Client),
     /// A diagnostic on MySQL/MariaDB, where migrate journals: the raw statements, one round
-    /// trip each, with the same durable writes migrate's journal makes, shaped the same way
+    /// trip per file, with the same durable writes migrate's journal makes, shaped the same way
     /// (see `run_journaled`), through sqlx. It shows what the journal costs by itself; it is
     /// not a raw variant and not a target baseline.
     JournalFloor,
@@ -148,7 +148,7 @@ impl Runner {
                 format!("raw {mode} ({})", client(c))
             }
             Runner::JournalFloor => format!(
-                "diagnostic: raw per statement + migrate's journal writes ({})",
+                "diagnostic: raw per file + migrate's journal writes ({})",
                 client(Client::Sqlx)
             ),
         }
@@ -619,13 +619,13 @@ async fn run_raw(
 }
 
 /// The journal-floor diagnostic: the statements with journal writes shaped as migrate's
-/// (`migrate_core::runner`, MySQL/MariaDB), one round trip per statement: a statement that
+/// (`migrate_core::runner`, MySQL/MariaDB), one round trip per file: a statement that
 /// does not commit implicitly commits in one transaction with the writes owed (the journal row,
 /// the record of a DDL statement before it) and its own record, or, the last one, the closing
 /// writes; a DDL statement goes after the writes owed, each committed by itself, and its record
 /// is owed to the next statement; after a last DDL statement the closing writes (finish or
-/// delete, log row) commit together. (The generator has no `SET` or transaction control, which
-/// migrate also runs by themselves.)
+/// delete, log row) commit together. (The generator has no `CALL`, which migrate sends in a
+/// round trip of its own.)
 async fn run_journaled(
     conn: &mut SqlxConn,
     statements: &[Vec<String>],
@@ -661,10 +661,10 @@ async fn run_journaled(
         };
         let log = format!("INSERT INTO {t}_log (version, action) VALUES ({version}, '{action}')");
         let mut owed = vec![start];
+        let mut parts: Vec<String> = Vec::new();
         for (done, statement) in statements[i].iter().enumerate() {
             let last = done + 1 == total;
             let joins = !migrate_core::implicit_commit::commits_implicitly(statement);
-            let mut parts: Vec<String> = Vec::new();
             if joins {
                 parts.push("BEGIN".to_owned());
             }
@@ -681,15 +681,14 @@ async fn run_journaled(
                     parts.push(record);
                 }
                 parts.push("COMMIT".to_owned());
-            } else if !last {
+            } else if last {
+                parts.extend(["BEGIN".to_owned(), finish.clone(), log.clone()]);
+                parts.push("COMMIT".to_owned());
+            } else {
                 owed.push(record);
             }
-            conn.exec(&parts.join(";\n")).await?;
-            if last && !joins {
-                conn.exec(&format!("BEGIN;\n{finish};\n{log};\nCOMMIT"))
-                    .await?;
-            }
         }
+        conn.exec(&parts.join(";\n")).await?;
     }
     Ok(())
 }

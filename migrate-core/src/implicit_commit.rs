@@ -97,6 +97,21 @@ pub(crate) fn joins_a_transaction(statement: &str) -> bool {
     )
 }
 
+/// Whether `statement` may send back more than one result, so that in a multi-statement
+/// batch the results read before an error would no longer say which statement failed: a
+/// statement that runs other statements (`CALL`, `EXECUTE`, `EXECUTE IMMEDIATE`, a
+/// `BEGIN NOT ATOMIC … END` block). Every other statement sends back exactly one (an OK, an
+/// error, or one result set).
+pub(crate) fn may_return_several_results(statement: &str) -> bool {
+    let words = leading_words(statement, 3);
+    let word = |i: usize| words.get(i).map(String::as_str).unwrap_or_default();
+    match word(0) {
+        "CALL" | "EXECUTE" => true,
+        "BEGIN" => word(1) == "NOT" && word(2) == "ATOMIC",
+        _ => false,
+    }
+}
+
 /// After `CREATE` or `DROP`: whether the object is a temporary table (`[OR REPLACE] TEMPORARY`).
 fn is_temporary(rest: &[String]) -> bool {
     rest.iter()
@@ -177,7 +192,7 @@ pub(crate) fn end_of_line(bytes: &[u8], from: usize) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use super::{commits_implicitly, joins_a_transaction};
+    use super::{commits_implicitly, joins_a_transaction, may_return_several_results};
 
     #[test]
     fn only_statements_that_keep_a_transaction_open_join_one() {
@@ -210,6 +225,34 @@ mod tests {
             "-- only a comment",
         ] {
             assert!(!joins_a_transaction(sql), "{sql}");
+        }
+    }
+
+    #[test]
+    fn only_statements_that_run_others_may_return_several_results() {
+        for sql in [
+            "CALL p()",
+            "call refresh_totals(1)",
+            "/* note */ CALL p()",
+            "EXECUTE stmt USING @a",
+            "EXECUTE IMMEDIATE 'SELECT 1; SELECT 2'",
+            "BEGIN NOT ATOMIC SELECT 1; SELECT 2; END",
+            "/*!50001 CALL p() */",
+        ] {
+            assert!(may_return_several_results(sql), "{sql}");
+        }
+        for sql in [
+            "INSERT INTO t VALUES (1)",
+            "SELECT 1",
+            "CREATE PROCEDURE p() BEGIN SELECT 1; SELECT 2; END",
+            "CREATE TRIGGER t BEFORE INSERT ON a FOR EACH ROW BEGIN SET NEW.a = 1; END",
+            "BEGIN",
+            "ALTER TABLE t ADD COLUMN b INT",
+            "INSERT INTO t (note) VALUES ('CALL p()')",
+            "SET @x = 1",
+            "",
+        ] {
+            assert!(!may_return_several_results(sql), "{sql}");
         }
     }
 

@@ -45,7 +45,7 @@ use crate::history::{
     self, Action, AppliedMigration, HistorySql, HistoryTable, LogEntry, LogRow, Millis, Outcome,
     State,
 };
-use crate::implicit_commit::joins_a_transaction;
+use crate::implicit_commit::{joins_a_transaction, may_return_several_results};
 use crate::plan::{self, OutOfOrder, Plan, Step, Target};
 use crate::schema::reach::{self, Reach};
 use crate::schema::{
@@ -1063,9 +1063,9 @@ impl<'s> Migrator<'s> {
     /// statement's completion is recorded, and at the end the row is finished (or, reverting,
     /// removed) together with the log row in one transaction. On MySQL/MariaDB every journal
     /// write is a durable commit, so they are made as few as the contract allows (at most the
-    /// statement in flight unknown after a crash), and each round trip is one batch:
+    /// statement in flight unknown after a crash):
     ///
-    /// - a statement that keeps a transaction open (DML, `DO`, `CALL`, …; see
+    /// - a statement that keeps a transaction open (DML, `DO`, `SELECT`, …; see
     ///   [`crate::implicit_commit`]) runs in a transaction with the write that records its
     ///   completion, and with the journal writes still owed (the row's start, the record of a
     ///   DDL statement before it): they commit together or not at all;
@@ -1077,6 +1077,16 @@ impl<'s> Migrator<'s> {
     ///   in the same round trip, in a transaction of its own (the batch stops at a failed
     ///   statement, so it is made only after the statement completed); and with a schema to
     ///   describe, by its own record before the describe query.
+    ///
+    /// These parts, in this order, travel in one batch for the whole script (one round trip),
+    /// cut before and after any statement that may return more than one result (`CALL`,
+    /// `EXECUTE`, a `BEGIN NOT ATOMIC` block), whose results would hide which part failed. The
+    /// server runs a batch in order and stops at the first error, and each statement's record
+    /// follows it in the batch, so the history row goes through the same states as if every
+    /// statement were sent by itself: wherever the batch stops (an error, a kill, a lost
+    /// connection), the row tells the truth. Only the error reported by a lost connection may
+    /// name a statement earlier than the one in flight, since the results of those in between
+    /// never arrived; the row, written by the server, does not.
     ///
     /// The writes that share a DML statement's transaction are exact for transactional tables
     /// (InnoDB): a kill or crash before its `COMMIT` undoes the statement with them. A DML
@@ -1135,6 +1145,9 @@ impl<'s> Migrator<'s> {
                 .await?;
         }
         let count = step.statements.len();
+        // Every statement's parts are known before any is sent: which writes are owed to a
+        // statement depends only on the statements before it.
+        let mut segments: Vec<Segment> = Vec::with_capacity(count.saturating_sub(step.start));
         for index in step.start..count {
             let statement = &step.statements[index];
             let joins = dialect == Dialect::MySql && joins_a_transaction(statement.sql);
@@ -1145,44 +1158,81 @@ impl<'s> Migrator<'s> {
                 .then(|| self.closing(sql, step, dialect, action, started, schema.as_ref()));
             let progress = sql.progress(version, index as u32 + 1);
             let sending = std::mem::take(&mut owed);
-            let mut parts: Vec<&str> = Vec::with_capacity(sending.len() + 5);
-            if joins {
-                parts.push("BEGIN");
+            if !joins {
+                owed.push(progress.clone());
             }
-            // The writes owed go first: inside the statement's transaction when it has one.
-            let owed_from = parts.len();
-            parts.extend(sending.iter().map(String::as_str));
-            let at = parts.len();
-            parts.push(statement.sql);
-            match (joins, &closing) {
-                (true, Some(closing)) => parts.extend(closing.iter().map(String::as_str)),
-                (true, None) => parts.push(&progress),
-                (false, Some(closing)) => {
-                    parts.push("BEGIN");
-                    parts.extend(closing.iter().map(String::as_str));
+            segments.push(Segment {
+                index,
+                joins,
+                sending,
+                progress,
+                closing,
+            });
+        }
+        let mut next = 0;
+        while next < segments.len() {
+            // On MySQL/MariaDB the statements travel in one batch, up to one that may return
+            // more than one result (which would hide the part a failure belongs to), which
+            // travels alone, or up to `BATCH_BYTES`. The server runs a batch in order and stops
+            // at the first error, so the history row goes through the same states as if each
+            // statement were sent by itself.
+            let alone = |s: &Segment| {
+                dialect != Dialect::MySql
+                    || may_return_several_results(step.statements[s.index].sql)
+            };
+            let mut built: Vec<SegmentParts<'_>> = Vec::new();
+            let mut bytes = 0;
+            for segment in &segments[next..] {
+                let own = segment.parts(step.statements[segment.index].sql);
+                // Each part and its separator.
+                let size: usize = own.parts.iter().map(|p| p.len() + 3).sum();
+                if !built.is_empty() && (alone(segment) || bytes + size > BATCH_BYTES) {
+                    break;
                 }
-                (false, None) => {}
+                bytes += size;
+                built.push(own);
+                if alone(segment) {
+                    break;
+                }
             }
-            if joins || closing.is_some() {
-                parts.push("COMMIT");
+            let end = next + built.len();
+            let group = &segments[next..end];
+            let mut parts: Vec<&str> =
+                Vec::with_capacity(built.iter().map(|b| b.parts.len()).sum());
+            let mut starts: Vec<usize> = Vec::with_capacity(built.len());
+            for b in &built {
+                starts.push(parts.len());
+                parts.extend_from_slice(&b.parts);
             }
             let span = tracing::debug_span!(
-                "statement",
-                number = index + 1,
-                line = statement.line,
-                joins
+                "statements",
+                first = group[0].index + 1,
+                last = group[group.len() - 1].index + 1,
             );
             let sent = send(driver, &parts).instrument(span).await;
             let Err(failed) = sent else {
-                if !joins {
-                    owed.push(progress);
-                }
-                closed = closing.is_some();
+                closed = group[group.len() - 1].closing.is_some();
+                next = end;
                 continue;
             };
-            let BatchPart::Statement(part) = failed.part else {
+            let BatchPart::Statement(failed_at) = failed.part else {
                 unreachable!("journal batches neither begin nor commit a unit")
             };
+            // The statement whose parts hold the failed one; those before it all completed.
+            let k = starts.partition_point(|&start| start <= failed_at) - 1;
+            let Segment {
+                index,
+                joins,
+                ref sending,
+                ref closing,
+                ..
+            } = group[k];
+            let SegmentParts {
+                parts: ref own,
+                owed_from,
+                at,
+            } = built[k];
+            let part = failed_at - starts[k];
             // A transaction is open when the statement joined one, or when the closing write's
             // own had begun after a DDL statement.
             if joins || part > at {
@@ -1206,7 +1256,7 @@ impl<'s> Migrator<'s> {
                     "journaling the start of a migration"
                 } else if part < at {
                     "journaling a completed statement"
-                } else if part + 1 == parts.len() {
+                } else if part + 1 == own.len() {
                     "committing a statement with its journal record"
                 } else if closing.is_some() {
                     "recording the migration in the history"
@@ -1222,7 +1272,7 @@ impl<'s> Migrator<'s> {
                 } else if part < at {
                     let note = format!("{doing} failed before the statement ran: {message}");
                     (JournalStop::Before(number), Some(note))
-                } else if part + 1 == parts.len() {
+                } else if part + 1 == own.len() {
                     // A failed COMMIT may have committed (a lost connection): the row is left
                     // as the server has it.
                     (JournalStop::Unknown(number), None)
@@ -1630,6 +1680,67 @@ impl<'s> Migrator<'s> {
         )
         .await?;
         Ok(Report::default())
+    }
+}
+
+/// The most text a journaled batch gathers from several statements on MySQL/MariaDB (a
+/// statement longer than this goes alone): well under the smallest default
+/// `max_allowed_packet` (4 MiB on MySQL 5.7, 16 MiB on MariaDB 10.11, 64 MiB on MySQL 8), and
+/// large enough that a round trip per batch costs nothing next to running its statements.
+const BATCH_BYTES: usize = 1 << 20;
+
+/// One statement of a journaled step with the journal writes around it
+/// ([`Migrator::run_journaled`]).
+struct Segment {
+    /// The statement's index in the step.
+    index: usize,
+    /// Whether it runs in a transaction with its journal record.
+    joins: bool,
+    /// The journal writes owed by the statements before it, sent ahead of it.
+    sending: Vec<String>,
+    /// The write that records its completion.
+    progress: String,
+    /// The closing writes, when they go with this (last) statement.
+    closing: Option<[String; 2]>,
+}
+
+/// The parts a [`Segment`] sends, in order, and where its owed writes and its statement are.
+struct SegmentParts<'a> {
+    parts: Vec<&'a str>,
+    /// The first owed write.
+    owed_from: usize,
+    /// The statement.
+    at: usize,
+}
+
+impl Segment {
+    fn parts<'a>(&'a self, statement: &'a str) -> SegmentParts<'a> {
+        let mut parts: Vec<&str> = Vec::with_capacity(self.sending.len() + 5);
+        if self.joins {
+            parts.push("BEGIN");
+        }
+        // The writes owed go first: inside the statement's transaction when it has one.
+        let owed_from = parts.len();
+        parts.extend(self.sending.iter().map(String::as_str));
+        let at = parts.len();
+        parts.push(statement);
+        match (self.joins, &self.closing) {
+            (true, Some(closing)) => parts.extend(closing.iter().map(String::as_str)),
+            (true, None) => parts.push(&self.progress),
+            (false, Some(closing)) => {
+                parts.push("BEGIN");
+                parts.extend(closing.iter().map(String::as_str));
+            }
+            (false, None) => {}
+        }
+        if self.joins || self.closing.is_some() {
+            parts.push("COMMIT");
+        }
+        SegmentParts {
+            parts,
+            owed_from,
+            at,
+        }
     }
 }
 

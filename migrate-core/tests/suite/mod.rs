@@ -86,6 +86,8 @@ macro_rules! driver_suite {
             no_op_shortcut_hands_anything_irregular_to_the_locked_path,
             batch_stops_at_and_names_the_failing_statement,
             mysql_journal_writes_travel_with_the_statements,
+            mysql_a_call_travels_alone_and_a_failure_after_it_is_placed,
+            mysql_a_long_script_travels_in_bounded_batches,
             mysql_failure_keeps_the_journal_writes_its_transaction_held,
             mysql_refused_journal_write_leaves_a_truthful_row,
             mysql_closing_write_rides_with_a_last_ddl_statement,
@@ -1048,11 +1050,11 @@ impl<D: Driver> Driver for Counting<D> {
 }
 
 /// MySQL/MariaDB journal every statement, but the journal writes go in the same round trip as
-/// the statements: a statement that keeps a transaction open commits together with the write
-/// that records it (and the writes still owed), the write that records a DDL statement goes
-/// with the next statement, and the closing write (history row and log row) goes with the last
-/// statement when nothing has to be described in between. The server times the step, the last
-/// statement included.
+/// the statements, and a script's statements in one round trip: a statement that keeps a
+/// transaction open commits together with the write that records it (and the writes still
+/// owed), the write that records a DDL statement goes just before the next statement, and the
+/// closing write (history row and log row) goes with the last statement when nothing has to be
+/// described in between. The server times the step, the last statement included.
 pub async fn mysql_journal_writes_travel_with_the_statements<C: Connect>(ctx: &Ctx<C>) {
     let mut d = Counting::new(ctx.driver().await);
     if d.dialect() != Dialect::MySql {
@@ -1078,10 +1080,10 @@ pub async fn mysql_journal_writes_travel_with_the_statements<C: Connect>(ctx: &C
     let batches = |calls: &[String]| calls.iter().filter(|c| c.starts_with("batch")).count();
 
     m.up(&mut d, Target::Latest).await.expect("up");
-    // One round trip per statement, none for the journal: the first carries the journal row,
-    // the DDL statements' records go ahead of the statements after them, and the closing write
-    // goes with the last statement.
-    assert_eq!(batches(&d.calls), 6, "{:#?}", d.calls);
+    // One round trip for the script and its journal: the journal row first, the DDL
+    // statements' records ahead of the statements after them, and the closing write with the
+    // last statement.
+    assert_eq!(batches(&d.calls), 1, "{:#?}", d.calls);
     assert!(
         !d.calls
             .iter()
@@ -1103,8 +1105,8 @@ pub async fn mysql_journal_writes_travel_with_the_statements<C: Connect>(ctx: &C
 
     d.calls.clear();
     m.down(&mut d, Target::Empty).await.expect("down");
-    // DELETE with its record, then DROP with the row removed and the log row.
-    assert_eq!(batches(&d.calls), 2, "{:#?}", d.calls);
+    // DELETE with its record, then DROP with the row removed and the log row: one batch.
+    assert_eq!(batches(&d.calls), 1, "{:#?}", d.calls);
     assert!(m.history(&mut d).await.expect("history").is_empty());
     assert_eq!(log_actions(&m, &mut d).await, ["up:1:ok", "down:1:ok"]);
 
@@ -1113,13 +1115,138 @@ pub async fn mysql_journal_writes_travel_with_the_statements<C: Connect>(ctx: &C
     let m = migrator(&set);
     d.calls.clear();
     m.up(&mut d, Target::Latest).await.expect("up");
-    assert_eq!(batches(&d.calls), 7, "{:#?}", d.calls);
+    assert_eq!(batches(&d.calls), 2, "{:#?}", d.calls);
     let history = m.history(&mut d).await.expect("history");
     assert_eq!(
         (history[0].state, history[0].statements_done),
         (State::Applied, 6)
     );
     assert!(history[0].fingerprint.is_some());
+}
+
+/// A `CALL` sends back one result per statement its routine runs, so in a batch the results
+/// read before an error would no longer say which part failed: it travels alone, and a failure
+/// after it is still placed exactly (row, error, resume).
+pub async fn mysql_a_call_travels_alone_and_a_failure_after_it_is_placed<C: Connect>(ctx: &Ctx<C>) {
+    let mut d = Counting::new(ctx.driver().await);
+    if d.dialect() != Dialect::MySql {
+        return; // PostgreSQL and SQLite run each version as one transaction, not journaled.
+    }
+    let tree = Tree::new(&[
+        (
+            "V1__called/up.sql",
+            "CREATE TABLE called (id INTEGER);
+             CREATE PROCEDURE fill_called() BEGIN INSERT INTO called VALUES (10);              SELECT id FROM called; SELECT 2; END;
+             INSERT INTO called (id) VALUES (1);
+             CALL fill_called();
+             INSERT INTO called (id) VALUES (2);
+             INSERT INTO called_later (id) VALUES (3);
+             INSERT INTO called (id) VALUES (4);
+",
+        ),
+        (
+            "V1__called/down.sql",
+            "DROP PROCEDURE fill_called;
+DROP TABLE called;
+",
+        ),
+    ]);
+    let set = tree.set();
+    let m = Migrator::with_config(&set, config().fingerprints(Fingerprints::Off));
+    let batches = |calls: &[String]| calls.iter().filter(|c| c.starts_with("batch")).count();
+    let err = m.up(&mut d, Target::Latest).await.expect_err("fails");
+    assert!(
+        matches!(
+            err,
+            Error::StatementFailed {
+                statement: 6,
+                line: 6,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    // The statements before the CALL, the CALL, the statements after it (up to the failure),
+    // then the failure's record.
+    let sent: Vec<&String> = d.calls.iter().filter(|c| c.starts_with("batch")).collect();
+    assert_eq!(sent.len(), 4, "{:#?}", d.calls);
+    assert!(sent[1].contains("CALL fill_called()"), "{:#?}", sent);
+    assert!(
+        !sent[0].contains("CALL") && !sent[2].contains("CALL"),
+        "{sent:#?}"
+    );
+    let history = m.history(&mut d).await.expect("history");
+    assert_eq!(
+        (history[0].state, history[0].statements_done),
+        (State::Failed, 5),
+        "every statement before the failed one is recorded as done: {history:?}"
+    );
+    assert!(history[0]
+        .error
+        .as_deref()
+        .unwrap_or("")
+        .contains("called_later"));
+    // The rows of statements 3 to 5 (the CALL's included) committed; the failed one's did not.
+    assert_eq!(count(&mut d, "called").await, "3");
+
+    // Resuming after the fix runs the failed statement and the one after it, in one batch.
+    d.execute("CREATE TABLE called_later (id INTEGER)")
+        .await
+        .expect("fix");
+    d.calls.clear();
+    let report = m.resume(&mut d, false).await.expect("resume");
+    assert_eq!(report.steps[0].statements, 2);
+    assert_eq!(batches(&d.calls), 1, "{:#?}", d.calls);
+    assert_eq!(count(&mut d, "called").await, "4");
+    assert_eq!(count(&mut d, "called_later").await, "1");
+    let history = m.history(&mut d).await.expect("history");
+    assert_eq!(
+        (history[0].state, history[0].statements_done),
+        (State::Applied, 7)
+    );
+}
+
+/// A long script is cut into batches of about a mebibyte, so that no batch comes near the
+/// server's `max_allowed_packet`; a statement longer than that goes alone.
+pub async fn mysql_a_long_script_travels_in_bounded_batches<C: Connect>(ctx: &Ctx<C>) {
+    let mut d = Counting::new(ctx.driver().await);
+    if d.dialect() != Dialect::MySql {
+        return; // PostgreSQL and SQLite run each version as one transaction, not journaled.
+    }
+    let text = "x".repeat(400_000);
+    let long = "y".repeat(1_200_000);
+    let up = format!(
+        "CREATE TABLE long_texts (id INTEGER, body LONGTEXT);\n\
+         INSERT INTO long_texts VALUES (1, '{text}');\n\
+         INSERT INTO long_texts VALUES (2, '{text}');\n\
+         INSERT INTO long_texts VALUES (3, '{text}');\n\
+         INSERT INTO long_texts VALUES (4, '{long}');\n\
+         INSERT INTO long_texts VALUES (5, 'short');\n"
+    );
+    let tree = Tree::new(&[
+        ("V1__long/up.sql", up.as_str()),
+        ("V1__long/down.sql", "DROP TABLE long_texts;\n"),
+    ]);
+    let set = tree.set();
+    let m = Migrator::with_config(&set, config().fingerprints(Fingerprints::Off));
+    m.up(&mut d, Target::Latest).await.expect("up");
+    let sizes: Vec<usize> = d
+        .calls
+        .iter()
+        .filter(|c| c.starts_with("batch"))
+        .map(String::len)
+        .collect();
+    // CREATE and the first two INSERTs; the third; the long one alone; the last with the
+    // closing write.
+    assert_eq!(sizes.len(), 4, "batch sizes: {sizes:?}");
+    assert!(sizes[0] > 800_000 && sizes[0] < 1 << 20, "{sizes:?}");
+    assert!(sizes[2] > 1_200_000 && sizes[3] < 10_000, "{sizes:?}");
+    let history = m.history(&mut d).await.expect("history");
+    assert_eq!(
+        (history[0].state, history[0].statements_done),
+        (State::Applied, 6)
+    );
+    assert_eq!(count(&mut d, "long_texts").await, "5");
 }
 
 /// A statement that fails in its transaction rolls back the journal writes that shared it (the
