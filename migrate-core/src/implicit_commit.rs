@@ -97,19 +97,35 @@ pub(crate) fn joins_a_transaction(statement: &str) -> bool {
     )
 }
 
-/// Whether `statement` may send back more than one result, so that in a multi-statement
-/// batch the results read before an error would no longer say which statement failed: a
-/// statement that runs other statements (`CALL`, `EXECUTE`, `EXECUTE IMMEDIATE`, a
-/// `BEGIN NOT ATOMIC … END` block). Every other statement sends back exactly one (an OK, an
-/// error, or one result set).
-pub(crate) fn may_return_several_results(statement: &str) -> bool {
-    let words = leading_words(statement, 3);
-    let word = |i: usize| words.get(i).map(String::as_str).unwrap_or_default();
-    match word(0) {
-        "CALL" | "EXECUTE" => true,
-        "BEGIN" => word(1) == "NOT" && word(2) == "ATOMIC",
-        _ => false,
-    }
+/// Whether `statement` is known to send back exactly one result (an OK, an error or one
+/// result set), so that in a multi-statement batch the results read before an error still say
+/// which statement failed: it begins with one of the words below and is one statement to the
+/// server (the splitter finds no `;` in it outside quotes, comments and routine bodies; a part
+/// split on a custom `DELIMITER` may hold several).
+///
+/// Anything else may send back several: a `CALL` or `EXECUTE`, a compound block (`BEGIN NOT
+/// ATOMIC`, `IF`, `LOOP`, a labelled block), MariaDB's `SET STATEMENT … FOR CALL …`.
+pub(crate) fn returns_one_result(statement: &str) -> bool {
+    let words = leading_words(statement, 1);
+    let single = matches!(
+        words.first().map(String::as_str),
+        Some(
+            "ALTER"
+                | "CREATE"
+                | "DROP"
+                | "RENAME"
+                | "TRUNCATE"
+                | "INSERT"
+                | "REPLACE"
+                | "UPDATE"
+                | "DELETE"
+                | "SELECT"
+                | "DO"
+        )
+    );
+    single
+        && crate::split::split(statement, crate::Dialect::MySql)
+            .is_ok_and(|statements| statements.len() == 1)
 }
 
 /// After `CREATE` or `DROP`: whether the object is a temporary table (`[OR REPLACE] TEMPORARY`).
@@ -192,7 +208,7 @@ pub(crate) fn end_of_line(bytes: &[u8], from: usize) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use super::{commits_implicitly, joins_a_transaction, may_return_several_results};
+    use super::{commits_implicitly, joins_a_transaction, returns_one_result};
 
     #[test]
     fn only_statements_that_keep_a_transaction_open_join_one() {
@@ -229,30 +245,38 @@ mod tests {
     }
 
     #[test]
-    fn only_statements_that_run_others_may_return_several_results() {
-        for sql in [
-            "CALL p()",
-            "call refresh_totals(1)",
-            "/* note */ CALL p()",
-            "EXECUTE stmt USING @a",
-            "EXECUTE IMMEDIATE 'SELECT 1; SELECT 2'",
-            "BEGIN NOT ATOMIC SELECT 1; SELECT 2; END",
-            "/*!50001 CALL p() */",
-        ] {
-            assert!(may_return_several_results(sql), "{sql}");
-        }
+    fn only_single_statements_of_known_kinds_return_one_result() {
         for sql in [
             "INSERT INTO t VALUES (1)",
+            "INSERT INTO t (note) VALUES ('a; b'), ('CALL p()')",
+            "update t set a = 1",
             "SELECT 1",
+            "DO SLEEP(0)",
+            "ALTER TABLE t ADD COLUMN b INT",
             "CREATE PROCEDURE p() BEGIN SELECT 1; SELECT 2; END",
             "CREATE TRIGGER t BEFORE INSERT ON a FOR EACH ROW BEGIN SET NEW.a = 1; END",
-            "BEGIN",
-            "ALTER TABLE t ADD COLUMN b INT",
-            "INSERT INTO t (note) VALUES ('CALL p()')",
+            "/*!50001 CREATE VIEW v AS SELECT 1 */",
+            "-- note; with a semicolon\nDELETE FROM t",
+        ] {
+            assert!(returns_one_result(sql), "{sql}");
+        }
+        for sql in [
+            "CALL p()",
+            "/* note */ CALL p()",
+            "/*!50001 CALL p() */",
+            "EXECUTE stmt USING @a",
+            "EXECUTE IMMEDIATE 'SELECT 1'",
+            "BEGIN NOT ATOMIC SELECT 1; SELECT 2; END",
+            "lbl: BEGIN NOT ATOMIC SELECT 1; END",
+            "IF 1 THEN SELECT 1; SELECT 2; END IF",
+            "SET STATEMENT max_statement_time = 0 FOR CALL p()",
             "SET @x = 1",
+            "BEGIN",
+            // A part split on a custom delimiter: two statements to the server.
+            "INSERT INTO t VALUES (1); INSERT INTO t VALUES (2)",
             "",
         ] {
-            assert!(!may_return_several_results(sql), "{sql}");
+            assert!(!returns_one_result(sql), "{sql}");
         }
     }
 

@@ -45,7 +45,7 @@ use crate::history::{
     self, Action, AppliedMigration, HistorySql, HistoryTable, LogEntry, LogRow, Millis, Outcome,
     State,
 };
-use crate::implicit_commit::{joins_a_transaction, may_return_several_results};
+use crate::implicit_commit::{joins_a_transaction, returns_one_result};
 use crate::plan::{self, OutOfOrder, Plan, Step, Target};
 use crate::schema::reach::{self, Reach};
 use crate::schema::{
@@ -1079,14 +1079,18 @@ impl<'s> Migrator<'s> {
     ///   describe, by its own record before the describe query.
     ///
     /// These parts, in this order, travel in one batch for the whole script (one round trip),
-    /// cut before and after any statement that may return more than one result (`CALL`,
-    /// `EXECUTE`, a `BEGIN NOT ATOMIC` block), whose results would hide which part failed. The
-    /// server runs a batch in order and stops at the first error, and each statement's record
-    /// follows it in the batch, so the history row goes through the same states as if every
-    /// statement were sent by itself: wherever the batch stops (an error, a kill, a lost
-    /// connection), the row tells the truth. Only the error reported by a lost connection may
-    /// name a statement earlier than the one in flight, since the results of those in between
-    /// never arrived; the row, written by the server, does not.
+    /// cut before and after any statement not known to send back exactly one result
+    /// ([`crate::implicit_commit::returns_one_result`]: a `CALL`, an `EXECUTE`, a compound
+    /// block, …), whose results would hide which part failed; such a statement, when last,
+    /// gets the closing write in a round trip of its own. Batches are also cut at
+    /// [`BATCH_BYTES`]. The server runs a batch in order and stops at the first error, and each
+    /// statement's record follows it in the batch, so the history row goes through the same
+    /// states as if every statement were sent by itself, and wherever the batch stops, the row
+    /// tells the truth. A client killed in the middle of a batch stops it after the statement
+    /// in flight (seen on MariaDB 10.11 with `kill -9` of the client: the statement running
+    /// finished, the next did not run). The error reported for a lost connection may name a
+    /// statement earlier than the one in flight, and call it not run or rolled back, since the
+    /// results of those in between never arrived; the row, written by the server, does not.
     ///
     /// The writes that share a DML statement's transaction are exact for transactional tables
     /// (InnoDB): a kill or crash before its `COMMIT` undoes the statement with them. A DML
@@ -1152,10 +1156,14 @@ impl<'s> Migrator<'s> {
             let statement = &step.statements[index];
             let joins = dialect == Dialect::MySql && joins_a_transaction(statement.sql);
             // The closing write goes with the last statement when nothing has to be read
-            // between them: inside its transaction when it joins one, else in the same round
-            // trip after it, in a transaction of its own (MySQL/MariaDB, which batches).
-            let closing = (dialect == Dialect::MySql && index + 1 == count && !describe_first)
-                .then(|| self.closing(sql, step, dialect, action, started, schema.as_ref()));
+            // between them and the statement sends back one result (so that a failure is
+            // placed): inside its transaction when it joins one, else in the same round trip
+            // after it, in a transaction of its own (MySQL/MariaDB, which batches).
+            let closing = (dialect == Dialect::MySql
+                && index + 1 == count
+                && !describe_first
+                && returns_one_result(statement.sql))
+            .then(|| self.closing(sql, step, dialect, action, started, schema.as_ref()));
             let progress = sql.progress(version, index as u32 + 1);
             let sending = std::mem::take(&mut owed);
             if !joins {
@@ -1171,14 +1179,13 @@ impl<'s> Migrator<'s> {
         }
         let mut next = 0;
         while next < segments.len() {
-            // On MySQL/MariaDB the statements travel in one batch, up to one that may return
-            // more than one result (which would hide the part a failure belongs to), which
+            // On MySQL/MariaDB the statements travel in one batch, up to one not known to send
+            // back one result (several would hide the part a failure belongs to), which
             // travels alone, or up to `BATCH_BYTES`. The server runs a batch in order and stops
             // at the first error, so the history row goes through the same states as if each
             // statement were sent by itself.
             let alone = |s: &Segment| {
-                dialect != Dialect::MySql
-                    || may_return_several_results(step.statements[s.index].sql)
+                dialect != Dialect::MySql || !returns_one_result(step.statements[s.index].sql)
             };
             let mut built: Vec<SegmentParts<'_>> = Vec::new();
             let mut bytes = 0;

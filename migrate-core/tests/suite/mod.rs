@@ -1204,6 +1204,73 @@ DROP TABLE called;
         (history[0].state, history[0].statements_done),
         (State::Applied, 7)
     );
+
+    // MariaDB's `SET STATEMENT … FOR CALL` sends back the routine's results too; a last
+    // statement that fails after results of its own is placed as well.
+    tree.write(
+        "V2__called_again/up.sql",
+        "INSERT INTO called (id) VALUES (20);\n\
+         SET STATEMENT max_statement_time = 0 FOR CALL fill_called();\n\
+         INSERT INTO called_nowhere (id) VALUES (21);\n",
+    );
+    tree.write(
+        "V2__called_again/down.sql",
+        "DELETE FROM called WHERE id >= 20;\n",
+    );
+    tree.write(
+        "V3__call_fails/up.sql",
+        "CREATE PROCEDURE fail_after_rows() BEGIN SELECT 1; INSERT INTO called_nowhere VALUES (1); END;\n\
+         CALL fail_after_rows();\n",
+    );
+    tree.write(
+        "V3__call_fails/down.sql",
+        "DROP PROCEDURE fail_after_rows;\n",
+    );
+    let set = tree.set();
+    let m = Migrator::with_config(&set, config().fingerprints(Fingerprints::Off));
+    let err = m.up(&mut d, Target::Latest).await.expect_err("fails");
+    assert!(
+        matches!(
+            err,
+            Error::StatementFailed {
+                statement: 3,
+                line: 3,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let history = m.history(&mut d).await.expect("history");
+    assert_eq!(
+        (history[1].state, history[1].statements_done),
+        (State::Failed, 2),
+        "{history:?}"
+    );
+    d.execute("CREATE TABLE called_nowhere (id INTEGER)")
+        .await
+        .expect("fix");
+    // `resume` finishes V2 only. Without the table again, V3's CALL sends back a result set
+    // and then fails inside its routine: as the last statement, it carries no closing write.
+    m.resume(&mut d, false).await.expect("resume");
+    d.execute("DROP TABLE called_nowhere").await.expect("drop");
+    let err = m.up(&mut d, Target::Latest).await.expect_err("fails");
+    assert!(
+        matches!(
+            err,
+            Error::StatementFailed {
+                statement: 2,
+                line: 2,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let history = m.history(&mut d).await.expect("history");
+    assert_eq!(
+        (history[2].state, history[2].statements_done),
+        (State::Failed, 1),
+        "the failed CALL is not recorded as done: {history:?}"
+    );
 }
 
 /// A long script is cut into batches of about a mebibyte, so that no batch comes near the
