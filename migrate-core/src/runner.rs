@@ -1087,8 +1087,8 @@ impl<'s> Migrator<'s> {
     /// statement's record follows it in the batch, so the history row goes through the same
     /// states as if every statement were sent by itself, and wherever the batch stops, the row
     /// tells the truth. A client killed in the middle of a batch stops it after the statement
-    /// in flight (seen on MariaDB 10.11 with `kill -9` of the client: the statement running
-    /// finished, the next did not run). The error reported for a lost connection may name a
+    /// in flight (seen on MariaDB 10.11 with `kill -9` of a client during a long statement:
+    /// the `INSERT` after it did not run). The error reported for a lost connection may name a
     /// statement earlier than the one in flight, and call it not run or rolled back, since the
     /// results of those in between never arrived; the row, written by the server, does not.
     ///
