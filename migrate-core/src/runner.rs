@@ -1081,8 +1081,9 @@ impl<'s> Migrator<'s> {
     /// These parts, in this order, travel in one batch for the whole script (one round trip),
     /// cut before and after any statement not known to send back exactly one result
     /// ([`crate::implicit_commit::returns_one_result`]: a `CALL`, an `EXECUTE`, a compound
-    /// block, …), whose results would hide which part failed; such a statement, when last,
-    /// gets the closing write in a round trip of its own. Batches are also cut at
+    /// block, …), whose results would hide which part failed; such a statement also runs
+    /// outside a transaction, like DDL (its record goes with the next statement), and, when
+    /// last, gets the closing write in a round trip of its own. Batches are also cut at
     /// [`BATCH_BYTES`]. The server runs a batch in order and stops at the first error, and each
     /// statement's record follows it in the batch, so the history row goes through the same
     /// states as if every statement were sent by itself, and wherever the batch stops, the row
@@ -1154,16 +1155,16 @@ impl<'s> Migrator<'s> {
         let mut segments: Vec<Segment> = Vec::with_capacity(count.saturating_sub(step.start));
         for index in step.start..count {
             let statement = &step.statements[index];
-            let joins = dialect == Dialect::MySql && joins_a_transaction(statement.sql);
+            // Whether the statement may share a batch, a transaction or the closing write with
+            // other parts: only one that sends back exactly one result, so that the results
+            // read before a failure place it (MySQL/MariaDB, which batches).
+            let single = dialect == Dialect::MySql && returns_one_result(statement.sql);
+            let joins = single && joins_a_transaction(statement.sql);
             // The closing write goes with the last statement when nothing has to be read
-            // between them and the statement sends back one result (so that a failure is
-            // placed): inside its transaction when it joins one, else in the same round trip
-            // after it, in a transaction of its own (MySQL/MariaDB, which batches).
-            let closing = (dialect == Dialect::MySql
-                && index + 1 == count
-                && !describe_first
-                && returns_one_result(statement.sql))
-            .then(|| self.closing(sql, step, dialect, action, started, schema.as_ref()));
+            // between them: inside its transaction when it joins one, else in the same round
+            // trip after it, in a transaction of its own.
+            let closing = (single && index + 1 == count && !describe_first)
+                .then(|| self.closing(sql, step, dialect, action, started, schema.as_ref()));
             let progress = sql.progress(version, index as u32 + 1);
             let sending = std::mem::take(&mut owed);
             if !joins {
@@ -1171,6 +1172,7 @@ impl<'s> Migrator<'s> {
             }
             segments.push(Segment {
                 index,
+                single,
                 joins,
                 sending,
                 progress,
@@ -1184,21 +1186,18 @@ impl<'s> Migrator<'s> {
             // travels alone, or up to `BATCH_BYTES`. The server runs a batch in order and stops
             // at the first error, so the history row goes through the same states as if each
             // statement were sent by itself.
-            let alone = |s: &Segment| {
-                dialect != Dialect::MySql || !returns_one_result(step.statements[s.index].sql)
-            };
             let mut built: Vec<SegmentParts<'_>> = Vec::new();
             let mut bytes = 0;
             for segment in &segments[next..] {
                 let own = segment.parts(step.statements[segment.index].sql);
                 // Each part and its separator.
                 let size: usize = own.parts.iter().map(|p| p.len() + 3).sum();
-                if !built.is_empty() && (alone(segment) || bytes + size > BATCH_BYTES) {
+                if !built.is_empty() && (!segment.single || bytes + size > BATCH_BYTES) {
                     break;
                 }
                 bytes += size;
                 built.push(own);
-                if alone(segment) {
+                if !segment.single {
                     break;
                 }
             }
@@ -1701,6 +1700,9 @@ const BATCH_BYTES: usize = 1 << 20;
 struct Segment {
     /// The statement's index in the step.
     index: usize,
+    /// Whether it may share a batch with other statements: MySQL/MariaDB, and it sends back
+    /// exactly one result ([`returns_one_result`]).
+    single: bool,
     /// Whether it runs in a transaction with its journal record.
     joins: bool,
     /// The journal writes owed by the statements before it, sent ahead of it.

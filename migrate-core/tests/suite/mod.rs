@@ -1228,24 +1228,7 @@ DROP TABLE called;
     );
     let set = tree.set();
     let m = Migrator::with_config(&set, config().fingerprints(Fingerprints::Off));
-    let err = m.up(&mut d, Target::Latest).await.expect_err("fails");
-    assert!(
-        matches!(
-            err,
-            Error::StatementFailed {
-                statement: 3,
-                line: 3,
-                ..
-            }
-        ),
-        "{err}"
-    );
-    let history = m.history(&mut d).await.expect("history");
-    assert_eq!(
-        (history[1].state, history[1].statements_done),
-        (State::Failed, 2),
-        "{history:?}"
-    );
+    up_fails_at(&m, &mut d, 3, (1, 2)).await;
     d.execute("CREATE TABLE called_nowhere (id INTEGER)")
         .await
         .expect("fix");
@@ -1253,23 +1236,28 @@ DROP TABLE called;
     // and then fails inside its routine: as the last statement, it carries no closing write.
     m.resume(&mut d, false).await.expect("resume");
     d.execute("DROP TABLE called_nowhere").await.expect("drop");
-    let err = m.up(&mut d, Target::Latest).await.expect_err("fails");
+    // The failed CALL is not recorded as done.
+    up_fails_at(&m, &mut d, 2, (2, 1)).await;
+}
+
+/// `up` fails at `statement` (on the line of the same number), and history row `row` is
+/// failed with `done` statements done.
+async fn up_fails_at<D: Driver>(
+    m: &Migrator<'_>,
+    d: &mut D,
+    statement: u32,
+    (row, done): (usize, u32),
+) {
+    let err = m.up(d, Target::Latest).await.expect_err("fails");
     assert!(
-        matches!(
-            err,
-            Error::StatementFailed {
-                statement: 2,
-                line: 2,
-                ..
-            }
-        ),
+        matches!(err, Error::StatementFailed { statement: s, line, .. } if s == statement && line == statement),
         "{err}"
     );
-    let history = m.history(&mut d).await.expect("history");
+    let history = m.history(d).await.expect("history");
     assert_eq!(
-        (history[2].state, history[2].statements_done),
-        (State::Failed, 1),
-        "the failed CALL is not recorded as done: {history:?}"
+        (history[row].state, history[row].statements_done),
+        (State::Failed, done),
+        "{history:?}"
     );
 }
 
