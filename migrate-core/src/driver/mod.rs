@@ -240,6 +240,13 @@ pub enum DriverErrorKind {
     /// The statement referred to a table that does not exist (the history table on a new
     /// database).
     UndefinedTable,
+    /// The connection was lost (closed, reset or killed) while a statement may have been in
+    /// flight: whether the server ran it is unknown.
+    ConnectionLost,
+    /// The server did not accept a connection within the connect timeout.
+    ConnectTimeout,
+    /// The database URL could not be used (malformed, no database name, ambiguous).
+    InvalidUrl,
     /// Anything else.
     Other,
 }
