@@ -468,9 +468,13 @@ WHERE TRUE{}
     }
 
     /// Tables and partitioned tables: persistence, partitioning, storage options, comment.
+    ///
+    /// The name is cast to `text`: a `UNION` takes the type of its first part's column, and
+    /// `relname` is a `name`, 63 bytes at most, which would cut every longer `table.object`
+    /// of the later parts. <https://www.postgresql.org/docs/current/typeconv-union-case.html>
     fn tables(history: &History) -> String {
         format!(
-            "SELECT 'table' AS kind, c.relname AS name,
+            "SELECT 'table' AS kind, c.relname::text AS name,
   concat_ws(' ', CASE c.relpersistence WHEN 'u' THEN 'UNLOGGED' ELSE 'LOGGED' END,
     'PARTITION OF ' || quote_ident(parent.relname) || ' ' || pg_get_expr(c.relpartbound, c.oid),
     'PARTITION BY ' || pg_get_partkeydef(c.oid),

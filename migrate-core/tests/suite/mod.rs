@@ -5,6 +5,9 @@
 
 #![allow(dead_code, unreachable_pub)]
 
+mod drift;
+pub use drift::*;
+
 use std::future::Future;
 use std::time::Duration;
 
@@ -100,6 +103,7 @@ macro_rules! driver_suite {
             fingerprints_off_records_none_and_reports_not_recorded,
             data_only_version_is_not_described_again,
             scoped_descriptions_record_what_whole_ones_would,
+            long_object_names_are_recorded_in_full,
         );
     };
 }

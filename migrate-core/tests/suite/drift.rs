@@ -1,0 +1,99 @@
+//! Schema records on every backend: long object names described in full, and drift findings
+//! that are true and actionable (resume, baseline then revert, `up` on a drifted schema,
+//! `repair`, an edited down script).
+
+use migrate_core::history::HistoryTable;
+use migrate_core::schema::{describe, ObjectKind, SchemaCheck};
+use migrate_core::Target;
+
+use super::{migrator, Connect, Ctx, Tree};
+
+/// A table whose qualified object names are longer than PostgreSQL's 63-byte `name` type.
+const LONG_TABLE: &str = "a_table_with_a_rather_long_name_for_testing";
+const LONG_COLUMN_ONE: &str = "a_column_with_a_rather_long_name_number_one";
+const LONG_COLUMN_TWO: &str = "a_column_with_a_rather_long_name_number_two";
+const LONG_CHECK_ONE: &str = "a_table_with_a_rather_long_name_for_testing_id_check_one";
+const LONG_CHECK_TWO: &str = "a_table_with_a_rather_long_name_for_testing_id_check_two";
+const LONG_INDEX_ONE: &str = "a_rather_long_index_name_for_testing_number_one";
+const LONG_INDEX_TWO: &str = "a_rather_long_index_name_for_testing_number_two";
+const LONG_TRIGGER_ONE: &str = "a_rather_long_trigger_name_for_testing_number_one";
+const LONG_TRIGGER_TWO: &str = "a_rather_long_trigger_name_for_testing_number_two";
+
+/// One version creating [`LONG_TABLE`] with two columns, two CHECKs, two indexes and two
+/// triggers, each pair differing only after the 63rd byte of `table.object`.
+fn long_names_tree() -> Tree {
+    let (t, c1, c2) = (LONG_TABLE, LONG_COLUMN_ONE, LONG_COLUMN_TWO);
+    let table = format!(
+        "CREATE TABLE {t} (\n  {c1} INTEGER NOT NULL,\n  {c2} INTEGER NOT NULL,\n  \
+         CONSTRAINT {LONG_CHECK_ONE} CHECK ({c1} > 0),\n  \
+         CONSTRAINT {LONG_CHECK_TWO} CHECK ({c2} > 0)\n);\n\
+         CREATE INDEX {LONG_INDEX_ONE} ON {t} ({c1});\n\
+         CREATE INDEX {LONG_INDEX_TWO} ON {t} ({c2});\n"
+    );
+    let mysql = format!(
+        "{table}CREATE TRIGGER {LONG_TRIGGER_ONE} BEFORE INSERT ON {t} FOR EACH ROW SET NEW.{c1} = NEW.{c1};\n\
+         CREATE TRIGGER {LONG_TRIGGER_TWO} BEFORE UPDATE ON {t} FOR EACH ROW SET NEW.{c2} = NEW.{c2};\n"
+    );
+    let postgres = format!(
+        "{table}CREATE FUNCTION long_names_noop() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;\n\
+         CREATE TRIGGER {LONG_TRIGGER_ONE} BEFORE INSERT ON {t} FOR EACH ROW EXECUTE FUNCTION long_names_noop();\n\
+         CREATE TRIGGER {LONG_TRIGGER_TWO} BEFORE UPDATE ON {t} FOR EACH ROW EXECUTE FUNCTION long_names_noop();\n"
+    );
+    let sqlite = format!(
+        "{table}CREATE TRIGGER {LONG_TRIGGER_ONE} BEFORE INSERT ON {t} BEGIN SELECT 1; END;\n\
+         CREATE TRIGGER {LONG_TRIGGER_TWO} BEFORE UPDATE ON {t} BEGIN SELECT 1; END;\n"
+    );
+    let tree = Tree::new(&[
+        ("V1__long/up.mysql.sql", &mysql),
+        ("V1__long/up.postgres.sql", &postgres),
+        ("V1__long/up.sqlite.sql", &sqlite),
+        ("V1__long/down.sql", &format!("DROP TABLE {t};\n")),
+    ]);
+    tree.write(
+        "V1__long/down.postgres.sql",
+        &format!("DROP TABLE {t};\nDROP FUNCTION long_names_noop();\n"),
+    );
+    tree
+}
+
+pub async fn long_object_names_are_recorded_in_full<C: Connect>(ctx: &Ctx<C>) {
+    let tree = long_names_tree();
+    let set = tree.set();
+    let m = migrator(&set);
+    let mut d = ctx.driver().await;
+    m.up(&mut d, Target::Latest).await.expect("up");
+    m.status(&mut d).await.expect("status");
+    m.validate(&mut d).await.expect("validate");
+    assert!(
+        matches!(
+            m.check_schema(&mut d).await.expect("check"),
+            SchemaCheck::Matches { .. }
+        ),
+        "the recorded schema is the live one"
+    );
+    let description = describe(&mut d, &HistoryTable::default())
+        .await
+        .expect("describe");
+    let t = LONG_TABLE;
+    let mut expected = vec![
+        (ObjectKind::Table, t.to_owned()),
+        (ObjectKind::Column, format!("{t}.{LONG_COLUMN_ONE}")),
+        (ObjectKind::Column, format!("{t}.{LONG_COLUMN_TWO}")),
+        (ObjectKind::Index, format!("{t}.{LONG_INDEX_ONE}")),
+        (ObjectKind::Index, format!("{t}.{LONG_INDEX_TWO}")),
+        (ObjectKind::Trigger, format!("{t}.{LONG_TRIGGER_ONE}")),
+        (ObjectKind::Trigger, format!("{t}.{LONG_TRIGGER_TWO}")),
+    ];
+    if C::BACKEND != migrate_core::testing::Backend::Sqlite {
+        // SQLite keeps CHECK constraints in the table's text, not as objects of their own.
+        expected.push((ObjectKind::Constraint, format!("{t}.{LONG_CHECK_ONE}")));
+        expected.push((ObjectKind::Constraint, format!("{t}.{LONG_CHECK_TWO}")));
+    }
+    for (kind, name) in expected {
+        assert!(
+            description.get(kind, &name).is_some(),
+            "{kind} {name} is described in full:\n{description}"
+        );
+    }
+    m.down(&mut d, Target::Empty).await.expect("down");
+}
