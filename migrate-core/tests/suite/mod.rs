@@ -17,6 +17,9 @@ use migrate_core::{
     OutOfOrder, Target, Version,
 };
 
+mod session;
+pub use session::*;
+
 /// Opens a driver on a database URL.
 pub trait Connect: Sync {
     /// The driver.
@@ -100,6 +103,7 @@ macro_rules! driver_suite {
             fingerprints_off_records_none_and_reports_not_recorded,
             data_only_version_is_not_described_again,
             scoped_descriptions_record_what_whole_ones_would,
+            mysql_migrations_run_under_the_servers_session_defaults,
         );
     };
 }
