@@ -38,6 +38,8 @@ mod batch_text;
 mod mysql_async;
 #[cfg(any(feature = "sqlx-mysql", feature = "mysql_async"))]
 mod mysql_lock;
+#[cfg(any(feature = "sqlx-mysql", feature = "mysql_async"))]
+mod mysql_session;
 #[cfg(any(
     feature = "sqlx-mysql",
     feature = "sqlx-postgres",

@@ -12,7 +12,8 @@ use mysql_async::{Conn, Opts, Pool, Value};
 
 use super::batch_text::BatchText;
 use super::{
-    mysql_lock, Batch, BatchError, Driver, DriverError, DriverErrorKind, LockOutcome, Row,
+    mysql_lock, mysql_session, Batch, BatchError, Driver, DriverError, DriverErrorKind,
+    LockOutcome, Row,
 };
 use crate::Dialect;
 
@@ -23,16 +24,20 @@ pub struct MysqlAsync {
 }
 
 impl MysqlAsync {
-    /// Connects to `url` (`mysql://user:password@host/db`).
+    /// Connects to `url` (`mysql://user:password@host/db`). The session gets the server's own
+    /// defaults (`sql_mode`, `time_zone`, collation), as with the sqlx driver.
     pub async fn connect(url: &str) -> Result<MysqlAsync, DriverError> {
         let redact =
             |e: mysql_async::Error| DriverError::other(super::redact_message(&e.to_string(), url));
         let opts = Opts::from_url(url).map_err(|e| redact(e.into()))?;
         let conn = Conn::new(opts).await.map_err(redact)?;
-        Ok(MysqlAsync::from_connection(conn))
+        let mut driver = MysqlAsync::from_connection(conn);
+        mysql_session::adopt_server_defaults(&mut driver).await?;
+        Ok(driver)
     }
 
-    /// Works on a connection the application opened (or took from its pool).
+    /// Works on a connection the application opened (or took from its pool), in the session
+    /// the application set up.
     pub fn from_connection(conn: Conn) -> MysqlAsync {
         MysqlAsync {
             conn,

@@ -13,7 +13,7 @@ use sqlx::{ConnectOptions, Executor, MySql, Pool};
 
 use super::batch_text::{sqlx_results, BatchText};
 use super::sqlx_common::{self, Conn, Held};
-use super::{mysql_lock, Batch, BatchError, Driver, DriverError, LockOutcome, Row};
+use super::{mysql_lock, mysql_session, Batch, BatchError, Driver, DriverError, LockOutcome, Row};
 use crate::Dialect;
 
 /// A [`Driver`] on one MySQL or MariaDB connection.
@@ -22,25 +22,35 @@ pub struct SqlxMySql {
 }
 
 impl SqlxMySql {
-    /// Connects to `url` (`mysql://user:password@host/db`).
+    /// Connects to `url` (`mysql://user:password@host/db`). The session gets the server's own
+    /// defaults, not sqlx's (`sql_mode`, `time_zone`, collation).
     pub async fn connect(url: &str) -> Result<SqlxMySql, DriverError> {
-        let options =
-            MySqlConnectOptions::from_str(url).map_err(|e| sqlx_common::connect_error(e, url))?;
+        let options = MySqlConnectOptions::from_str(url)
+            .map_err(|e| sqlx_common::connect_error(e, url))?
+            // sqlx's own session settings off: `sql_mode` additions, `+00:00`, `SET NAMES`.
+            .pipes_as_concat(false)
+            .no_engine_substitution(false)
+            .timezone(None)
+            .set_names(false);
         let conn = options
             .connect()
             .await
             .map_err(|e| sqlx_common::connect_error(e, url))?;
-        Ok(SqlxMySql::from_connection(conn))
+        let mut driver = SqlxMySql::from_connection(conn);
+        mysql_session::adopt_server_defaults(&mut driver).await?;
+        Ok(driver)
     }
 
-    /// Works on a connection the application opened.
+    /// Works on a connection the application opened, in the session the application set up
+    /// (sqlx's defaults unless it changed them; [`SqlxMySql::connect`] uses the server's).
     pub fn from_connection(conn: MySqlConnection) -> SqlxMySql {
         SqlxMySql {
             held: Held::new(Conn::Owned(conn)),
         }
     }
 
-    /// Borrows a connection from the application's pool until the driver is dropped.
+    /// Borrows a connection from the application's pool until the driver is dropped; its
+    /// session is the application's, as with [`SqlxMySql::from_connection`].
     pub async fn from_pool(pool: &Pool<MySql>) -> Result<SqlxMySql, DriverError> {
         let conn = pool.acquire().await.map_err(error)?;
         Ok(SqlxMySql {

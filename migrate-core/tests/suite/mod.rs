@@ -20,6 +20,9 @@ use migrate_core::{
     OutOfOrder, Target, Version,
 };
 
+mod session;
+pub use session::*;
+
 /// Opens a driver on a database URL.
 pub trait Connect: Sync {
     /// The driver.
@@ -104,6 +107,7 @@ macro_rules! driver_suite {
             data_only_version_is_not_described_again,
             scoped_descriptions_record_what_whole_ones_would,
             long_object_names_are_recorded_in_full,
+            mysql_migrations_run_under_the_servers_session_defaults,
         );
     };
 }
