@@ -1270,7 +1270,7 @@ impl<'s> Migrator<'s> {
                     "journaling a completed statement"
                 };
                 let number = index as u32 + 1;
-                let message = failed.error.message().to_owned();
+                let message = failed.error.to_string();
                 // Past this point parts after the statement belong to its transaction: the
                 // closing write after a DDL statement was handled above.
                 let (stop, note) = if part < at && index == step.start {
@@ -1310,7 +1310,7 @@ impl<'s> Migrator<'s> {
                 unreachable!("statement_failed makes a StatementFailed")
             };
             // The owed writes rolled back with the statement's transaction are made again.
-            let fail = sql.fail(version, index as u32, source.message());
+            let fail = sql.fail(version, index as u32, &source.to_string());
             let mut record: Vec<&str> = Vec::new();
             if joins {
                 record.extend(sending.iter().map(String::as_str));
@@ -1514,7 +1514,7 @@ impl<'s> Migrator<'s> {
                 script,
                 ..
             } => {
-                format!("{script} statement {statement}: {}", source.message())
+                format!("{script} statement {statement}: {source}")
             }
             other => other.to_string(),
         };
@@ -1868,7 +1868,7 @@ fn millis(started: Instant) -> u64 {
 fn all_done(doing: &str, failed: &BatchError) -> String {
     format!(
         "{doing} failed after every statement completed: {}",
-        failed.error.message()
+        failed.error
     )
 }
 

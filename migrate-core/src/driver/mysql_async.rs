@@ -75,7 +75,8 @@ fn error(e: mysql_async::Error) -> DriverError {
             } else {
                 DriverErrorKind::Other
             };
-            DriverError::new(kind, format!("{} (code {})", server.message, server.code))
+            DriverError::new(kind, server.message.as_str())
+                .with_code(Some(u32::from(server.code)), Some(server.state.as_str()))
         }
         other => DriverError::other(other),
     }

@@ -17,7 +17,9 @@ use migrate_core::{
     OutOfOrder, Target, Version,
 };
 
+mod error_codes;
 mod session;
+pub use error_codes::*;
 pub use session::*;
 
 /// Opens a driver on a database URL.
@@ -104,6 +106,7 @@ macro_rules! driver_suite {
             data_only_version_is_not_described_again,
             scoped_descriptions_record_what_whole_ones_would,
             mysql_migrations_run_under_the_servers_session_defaults,
+            server_error_keeps_its_number_and_sqlstate,
         );
     };
 }
