@@ -38,6 +38,10 @@ use std::time::{Duration, Instant};
 
 use tracing::Instrument;
 
+mod events;
+#[cfg(feature = "cli")]
+pub(crate) use events::FAILURE_TARGET;
+
 use crate::driver::{
     Batch, BatchError, BatchPart, Driver, DriverError, DriverErrorKind, LockOutcome,
 };
@@ -296,12 +300,19 @@ impl<'s> Migrator<'s> {
     ///
     /// When the history already matches the binary this is one query and nothing else.
     pub async fn up<D: Driver>(&self, driver: &mut D, target: Target) -> Result<Report, Error> {
-        self.set.check_source_dir()?;
-        if self.nothing_to_apply(driver, target).await? {
+        let command = Command::Up(target);
+        self.set
+            .check_source_dir()
+            .inspect_err(|e| events::failed(&command, e))?;
+        if self
+            .nothing_to_apply(driver, target)
+            .await
+            .inspect_err(|e| events::failed(&command, e))?
+        {
             tracing::debug!("history matches the binary; nothing to apply");
             return Ok(Report::default());
         }
-        self.locked(driver, Command::Up(target)).await
+        self.locked(driver, command).await
     }
 
     /// The unlocked read behind `up`'s shortcut: whether the history already holds everything
@@ -457,8 +468,17 @@ impl<'s> Migrator<'s> {
         format!("migrate:{}", self.config.table)
     }
 
-    /// The funnel: lock, run, unlock on every path.
+    /// The funnel: lock, run, unlock on every path; a failure is logged as an `error` event.
     async fn locked<D: Driver>(&self, driver: &mut D, command: Command) -> Result<Report, Error> {
+        let result = self.lock_and_run(driver, command).await;
+        result.inspect_err(|e| events::failed(&command, e))
+    }
+
+    async fn lock_and_run<D: Driver>(
+        &self,
+        driver: &mut D,
+        command: Command,
+    ) -> Result<Report, Error> {
         let lock = self.lock_name();
         let started = Instant::now();
         if let Wait::NothingToApply = self.wait_for_lock(driver, &lock, command).await? {
@@ -823,6 +843,7 @@ impl<'s> Migrator<'s> {
             statements = step.statements.len() - step.start.min(step.statements.len()),
             "running"
         );
+        events::statements(step);
         let mut expected = expected;
         let how = match (step.direction, expected.as_deref_mut()) {
             (Direction::Up, Some(expected)) => Some(self.how(driver, expected, step).await?),
