@@ -45,7 +45,8 @@ impl MysqlAsync {
         }
     }
 
-    /// Takes a connection from the application's pool until the driver is dropped.
+    /// Takes a connection from the application's pool until the driver is dropped; its
+    /// session is the application's, as with [`MysqlAsync::from_connection`].
     pub async fn from_pool(pool: &Pool) -> Result<MysqlAsync, DriverError> {
         let conn = pool.get_conn().await.map_err(error)?;
         Ok(MysqlAsync::from_connection(conn))
