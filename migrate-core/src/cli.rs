@@ -35,7 +35,8 @@
 //!
 //! The database is `--database-url`, else `DATABASE_URL`, else the application's default
 //! ([`Cli::default_database_url`]). Its password never appears in output or errors. Logs go
-//! through `tracing` to standard error, filtered by `RUST_LOG` (default `warn`;
+//! through `tracing` to standard error, filtered by `RUST_LOG` (default `warn`, without the
+//! runner's failure event, which the CLI prints as `error: …` itself;
 //! `RUST_LOG=migrate_core=debug` shows every statement). On a terminal, a run of several
 //! migrations shows a progress bar; otherwise each migration prints one line when it finishes.
 //!
@@ -423,7 +424,11 @@ fn print_error(error: &CliError) {
 
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+        // The runner's failure event is left out: the CLI prints the error itself.
+        .unwrap_or_else(|_| {
+            let quiet_failure = format!("warn,{}=off", crate::runner::FAILURE_TARGET);
+            tracing_subscriber::EnvFilter::new(quiet_failure)
+        });
     // An application that installed its own subscriber keeps it.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -4,7 +4,8 @@
 //! History columns: `version`, `description`, `script` (the file that ran), `checksum`,
 //! `down_checksum`, `state` (`applied` or `failed`), `direction` (of the operation the row
 //! records: `up`, or `down` for a revert that failed part-way), `statements_done`,
-//! `statements_total`, `error_text` (the failed statement's error; NULL with state `failed`
+//! `statements_total`, `error_text` (the failed statement's error, with the server's error
+//! number and SQLSTATE where it gave them; NULL with state `failed`
 //! means the process stopped while a statement was in flight), `applied_by`, `applied_at`,
 //! `execution_ms`, `schema_fingerprint` (the [`Fingerprint`] of the schema after the version was
 //! applied) and `schema_change` (the [`SchemaChange`] from the expected schema before it, so

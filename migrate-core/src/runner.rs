@@ -38,6 +38,10 @@ use std::time::{Duration, Instant};
 
 use tracing::Instrument;
 
+mod events;
+#[cfg(feature = "cli")]
+pub(crate) use events::FAILURE_TARGET;
+
 use crate::driver::{
     Batch, BatchError, BatchPart, Driver, DriverError, DriverErrorKind, LockOutcome,
 };
@@ -296,12 +300,19 @@ impl<'s> Migrator<'s> {
     ///
     /// When the history already matches the binary this is one query and nothing else.
     pub async fn up<D: Driver>(&self, driver: &mut D, target: Target) -> Result<Report, Error> {
-        self.set.check_source_dir()?;
-        if self.nothing_to_apply(driver, target).await? {
+        let command = Command::Up(target);
+        self.set
+            .check_source_dir()
+            .inspect_err(|e| events::failed(&command, e))?;
+        if self
+            .nothing_to_apply(driver, target)
+            .await
+            .inspect_err(|e| events::failed(&command, e))?
+        {
             tracing::debug!("history matches the binary; nothing to apply");
             return Ok(Report::default());
         }
-        self.locked(driver, Command::Up(target)).await
+        self.locked(driver, command).await
     }
 
     /// The unlocked read behind `up`'s shortcut: whether the history already holds everything
@@ -457,8 +468,17 @@ impl<'s> Migrator<'s> {
         format!("migrate:{}", self.config.table)
     }
 
-    /// The funnel: lock, run, unlock on every path.
+    /// The funnel: lock, run, unlock on every path; a failure is logged as an `error` event.
     async fn locked<D: Driver>(&self, driver: &mut D, command: Command) -> Result<Report, Error> {
+        let result = self.lock_and_run(driver, command).await;
+        result.inspect_err(|e| events::failed(&command, e))
+    }
+
+    async fn lock_and_run<D: Driver>(
+        &self,
+        driver: &mut D,
+        command: Command,
+    ) -> Result<Report, Error> {
         let lock = self.lock_name();
         let started = Instant::now();
         if let Wait::NothingToApply = self.wait_for_lock(driver, &lock, command).await? {
@@ -823,6 +843,7 @@ impl<'s> Migrator<'s> {
             statements = step.statements.len() - step.start.min(step.statements.len()),
             "running"
         );
+        events::statements(step);
         let mut expected = expected;
         let how = match (step.direction, expected.as_deref_mut()) {
             (Direction::Up, Some(expected)) => Some(self.how(driver, expected, step).await?),
@@ -1270,7 +1291,7 @@ impl<'s> Migrator<'s> {
                     "journaling a completed statement"
                 };
                 let number = index as u32 + 1;
-                let message = failed.error.message().to_owned();
+                let message = failed.error.to_string();
                 // Past this point parts after the statement belong to its transaction: the
                 // closing write after a DDL statement was handled above.
                 let (stop, note) = if part < at && index == step.start {
@@ -1310,7 +1331,7 @@ impl<'s> Migrator<'s> {
                 unreachable!("statement_failed makes a StatementFailed")
             };
             // The owed writes rolled back with the statement's transaction are made again.
-            let fail = sql.fail(version, index as u32, source.message());
+            let fail = sql.fail(version, index as u32, &source.to_string());
             let mut record: Vec<&str> = Vec::new();
             if joins {
                 record.extend(sending.iter().map(String::as_str));
@@ -1514,7 +1535,7 @@ impl<'s> Migrator<'s> {
                 script,
                 ..
             } => {
-                format!("{script} statement {statement}: {}", source.message())
+                format!("{script} statement {statement}: {source}")
             }
             other => other.to_string(),
         };
@@ -1868,7 +1889,7 @@ fn millis(started: Instant) -> u64 {
 fn all_done(doing: &str, failed: &BatchError) -> String {
     format!(
         "{doing} failed after every statement completed: {}",
-        failed.error.message()
+        failed.error
     )
 }
 

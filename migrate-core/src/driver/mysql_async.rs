@@ -45,7 +45,8 @@ impl MysqlAsync {
         }
     }
 
-    /// Takes a connection from the application's pool until the driver is dropped.
+    /// Takes a connection from the application's pool until the driver is dropped; its
+    /// session is the application's, as with [`MysqlAsync::from_connection`].
     pub async fn from_pool(pool: &Pool) -> Result<MysqlAsync, DriverError> {
         let conn = pool.get_conn().await.map_err(error)?;
         Ok(MysqlAsync::from_connection(conn))
@@ -75,7 +76,8 @@ fn error(e: mysql_async::Error) -> DriverError {
             } else {
                 DriverErrorKind::Other
             };
-            DriverError::new(kind, format!("{} (code {})", server.message, server.code))
+            DriverError::new(kind, server.message.as_str())
+                .with_code(Some(u32::from(server.code)), Some(server.state.as_str()))
         }
         other => DriverError::other(other),
     }

@@ -1,11 +1,13 @@
 //! The session a MySQL/MariaDB driver migrates in: the server's own defaults.
 //!
 //! A migration script means what the server's command-line client would make of it. sqlx
-//! changes its sessions by default (it adds `PIPES_AS_CONCAT` to `sql_mode`, which on MariaDB
-//! brings `IGNORE_SPACE` along, sets `time_zone` to `+00:00` and a collation of its choice), so
-//! `RETURN a || b` would concatenate instead of OR-ing and `CREATE TABLE count (…)` would fail.
-//! A driver that opens its own connection therefore turns those settings off and then copies
-//! the server's GLOBAL values into the session, so that both MySQL drivers agree
+//! changes its sessions by default: it adds `PIPES_AS_CONCAT` to `sql_mode`, sets `time_zone`
+//! to `+00:00` and a collation of its choice, and always asks for `CLIENT_IGNORE_SPACE` in the
+//! handshake, which adds `IGNORE_SPACE` to `sql_mode`. So `RETURN a || b` would concatenate
+//! instead of OR-ing, and `CREATE TABLE count (…)` would be a syntax error. A driver that opens
+//! its own connection therefore turns the optional settings off and then copies the server's
+//! GLOBAL values into the session (the handshake flag cannot be turned off, hence the copy of
+//! `sql_mode` even so), so that both MySQL drivers agree
 //! (<https://mariadb.com/kb/en/sql-mode/>, <https://dev.mysql.com/doc/refman/8.0/en/sql-mode.html>).
 //!
 //! The collation is copied only when its character set is the one the client talks in

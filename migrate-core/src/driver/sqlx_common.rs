@@ -117,14 +117,32 @@ pub(crate) fn driver_error(
         }
         _ => DriverErrorKind::Other,
     };
-    let message = match &error {
-        sqlx::Error::Database(db) => match db.code() {
-            Some(code) => format!("{} (code {code})", db.message()),
-            None => db.message().to_owned(),
-        },
-        other => other.to_string(),
-    };
-    DriverError::new(kind, message)
+    match &error {
+        sqlx::Error::Database(db) => {
+            let (number, sqlstate) = server_code(db.as_ref());
+            DriverError::new(kind, db.message()).with_code(number, sqlstate.as_deref())
+        }
+        other => DriverError::new(kind, other.to_string()),
+    }
+}
+
+/// The server's error number and SQLSTATE: both on MySQL/MariaDB, the SQLSTATE on PostgreSQL,
+/// the extended result code (as the number) on SQLite. `DatabaseError::code` alone cannot
+/// tell a PostgreSQL SQLSTATE (`23502`) from a SQLite result code, and hides MySQL's number.
+fn server_code(db: &dyn sqlx::error::DatabaseError) -> (Option<u32>, Option<String>) {
+    #[cfg(feature = "sqlx-mysql")]
+    if let Some(e) = db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
+        return (Some(u32::from(e.number())), e.code().map(str::to_owned));
+    }
+    #[cfg(feature = "sqlx-postgres")]
+    if let Some(e) = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+        return (None, Some(e.code().to_owned()));
+    }
+    #[cfg(feature = "sqlx-sqlite")]
+    if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+        return (db.code().and_then(|code| code.parse().ok()), None);
+    }
+    (None, None)
 }
 
 /// A connection error with the URL's password removed from its message.

@@ -20,7 +20,9 @@ use migrate_core::{
     OutOfOrder, Target, Version,
 };
 
+mod error_codes;
 mod session;
+pub use error_codes::*;
 pub use session::*;
 
 /// Opens a driver on a database URL.
@@ -108,6 +110,7 @@ macro_rules! driver_suite {
             scoped_descriptions_record_what_whole_ones_would,
             long_object_names_are_recorded_in_full,
             mysql_migrations_run_under_the_servers_session_defaults,
+            server_error_keeps_its_number_and_sqlstate,
         );
     };
 }

@@ -8,8 +8,9 @@ use super::{config, scalar, Connect, Ctx, Tree};
 use migrate_core::Migrator;
 
 /// On MySQL/MariaDB, a driver that opened its own connection runs migrations under the
-/// server's GLOBAL `sql_mode` and `time_zone` (sqlx adds `PIPES_AS_CONCAT` and sets `+00:00`
-/// by default), so `1 || 0` means what the server says it means.
+/// server's GLOBAL `sql_mode` and `time_zone` (sqlx adds `PIPES_AS_CONCAT` and
+/// `IGNORE_SPACE` and sets `+00:00` by default), so `1 || 0` means what the server says it
+/// means and `count` is a table name like any other.
 pub async fn mysql_migrations_run_under_the_servers_session_defaults<C: Connect>(ctx: &Ctx<C>) {
     let mut d = ctx.driver().await;
     if d.dialect() != Dialect::MySql {
@@ -36,9 +37,13 @@ pub async fn mysql_migrations_run_under_the_servers_session_defaults<C: Connect>
     let tree = Tree::new(&[
         (
             "V1__pipes/up.sql",
-            "CREATE TABLE pipes (v VARCHAR(10));\nINSERT INTO pipes (v) SELECT 1 || 0;\n",
+            "CREATE TABLE pipes (v VARCHAR(10));\nINSERT INTO pipes (v) SELECT 1 || 0;\n\
+             CREATE TABLE count (id INTEGER);\n",
         ),
-        ("V1__pipes/down.sql", "DROP TABLE pipes;\n"),
+        (
+            "V1__pipes/down.sql",
+            "DROP TABLE count;\nDROP TABLE pipes;\n",
+        ),
     ]);
     let set = tree.set();
     let m = Migrator::with_config(&set, config().fingerprints(Fingerprints::Off));
