@@ -79,6 +79,7 @@
 pub mod checksum;
 #[cfg(feature = "cli")]
 pub mod cli;
+pub mod database_url;
 mod dialect;
 pub mod driver;
 mod error;

@@ -127,7 +127,10 @@ pub(crate) fn driver_error(
     DriverError::new(kind, message)
 }
 
-/// A connection error with the URL's password removed from its message.
-pub(crate) fn connect_error(error: sqlx::Error, url: &str) -> DriverError {
-    DriverError::other(super::redact_message(&error.to_string(), url))
+/// A connection error with the URL's secrets removed from its message.
+pub(crate) fn connect_error(
+    error: sqlx::Error,
+    url: &crate::database_url::DatabaseUrl,
+) -> DriverError {
+    DriverError::other(url.scrub(&error.to_string()))
 }

@@ -22,14 +22,23 @@ pub struct SqlxMySql {
 }
 
 impl SqlxMySql {
-    /// Connects to `url` (`mysql://user:password@host/db`).
+    /// Connects to `url` (`mysql://user:password@host/db`) within the default connect timeout.
     pub async fn connect(url: &str) -> Result<SqlxMySql, DriverError> {
-        let options =
-            MySqlConnectOptions::from_str(url).map_err(|e| sqlx_common::connect_error(e, url))?;
-        let conn = options
-            .connect()
-            .await
-            .map_err(|e| sqlx_common::connect_error(e, url))?;
+        SqlxMySql::connect_with(url, &super::ConnectOptions::default()).await
+    }
+
+    /// Connects to `url` with `options` (the connect timeout).
+    pub async fn connect_with(
+        url: &str,
+        options: &super::ConnectOptions,
+    ) -> Result<SqlxMySql, DriverError> {
+        let url = super::connect::parse_for(url, Dialect::MySql)?;
+        let client = MySqlConnectOptions::from_str(url.connection_string())
+            .map_err(|e| sqlx_common::connect_error(e, &url))?;
+        let conn = super::connect::bounded(&url, options, async {
+            (client.connect().await).map_err(|e| sqlx_common::connect_error(e, &url))
+        })
+        .await?;
         Ok(SqlxMySql::from_connection(conn))
     }
 
