@@ -1,9 +1,11 @@
 //! Rolls the database back to a version: `cargo run --example rollback -- --to 1`
 //! (`--to 0` reverts everything). Prints what was reverted, the status, and which API versions
-//! the schema still serves. Uses `DATABASE_URL`, or the examples' SQLite file.
+//! the schema still serves. Uses `DATABASE_URL`, or the examples' SQLite file;
+//! `MIGRATE_CONNECT_TIMEOUT` (seconds, default 10) bounds the wait for a connection.
 
 use anyhow::{bail, Context};
-use migrate_core::driver::{redact_url, AnyDriver};
+use migrate_core::database_url::DatabaseUrl;
+use migrate_core::driver::{AnyDriver, ConnectOptions};
 use migrate_core::status::StatusTable;
 use migrate_core::{Migrator, Target, Version};
 
@@ -17,10 +19,11 @@ async fn main() -> anyhow::Result<()> {
         _ => bail!("usage: cargo run --example rollback -- --to <version>"),
     };
     let target = Version::new(to).map_or(Target::Empty, Target::Version);
-    let url = db::database_url();
-    let mut driver = AnyDriver::connect(&url)
+    let url: DatabaseUrl = db::database_url().parse()?;
+    let options = ConnectOptions::from_env().map_err(anyhow::Error::msg)?;
+    let mut driver = AnyDriver::connect_with(url.connection_string(), &options)
         .await
-        .with_context(|| format!("cannot connect to {}", redact_url(&url)))?;
+        .with_context(|| format!("cannot connect to {url}"))?;
     let migrator = Migrator::new(&db::MIGRATIONS);
     let report = migrator
         .down(&mut driver, target)
@@ -38,12 +41,12 @@ async fn main() -> anyhow::Result<()> {
         );
     }
     println!("\n{}", StatusTable(&migrator.status(&mut driver).await?));
-    print_api_versions(&url).await
+    print_api_versions(&url, &options).await
 }
 
 /// Which API versions the live schema serves.
-async fn print_api_versions(url: &str) -> anyhow::Result<()> {
-    let db = db::Db::connect(url).await?;
+async fn print_api_versions(url: &DatabaseUrl, options: &ConnectOptions) -> anyhow::Result<()> {
+    let db = db::Db::connect_with(url.connection_string(), options).await?;
     for api in db::ApiVersion::ALL {
         match db.check(api).await {
             Ok(()) => println!("API {api}: served"),

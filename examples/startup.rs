@@ -3,11 +3,13 @@
 //! current folder; set `DATABASE_URL` (`mysql://…`, `postgres://…`) for a server.
 //!
 //! `--sample-data` also loads the development sample data (never loaded by a migration).
-//! `RUST_LOG=migrate_core=debug` shows every migration and statement.
+//! `RUST_LOG=migrate_core=debug` shows every migration and statement. `MIGRATE_CONNECT_TIMEOUT`
+//! (seconds, default 10) bounds the wait for the server to accept a connection.
 
 use anyhow::Context;
 use db::{v1, v2, Db, Page};
-use migrate_core::driver::{redact_url, AnyDriver};
+use migrate_core::database_url::DatabaseUrl;
+use migrate_core::driver::{AnyDriver, ConnectOptions};
 use migrate_core::status::StatusTable;
 use migrate_core::{Direction, Migrator, Target};
 
@@ -19,21 +21,22 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     let sample_data = std::env::args().any(|a| a == "--sample-data");
-    let url = db::database_url();
-    let shown = redact_url(&url);
+    // Parsed once: refused when malformed, and shown (`{url}`) without its password.
+    let url: DatabaseUrl = db::database_url().parse()?;
+    let options = ConnectOptions::from_env().map_err(anyhow::Error::msg)?;
 
     // 1. Migrate at start-up: one query when there is nothing to do; replicas starting
     //    together serialize on the migration lock.
-    let mut driver = AnyDriver::connect(&url)
+    let mut driver = AnyDriver::connect_with(url.connection_string(), &options)
         .await
-        .with_context(|| format!("cannot connect to {shown}"))?;
+        .with_context(|| format!("cannot connect to {url}"))?;
     let migrator = Migrator::new(&db::MIGRATIONS);
     let report = migrator
         .up(&mut driver, Target::Latest)
         .await
         .context("migrating at start-up")?;
     if report.steps.is_empty() {
-        println!("{shown}: schema up to date");
+        println!("{url}: schema up to date");
     }
     for step in &report.steps {
         let verb = match step.direction {
@@ -51,7 +54,7 @@ async fn main() -> anyhow::Result<()> {
     println!("\n{}", StatusTable(&migrator.status(&mut driver).await?));
 
     // 2. Serve the API versions the schema supports.
-    let db = Db::connect(&url).await?;
+    let db = Db::connect_with(url.connection_string(), &options).await?;
     if sample_data {
         db.load_sample_data().await?;
         println!("sample data loaded");

@@ -2,6 +2,8 @@
 //! the live schema.
 
 use anyhow::Context;
+use migrate_core::database_url::DatabaseUrl;
+use migrate_core::driver::ConnectOptions;
 use migrate_core::{Dialect, Version};
 use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, Row};
@@ -42,28 +44,27 @@ impl Page {
 }
 
 impl Db {
-    /// Connects a pool to `url` (`sqlite://…`, `mysql://…`, `postgres://…`).
+    /// Connects a pool to `url` (`sqlite://…`, `mysql://…`, `postgres://…`) within the
+    /// default connect timeout.
     pub async fn connect(url: &str) -> anyhow::Result<Db> {
+        Db::connect_with(url, &ConnectOptions::default()).await
+    }
+
+    /// Connects a pool to `url`; `options.connect_timeout` bounds the wait for a connection
+    /// (the first, and each one taken from the pool later). Errors never show the password.
+    pub async fn connect_with(url: &str, options: &ConnectOptions) -> anyhow::Result<Db> {
         sqlx::any::install_default_drivers();
-        let dialect = match url.split(':').next().unwrap_or_default() {
-            "mysql" | "mariadb" => Dialect::MySql,
-            "postgres" | "postgresql" => Dialect::Postgres,
-            "sqlite" => Dialect::Sqlite,
-            other => anyhow::bail!("unsupported database URL scheme `{other}`"),
-        };
+        let url = DatabaseUrl::parse(url)?;
         let pool = AnyPoolOptions::new()
             .max_connections(5)
-            .connect(url)
+            .acquire_timeout(options.connect_timeout)
+            .connect(url.connection_string())
             .await
-            .with_context(|| {
-                format!(
-                    "cannot connect to {}",
-                    migrate_core::driver::redact_url(url)
-                )
-            })?;
+            .map_err(|e| anyhow::anyhow!(url.scrub(&e.to_string())))
+            .with_context(|| format!("cannot connect to {url}"))?;
         Ok(Db {
             pool,
-            sql: Sql(dialect),
+            sql: Sql(url.dialect()),
         })
     }
 

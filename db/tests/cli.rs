@@ -1047,8 +1047,10 @@ fn unreachable_database_exits_with_1_without_showing_the_password() {
         run.stderr
     );
 
+    // A scheme no driver serves is a usage error, refused before connecting.
     let unknown = Migrate::example("oracle://scott:tiger@db/x")
         .run(&["status"])
-        .expect(1);
+        .expect(2);
     assert!(!unknown.stderr.contains("tiger"), "{}", unknown.stderr);
+    assert!(unknown.stderr.contains("`oracle`"), "{}", unknown.stderr);
 }

@@ -34,9 +34,11 @@
 //! | `new NAME [--dir DIR]` | creates the next `V{n}__NAME` folder with empty `up.sql` and `down.sql` |
 //!
 //! The database is `--database-url`, else `DATABASE_URL`, else the application's default
-//! ([`Cli::default_database_url`]). Its password never appears in output or errors. Logs go
-//! through `tracing` to standard error, filtered by `RUST_LOG` (default `warn`, without the
-//! runner's failure event, which the CLI prints as `error: …` itself;
+//! ([`Cli::default_database_url`]). Its password never appears in output or errors (see
+//! [`crate::database_url`]). `--connect-timeout SECONDS` (or `MIGRATE_CONNECT_TIMEOUT`, default
+//! 10) bounds the wait for the server to accept the connection. Logs go through `tracing` to
+//! standard error, filtered by `RUST_LOG` (default `warn`, without the runner's failure event,
+//! which the CLI prints as `error: …` itself;
 //! `RUST_LOG=migrate_core=debug` shows every statement). On a terminal, a run of several
 //! migrations shows a progress bar; otherwise each migration prints one line when it finishes.
 //!
@@ -46,7 +48,7 @@
 //! |---|---|---|
 //! | 0 | `Success` | the command did its work; `validate` found nothing wrong |
 //! | 1 | `Failure` | the command failed: connection, SQL error, lock timeout, I/O, a declined confirmation |
-//! | 2 | `Usage` | bad arguments, no database URL, an invalid `NAME`, or a revert without `--yes` off a terminal |
+//! | 2 | `Usage` | bad arguments, no database URL or an invalid one (no scheme, malformed, no database name, a password with an unencoded `/`, `?` or `#`), an invalid `NAME`, or a revert without `--yes` off a terminal |
 //! | 3 | `Mismatch` | the history disagrees with this binary (changed checksum, version unknown to the binary, `failed` row, out-of-order version, stale binary) or the schema drifted: `validate` found it, or a command refused because of it; for `verify`, a version failed its round trip |
 //!
 //! `status` exits 0 whenever it could read the history, whatever the history says; `validate`
@@ -352,6 +354,8 @@ enum CliError {
     },
     #[error("no database URL; pass --database-url or set DATABASE_URL")]
     NoDatabaseUrl,
+    #[error("{0}; check --database-url (or DATABASE_URL)")]
+    Url(#[from] crate::database_url::UrlError),
     #[error("cannot revert to {target}: {}; revert to {} or later instead, or restore from a backup", irreversible_list(versions), versions.first().map_or(0, |(v, _)| v.get()))]
     Irreversible {
         target: String,
@@ -387,9 +391,10 @@ fn irreversible_list(versions: &[(Version, String)]) -> String {
 impl CliError {
     fn exit(&self) -> Exit {
         match self {
-            CliError::NoDatabaseUrl | CliError::NotConfirmed { .. } | CliError::NoVersionsDir => {
-                Exit::Usage
-            }
+            CliError::NoDatabaseUrl
+            | CliError::Url(_)
+            | CliError::NotConfirmed { .. }
+            | CliError::NoVersionsDir => Exit::Usage,
             CliError::NewVersion(e) if e.is_usage() => Exit::Usage,
             CliError::Migrate(e) if is_mismatch(e) => Exit::Mismatch,
             _ => Exit::Failure,

@@ -68,6 +68,13 @@
 //! re-applies every version on scratch databases and reports each down script that does not
 //! restore the schema exactly. See [`schema`] and [`verify`].
 //!
+//! ## Database URLs and connecting
+//!
+//! A URL is parsed once into a [`database_url::DatabaseUrl`], which refuses one that is
+//! malformed, names no database or has an ambiguous password, and shows it only with its
+//! credentials hidden. Drivers wait at most the connect timeout of `driver::ConnectOptions`
+//! (10 seconds by default) for the server to answer.
+//!
 //! ## Features
 //!
 //! | feature | what |
@@ -79,6 +86,7 @@
 pub mod checksum;
 #[cfg(feature = "cli")]
 pub mod cli;
+pub mod database_url;
 mod dialect;
 pub mod driver;
 mod error;

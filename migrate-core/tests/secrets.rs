@@ -72,17 +72,21 @@ async fn passwords_never_reach_errors_or_logs() {
             std::fs::write(path, text).expect("write");
         }
         let set = source::load_dir(dir.path(), &Dialect::ALL).expect("tree");
-        let url = with_password(db.url());
-        assert!(url.contains(SECRET));
-        let mut d = AnyDriver::connect(&url)
-            .await
-            .expect("trust accepts any password");
-        let err = Migrator::new(&set)
-            .up(&mut d, Target::Latest)
-            .await
-            .expect_err("V2 fails");
-        assert_secret_free("migration error", &format!("{err} {err:?}"));
-        drop(d);
+        // The password in the userinfo, and as a query parameter.
+        for url in [
+            with_password(db.url()),
+            format!("{}?password={SECRET}", db.url()),
+        ] {
+            assert!(url.contains(SECRET));
+            let mut d = AnyDriver::connect(&url)
+                .await
+                .expect("trust accepts any password");
+            let err = Migrator::new(&set)
+                .up(&mut d, Target::Latest)
+                .await
+                .expect_err("V2 fails");
+            assert_secret_free("migration error", &format!("{err} {err:?}"));
+        }
         db.drop_database().await;
     }
 
@@ -93,8 +97,16 @@ async fn passwords_never_reach_errors_or_logs() {
         format!("postgres://postgres:{SECRET}@127.0.0.1:1/db"),
         format!("mysql://root:{SECRET}@127.0.0.1:notaport/db"),
         format!("postgres://postgres:{SECRET}@127.0.0.1:5432/db?sslmode=bogus"),
-        // No driver for the scheme: the error names the URL, redacted.
+        // No driver for the scheme: the error names the scheme only.
         format!("oracle://scott:{SECRET}@127.0.0.1/orcl"),
+        // Refused before connecting: a password in the query of an unreachable server, an
+        // unencoded `/`, `?` or `#` in the password, no scheme, no database.
+        format!("postgres://postgres@127.0.0.1:1/db?password={SECRET}"),
+        format!("postgres://postgres:hunter2/{SECRET}@127.0.0.1:5432/db"),
+        format!("mysql://root:hunter2?{SECRET}@127.0.0.1:3306/test"),
+        format!("mysql://root:hunter2#{SECRET}@127.0.0.1:3306/test"),
+        format!("root:{SECRET}@127.0.0.1:3306/test"),
+        format!("postgres://postgres:{SECRET}@127.0.0.1:5432"),
     ];
     for url in &failing {
         match AnyDriver::connect(url).await {

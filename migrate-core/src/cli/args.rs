@@ -16,6 +16,11 @@ pub(super) struct Args {
     #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true)]
     pub(super) database_url: Option<String>,
 
+    /// Seconds to wait for the server to accept the connection (default 10). Statements
+    /// themselves are not timed out: a long migration is legitimate.
+    #[arg(long, global = true, value_name = "SECONDS", env = "MIGRATE_CONNECT_TIMEOUT", value_parser = crate::driver::parse_timeout)]
+    pub(super) connect_timeout: Option<std::time::Duration>,
+
     #[command(subcommand)]
     pub(super) command: Command,
 }
@@ -167,5 +172,16 @@ mod tests {
         let args = Args::try_parse_from(["migrate", "status", "--database-url", "sqlite://x.db"])
             .expect("valid");
         assert_eq!(args.database_url.as_deref(), Some("sqlite://x.db"));
+    }
+
+    #[test]
+    fn connect_timeout_reads_seconds() {
+        let args =
+            Args::try_parse_from(["migrate", "status", "--connect-timeout", "1.5"]).expect("valid");
+        assert_eq!(
+            args.connect_timeout,
+            Some(std::time::Duration::from_millis(1500))
+        );
+        Args::try_parse_from(["migrate", "status", "--connect-timeout", "0"]).expect_err("0");
     }
 }

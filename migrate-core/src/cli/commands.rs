@@ -6,12 +6,13 @@ use std::io::{self, BufRead, IsTerminal, Write};
 use super::args::{Args, Command};
 use super::output::{self, Database, Problem};
 use super::{new_version, progress, Cli, CliError, Exit};
-use crate::driver::{redact_url, AnyDriver, Driver};
+use crate::database_url::DatabaseUrl;
+use crate::driver::{AnyDriver, ConnectOptions, Driver};
 use crate::history::{AppliedMigration, State};
 use crate::migration::Reversibility;
 use crate::plan::{self, Target};
 use crate::verify::{ScratchServer, Verifier};
-use crate::{Dialect, Direction, Migrator, Version};
+use crate::{Direction, Migrator, Version};
 
 /// Runs one parsed command line.
 pub(super) async fn run(cli: &Cli<'_>, args: Args) -> Result<Exit, CliError> {
@@ -35,18 +36,27 @@ pub(super) async fn run(cli: &Cli<'_>, args: Args) -> Result<Exit, CliError> {
         .filter(|url| !url.is_empty())
         .or_else(|| cli.default_database_url.clone())
         .ok_or(CliError::NoDatabaseUrl)?;
+    let url = DatabaseUrl::parse(&url)?;
     if let Command::Verify {
         dir,
         scratch_url,
         json,
     } = args.command
     {
-        let server = scratch_url.unwrap_or(url);
+        let server = match scratch_url {
+            Some(scratch) => DatabaseUrl::parse(&scratch)?,
+            None => url,
+        };
         return verify(cli, &server, dir.as_deref(), json).await;
     }
-    let shown = redact_url(&url);
-    tracing::debug!(database = %shown, "connecting");
-    let mut driver = AnyDriver::connect(&url)
+    let shown = url.redacted().to_owned();
+    let options = args
+        .connect_timeout
+        .map_or_else(ConnectOptions::default, |t| {
+            ConnectOptions::default().connect_timeout(t)
+        });
+    tracing::debug!(database = %shown, timeout = ?options.connect_timeout, "connecting");
+    let mut driver = AnyDriver::connect_with(url.connection_string(), &options)
         .await
         .map_err(|source| CliError::Connect {
             url: shown.clone(),
@@ -383,20 +393,20 @@ impl Session<'_, '_> {
 /// migrations or of the folder `dir`. The database `server_url` names is not changed.
 async fn verify(
     cli: &Cli<'_>,
-    server_url: &str,
+    server_url: &DatabaseUrl,
     dir: Option<&std::path::Path>,
     json: bool,
 ) -> Result<Exit, CliError> {
     let loaded;
     let set = match dir {
         Some(dir) => {
-            let dialects: Vec<Dialect> = dialect_of(server_url).into_iter().collect();
+            let dialects = [server_url.dialect()];
             loaded = crate::source::load_dir(dir, &dialects).map_err(crate::Error::from)?;
             &loaded
         }
         None => cli.set,
     };
-    let mut scratch = ScratchServer::new(server_url);
+    let mut scratch = ScratchServer::new(server_url.connection_string());
     let verifier = Verifier::new(set).config(cli.config.clone());
     let report = verifier
         .run_observed(&mut scratch, |check| {
@@ -408,7 +418,7 @@ async fn verify(
         .await?;
     let out = &mut io::stdout();
     if json {
-        output::verify_json(out, &redact_url(server_url), &report)?;
+        output::verify_json(out, server_url.redacted(), &report)?;
     } else {
         let summary = report.to_string();
         write!(out, "{}", summary.lines().last().unwrap_or_default())?;
@@ -419,17 +429,6 @@ async fn verify(
     } else {
         Exit::Mismatch
     })
-}
-
-/// The dialect a database URL's scheme names, if any.
-fn dialect_of(url: &str) -> Option<Dialect> {
-    let scheme = url.split(':').next()?.to_ascii_lowercase();
-    match scheme.as_str() {
-        "mysql" | "mariadb" => Some(Dialect::MySql),
-        "postgres" | "postgresql" => Some(Dialect::Postgres),
-        "sqlite" => Some(Dialect::Sqlite),
-        _ => None,
-    }
 }
 
 /// Asks on a terminal; without one, only `--yes` lets a revert run.

@@ -2,7 +2,8 @@
 
 use std::time::Duration;
 
-use super::{Batch, BatchError, Driver, DriverError, LockOutcome, Row};
+use super::{Batch, BatchError, ConnectOptions, Driver, DriverError, LockOutcome, Row};
+use crate::database_url::DatabaseUrl;
 use crate::Dialect;
 
 /// One of the compiled-in drivers, chosen at run time from a database URL.
@@ -29,32 +30,41 @@ pub enum AnyDriver {
 }
 
 impl AnyDriver {
-    /// Connects to `url` with the driver its scheme calls for. Errors never contain the URL's
-    /// password.
+    /// Connects to `url` with the driver its scheme calls for, within
+    /// [`DEFAULT_CONNECT_TIMEOUT`](super::DEFAULT_CONNECT_TIMEOUT). Errors never contain the
+    /// URL's password; a URL that is malformed, names no database or has an ambiguous password
+    /// is refused ([`DriverErrorKind::InvalidUrl`](super::DriverErrorKind::InvalidUrl)).
     pub async fn connect(url: &str) -> Result<AnyDriver, DriverError> {
-        let scheme = url
-            .split(':')
-            .next()
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        match scheme.as_str() {
+        AnyDriver::connect_with(url, &ConnectOptions::default()).await
+    }
+
+    /// [`AnyDriver::connect`] with `options` (the connect timeout).
+    pub async fn connect_with(
+        url: &str,
+        options: &ConnectOptions,
+    ) -> Result<AnyDriver, DriverError> {
+        let parsed = DatabaseUrl::parse(url)?;
+        let url = parsed.connection_string();
+        match parsed.dialect() {
             #[cfg(feature = "sqlx-mysql")]
-            "mysql" | "mariadb" => {
-                let url = url.replacen("mariadb://", "mysql://", 1);
-                super::SqlxMySql::connect(&url).await.map(AnyDriver::SqlxMySql)
-            }
+            Dialect::MySql => super::SqlxMySql::connect_with(url, options)
+                .await
+                .map(AnyDriver::SqlxMySql),
             #[cfg(all(feature = "mysql_async", not(feature = "sqlx-mysql")))]
-            "mysql" | "mariadb" => {
-                let url = url.replacen("mariadb://", "mysql://", 1);
-                super::MysqlAsync::connect(&url).await.map(AnyDriver::MysqlAsync)
-            }
+            Dialect::MySql => super::MysqlAsync::connect_with(url, options)
+                .await
+                .map(AnyDriver::MysqlAsync),
             #[cfg(feature = "sqlx-postgres")]
-            "postgres" | "postgresql" => super::SqlxPostgres::connect(url).await.map(AnyDriver::SqlxPostgres),
+            Dialect::Postgres => super::SqlxPostgres::connect_with(url, options)
+                .await
+                .map(AnyDriver::SqlxPostgres),
             #[cfg(feature = "sqlx-sqlite")]
-            "sqlite" => super::SqlxSqlite::connect(url).await.map(AnyDriver::SqlxSqlite),
+            Dialect::Sqlite => super::SqlxSqlite::connect_with(url, options)
+                .await
+                .map(AnyDriver::SqlxSqlite),
+            #[allow(unreachable_patterns)] // with every driver compiled in
             _ => Err(DriverError::other(format!(
-                "no driver compiled in for `{}`; enable the matching feature (sqlx-mysql, mysql_async, sqlx-postgres, sqlx-sqlite)",
-                super::redact_url(url)
+                "no driver compiled in for `{parsed}`; enable the matching feature (sqlx-mysql, mysql_async, sqlx-postgres, sqlx-sqlite)"
             ))),
         }
     }

@@ -24,13 +24,26 @@ pub struct MysqlAsync {
 }
 
 impl MysqlAsync {
-    /// Connects to `url` (`mysql://user:password@host/db`). The session gets the server's own
-    /// defaults (`sql_mode`, `time_zone`, collation), as with the sqlx driver.
+    /// Connects to `url` (`mysql://user:password@host/db`) within the default connect timeout.
+    /// The session gets the server's own defaults (`sql_mode`, `time_zone`, collation), as with
+    /// the sqlx driver.
     pub async fn connect(url: &str) -> Result<MysqlAsync, DriverError> {
-        let redact =
-            |e: mysql_async::Error| DriverError::other(super::redact_message(&e.to_string(), url));
-        let opts = Opts::from_url(url).map_err(|e| redact(e.into()))?;
-        let conn = Conn::new(opts).await.map_err(redact)?;
+        MysqlAsync::connect_with(url, &super::ConnectOptions::default()).await
+    }
+
+    /// Connects to `url` with `options` (the connect timeout), in the server's own session
+    /// defaults.
+    pub async fn connect_with(
+        url: &str,
+        options: &super::ConnectOptions,
+    ) -> Result<MysqlAsync, DriverError> {
+        let url = super::connect::parse_for(url, Dialect::MySql)?;
+        let redact = |e: mysql_async::Error| DriverError::other(url.scrub(&e.to_string()));
+        let opts = Opts::from_url(url.connection_string()).map_err(|e| redact(e.into()))?;
+        let conn = super::connect::bounded(&url, options, async {
+            Conn::new(opts).await.map_err(redact)
+        })
+        .await?;
         let mut driver = MysqlAsync::from_connection(conn);
         mysql_session::adopt_server_defaults(&mut driver).await?;
         Ok(driver)

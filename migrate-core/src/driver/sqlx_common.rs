@@ -145,7 +145,10 @@ fn server_code(db: &dyn sqlx::error::DatabaseError) -> (Option<u32>, Option<Stri
     (None, None)
 }
 
-/// A connection error with the URL's password removed from its message.
-pub(crate) fn connect_error(error: sqlx::Error, url: &str) -> DriverError {
-    DriverError::other(super::redact_message(&error.to_string(), url))
+/// A connection error with the URL's secrets removed from its message.
+pub(crate) fn connect_error(
+    error: sqlx::Error,
+    url: &crate::database_url::DatabaseUrl,
+) -> DriverError {
+    DriverError::other(url.scrub(&error.to_string()))
 }

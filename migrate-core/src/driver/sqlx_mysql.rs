@@ -22,20 +22,31 @@ pub struct SqlxMySql {
 }
 
 impl SqlxMySql {
-    /// Connects to `url` (`mysql://user:password@host/db`). The session gets the server's own
-    /// defaults, not sqlx's (`sql_mode`, `time_zone`, collation).
+    /// Connects to `url` (`mysql://user:password@host/db`) within the default connect timeout.
+    /// The session gets the server's own defaults, not sqlx's (`sql_mode`, `time_zone`,
+    /// collation).
     pub async fn connect(url: &str) -> Result<SqlxMySql, DriverError> {
-        let options = MySqlConnectOptions::from_str(url)
-            .map_err(|e| sqlx_common::connect_error(e, url))?
+        SqlxMySql::connect_with(url, &super::ConnectOptions::default()).await
+    }
+
+    /// Connects to `url` with `options` (the connect timeout), in the server's own session
+    /// defaults.
+    pub async fn connect_with(
+        url: &str,
+        options: &super::ConnectOptions,
+    ) -> Result<SqlxMySql, DriverError> {
+        let url = super::connect::parse_for(url, Dialect::MySql)?;
+        let client = MySqlConnectOptions::from_str(url.connection_string())
+            .map_err(|e| sqlx_common::connect_error(e, &url))?
             // sqlx's own session settings off: `sql_mode` additions, `+00:00`, `SET NAMES`.
             .pipes_as_concat(false)
             .no_engine_substitution(false)
             .timezone(None)
             .set_names(false);
-        let conn = options
-            .connect()
-            .await
-            .map_err(|e| sqlx_common::connect_error(e, url))?;
+        let conn = super::connect::bounded(&url, options, async {
+            (client.connect().await).map_err(|e| sqlx_common::connect_error(e, &url))
+        })
+        .await?;
         let mut driver = SqlxMySql::from_connection(conn);
         mysql_session::adopt_server_defaults(&mut driver).await?;
         Ok(driver)

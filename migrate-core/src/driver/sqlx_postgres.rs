@@ -46,15 +46,24 @@ pub struct SqlxPostgres {
 }
 
 impl SqlxPostgres {
-    /// Connects to `url` (`postgres://user@host/db`).
+    /// Connects to `url` (`postgres://user@host/db`) within the default connect timeout.
     pub async fn connect(url: &str) -> Result<SqlxPostgres, DriverError> {
-        let options = PgConnectOptions::from_str(url)
-            .map_err(|e| sqlx_common::connect_error(e, url))?
+        SqlxPostgres::connect_with(url, &super::ConnectOptions::default()).await
+    }
+
+    /// Connects to `url` with `options` (the connect timeout).
+    pub async fn connect_with(
+        url: &str,
+        options: &super::ConnectOptions,
+    ) -> Result<SqlxPostgres, DriverError> {
+        let url = super::connect::parse_for(url, Dialect::Postgres)?;
+        let client = PgConnectOptions::from_str(url.connection_string())
+            .map_err(|e| sqlx_common::connect_error(e, &url))?
             .application_name("migrate");
-        let conn = options
-            .connect()
-            .await
-            .map_err(|e| sqlx_common::connect_error(e, url))?;
+        let conn = super::connect::bounded(&url, options, async {
+            (client.connect().await).map_err(|e| sqlx_common::connect_error(e, &url))
+        })
+        .await?;
         Ok(SqlxPostgres::from_connection(conn))
     }
 

@@ -24,13 +24,22 @@ pub struct SqlxSqlite {
 impl SqlxSqlite {
     /// Opens `url` (`sqlite://path.db`, `sqlite::memory:`), creating the file if missing.
     pub async fn connect(url: &str) -> Result<SqlxSqlite, DriverError> {
-        let options = SqliteConnectOptions::from_str(url)
-            .map_err(|e| sqlx_common::connect_error(e, url))?
+        SqlxSqlite::connect_with(url, &super::ConnectOptions::default()).await
+    }
+
+    /// Opens `url` with `options` (the connect timeout bounds waiting for the file's lock).
+    pub async fn connect_with(
+        url: &str,
+        options: &super::ConnectOptions,
+    ) -> Result<SqlxSqlite, DriverError> {
+        let url = super::connect::parse_for(url, Dialect::Sqlite)?;
+        let client = SqliteConnectOptions::from_str(url.connection_string())
+            .map_err(|e| sqlx_common::connect_error(e, &url))?
             .create_if_missing(true);
-        let conn = options
-            .connect()
-            .await
-            .map_err(|e| sqlx_common::connect_error(e, url))?;
+        let conn = super::connect::bounded(&url, options, async {
+            (client.connect().await).map_err(|e| sqlx_common::connect_error(e, &url))
+        })
+        .await?;
         Ok(SqlxSqlite::from_connection(conn))
     }
 
