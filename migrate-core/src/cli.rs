@@ -20,7 +20,7 @@
 //!
 //! | command | what it does |
 //! |---|---|
-//! | `status [--json]` | every version: description, state, applied at, applied by, duration, checksum (`ok`, `changed`, `not embedded`), the pending versions, and whether the live schema matches the one recorded (drift, with what differs) |
+//! | `status [--json]` | every version: description, state, applied at, applied by, duration, checksum (`ok`, `changed`, `down changed`, `not embedded`), the pending versions, and whether the live schema matches the one recorded (drift, with what differs) |
 //! | `up [--to N]` | applies every pending version, or those up to N |
 //! | `down --to N [--yes]` | reverts every version after N (`--to 0`: all of them); asks on a terminal unless `--yes`, refuses without `--yes` elsewhere, and refuses irreversible versions, naming them |
 //! | `redo [--yes]` | reverts the newest version and applies it again (asks like `down`) |
@@ -30,7 +30,7 @@
 //! | `resume [--skip]` | finishes a `failed` migration from its failed statement (`--skip`: from the next one, for a statement completed by hand) |
 //! | `repair` | marks a `failed` migration as not applied, after undoing its statements by hand |
 //! | `baseline --version N` | records versions 1 to N as applied without running them, on an existing database with no history |
-//! | `accept-checksum --version N` | records the embedded checksum of an applied version after a deliberate edit (written to the log table) |
+//! | `accept-checksum --version N` | records the embedded checksums of an applied version's up and down scripts after a deliberate edit (written to the log table) |
 //! | `new NAME [--dir DIR]` | creates the next `V{n}__NAME` folder with empty `up.sql` and `down.sql` |
 //!
 //! The database is `--database-url`, else `DATABASE_URL`, else the application's default
@@ -46,7 +46,7 @@
 //! | 0 | `Success` | the command did its work; `validate` found nothing wrong |
 //! | 1 | `Failure` | the command failed: connection, SQL error, lock timeout, I/O, a declined confirmation |
 //! | 2 | `Usage` | bad arguments, no database URL, an invalid `NAME`, or a revert without `--yes` off a terminal |
-//! | 3 | `Mismatch` | the history disagrees with this binary (changed checksum, version unknown to the binary, `failed` row, out-of-order version, stale binary) or the schema drifted: `validate` found it, or a command refused because of it; for `verify`, a version failed its round trip |
+//! | 3 | `Mismatch` | the history disagrees with this binary (changed checksum of an up or down script, version unknown to the binary, `failed` row, out-of-order version, stale binary) or the schema drifted: `validate` found it, or a command refused because of it; for `verify`, a version failed its round trip |
 //!
 //! `status` exits 0 whenever it could read the history, whatever the history says; `validate`
 //! is the check. Errors print on standard error as `error: …`, followed by one `caused by: …` line per
@@ -100,7 +100,8 @@
 //! `dialect` is `mysql`, `postgres` or `sqlite`. `current` is the newest version recorded in
 //! the history (applied or failed), `null` on an empty database; `latest` the newest version
 //! the binary embeds. `state` is `applied`, `failed` or `pending`; `checksum` is `ok`,
-//! `changed`, `not_embedded` (the database is newer than the binary) or `null` (not applied).
+//! `changed`, `down_changed` (the up script is unchanged, the down script was edited),
+//! `not_embedded` (the database is newer than the binary) or `null` (not applied).
 //! For a pending version every field after `checksum` is `null`. `error` is the failed
 //! statement's error on a `failed` row (`null` there means the process stopped while the
 //! statement was in flight). `schema.state` is `matches`, `drift`, `not_recorded` (the last
@@ -152,7 +153,7 @@
 //! }
 //! ```
 //!
-//! `kind` is one of `checksum_changed`, `not_embedded`, `failed`, `out_of_order`,
+//! `kind` is one of `checksum_changed`, `down_checksum_changed`, `not_embedded`, `failed`, `out_of_order`,
 //! `missing_script`, `stale_binary`, `schema_drift` or `other`; `version` is `null` where no single version is
 //! at fault; `message` says what to do. Pending versions are listed but are not problems.
 //!
@@ -401,6 +402,7 @@ fn is_mismatch(error: &Error) -> bool {
     matches!(
         error,
         Error::ChecksumMismatch { .. }
+            | Error::DownChecksumMismatch { .. }
             | Error::UnknownVersion { .. }
             | Error::FailedMigration { .. }
             | Error::OutOfOrder { .. }

@@ -445,12 +445,18 @@ impl HistorySql {
         )
     }
 
-    /// Replaces the recorded checksum of `version`.
-    pub(crate) fn set_checksum(&self, version: Version, checksum: Checksum) -> String {
+    /// Replaces the recorded checksums of `version`'s up and down scripts.
+    pub(crate) fn set_checksum(
+        &self,
+        version: Version,
+        checksum: Checksum,
+        down_checksum: Option<Checksum>,
+    ) -> String {
         format!(
-            "UPDATE {} SET checksum = {} WHERE version = {version}",
+            "UPDATE {} SET checksum = {}, down_checksum = {} WHERE version = {version}",
             self.table,
-            self.text(&checksum.to_string())
+            self.text(&checksum.to_string()),
+            self.opt_text(down_checksum.map(|c| c.to_string()).as_deref())
         )
     }
 

@@ -358,7 +358,8 @@ impl<'s> Migrator<'s> {
         self.locked(driver, Command::Baseline(version)).await
     }
 
-    /// Records the embedded checksum of `version` as the applied one, after a deliberate edit.
+    /// Records the embedded checksums of `version`'s up and down scripts as the applied ones,
+    /// after a deliberate edit.
     pub async fn accept_checksum<D: Driver>(
         &self,
         driver: &mut D,
@@ -373,6 +374,7 @@ impl<'s> Migrator<'s> {
     pub async fn validate<D: Driver>(&self, driver: &mut D) -> Result<(), Error> {
         let applied = self.history(driver).await?;
         plan::check_history(self.set, &applied, driver.dialect())?;
+        plan::check_down_checksums(self.set, &applied, driver.dialect())?;
         plan::reject_failed(self.set, &applied, driver.dialect())?;
         match self.check_schema_against(driver, &applied).await? {
             SchemaCheck::Drifted(drift) => Err(Error::SchemaDrift {
@@ -1665,16 +1667,24 @@ impl<'s> Migrator<'s> {
             latest_known: self.set.latest(),
         })?;
         let script = plan::script_for(migration, Direction::Up, driver.dialect())?;
+        let down = migration.script(Direction::Down, driver.dialect());
+        let down_checksum = down.map(|s| s.checksum());
         driver
-            .execute(&sql.set_checksum(version, script.checksum()))
+            .execute(&sql.set_checksum(version, script.checksum(), down_checksum))
             .await
             .map_err(driver_error("recording the accepted checksum"))?;
-        let detail = format!(
+        let mut detail = format!(
             "{}: {} -> {}",
             script.path(),
             row.checksum,
             script.checksum()
         );
+        if let Some(down) = down.filter(|s| row.down_checksum != Some(s.checksum())) {
+            let old = row
+                .down_checksum
+                .map_or("none".to_owned(), |c| c.to_string());
+            detail.push_str(&format!("; {}: {old} -> {}", down.path(), down.checksum()));
+        }
         self.write_log(
             driver,
             sql,

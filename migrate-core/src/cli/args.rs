@@ -82,7 +82,8 @@ pub(super) enum Command {
         #[arg(long, value_name = "N", value_parser = version)]
         version: Version,
     },
-    /// Record the embedded checksum of an applied version after a deliberate edit.
+    /// Record the embedded checksums of an applied version's up and down scripts after a
+    /// deliberate edit.
     AcceptChecksum {
         /// The version whose script was edited.
         #[arg(long, value_name = "N", value_parser = version)]

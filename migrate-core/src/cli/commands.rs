@@ -300,7 +300,9 @@ impl Session<'_, '_> {
         }
         for row in &applied {
             let one = std::slice::from_ref(row);
-            if let Err(e) = plan::check_history(set, one, dialect) {
+            if let Err(e) = plan::check_history(set, one, dialect)
+                .and_then(|()| plan::check_down_checksums(set, one, dialect))
+            {
                 problems.push(Problem::new(Some(row.version), &e));
             } else if let Err(e) = plan::reject_failed(set, one, dialect) {
                 problems.push(Problem::new(Some(row.version), &e));

@@ -4,9 +4,10 @@
 
 use migrate_core::history::HistoryTable;
 use migrate_core::schema::{describe, ObjectKind, SchemaCheck};
-use migrate_core::Target;
+use migrate_core::status::{ChecksumState, VersionStatus};
+use migrate_core::{Error, Target};
 
-use super::{migrator, Connect, Ctx, Tree};
+use super::{migrator, user_tables, v, versions, Connect, Ctx, Tree, BASIC};
 
 /// A table whose qualified object names are longer than PostgreSQL's 63-byte `name` type.
 const LONG_TABLE: &str = "a_table_with_a_rather_long_name_for_testing";
@@ -96,4 +97,58 @@ pub async fn long_object_names_are_recorded_in_full<C: Connect>(ctx: &Ctx<C>) {
         );
     }
     m.down(&mut d, Target::Empty).await.expect("down");
+}
+
+pub async fn edited_down_script_is_refused_until_accepted<C: Connect>(ctx: &Ctx<C>) {
+    let tree = Tree::new(BASIC);
+    let set = tree.set();
+    let mut d = ctx.driver().await;
+    migrator(&set).up(&mut d, Target::Latest).await.expect("up");
+    // The down script of V3 edited after it was applied.
+    tree.write(
+        "V3__tags/down.sql",
+        "ALTER TABLE users DROP COLUMN email;\nDROP TABLE tags;\nDROP TABLE posts;\n",
+    );
+    let edited = tree.set();
+    let m = migrator(&edited);
+    let is_refusal = |e: &Error| {
+        matches!(e, Error::DownChecksumMismatch { version, .. } if *version == v(3))
+            && e.to_string().contains("version 3")
+            && e.to_string().contains("V3__tags/down.sql")
+    };
+    let refused = m.validate(&mut d).await.expect_err("validate refuses");
+    assert!(is_refusal(&refused), "{refused}");
+    let refused = m
+        .down(&mut d, Target::Version(v(2)))
+        .await
+        .expect_err("the revert refuses");
+    assert!(is_refusal(&refused), "{refused}");
+    assert_eq!(
+        versions(&m.history(&mut d).await.expect("history")),
+        [1, 2, 3],
+        "nothing was reverted"
+    );
+    assert!(user_tables(&mut d).await.contains(&"tags".to_owned()));
+    let line = |lines: Vec<VersionStatus>| {
+        lines
+            .into_iter()
+            .find(|l| l.version == v(3))
+            .expect("V3")
+            .checksum
+    };
+    assert_eq!(
+        line(m.status(&mut d).await.expect("status")),
+        ChecksumState::DownChanged
+    );
+
+    m.accept_checksum(&mut d, v(3)).await.expect("accept");
+    assert_eq!(
+        line(m.status(&mut d).await.expect("status")),
+        ChecksumState::Ok
+    );
+    m.validate(&mut d).await.expect("accepted");
+    m.down(&mut d, Target::Version(v(2)))
+        .await
+        .expect("the edited script reverts");
+    assert_eq!(user_tables(&mut d).await, ["users"]);
 }

@@ -104,6 +104,7 @@ macro_rules! driver_suite {
             data_only_version_is_not_described_again,
             scoped_descriptions_record_what_whole_ones_would,
             long_object_names_are_recorded_in_full,
+            edited_down_script_is_refused_until_accepted,
         );
     };
 }
