@@ -266,6 +266,9 @@ pub enum Error {
     /// `resume` with no failed row.
     #[error("there is no failed migration to resume")]
     NothingToResume,
+    /// `accept-schema` with no applied version.
+    #[error("no version is applied, so there is no recorded schema to replace")]
+    NothingApplied,
     /// `repair` with no failed row.
     #[error("there is no failed migration to repair")]
     NothingToRepair,
@@ -369,7 +372,7 @@ pub enum Error {
     },
     /// The live schema no longer matches the fingerprint recorded for the last applied
     /// version: someone changed it outside the migrations.
-    #[error("{drift}make the change a migration, or undo it by hand")]
+    #[error("{drift}make the change a migration, or undo it by hand, or run `accept-schema` if it is intended")]
     SchemaDrift {
         /// The versions compared and what differs.
         drift: Box<crate::schema::Drift>,

@@ -11,7 +11,7 @@
 //! that the expected schema can be rebuilt from the rows: see [`crate::schema`]).
 //!
 //! Log columns: `id`, `version`, `action` (`up`, `down`, `baseline`, `repair`, `resume`,
-//! `accept-checksum`), `outcome` (`ok` or `failed`), `detail`, `actor`, `logged_at`,
+//! `accept-checksum`, `accept-schema`), `outcome` (`ok` or `failed`), `detail`, `actor`, `logged_at`,
 //! `duration_ms`.
 //!
 //! Values are written as literals built by the helpers here — the only place identifiers are
@@ -460,6 +460,21 @@ impl HistorySql {
         )
     }
 
+    /// Replaces the schema recorded after `version`: its fingerprint and its change.
+    pub(crate) fn set_schema(
+        &self,
+        version: Version,
+        fingerprint: Fingerprint,
+        change: &SchemaChange,
+    ) -> String {
+        format!(
+            "UPDATE {} SET schema_fingerprint = {}, schema_change = {} WHERE version = {version}",
+            self.table,
+            self.text(&fingerprint.to_string()),
+            self.text(&change.to_string())
+        )
+    }
+
     /// Removes `version`'s row.
     pub(crate) fn delete(&self, version: Version) -> String {
         format!("DELETE FROM {} WHERE version = {version}", self.table)
@@ -545,6 +560,8 @@ pub enum Action {
     Resume,
     /// A changed script's checksum accepted.
     AcceptChecksum,
+    /// The live schema recorded as the last applied version's, after drift was judged right.
+    AcceptSchema,
 }
 
 impl Action {
@@ -557,6 +574,7 @@ impl Action {
             Action::Repair => "repair",
             Action::Resume => "resume",
             Action::AcceptChecksum => "accept-checksum",
+            Action::AcceptSchema => "accept-schema",
         }
     }
 }

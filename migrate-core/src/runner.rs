@@ -32,6 +32,8 @@
 //! then folded into the next version's recorded change). The no-op start-up does none of this:
 //! it stays one query.
 
+mod schema_records;
+
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -153,6 +155,11 @@ fn default_actor() -> String {
 pub struct Report {
     /// The migrations applied or reverted, in order.
     pub steps: Vec<StepReport>,
+    /// Schema drift the command found: the live schema differed from the one recorded for the
+    /// last applied version before an `up`, after a revert or after a `repair` (what the
+    /// failed version left). It stays reported by `status` and `validate` until
+    /// [`Migrator::accept_schema`].
+    pub drift: Option<crate::schema::Drift>,
 }
 
 /// One migration applied or reverted.
@@ -241,6 +248,7 @@ enum Command {
     Repair,
     Baseline(Version),
     AcceptChecksum(Version),
+    AcceptSchema,
 }
 
 /// Applies and reverts one [`MigrationSet`] on databases reached through a [`Driver`].
@@ -366,6 +374,12 @@ impl<'s> Migrator<'s> {
         version: Version,
     ) -> Result<Report, Error> {
         self.locked(driver, Command::AcceptChecksum(version)).await
+    }
+
+    /// Records the live schema as the one after the last applied version, after a change
+    /// made outside the migrations (reported as drift) was judged right.
+    pub async fn accept_schema<D: Driver>(&self, driver: &mut D) -> Result<Report, Error> {
+        self.locked(driver, Command::AcceptSchema).await
     }
 
     /// Checks the history against the binary and the live schema against the history, without
@@ -567,6 +581,9 @@ impl<'s> Migrator<'s> {
                     .accept_checksum_locked(driver, &sql, &applied, version)
                     .await;
             }
+            Command::AcceptSchema => {
+                return self.accept_schema_locked(driver, &sql, &applied).await;
+            }
         };
         if plan.is_empty() {
             return Ok(Report::default());
@@ -583,9 +600,9 @@ impl<'s> Migrator<'s> {
                 Target::Version(newest),
                 self.config.out_of_order,
             )?;
-            report
-                .steps
-                .extend(self.execute(driver, &sql, &up, &applied).await?.steps);
+            let again = self.execute(driver, &sql, &up, &applied).await?;
+            report.steps.extend(again.steps);
+            report.drift = again.drift.or(report.drift);
         }
         Ok(report)
     }
@@ -626,7 +643,9 @@ impl<'s> Migrator<'s> {
             expected.last_up(last_up.map(|s| s.migration.version()));
         }
         if let (false, Some(expected)) = (reverting, expected.as_mut()) {
-            self.warn_on_drift(driver, expected, "before applying")
+            let resuming = applied.iter().any(|r| r.state == State::Failed);
+            report.drift = self
+                .drift_before_up(driver, expected, applied, resuming)
                 .await?;
         }
         self.report(Progress::Planned {
@@ -656,7 +675,8 @@ impl<'s> Migrator<'s> {
             report.steps.push(done);
         }
         if let (true, Some(expected)) = (reverting, expected.as_mut()) {
-            self.warn_on_drift(driver, expected, "after reverting")
+            report.drift = self
+                .drift_after_revert(driver, expected, applied, plan)
                 .await?;
         }
         Ok(report)
@@ -673,26 +693,6 @@ impl<'s> Migrator<'s> {
             .await
             .map_err(driver_error("reading the recorded schema changes"))?;
         Ok(ExpectedSchema::new(history::parse_changes(rows)?))
-    }
-
-    /// Describes the live schema and warns when it is not the expected one: a change made
-    /// outside the migrations before an `up` (the next version's recorded change will include
-    /// it), or a down script that did not restore the schema.
-    async fn warn_on_drift<D: Driver>(
-        &self,
-        driver: &mut D,
-        expected: &mut ExpectedSchema,
-        when: &'static str,
-    ) -> Result<(), Error> {
-        let live = self.describe(driver).await?;
-        let diff = expected.description().diff(&live);
-        if !diff.is_empty() {
-            tracing::warn!(
-                "{when}: the live schema differs from the one the history records:\n{diff}"
-            );
-        }
-        expected.observed(live);
-        Ok(())
     }
 
     /// How the schema after `step` will be found ([`ExpectedSchema::how`]), judged from its
@@ -1586,7 +1586,13 @@ impl<'s> Migrator<'s> {
         )
         .await?;
         tracing::info!(version = row.version.get(), "repaired: marked not applied");
-        Ok(Report::default())
+        let drift = self
+            .drift_after_repair(driver, sql, applied, row.version)
+            .await?;
+        Ok(Report {
+            steps: Vec::new(),
+            drift,
+        })
     }
 
     async fn baseline_locked<D: Driver>(
