@@ -20,17 +20,18 @@
 //!
 //! | command | what it does |
 //! |---|---|
-//! | `status [--json]` | every version: description, state, applied at, applied by, duration, checksum (`ok`, `changed`, `not embedded`), the pending versions, and whether the live schema matches the one recorded (drift, with what differs) |
+//! | `status [--json]` | every version: description, state, applied at, applied by, duration, checksum (`ok`, `changed`, `down changed`, `not embedded`), the pending versions, and whether the live schema matches the one recorded (drift, with what differs) |
 //! | `up [--to N]` | applies every pending version, or those up to N |
 //! | `down --to N [--yes]` | reverts every version after N (`--to 0`: all of them); asks on a terminal unless `--yes`, refuses without `--yes` elsewhere, and refuses irreversible versions, naming them |
 //! | `redo [--yes]` | reverts the newest version and applies it again (asks like `down`) |
 //! | `plan [--to N] [--down] [--json]` | every statement `up` (or `down --to N`) would run, in order, with file and line; on MySQL/MariaDB statements that commit implicitly are marked. Changes nothing |
-//! | `validate [--json]` | checks the history against the binary and the live schema against the fingerprint recorded for the last applied version, changing nothing; exit 3 on any mismatch or drift |
+//! | `validate [--json]` | checks the history against the binary and the live schema against the fingerprint recorded for the last applied version, changing nothing; exit 3 on any mismatch, 4 on drift alone |
 //! | `verify [--dir DIR] [--scratch-url URL] [--json]` | on scratch databases created next to the database (or on the server of `--scratch-url`) and dropped afterwards, applies, reverts and re-applies every version (of the embedded set, or of the folder DIR), and reports each down script that does not restore the schema, or up script that is not repeatable after it, with the diff; exit 3 if any. The database itself is never touched |
 //! | `resume [--skip]` | finishes a `failed` migration from its failed statement (`--skip`: from the next one, for a statement completed by hand) |
-//! | `repair` | marks a `failed` migration as not applied, after undoing its statements by hand |
+//! | `repair` | marks a `failed` migration as not applied, after undoing its statements by hand; reports as drift what the schema still has of it (exit 4) |
 //! | `baseline --version N` | records versions 1 to N as applied without running them, on an existing database with no history |
-//! | `accept-checksum --version N` | records the embedded checksum of an applied version after a deliberate edit (written to the log table) |
+//! | `accept-schema` | records the live schema as the one after the last applied version (its fingerprint and change), after a change reported as drift was judged right (written to the log table). Until then, drift found before an `up` is kept out of what the applied versions record, so it stays reported |
+//! | `accept-checksum --version N` | records the embedded checksums of an applied version's up and down scripts after a deliberate edit (written to the log table) |
 //! | `new NAME [--dir DIR]` | creates the next `V{n}__NAME` folder with empty `up.sql` and `down.sql` |
 //!
 //! The database is `--database-url`, else `DATABASE_URL`, else the application's default
@@ -49,7 +50,8 @@
 //! | 0 | `Success` | the command did its work; `validate` found nothing wrong |
 //! | 1 | `Failure` | the command failed: connection, SQL error, lock timeout, I/O, a declined confirmation |
 //! | 2 | `Usage` | bad arguments, no database URL or an invalid one (no scheme, malformed, no database name, a password with an unencoded `/`, `?` or `#`), an invalid `NAME`, or a revert without `--yes` off a terminal |
-//! | 3 | `Mismatch` | the history disagrees with this binary (changed checksum, version unknown to the binary, `failed` row, out-of-order version, stale binary) or the schema drifted: `validate` found it, or a command refused because of it; for `verify`, a version failed its round trip |
+//! | 3 | `Mismatch` | the history disagrees with this binary (changed checksum of an up or down script, version unknown to the binary, `failed` row, out-of-order version, stale binary): `validate` found it, or a command refused because of it; for `verify`, a version failed its round trip |
+//! | 4 | `Drift` | the live schema differs from the one recorded for the last applied version, and nothing else is wrong: `validate` found only that, or `up`, `down`, `redo`, `resume` or `repair` did their work and found it (before applying, after reverting, or left behind by the repaired version; printed after the standing). It stays reported until undone by hand or recorded by `accept-schema` |
 //!
 //! `status` exits 0 whenever it could read the history, whatever the history says; `validate`
 //! is the check. Errors print on standard error as `error: …`, followed by one `caused by: …` line per
@@ -58,7 +60,7 @@
 //! ## Machine output
 //!
 //! With `--json`, `status`, `plan` and `validate` print exactly one JSON document on standard
-//! output (exit 0, or 3 for `validate` with problems). On exit 1 or 2 standard output is empty
+//! output (exit 0, or 3 or 4 for `validate` with problems). On exit 1 or 2 standard output is empty
 //! and the error is on standard error. Field order is as shown; fields may be added later.
 //!
 //! `status --json`:
@@ -103,7 +105,8 @@
 //! `dialect` is `mysql`, `postgres` or `sqlite`. `current` is the newest version recorded in
 //! the history (applied or failed), `null` on an empty database; `latest` the newest version
 //! the binary embeds. `state` is `applied`, `failed` or `pending`; `checksum` is `ok`,
-//! `changed`, `not_embedded` (the database is newer than the binary) or `null` (not applied).
+//! `changed`, `down_changed` (the up script is unchanged, the down script was edited),
+//! `not_embedded` (the database is newer than the binary) or `null` (not applied).
 //! For a pending version every field after `checksum` is `null`. `error` is the failed
 //! statement's error on a `failed` row (`null` there means the process stopped while the
 //! statement was in flight). `schema.state` is `matches`, `drift`, `not_recorded` (the last
@@ -155,7 +158,7 @@
 //! }
 //! ```
 //!
-//! `kind` is one of `checksum_changed`, `not_embedded`, `failed`, `out_of_order`,
+//! `kind` is one of `checksum_changed`, `down_checksum_changed`, `not_embedded`, `failed`, `out_of_order`,
 //! `missing_script`, `stale_binary`, `schema_drift` or `other`; `version` is `null` where no single version is
 //! at fault; `message` says what to do. Pending versions are listed but are not problems.
 //!
@@ -315,6 +318,8 @@ pub enum Exit {
     Usage,
     /// 3: the history disagrees with this binary.
     Mismatch,
+    /// 4: the live schema differs from the one recorded (drift), and nothing else is wrong.
+    Drift,
 }
 
 impl Exit {
@@ -325,6 +330,7 @@ impl Exit {
             Exit::Failure => 1,
             Exit::Usage => 2,
             Exit::Mismatch => 3,
+            Exit::Drift => 4,
         }
     }
 }
@@ -397,6 +403,7 @@ impl CliError {
             | CliError::NoVersionsDir => Exit::Usage,
             CliError::NewVersion(e) if e.is_usage() => Exit::Usage,
             CliError::Migrate(e) if is_mismatch(e) => Exit::Mismatch,
+            CliError::Migrate(Error::SchemaDrift { .. }) => Exit::Drift,
             _ => Exit::Failure,
         }
     }
@@ -407,6 +414,7 @@ fn is_mismatch(error: &Error) -> bool {
     matches!(
         error,
         Error::ChecksumMismatch { .. }
+            | Error::DownChecksumMismatch { .. }
             | Error::UnknownVersion { .. }
             | Error::FailedMigration { .. }
             | Error::OutOfOrder { .. }

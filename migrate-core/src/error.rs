@@ -196,6 +196,19 @@ pub enum Error {
         /// The checksum of the embedded script.
         embedded: Checksum,
     },
+    /// An applied version whose down script changed since it was applied: refused before a
+    /// revert and by `validate`.
+    #[error("the down script `{script}` of version {version} changed since the version was applied (recorded {recorded}, now {embedded}); restore the file, or run `accept-checksum --version {version}` if the change is intended")]
+    DownChecksumMismatch {
+        /// The version.
+        version: Version,
+        /// The down script whose checksum changed.
+        script: String,
+        /// The down checksum in the history.
+        recorded: Checksum,
+        /// The checksum of the embedded down script.
+        embedded: Checksum,
+    },
     /// An unapplied version older than the newest applied one.
     #[error("version {version} is not applied but the newer version {newest_applied} is: it was probably merged late; renumber it after {newest_applied}, or allow out-of-order versions explicitly")]
     OutOfOrder {
@@ -253,6 +266,9 @@ pub enum Error {
     /// `resume` with no failed row.
     #[error("there is no failed migration to resume")]
     NothingToResume,
+    /// `accept-schema` with no applied version.
+    #[error("no version is applied, so there is no recorded schema to replace")]
+    NothingApplied,
     /// `repair` with no failed row.
     #[error("there is no failed migration to repair")]
     NothingToRepair,
@@ -356,7 +372,7 @@ pub enum Error {
     },
     /// The live schema no longer matches the fingerprint recorded for the last applied
     /// version: someone changed it outside the migrations.
-    #[error("{drift}make the change a migration, or undo it by hand")]
+    #[error("{drift}make the change a migration, or undo it by hand, or run `accept-schema` if it is intended")]
     SchemaDrift {
         /// The versions compared and what differs.
         drift: Box<crate::schema::Drift>,

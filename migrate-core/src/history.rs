@@ -12,7 +12,7 @@
 //! that the expected schema can be rebuilt from the rows: see [`crate::schema`]).
 //!
 //! Log columns: `id`, `version`, `action` (`up`, `down`, `baseline`, `repair`, `resume`,
-//! `accept-checksum`), `outcome` (`ok` or `failed`), `detail`, `actor`, `logged_at`,
+//! `accept-checksum`, `accept-schema`), `outcome` (`ok` or `failed`), `detail`, `actor`, `logged_at`,
 //! `duration_ms`.
 //!
 //! Values are written as literals built by the helpers here — the only place identifiers are
@@ -446,12 +446,33 @@ impl HistorySql {
         )
     }
 
-    /// Replaces the recorded checksum of `version`.
-    pub(crate) fn set_checksum(&self, version: Version, checksum: Checksum) -> String {
+    /// Replaces the recorded checksums of `version`'s up and down scripts.
+    pub(crate) fn set_checksum(
+        &self,
+        version: Version,
+        checksum: Checksum,
+        down_checksum: Option<Checksum>,
+    ) -> String {
         format!(
-            "UPDATE {} SET checksum = {} WHERE version = {version}",
+            "UPDATE {} SET checksum = {}, down_checksum = {} WHERE version = {version}",
             self.table,
-            self.text(&checksum.to_string())
+            self.text(&checksum.to_string()),
+            self.opt_text(down_checksum.map(|c| c.to_string()).as_deref())
+        )
+    }
+
+    /// Replaces the schema recorded after `version`: its fingerprint and its change.
+    pub(crate) fn set_schema(
+        &self,
+        version: Version,
+        fingerprint: Fingerprint,
+        change: &SchemaChange,
+    ) -> String {
+        format!(
+            "UPDATE {} SET schema_fingerprint = {}, schema_change = {} WHERE version = {version}",
+            self.table,
+            self.text(&fingerprint.to_string()),
+            self.text(&change.to_string())
         )
     }
 
@@ -540,6 +561,8 @@ pub enum Action {
     Resume,
     /// A changed script's checksum accepted.
     AcceptChecksum,
+    /// The live schema recorded as the last applied version's, after drift was judged right.
+    AcceptSchema,
 }
 
 impl Action {
@@ -552,6 +575,7 @@ impl Action {
             Action::Repair => "repair",
             Action::Resume => "resume",
             Action::AcceptChecksum => "accept-checksum",
+            Action::AcceptSchema => "accept-schema",
         }
     }
 }

@@ -123,6 +123,39 @@ pub fn check_history(
     Ok(())
 }
 
+/// Checks that the down script of every applied row is the one recorded when it was applied:
+/// an edited down script would revert something other than what the version did. Rows with no
+/// recorded down checksum, and versions the binary lacks or that have no down script for
+/// `dialect`, are not checked here.
+pub fn check_down_checksums(
+    set: &MigrationSet,
+    applied: &[AppliedMigration],
+    dialect: Dialect,
+) -> Result<(), Error> {
+    for row in applied.iter().filter(|r| r.state == State::Applied) {
+        if let Some(script) = set
+            .get(row.version)
+            .and_then(|m| m.script(Direction::Down, dialect))
+        {
+            check_down(row, script)?;
+        }
+    }
+    Ok(())
+}
+
+/// Refuses `script`, the down script of `row`'s version, when it is not the one recorded.
+fn check_down(row: &AppliedMigration, script: &Script) -> Result<(), Error> {
+    match row.down_checksum {
+        Some(recorded) if recorded != script.checksum() => Err(Error::DownChecksumMismatch {
+            version: row.version,
+            script: script.path().to_owned(),
+            recorded,
+            embedded: script.checksum(),
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// Refuses while a row is `failed`: the operator must `resume` or `repair` first. The error
 /// names the statement's line when the binary embeds the script that failed.
 pub fn reject_failed(
@@ -220,6 +253,7 @@ pub fn plan_down<'a>(
             });
         };
         let script = script_for(migration, Direction::Down, dialect)?;
+        check_down(row, script)?;
         if script.directives().reversibility == Reversibility::Irreversible {
             return Err(Error::Irreversible {
                 version: row.version,
@@ -248,6 +282,9 @@ pub fn plan_resume<'a>(
     })?;
     let start = row.statements_done as usize + usize::from(skip_failed);
     let step = step(migration, row.direction, dialect, start)?;
+    if row.direction == Direction::Down {
+        check_down(row, step.script)?;
+    }
     if step.statements.len() != row.statements_total as usize {
         return Err(Error::ResumeScriptChanged {
             version: row.version,

@@ -32,6 +32,8 @@
 //! then folded into the next version's recorded change). The no-op start-up does none of this:
 //! it stays one query.
 
+mod schema_records;
+
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -157,6 +159,11 @@ fn default_actor() -> String {
 pub struct Report {
     /// The migrations applied or reverted, in order.
     pub steps: Vec<StepReport>,
+    /// Schema drift the command found: the live schema differed from the one recorded for the
+    /// last applied version before an `up`, after a revert or after a `repair` (what the
+    /// failed version left). It stays reported by `status` and `validate` until
+    /// [`Migrator::accept_schema`].
+    pub drift: Option<crate::schema::Drift>,
 }
 
 /// One migration applied or reverted.
@@ -245,6 +252,7 @@ enum Command {
     Repair,
     Baseline(Version),
     AcceptChecksum(Version),
+    AcceptSchema,
 }
 
 /// Applies and reverts one [`MigrationSet`] on databases reached through a [`Driver`].
@@ -369,7 +377,8 @@ impl<'s> Migrator<'s> {
         self.locked(driver, Command::Baseline(version)).await
     }
 
-    /// Records the embedded checksum of `version` as the applied one, after a deliberate edit.
+    /// Records the embedded checksums of `version`'s up and down scripts as the applied ones,
+    /// after a deliberate edit.
     pub async fn accept_checksum<D: Driver>(
         &self,
         driver: &mut D,
@@ -378,12 +387,19 @@ impl<'s> Migrator<'s> {
         self.locked(driver, Command::AcceptChecksum(version)).await
     }
 
+    /// Records the live schema as the one after the last applied version, after a change
+    /// made outside the migrations (reported as drift) was judged right.
+    pub async fn accept_schema<D: Driver>(&self, driver: &mut D) -> Result<Report, Error> {
+        self.locked(driver, Command::AcceptSchema).await
+    }
+
     /// Checks the history against the binary and the live schema against the history, without
     /// changing anything: unknown versions, changed checksums, failed rows and schema drift
     /// (see [`Migrator::check_schema`]) are errors.
     pub async fn validate<D: Driver>(&self, driver: &mut D) -> Result<(), Error> {
         let applied = self.history(driver).await?;
         plan::check_history(self.set, &applied, driver.dialect())?;
+        plan::check_down_checksums(self.set, &applied, driver.dialect())?;
         plan::reject_failed(self.set, &applied, driver.dialect())?;
         match self.check_schema_against(driver, &applied).await? {
             SchemaCheck::Drifted(drift) => Err(Error::SchemaDrift {
@@ -585,6 +601,9 @@ impl<'s> Migrator<'s> {
                     .accept_checksum_locked(driver, &sql, &applied, version)
                     .await;
             }
+            Command::AcceptSchema => {
+                return self.accept_schema_locked(driver, &sql, &applied).await;
+            }
         };
         if plan.is_empty() {
             return Ok(Report::default());
@@ -601,9 +620,9 @@ impl<'s> Migrator<'s> {
                 Target::Version(newest),
                 self.config.out_of_order,
             )?;
-            report
-                .steps
-                .extend(self.execute(driver, &sql, &up, &applied).await?.steps);
+            let again = self.execute(driver, &sql, &up, &applied).await?;
+            report.steps.extend(again.steps);
+            report.drift = again.drift.or(report.drift);
         }
         Ok(report)
     }
@@ -644,7 +663,9 @@ impl<'s> Migrator<'s> {
             expected.last_up(last_up.map(|s| s.migration.version()));
         }
         if let (false, Some(expected)) = (reverting, expected.as_mut()) {
-            self.warn_on_drift(driver, expected, "before applying")
+            let resuming = applied.iter().any(|r| r.state == State::Failed);
+            report.drift = self
+                .drift_before_up(driver, expected, applied, resuming)
                 .await?;
         }
         self.report(Progress::Planned {
@@ -674,7 +695,8 @@ impl<'s> Migrator<'s> {
             report.steps.push(done);
         }
         if let (true, Some(expected)) = (reverting, expected.as_mut()) {
-            self.warn_on_drift(driver, expected, "after reverting")
+            report.drift = self
+                .drift_after_revert(driver, expected, applied, plan)
                 .await?;
         }
         Ok(report)
@@ -691,26 +713,6 @@ impl<'s> Migrator<'s> {
             .await
             .map_err(driver_error("reading the recorded schema changes"))?;
         Ok(ExpectedSchema::new(history::parse_changes(rows)?))
-    }
-
-    /// Describes the live schema and warns when it is not the expected one: a change made
-    /// outside the migrations before an `up` (the next version's recorded change will include
-    /// it), or a down script that did not restore the schema.
-    async fn warn_on_drift<D: Driver>(
-        &self,
-        driver: &mut D,
-        expected: &mut ExpectedSchema,
-        when: &'static str,
-    ) -> Result<(), Error> {
-        let live = self.describe(driver).await?;
-        let diff = expected.description().diff(&live);
-        if !diff.is_empty() {
-            tracing::warn!(
-                "{when}: the live schema differs from the one the history records:\n{diff}"
-            );
-        }
-        expected.observed(live);
-        Ok(())
     }
 
     /// How the schema after `step` will be found ([`ExpectedSchema::how`]), judged from its
@@ -1605,7 +1607,13 @@ impl<'s> Migrator<'s> {
         )
         .await?;
         tracing::info!(version = row.version.get(), "repaired: marked not applied");
-        Ok(Report::default())
+        let drift = self
+            .drift_after_repair(driver, sql, applied, row.version)
+            .await?;
+        Ok(Report {
+            steps: Vec::new(),
+            drift,
+        })
     }
 
     async fn baseline_locked<D: Driver>(
@@ -1686,16 +1694,24 @@ impl<'s> Migrator<'s> {
             latest_known: self.set.latest(),
         })?;
         let script = plan::script_for(migration, Direction::Up, driver.dialect())?;
+        let down = migration.script(Direction::Down, driver.dialect());
+        let down_checksum = down.map(|s| s.checksum());
         driver
-            .execute(&sql.set_checksum(version, script.checksum()))
+            .execute(&sql.set_checksum(version, script.checksum(), down_checksum))
             .await
             .map_err(driver_error("recording the accepted checksum"))?;
-        let detail = format!(
+        let mut detail = format!(
             "{}: {} -> {}",
             script.path(),
             row.checksum,
             script.checksum()
         );
+        if let Some(down) = down.filter(|s| row.down_checksum != Some(s.checksum())) {
+            let old = row
+                .down_checksum
+                .map_or("none".to_owned(), |c| c.to_string());
+            detail.push_str(&format!("; {}: {old} -> {}", down.path(), down.checksum()));
+        }
         self.write_log(
             driver,
             sql,

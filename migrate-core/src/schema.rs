@@ -49,6 +49,7 @@
 //! described whole anyway, is not compared.
 
 mod describe;
+pub(crate) mod drift;
 pub(crate) mod reach;
 #[cfg(test)]
 mod tests;
@@ -62,6 +63,8 @@ use sha2::{Digest, Sha256};
 use crate::driver::{Driver, Row};
 use crate::history::HistoryTable;
 use crate::{Checksum, Error};
+
+pub use drift::{Drift, SchemaCheck};
 
 /// What kind of schema object a [`SchemaObject`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -714,38 +717,6 @@ pub(crate) enum Describe {
     Check(Box<Describe>),
 }
 
-/// The live schema differs from the one recorded for the last applied version.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Drift {
-    /// The last applied version, whose recorded fingerprint the live schema was compared with.
-    pub version: crate::Version,
-    /// The fingerprint recorded after it was applied.
-    pub recorded: Fingerprint,
-    /// The live schema's fingerprint.
-    pub live: Fingerprint,
-    /// What differs from the recorded schema to the live one; `None` when the history's stored
-    /// changes do not rebuild the recorded schema (rows written without them), so only the
-    /// fingerprints can be compared.
-    pub diff: Option<SchemaDiff>,
-}
-
-impl fmt::Display for Drift {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "the live schema differs from the one recorded after version {} (recorded {}, live {})",
-            self.version, self.recorded, self.live
-        )?;
-        match &self.diff {
-            Some(diff) => write!(f, "{diff}"),
-            None => writeln!(
-                f,
-                "  (the history holds no description to compare with, only the fingerprint)"
-            ),
-        }
-    }
-}
-
 /// `text` with backslash, tab, CR and LF escaped.
 fn escape_into(out: &mut String, text: &str) {
     let mut rest = text;
@@ -815,99 +786,6 @@ fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// What comparing the live schema with the history found.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum SchemaCheck {
-    /// No version is applied, so there is nothing to compare with.
-    NothingApplied,
-    /// The last applied version has no recorded fingerprint (it was recorded by a baseline
-    /// below its top version, or before fingerprints were recorded).
-    NotRecorded {
-        /// The last applied version.
-        version: crate::Version,
-    },
-    /// An operation on `version` stopped part-way, so the schema is between two versions; see
-    /// `status`.
-    Interrupted {
-        /// The version of the failed row.
-        version: crate::Version,
-    },
-    /// The live schema is the one recorded after the last applied version.
-    Matches {
-        /// The last applied version.
-        version: crate::Version,
-        /// Its fingerprint, and the live schema's.
-        fingerprint: Fingerprint,
-    },
-    /// The live schema differs from the one recorded.
-    Drifted(Drift),
-}
-
-impl SchemaCheck {
-    /// Compares `live` with the history: `applied` (the history rows) and `changes` (each row's
-    /// stored change, in version order).
-    pub(crate) fn compare(
-        applied: &[crate::history::AppliedMigration],
-        changes: &[(crate::Version, Option<SchemaChange>)],
-        live: &SchemaDescription,
-    ) -> SchemaCheck {
-        use crate::history::State;
-        if let Some(failed) = applied.iter().find(|r| r.state == State::Failed) {
-            return SchemaCheck::Interrupted {
-                version: failed.version,
-            };
-        }
-        // The last applied, by time: with out-of-order versions the newest row is not always
-        // the highest version.
-        let Some(last) = applied
-            .iter()
-            .max_by(|a, b| (&a.applied_at, a.version).cmp(&(&b.applied_at, b.version)))
-        else {
-            return SchemaCheck::NothingApplied;
-        };
-        let Some(recorded) = last.fingerprint else {
-            return SchemaCheck::NotRecorded {
-                version: last.version,
-            };
-        };
-        let fingerprint = live.fingerprint();
-        if fingerprint == recorded {
-            return SchemaCheck::Matches {
-                version: last.version,
-                fingerprint,
-            };
-        }
-        let expected = rebuild(changes.iter().filter_map(|(_, c)| c.as_ref()));
-        SchemaCheck::Drifted(Drift {
-            version: last.version,
-            recorded,
-            live: fingerprint,
-            diff: (expected.fingerprint() == recorded).then(|| expected.diff(live)),
-        })
-    }
-}
-
-impl fmt::Display for SchemaCheck {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SchemaCheck::NothingApplied => writeln!(f, "schema: no version applied"),
-            SchemaCheck::NotRecorded { version } => writeln!(
-                f,
-                "schema: not checked, no fingerprint was recorded for version {version}"
-            ),
-            SchemaCheck::Interrupted { version } => {
-                writeln!(f, "schema: not checked, version {version} stopped part-way")
-            }
-            SchemaCheck::Matches {
-                version,
-                fingerprint,
-            } => writeln!(f, "schema: matches version {version} ({fingerprint})"),
-            SchemaCheck::Drifted(drift) => write!(f, "schema: DRIFT: {drift}"),
-        }
-    }
-}
-
 /// The description the stored changes build, applied in order to an empty schema.
 pub(crate) fn rebuild<'a>(
     changes: impl IntoIterator<Item = &'a SchemaChange>,
@@ -936,6 +814,9 @@ pub(crate) struct ExpectedSchema {
     scoped: bool,
     /// The last version the command applies: its schema is described whole when `scoped`.
     last_up: Option<crate::Version>,
+    /// Drift found before the command applied anything, kept out of what it records
+    /// ([`drift::without`]).
+    drift: Option<SchemaDiff>,
 }
 
 impl ExpectedSchema {
@@ -951,7 +832,14 @@ impl ExpectedSchema {
             functions: None,
             scoped: false,
             last_up: None,
+            drift: None,
         }
+    }
+
+    /// Keeps `drift`, from the expected schema to the live one, out of the schemas recorded
+    /// after the versions this command applies.
+    pub(crate) fn keep_out(&mut self, drift: SchemaDiff) {
+        self.drift = Some(drift);
     }
 
     /// Records the live schema, just described whole.
@@ -1151,6 +1039,7 @@ impl ExpectedSchema {
         if self.changes.remove(&version).is_some() {
             self.forget_current();
         }
+        let mut live = Live::Current;
         let change = match (found, &self.live) {
             (Found::Known, Live::Current) => SchemaChange::default(),
             (Found::Scoped(scope, scoped), Live::Current) => {
@@ -1161,7 +1050,7 @@ impl ExpectedSchema {
                 current.replace_scope(&scope, scoped)
             }
             (found, _) => {
-                let after = match (found, std::mem::take(&mut self.live)) {
+                let mut after = match (found, std::mem::take(&mut self.live)) {
                     (Found::Whole(after), _) => after,
                     (Found::Known, Live::Own(live)) => live,
                     (Found::Scoped(scope, scoped), Live::Own(live)) => {
@@ -1171,12 +1060,17 @@ impl ExpectedSchema {
                         unreachable!("a known or scoped schema needs the live one")
                     }
                 };
+                if let Some(recorded) = self.drift.as_ref().map(|d| drift::without(&after, d)) {
+                    if recorded != after {
+                        live = Live::Own(std::mem::replace(&mut after, recorded));
+                    }
+                }
                 let change = self.description().diff(&after).to_change();
                 self.current = Some(after);
                 change
             }
         };
-        self.live = Live::Current;
+        self.live = live;
         let current = self.current.as_ref().expect("the schema was just recorded");
         let fingerprint = current.fingerprint();
         self.changes.insert(version, change.clone());

@@ -47,6 +47,9 @@ pub enum ChecksumState {
     Ok,
     /// The script changed since it was applied.
     Changed,
+    /// The up script is unchanged but the down script changed since the version was applied
+    /// (a revert refuses until `accept-checksum`).
+    DownChanged,
     /// The binary does not embed the version (the database is newer).
     NotEmbedded,
     /// Nothing recorded yet.
@@ -54,11 +57,12 @@ pub enum ChecksumState {
 }
 
 impl ChecksumState {
-    /// `ok`, `changed`, `not embedded` or `-`.
+    /// `ok`, `changed`, `down changed`, `not embedded` or `-`.
     pub const fn as_str(self) -> &'static str {
         match self {
             ChecksumState::Ok => "ok",
             ChecksumState::Changed => "changed",
+            ChecksumState::DownChanged => "down changed",
             ChecksumState::NotEmbedded => "not embedded",
             ChecksumState::NotApplied => "-",
         }
@@ -77,6 +81,7 @@ pub fn status(
         .map(|m| {
             let row = applied.iter().find(|r| r.version == m.version());
             let embedded = m.script(Direction::Up, dialect).map(|s| s.checksum());
+            let down = m.script(Direction::Down, dialect).map(|s| s.checksum());
             VersionStatus {
                 version: m.version(),
                 description: m.description().to_owned(),
@@ -87,8 +92,11 @@ pub fn status(
                 },
                 checksum: match row {
                     None => ChecksumState::NotApplied,
-                    Some(r) if Some(r.checksum) == embedded => ChecksumState::Ok,
-                    Some(_) => ChecksumState::Changed,
+                    Some(r) if Some(r.checksum) != embedded => ChecksumState::Changed,
+                    Some(r) if r.down_checksum.is_some_and(|c| Some(c) != down) => {
+                        ChecksumState::DownChanged
+                    }
+                    Some(_) => ChecksumState::Ok,
                 },
                 applied: row.cloned(),
             }

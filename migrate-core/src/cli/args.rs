@@ -67,7 +67,7 @@ pub(super) enum Command {
         json: bool,
     },
     /// Check the history against this binary and the live schema against the history,
-    /// changing nothing; exit 3 on any mismatch.
+    /// changing nothing; exit 3 on a history mismatch, 4 on schema drift alone.
     Validate {
         /// Print JSON (shape in the `migrate_core::cli` docs).
         #[arg(long)]
@@ -87,12 +87,16 @@ pub(super) enum Command {
         #[arg(long, value_name = "N", value_parser = version)]
         version: Version,
     },
-    /// Record the embedded checksum of an applied version after a deliberate edit.
+    /// Record the embedded checksums of an applied version's up and down scripts after a
+    /// deliberate edit.
     AcceptChecksum {
         /// The version whose script was edited.
         #[arg(long, value_name = "N", value_parser = version)]
         version: Version,
     },
+    /// Record the live schema as the one after the last applied version, after a change
+    /// reported as drift was judged right.
+    AcceptSchema,
     /// On scratch databases, apply, revert and re-apply every version, checking that each
     /// down script restores the schema exactly; exit 3 if any does not. Never touches the
     /// database itself: scratch databases are created next to it and dropped afterwards.

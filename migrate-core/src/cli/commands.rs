@@ -95,7 +95,7 @@ impl Session<'_, '_> {
                 if report.steps.is_empty() {
                     writeln!(out, "nothing to apply")?;
                 }
-                self.print_standing(driver, out).await
+                self.print_outcome(driver, out, report.drift).await
             }
             Command::Down { to, yes } => self.down(driver, out, to, yes).await,
             Command::Redo { yes } => self.redo(driver, out, yes).await,
@@ -116,12 +116,12 @@ impl Session<'_, '_> {
             }
             Command::Validate { json } => self.validate(driver, out, json).await,
             Command::Resume { skip } => {
-                self.migrator.resume(driver, skip).await?;
-                self.print_standing(driver, out).await
+                let report = self.migrator.resume(driver, skip).await?;
+                self.print_outcome(driver, out, report.drift).await
             }
             Command::Repair => {
                 let failed = self.failed_row(driver).await?;
-                self.migrator.repair(driver).await?;
+                let report = self.migrator.repair(driver).await?;
                 if let Some(row) = failed {
                     let stopped = match row.statements_done >= row.statements_total {
                         true => format!("after all {} statements", row.statements_total),
@@ -137,7 +137,7 @@ impl Session<'_, '_> {
                         row.version, row.direction, row.script
                     )?;
                 }
-                self.print_standing(driver, out).await
+                self.print_outcome(driver, out, report.drift).await
             }
             Command::Baseline { version } => {
                 self.migrator.baseline(driver, version).await?;
@@ -161,6 +161,19 @@ impl Session<'_, '_> {
                     writeln!(
                         out,
                         "version {version}: accepted checksum {new} of `{script}` (was {old}); recorded in the log table"
+                    )?;
+                }
+                Ok(Exit::Success)
+            }
+            Command::AcceptSchema => {
+                self.migrator.accept_schema(driver).await?;
+                let applied = self.migrator.history(driver).await?;
+                if let Some(row) = crate::schema::drift::last_applied(&applied) {
+                    let fingerprint = row.fingerprint.map(|f| f.to_string()).unwrap_or_default();
+                    writeln!(
+                        out,
+                        "recorded the live schema ({fingerprint}) as the one after version {}; recorded in the log table",
+                        row.version
                     )?;
                 }
                 Ok(Exit::Success)
@@ -239,8 +252,8 @@ impl Session<'_, '_> {
                 self.db.url
             ),
         )?;
-        self.migrator.down(driver, to).await?;
-        self.print_standing(driver, out).await
+        let report = self.migrator.down(driver, to).await?;
+        self.print_outcome(driver, out, report.drift).await
     }
 
     async fn redo(
@@ -261,8 +274,8 @@ impl Session<'_, '_> {
             yes,
             &format!("revert and re-apply V{} of {}", newest.version, self.db.url),
         )?;
-        self.migrator.redo(driver).await?;
-        self.print_standing(driver, out).await
+        let report = self.migrator.redo(driver).await?;
+        self.print_outcome(driver, out, report.drift).await
     }
 
     /// Refuses a revert that crosses irreversible versions, naming every one of them.
@@ -310,7 +323,9 @@ impl Session<'_, '_> {
         }
         for row in &applied {
             let one = std::slice::from_ref(row);
-            if let Err(e) = plan::check_history(set, one, dialect) {
+            if let Err(e) = plan::check_history(set, one, dialect)
+                .and_then(|()| plan::check_down_checksums(set, one, dialect))
+            {
                 problems.push(Problem::new(Some(row.version), &e));
             } else if let Err(e) = plan::reject_failed(set, one, dialect) {
                 problems.push(Problem::new(Some(row.version), &e));
@@ -354,6 +369,8 @@ impl Session<'_, '_> {
         }
         Ok(if problems.is_empty() {
             Exit::Success
+        } else if problems.iter().all(|p| p.kind == "schema_drift") {
+            Exit::Drift
         } else {
             Exit::Mismatch
         })
@@ -365,6 +382,24 @@ impl Session<'_, '_> {
     ) -> Result<Option<AppliedMigration>, CliError> {
         let applied = self.migrator.history(driver).await?;
         Ok(applied.into_iter().find(|r| r.state == State::Failed))
+    }
+
+    /// [`Session::print_standing`], then the schema drift the command found, if any (exit 4).
+    async fn print_outcome(
+        &self,
+        driver: &mut AnyDriver,
+        out: &mut impl Write,
+        drift: Option<crate::schema::Drift>,
+    ) -> Result<Exit, CliError> {
+        self.print_standing(driver, out).await?;
+        let Some(drift) = drift else {
+            return Ok(Exit::Success);
+        };
+        writeln!(
+            out,
+            "schema drift: {drift}it stays reported until it is undone by hand, or recorded with `accept-schema` if it is intended"
+        )?;
+        Ok(Exit::Drift)
     }
 
     /// `database at version 2; …` after a command that changed something.

@@ -34,6 +34,7 @@ impl Problem {
     pub(super) fn new(version: Option<Version>, error: &Error) -> Problem {
         let kind = match error {
             Error::ChecksumMismatch { .. } => "checksum_changed",
+            Error::DownChecksumMismatch { .. } => "down_checksum_changed",
             Error::UnknownVersion { .. } => "not_embedded",
             Error::FailedMigration { .. } => "failed",
             Error::OutOfOrder { .. } => "out_of_order",
@@ -182,6 +183,7 @@ fn checksum_json(state: ChecksumState) -> Option<&'static str> {
     match state {
         ChecksumState::Ok => Some("ok"),
         ChecksumState::Changed => Some("changed"),
+        ChecksumState::DownChanged => Some("down_changed"),
         ChecksumState::NotEmbedded => Some("not_embedded"),
         ChecksumState::NotApplied => None,
     }

@@ -111,6 +111,11 @@ macro_rules! driver_suite {
             long_object_names_are_recorded_in_full,
             mysql_migrations_run_under_the_servers_session_defaults,
             server_error_keeps_its_number_and_sqlstate,
+            edited_down_script_is_refused_until_accepted,
+            resume_does_not_report_its_own_changes_as_drift,
+            baseline_then_revert_reports_no_false_drift,
+            drift_before_up_stays_reported_until_accepted,
+            repair_reports_what_was_not_undone,
         );
     };
 }
@@ -2374,9 +2379,10 @@ pub async fn data_only_version_is_not_described_again<C: Connect>(ctx: &Ctx<C>) 
     // (whole descriptions, scoped ones)
     let describes = |calls: &[String]| describe_calls(calls);
 
-    // A change by hand before the run: the data-only version records the live schema, as a
-    // description after it would. (On PostgreSQL the runner first asks whether any user
-    // function exists that an INSERT could run; none does.)
+    // A change by hand before the run: the data-only version records the schema without it,
+    // as a description after it would, and the change stays reported as drift. (On PostgreSQL
+    // the runner first asks whether any user function exists that an INSERT could run; none
+    // does.)
     m.up(&mut d, Target::Version(v(1))).await.expect("up to 1");
     d.execute("ALTER TABLE dv ADD COLUMN by_hand INTEGER NULL")
         .await
@@ -2386,14 +2392,21 @@ pub async fn data_only_version_is_not_described_again<C: Connect>(ctx: &Ctx<C>) 
     // One description before applying (the drift check), none after the INSERT and UPDATE.
     assert_eq!(describes(&d.calls), (1, 0), "{:#?}", d.calls);
     let history = m.history(&mut d).await.expect("history");
-    assert_ne!(history[1].fingerprint, history[0].fingerprint, "the column");
+    assert_eq!(
+        history[1].fingerprint, history[0].fingerprint,
+        "not V2's column"
+    );
     assert!(matches!(
         m.check_schema(&mut d).await.expect("check"),
-        SchemaCheck::Matches { version, .. } if version == v(2)
+        SchemaCheck::Drifted(drift) if drift.version == v(2)
     ));
     d.execute("ALTER TABLE dv DROP COLUMN by_hand")
         .await
         .expect("undo");
+    assert!(matches!(
+        m.check_schema(&mut d).await.expect("check"),
+        SchemaCheck::Matches { version, .. } if version == v(2)
+    ));
     m.down(&mut d, Target::Empty).await.expect("down");
 
     d.calls.clear();
