@@ -22,9 +22,10 @@ use proc_macro::TokenStream;
 ///
 /// The path is relative to the calling crate's `Cargo.toml`. Every script is pulled in with
 /// `include_str!`, so editing one rebuilds the crate; its checksum and directives are computed
-/// here. Every problem in the tree — a bad folder name, a gap, a duplicate, a missing, empty or
+/// here. Every problem in the tree — a bad folder name, a gap, a duplicate, a missing or
 /// non-UTF-8 script, an unknown directive, an unterminated literal — is a compile error on the
-/// path literal that names the file.
+/// path literal that names the file. An empty or comment-only script is not a problem: it
+/// embeds as a no-op (see `migrate_core::Plan::warnings`).
 ///
 /// Shared scripts (`up.sql`) are checked against every dialect; to check them only against the
 /// dialects an application targets, name them:

@@ -100,9 +100,14 @@ macro_rules! driver_suite {
             fingerprints_off_records_none_and_reports_not_recorded,
             data_only_version_is_not_described_again,
             scoped_descriptions_record_what_whole_ones_would,
+            empty_and_comment_only_scripts_apply_and_revert_as_no_ops,
+            empty_scripts_revert_to_empty,
         );
     };
 }
+
+mod empty_scripts;
+pub use empty_scripts::*;
 
 /// A migration tree written to a temporary folder and loaded at run time.
 pub struct Tree {
