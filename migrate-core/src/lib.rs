@@ -92,6 +92,13 @@ mod migration;
 pub mod plan;
 pub mod runner;
 pub mod schema;
+#[cfg(any(
+    feature = "sqlx-mysql",
+    feature = "sqlx-postgres",
+    feature = "sqlx-sqlite",
+    feature = "mysql_async"
+))]
+mod scratch_name;
 pub mod source;
 pub mod split;
 pub mod status;
