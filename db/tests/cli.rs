@@ -343,6 +343,7 @@ on_backends! {
     resume_skip_continues_after_a_statement_done_by_hand: MySql;
     repair_marks_a_failed_migration_not_applied: MySql;
     irreversible_versions_are_refused_by_name: Sqlite, MySql;
+    plan_warns_of_scripts_that_hold_no_statement: Sqlite, MySql;
     baseline_adopts_an_existing_schema: Sqlite, MySql;
     history_newer_than_the_binary_is_a_mismatch: Sqlite;
     logs_follow_rust_log_on_standard_error: Sqlite;
@@ -894,6 +895,39 @@ async fn repair_marks_a_failed_migration_not_applied(db: &TestDatabase) {
     assert!(actions.contains(&"repair".to_owned()), "{actions:?}");
     // Nothing left to repair or resume.
     migrate.run(&["repair"]).expect(1);
+}
+
+/// An empty or comment-only script is a no-op version: `plan` warns of it (a comment line in
+/// the text, a `warnings` array in JSON) and `up` records it.
+async fn plan_warns_of_scripts_that_hold_no_statement(db: &TestDatabase) {
+    let tree = Tree::new(THREE);
+    tree.write("V2__second/up.sql", "");
+    tree.write("V3__third/up.sql", "-- only a comment\n");
+    let migrate = Migrate::child(db.url(), tree.path());
+    let text = migrate.run(&["plan"]).expect(0).stdout;
+    for v in [
+        "version 2: `V2__second/up.sql`",
+        "version 3: `V3__third/up.sql`",
+    ] {
+        let line = format!("-- warning: {v} holds no statement");
+        assert!(text.contains(&line), "{line}:\n{text}");
+    }
+    let json = migrate.run(&["plan", "--json"]).expect(0).json();
+    let warnings: Vec<(u64, &str)> = json["warnings"]
+        .as_array()
+        .expect("warnings")
+        .iter()
+        .map(|w| {
+            (
+                w["version"].as_u64().expect("v"),
+                w["kind"].as_str().expect("kind"),
+            )
+        })
+        .collect();
+    assert_eq!(warnings, [(2, "no_op_script"), (3, "no_op_script")]);
+    migrate.run(&["up"]).expect(0);
+    let status = migrate.run(&["status", "--json"]).expect(0).json();
+    assert_eq!(states(&status), applied_through(3, 3));
 }
 
 /// A revert across irreversible versions is refused before anything runs, naming each one.

@@ -134,6 +134,15 @@
 //!         { "number": 1, "line": 2, "sql": "ALTER TABLE apps ADD COLUMN …", "implicit_commit": null }
 //!       ]
 //!     }
+//!   ],
+//!   "warnings": [
+//!     {
+//!       "version": 3,
+//!       "kind": "no_op_script",
+//!       "direction": "up",
+//!       "script": "V3__placeholder/up.sql",
+//!       "message": "version 3: `V3__placeholder/up.sql` holds no statement; …"
+//!     }
 //!   ]
 //! }
 //! ```
@@ -143,6 +152,9 @@
 //! and `-- migrate:no-transaction` scripts on PostgreSQL). `number` is the statement's
 //! 1-based position in its script and `line` its first line. `implicit_commit` is `true` or
 //! `false` on MySQL/MariaDB (see [`crate::implicit_commit`]) and `null` on other dialects.
+//! `warnings` lists the plan's [`PlanWarning`](crate::PlanWarning)s, in step order; the one
+//! `kind` so far is `no_op_script` (an empty or comment-only script: the version is recorded
+//! without running anything). The text output shows each as a `-- warning:` line.
 //!
 //! `validate --json`:
 //!

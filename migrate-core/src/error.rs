@@ -80,12 +80,6 @@ pub enum LoadError {
         /// The shared script that was expected.
         path: PathBuf,
     },
-    /// A script with nothing in it but white space.
-    #[error("script `{}` is empty; write the SQL, or `-- migrate:irreversible` in a down script that cannot be written", path.display())]
-    EmptyScript {
-        /// The script.
-        path: PathBuf,
-    },
     /// A script that is not valid UTF-8.
     #[error("script `{}` is not valid UTF-8 (first bad byte on line {line}); save it as UTF-8", path.display())]
     NotUtf8 {

@@ -27,6 +27,10 @@
 //! tree is a compile error naming the file; the same loader is available at run time as
 //! [`source::load_dir`].
 //!
+//! A script that is empty, blank or only comments is a no-op: its version is recorded like any
+//! other without running anything, and [`Plan::warnings`] names it. A down script that must not
+//! run says `-- migrate:irreversible` instead.
+//!
 //! ## Directives
 //!
 //! Leading comment lines of a script may hold directives:
@@ -96,6 +100,13 @@ mod migration;
 pub mod plan;
 pub mod runner;
 pub mod schema;
+#[cfg(any(
+    feature = "sqlx-mysql",
+    feature = "sqlx-postgres",
+    feature = "sqlx-sqlite",
+    feature = "mysql_async"
+))]
+mod scratch_name;
 pub mod source;
 pub mod split;
 pub mod status;
@@ -110,6 +121,6 @@ pub use error::{Error, JournalStop, LoadError};
 pub use migration::{
     Direction, Directives, Migration, MigrationSet, Reversibility, Script, TransactionMode,
 };
-pub use plan::{OutOfOrder, Plan, Target};
+pub use plan::{OutOfOrder, Plan, PlanWarning, Target};
 pub use runner::{Config, Fingerprints, Migrator, Progress, Report, StepReport};
 pub use version::Version;

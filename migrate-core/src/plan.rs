@@ -42,6 +42,56 @@ impl Plan<'_> {
     pub fn is_empty(&self) -> bool {
         self.steps.is_empty()
     }
+
+    /// What the operator should know before running the plan, though nothing stops it: each
+    /// step whose script holds no statement, in step order.
+    pub fn warnings(&self) -> Vec<PlanWarning> {
+        self.steps
+            .iter()
+            .filter(|step| step.statements.is_empty())
+            .map(|step| PlanWarning::NoOpScript {
+                version: step.migration.version(),
+                direction: step.direction,
+                script: step.script.path().to_owned(),
+            })
+            .collect()
+    }
+}
+
+/// A remark on a [`Plan`] that does not stop it (see [`Plan::warnings`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PlanWarning {
+    /// The script is empty, blank or only comments: the version is recorded as applied (or
+    /// reverted) without running anything. Intentional for placeholder versions; a mistake if
+    /// its SQL was never written.
+    NoOpScript {
+        /// The version.
+        version: Version,
+        /// Applying or reverting.
+        direction: Direction,
+        /// The script's path in the tree (`V3__x/up.sql`).
+        script: String,
+    },
+}
+
+impl std::fmt::Display for PlanWarning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PlanWarning::NoOpScript {
+                version,
+                direction,
+                script,
+            } => write!(
+                f,
+                "version {version}: `{script}` holds no statement; {} it changes nothing but the history",
+                match direction {
+                    Direction::Up => "applying",
+                    Direction::Down => "reverting",
+                }
+            ),
+        }
+    }
 }
 
 /// One migration run in one direction.

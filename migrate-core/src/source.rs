@@ -8,7 +8,9 @@
 //!   versions are contiguous from 1 and unique (`V2` and `V02` clash);
 //! - every version has an up and a down script: `up.sql` or at least one `up.{dialect}.sql`, and
 //!   likewise for down; nothing else lives in a version folder;
-//! - scripts are UTF-8 and not blank; directives are known and allowed where they stand;
+//! - scripts are UTF-8; directives are known and allowed where they stand. A script may be
+//!   empty, blank (a UTF-8 BOM alone included) or only comments: it is a no-op, its version is
+//!   recorded without running anything, and [`Plan::warnings`](crate::Plan::warnings) says so;
 //! - every script splits into statements for each dialect it serves, so an unterminated literal,
 //!   identifier, comment or body is found before anything runs.
 //!
@@ -254,7 +256,8 @@ fn parse_script_name(name: &str) -> Option<(Direction, Option<Dialect>)> {
     }
 }
 
-/// Checks one script's bytes and builds it: UTF-8, not blank, directives, splittable.
+/// Checks one script's bytes and builds it: UTF-8, directives, splittable. An empty script is
+/// accepted: it splits into no statement.
 fn check_script(
     bytes: Vec<u8>,
     rel: String,
@@ -270,11 +273,6 @@ fn check_script(
             line: line_of(valid.iter().filter(|&&b| b == b'\n').count()),
         }
     })?;
-    if sql.trim_start_matches('\u{feff}').trim().is_empty() {
-        return Err(LoadError::EmptyScript {
-            path: shown.to_path_buf(),
-        });
-    }
     let directives = parse_directives(&sql, direction, shown)?;
     let split_for: &[Dialect] = match &dialect {
         Some(d) => std::slice::from_ref(d),

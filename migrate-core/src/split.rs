@@ -268,7 +268,12 @@ impl<'a> Splitter<'a> {
             text,
             src,
             dialect,
-            pos: 0,
+            // A leading UTF-8 byte order mark is an editor's, not SQL: servers reject it.
+            pos: if text.starts_with('\u{feff}') {
+                '\u{feff}'.len_utf8()
+            } else {
+                0
+            },
             state: State::Normal,
             delimiter: b";",
             executable: None,

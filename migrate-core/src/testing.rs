@@ -15,16 +15,19 @@
 //!
 //! Server URLs come from `MIGRATE_TEST_MYSQL_URL` (default `mysql://root@127.0.0.1:3306/test`)
 //! and `MIGRATE_TEST_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/postgres`).
-//! When a server cannot be reached the test is skipped with a loud message on stderr — unless
+//! When a server cannot be reached the test is skipped with a loud message written to the
+//! process's standard error directly (the test harness captures `eprintln!`) — unless
 //! `MIGRATE_REQUIRE_SERVERS` or `CI` is set, in which case it fails.
 //!
-//! Databases are named `migrate_test_<pid>_<time>_<n>`; each is dropped when its
+//! Databases are named `migrate_test_<pid>_<unix seconds>_<n>`; each is dropped when its
 //! [`TestDatabase`] is dropped, and the first database a process creates on a server also drops
-//! those left by processes that no longer run (killed test runs).
+//! those created more than a day ago (left by killed test runs). The age is the rule, not
+//! whether the process still runs: a process id says nothing about a run on another machine or
+//! in another container sharing the server.
 
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::OnceLock;
-use std::time::{SystemTime, UNIX_EPOCH};
+
+pub mod attribute;
 
 use crate::driver::{redact_url, with_database, Driver, DriverError, SqlxMySql, SqlxPostgres};
 use crate::Error;
@@ -73,7 +76,6 @@ pub struct TestDatabase {
     _dir: Option<tempfile::TempDir>,
 }
 
-static COUNTER: AtomicU32 = AtomicU32::new(0);
 static CLEANED_MYSQL: OnceLock<()> = OnceLock::new();
 static CLEANED_POSTGRES: OnceLock<()> = OnceLock::new();
 
@@ -84,11 +86,7 @@ impl TestDatabase {
     /// A fresh, empty database; `Ok(None)` when the server is unreachable and not required
     /// (a skip message has been printed).
     pub async fn create(backend: Backend) -> Result<Option<TestDatabase>, Error> {
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let secs = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        let name = format!("{PREFIX}{}_{secs}_{n}", std::process::id());
+        let name = crate::scratch_name::new_name(PREFIX);
         let Some(server) = backend.server_url() else {
             let dir = tempfile::tempdir()
                 .map_err(|e| admin_error("creating a temporary folder", DriverError::other(e)))?;
@@ -107,10 +105,11 @@ impl TestDatabase {
         let mut admin = match Admin::connect(backend, &server).await {
             Ok(admin) => admin,
             Err(e) if !servers_required() => {
-                eprintln!(
-                    "\n*** SKIPPED: {backend:?} server at {} is not reachable ({e}); set MIGRATE_REQUIRE_SERVERS=1 to make this a failure ***\n",
+                // Past the harness's capture, which hides a passing test's output.
+                attribute::announce(&format!(
+                    "SKIPPED: {backend:?} server at {} is not reachable ({e}); set MIGRATE_REQUIRE_SERVERS=1 to make this a failure",
                     redact_url(&server)
-                );
+                ));
                 return Ok(None);
             }
             Err(e) => {
@@ -159,7 +158,8 @@ impl TestDatabase {
     }
 
     /// A fresh database migrated with `set` to `target`; `Ok(None)` when the server is
-    /// unreachable and not required (the skip was printed). Used by `#[migrate_macros::test]`.
+    /// unreachable and not required (the skip was printed). Used by `#[migrate_macros::test]`
+    /// through [`attribute::run`].
     pub async fn at(
         backend: Backend,
         set: &crate::MigrationSet,
@@ -233,7 +233,7 @@ async fn drop_database(backend: Backend, name: &str) {
     }
 }
 
-/// Drops the test databases on `backend`'s server whose creating process no longer runs (what
+/// Drops the test databases on `backend`'s server created more than a day ago (what
 /// [`TestDatabase::create`] does once per process); `Ok(None)` when the server is unreachable
 /// and not required. Returns the names dropped.
 pub async fn drop_stale_databases(backend: Backend) -> Result<Option<Vec<String>>, Error> {
@@ -301,29 +301,20 @@ impl Admin {
             .await
     }
 
-    /// Drops test databases whose creating process no longer runs; returns their names.
+    /// Drops test databases created more than a day ago; returns their names.
     async fn drop_stale(&mut self) -> Result<Vec<String>, DriverError> {
-        let list = match self {
-            Admin::MySql(_) => format!(
-                "SELECT CAST(SCHEMA_NAME AS CHAR) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE '{PREFIX}%'"
-            ),
-            Admin::Postgres(_) => {
-                format!("SELECT datname::text FROM pg_database WHERE datname LIKE '{PREFIX}%'")
-            }
+        let dialect = match self {
+            Admin::MySql(_) => crate::Dialect::MySql,
+            Admin::Postgres(_) => crate::Dialect::Postgres,
         };
+        let list = crate::scratch_name::list_sql(dialect, PREFIX);
+        let now = crate::scratch_name::now_secs();
         let mut dropped = Vec::new();
         for row in self.query(&list).await? {
             let Some(name) = row.into_iter().next().flatten() else {
                 continue;
             };
-            let pid = name[PREFIX.len()..]
-                .split('_')
-                .next()
-                .and_then(|p| p.parse::<u32>().ok());
-            let alive = pid.is_some_and(|pid| {
-                pid == std::process::id() || std::path::Path::new(&format!("/proc/{pid}")).exists()
-            });
-            if !alive {
+            if crate::scratch_name::is_stale(PREFIX, &name, now) {
                 self.drop_database(&name).await?;
                 dropped.push(name);
             }

@@ -400,7 +400,8 @@ impl<'s> Verifier<'s> {
             .await?
             .len();
         if objects > 0 || history > 0 {
-            // Not disposed of: it is not ours to drop.
+            // Not disposed of here: a `ScratchServer` drops the database it created when it is
+            // dropped, and another source's database may not be ours to drop.
             return Err(Error::ScratchNotEmpty { objects, history });
         }
         Ok(db)

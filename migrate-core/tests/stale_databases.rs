@@ -1,4 +1,5 @@
-//! Test databases left behind by killed runs are dropped; those of live processes are kept.
+//! Test databases left behind by killed runs (created more than a day ago) are dropped; fresh
+//! ones are kept, whichever process made them.
 #![cfg(feature = "testing")]
 
 use migrate_core::driver::{AnyDriver, Driver};
@@ -32,6 +33,17 @@ async fn stale_databases_are_dropped(backend: Backend) {
         .execute(&format!("CREATE DATABASE {stale}"))
         .await
         .expect("create stale");
+    // A fresh one of a process not running here (a run on another machine sharing the
+    // server): kept until it is a day old.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs();
+    let elsewhere = format!("{PREFIX}4294967290_{now}_1");
+    admin
+        .execute(&format!("CREATE DATABASE {elsewhere}"))
+        .await
+        .expect("create fresh");
     let dropped = drop_stale_databases(backend)
         .await
         .expect("sweep")
@@ -45,6 +57,14 @@ async fn stale_databases_are_dropped(backend: Backend) {
     assert!(
         left.contains(&live.name().to_owned()),
         "a live test's database was dropped: {left:?}"
+    );
+    admin
+        .execute(&format!("DROP DATABASE IF EXISTS {elsewhere}"))
+        .await
+        .expect("drop fresh");
+    assert!(
+        left.contains(&elsewhere),
+        "a fresh database of another machine's run was dropped: {left:?}"
     );
     drop(admin);
     live.drop_database().await;

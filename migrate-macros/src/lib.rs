@@ -22,9 +22,10 @@ use proc_macro::TokenStream;
 ///
 /// The path is relative to the calling crate's `Cargo.toml`. Every script is pulled in with
 /// `include_str!`, so editing one rebuilds the crate; its checksum and directives are computed
-/// here. Every problem in the tree — a bad folder name, a gap, a duplicate, a missing, empty or
+/// here. Every problem in the tree — a bad folder name, a gap, a duplicate, a missing or
 /// non-UTF-8 script, an unknown directive, an unterminated literal — is a compile error on the
-/// path literal that names the file.
+/// path literal that names the file. An empty or comment-only script is not a problem: it
+/// embeds as a no-op (see `migrate_core::Plan::warnings`).
 ///
 /// Shared scripts (`up.sql`) are checked against every dialect; to check them only against the
 /// dialects an application targets, name them:
@@ -55,8 +56,20 @@ pub fn embed_migrations(input: TokenStream) -> TokenStream {
 ///
 /// Arguments: `migrations` (a `MigrationSet` static, required), `version` (a number, `0` for
 /// an empty database, or `latest`, the default), `backends` (a subset of
-/// `[sqlite, mysql, postgres]`, all by default). MariaDB and PostgreSQL tests skip loudly when
-/// their server is unreachable, unless `MIGRATE_REQUIRE_SERVERS` or `CI` is set.
+/// `[sqlite, mysql, postgres]`).
+///
+/// - The function takes one argument: a `migrate_core::testing::TestDatabase`, a
+///   `migrate_core::driver::AnyDriver` or an `sqlx::AnyPool` connected to the database (any
+///   `migrate_core::testing::attribute::TestArgument`). The database is dropped afterwards.
+/// - It returns `()` or `Result<(), E>` with `E: Debug`; an `Err` fails the test.
+/// - Without `backends`, a test is generated for each backend, and one whose dialect the
+///   migrations have no scripts for prints `NOT RUN` and passes. Named backends always run.
+/// - MariaDB and PostgreSQL tests print a `SKIPPED` line on standard error (past the harness's
+///   capture) when their server is unreachable, or fail if `MIGRATE_REQUIRE_SERVERS` or `CI`
+///   is set.
+///
+/// Each generated test is one call of `migrate_core::testing::attribute::run`, where all of
+/// this is implemented.
 #[proc_macro_attribute]
 pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::funnel_attr(args, item, test_attr::expand)

@@ -7,10 +7,11 @@
 //! ```
 //!
 //! expands to a module `v1_reads_apps` holding the function and the tests `sqlite`, `mariadb`
-//! and `postgres` (or those named by `backends = [sqlite, mysql, postgres]`). Each creates a
-//! database with `migrate_core::testing::TestDatabase::at`, migrates it, and passes it to the
-//! function, which drops it when done. `version = latest` (the default) migrates fully,
-//! `version = 0` leaves it empty.
+//! and `postgres` (or those named by `backends = [sqlite, mysql, postgres]`). Each is one call
+//! of `migrate_core::testing::attribute::run`, which holds all the run-time logic: creating and
+//! migrating the database, building the argument, failing on `Err`, announcing skips, not
+//! running a backend the tree has no scripts for (unless named). `version = latest` (the
+//! default) migrates fully, `version = 0` leaves it empty.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -22,18 +23,15 @@ use syn::{bracketed, Expr, Ident, ItemFn, LitInt, Token};
 struct Args {
     migrations: Expr,
     version: Option<u32>,
-    backends: Vec<Ident>,
+    /// Named in `backends = […]`, or `None` for those the migrations support.
+    backends: Option<Vec<Ident>>,
 }
 
 impl Parse for Args {
     fn parse(input: ParseStream<'_>) -> syn::Result<Args> {
         let mut migrations = None;
         let mut version = None;
-        let mut backends = vec![
-            Ident::new("sqlite", input.span()),
-            Ident::new("mysql", input.span()),
-            Ident::new("postgres", input.span()),
-        ];
+        let mut backends = None;
         while !input.is_empty() {
             let key: Ident = input.parse()?;
             input.parse::<Token![=]>()?;
@@ -56,8 +54,8 @@ impl Parse for Args {
                 bracketed!(list in input);
                 let names: Punctuated<Ident, Token![,]> =
                     list.parse_terminated(Ident::parse, Token![,])?;
-                backends = names.into_iter().collect();
-                for name in &backends {
+                let named: Vec<Ident> = names.into_iter().collect();
+                for name in &named {
                     if !["sqlite", "mysql", "postgres"].contains(&name.to_string().as_str()) {
                         return Err(syn::Error::new_spanned(
                             name,
@@ -65,6 +63,7 @@ impl Parse for Args {
                         ));
                     }
                 }
+                backends = Some(named);
             } else {
                 return Err(syn::Error::new_spanned(
                     key,
@@ -94,6 +93,12 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenS
             "the test function must be `async`",
         ));
     }
+    if function.sig.inputs.len() != 1 {
+        return Err(syn::Error::new_spanned(
+            &function.sig.inputs,
+            "the test function takes one argument: a `migrate_core::testing::TestDatabase`, a `migrate_core::driver::AnyDriver` or an `sqlx::AnyPool`",
+        ));
+    }
     let name = &function.sig.ident;
     let migrations = &args.migrations;
     let target = match args.version {
@@ -101,8 +106,19 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenS
         Some(0) => quote!(::migrate_core::Target::Empty),
         Some(n) => quote!(::migrate_core::Target::Version(::migrate_core::Version::__embedded(#n))),
     };
-    let tests = args.backends.iter().map(|backend| {
-        let (test, variant) = match backend.to_string().as_str() {
+    let (selection, backends) = match &args.backends {
+        Some(named) => (quote!(Named), named.iter().map(Ident::to_string).collect()),
+        None => (
+            quote!(Supported),
+            vec![
+                "sqlite".to_owned(),
+                "mysql".to_owned(),
+                "postgres".to_owned(),
+            ],
+        ),
+    };
+    let tests = backends.iter().map(|backend| {
+        let (test, variant) = match backend.as_str() {
             "sqlite" => (format_ident!("sqlite"), quote!(Sqlite)),
             "mysql" => (format_ident!("mariadb"), quote!(MySql)),
             _ => (format_ident!("postgres"), quote!(Postgres)),
@@ -110,16 +126,15 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenS
         quote! {
             #[::tokio::test]
             async fn #test() {
-                let database = ::migrate_core::testing::TestDatabase::at(
+                ::migrate_core::testing::attribute::run(
+                    ::core::concat!(::core::module_path!(), "::", ::core::stringify!(#test)),
                     ::migrate_core::testing::Backend::#variant,
+                    ::migrate_core::testing::attribute::Selection::#selection,
                     &#migrations,
                     #target,
+                    #name,
                 )
-                .await
-                .expect("creating the test database");
-                if let ::core::option::Option::Some(database) = database {
-                    #name(database).await;
-                }
+                .await;
             }
         }
     });

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::history::AppliedMigration;
 use crate::implicit_commit::commits_implicitly;
-use crate::plan::Plan;
+use crate::plan::{Plan, PlanWarning};
 use crate::schema::{SchemaCheck, SchemaDiff, SchemaObject};
 use crate::status::{ChecksumState, VersionState, VersionStatus};
 use crate::verify::{RoundTrip, RoundTripProblem, VerifyReport};
@@ -360,6 +360,36 @@ struct PlanJson<'a> {
     dialect: &'static str,
     direction: &'static str,
     steps: Vec<StepJson<'a>>,
+    warnings: Vec<WarningJson>,
+}
+
+/// One [`PlanWarning`] in `plan --json`.
+#[derive(Serialize)]
+struct WarningJson {
+    version: u32,
+    kind: &'static str,
+    direction: &'static str,
+    script: String,
+    message: String,
+}
+
+impl WarningJson {
+    fn new(warning: &PlanWarning) -> WarningJson {
+        let message = warning.to_string();
+        match warning {
+            PlanWarning::NoOpScript {
+                version,
+                direction,
+                script,
+            } => WarningJson {
+                version: version.get(),
+                kind: "no_op_script",
+                direction: direction.stem(),
+                script: script.clone(),
+                message,
+            },
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -425,6 +455,7 @@ pub(super) fn plan_json(
             dialect: db.dialect.tag(),
             direction: direction.stem(),
             steps,
+            warnings: plan.warnings().iter().map(WarningJson::new).collect(),
         },
     )
 }
@@ -460,6 +491,9 @@ pub(super) fn plan_text(
             out,
             "-- [implicit commit]: the server commits this statement at once; a failure after it cannot roll it back"
         )?;
+    }
+    for warning in plan.warnings() {
+        writeln!(out, "-- warning: {warning}")?;
     }
     for step in &plan.steps {
         let statements = step.statements.len().saturating_sub(step.start);

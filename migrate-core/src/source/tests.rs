@@ -126,6 +126,30 @@ fn empty_folder_is_an_empty_set() {
 }
 
 #[test]
+fn empty_blank_bom_only_and_comment_only_scripts_load_as_no_ops() {
+    let dir = tree(&[
+        ("V1/up.sql", b""),
+        ("V1/down.sql", b" \n\t\r\n"),
+        ("V2/up.sql", b"\xef\xbb\xbf\n"),
+        ("V2/down.sql", b"-- nothing\n/* at all */\n"),
+        ("V3/up.sql", UP),
+        ("V3/down.sql", b"-- migrate:irreversible\n"),
+    ]);
+    let set = load(&dir).expect("no-op scripts load");
+    for m in &set.migrations()[..2] {
+        for direction in [Direction::Up, Direction::Down] {
+            let script = &m.scripts(direction)[0];
+            for dialect in Dialect::ALL {
+                let statements = split::split(script.sql(), dialect).expect("splits");
+                assert!(statements.is_empty(), "{}: {statements:?}", script.path());
+            }
+        }
+    }
+    let down = &set.migrations()[2].scripts(Direction::Down)[0];
+    assert_eq!(down.directives().reversibility, Reversibility::Irreversible);
+}
+
+#[test]
 fn directives_are_read_from_leading_comment_lines() {
     let dir = tree(&[
         (
@@ -317,18 +341,6 @@ rejects!(
     ],
     LoadError::UnexpectedEntry { .. },
     "versions/V1/notes.txt"
-);
-rejects!(
-    rejects_empty_script,
-    [("V1/up.sql", b" \n\t\r\n"), ("V1/down.sql", DOWN)],
-    LoadError::EmptyScript { .. },
-    "versions/V1/up.sql"
-);
-rejects!(
-    rejects_bom_only_script,
-    [("V1/up.sql", UP), ("V1/down.sql", b"\xef\xbb\xbf\n")],
-    LoadError::EmptyScript { .. },
-    "versions/V1/down.sql"
 );
 rejects!(
     rejects_non_utf8,

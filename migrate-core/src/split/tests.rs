@@ -71,6 +71,9 @@ mod cases {
     // ---------------------------------------------------------------------------------------------
 
     splits!(mysql_splits_on_semicolons, MySql, "SELECT 1; SELECT 2;", ["SELECT 1", "SELECT 2"]);
+    splits_at!(mysql_leading_bom_is_not_statement_text, MySql, "\u{feff}SELECT 1;\nSELECT 2;", [("SELECT 1", 1), ("SELECT 2", 2)]);
+    splits!(postgres_bom_alone_is_no_statement, Postgres, "\u{feff}\n", []);
+    splits!(sqlite_bom_and_comments_are_no_statement, Sqlite, "\u{feff}-- nothing\n/* here */\n", []);
     splits!(mysql_backslash_escaped_quote, MySql, r"SELECT 'a\'b;c'; SELECT 2", [r"SELECT 'a\'b;c'", "SELECT 2"]);
     splits!(mysql_doubled_single_quote_stays_in_string, MySql, "SELECT 'it''s;'; SELECT 2", ["SELECT 'it''s;'", "SELECT 2"]);
     splits!(mysql_escaped_backslash_before_closing_quote_ends_string, MySql, r"SELECT 'a\\'; SELECT 2", [r"SELECT 'a\\'", "SELECT 2"]);

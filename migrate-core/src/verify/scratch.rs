@@ -1,23 +1,41 @@
 //! [`ScratchServer`]: scratch databases on the server of a database URL.
+//!
+//! Cleaning up is the server's job, not the verifier's: whatever stops a run (an error
+//! returned early, a panic, a dropped future), dropping the `ScratchServer` drops every
+//! database it created and has not disposed of yet. And the first connection of each
+//! `ScratchServer` sweeps scratch databases that killed runs left behind (see
+//! `crate::scratch_name` for the rule).
 
 use std::fmt;
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use super::ScratchDatabases;
 use crate::driver::{redact_url, with_database, AnyDriver, Driver, DriverError};
+use crate::scratch_name;
 use crate::{Dialect, Error};
 
 /// The prefix of every scratch database's name.
 pub const SCRATCH_PREFIX: &str = "migrate_verify_";
 
+/// How long dropping a [`ScratchServer`] waits for its databases to be dropped before it gives
+/// up and leaves them to a later run's sweep.
+const DROP_WAIT: Duration = Duration::from_secs(30);
+
 /// Scratch databases on the server of a database URL: `CREATE DATABASE migrate_verify_…` on
 /// MySQL/MariaDB and PostgreSQL (the URL's own database is only connected to, to issue that
 /// statement), temporary files for SQLite (whatever file the URL names is not opened).
+///
+/// Names are `migrate_verify_{pid}_{unix seconds}_{n}`. Dropping the value drops the databases
+/// it still holds (blocking, on a helper thread with its own runtime, for at most 30 s), so
+/// nothing is left behind when verification stops with an error or a panic. Its first
+/// connection also drops scratch databases (or SQLite files) created more than a day ago:
+/// left by killed runs, since no run lasts that long.
 pub struct ScratchServer {
     url: String,
     admin: Option<AnyDriver>,
     created: Vec<String>,
+    /// Whether the stale SQLite files were swept (servers: on the admin connection).
+    swept_files: bool,
 }
 
 impl fmt::Debug for ScratchServer {
@@ -29,8 +47,6 @@ impl fmt::Debug for ScratchServer {
     }
 }
 
-static SCRATCH_COUNTER: AtomicU32 = AtomicU32::new(0);
-
 impl ScratchServer {
     /// Scratch databases next to the one `url` names. The account needs the right to create
     /// and drop databases.
@@ -39,6 +55,7 @@ impl ScratchServer {
             url: url.into(),
             admin: None,
             created: Vec::new(),
+            swept_files: false,
         }
     }
 
@@ -47,19 +64,19 @@ impl ScratchServer {
     }
 
     fn next_name() -> String {
-        let n = SCRATCH_COUNTER.fetch_add(1, Ordering::Relaxed);
-        let secs = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        format!("{SCRATCH_PREFIX}{}_{secs}_{n}", std::process::id())
+        scratch_name::new_name(SCRATCH_PREFIX)
     }
 
     async fn admin(&mut self) -> Result<&mut AnyDriver, Error> {
         let admin = match self.admin.take() {
             Some(admin) => admin,
-            None => AnyDriver::connect(&self.url).await.map_err(scratch_error(
-                "connecting to the server for scratch databases",
-            ))?,
+            None => {
+                let mut admin = AnyDriver::connect(&self.url).await.map_err(scratch_error(
+                    "connecting to the server for scratch databases",
+                ))?;
+                sweep_stale(&mut admin).await;
+                admin
+            }
         };
         Ok(self.admin.insert(admin))
     }
@@ -70,22 +87,122 @@ impl ScratchServer {
 
     async fn drop_database(&mut self, name: &str) -> Result<(), Error> {
         if self.is_sqlite() {
-            let path = Self::sqlite_path(name);
-            for suffix in ["", "-wal", "-shm", "-journal"] {
-                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-            }
+            remove_sqlite_files(name);
             return Ok(());
         }
-        let admin = self.admin().await?;
-        let drop = match admin.dialect() {
-            // A connection the pool has not closed yet must not block the drop.
-            Dialect::Postgres => format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-            _ => format!("DROP DATABASE IF EXISTS {name}"),
-        };
-        admin
-            .execute(&drop)
+        drop_on(self.admin().await?, name)
             .await
             .map_err(scratch_error("dropping a scratch database"))
+    }
+}
+
+impl Drop for ScratchServer {
+    fn drop(&mut self) {
+        let names = std::mem::take(&mut self.created);
+        if names.is_empty() {
+            return;
+        }
+        if self.is_sqlite() {
+            names.iter().for_each(|name| remove_sqlite_files(name));
+            return;
+        }
+        // The admin connection belongs to the caller's runtime, which may be unwinding or gone;
+        // Drop cannot await either. A helper thread with its own runtime connects anew.
+        self.admin = None;
+        let url = self.url.clone();
+        let (done, wait) = std::sync::mpsc::channel();
+        let spawned = std::thread::Builder::new()
+            .name("migrate-verify-cleanup".to_owned())
+            .spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build();
+                let result = match runtime {
+                    Ok(runtime) => runtime.block_on(drop_all(&url, &names)),
+                    Err(e) => Err(DriverError::other(e)),
+                };
+                let _ = done.send(result);
+            });
+        let outcome = match spawned {
+            Ok(_) => wait.recv_timeout(DROP_WAIT).map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        match outcome {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "could not drop a scratch database; a later run drops it after a day")
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "gave up dropping scratch databases; a later run drops them after a day")
+            }
+        }
+    }
+}
+
+/// Drops `names` over a new connection to `url`.
+async fn drop_all(url: &str, names: &[String]) -> Result<(), DriverError> {
+    let mut admin = AnyDriver::connect(url).await?;
+    for name in names {
+        drop_on(&mut admin, name).await?;
+    }
+    Ok(())
+}
+
+async fn drop_on(admin: &mut AnyDriver, name: &str) -> Result<(), DriverError> {
+    let drop = match admin.dialect() {
+        // A connection the pool has not closed yet must not block the drop.
+        Dialect::Postgres => format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+        _ => format!("DROP DATABASE IF EXISTS {name}"),
+    };
+    admin.execute(&drop).await
+}
+
+fn remove_sqlite_files(name: &str) {
+    let path = ScratchServer::sqlite_path(name);
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+}
+
+/// Drops the scratch databases on the server that are stale (more than a day old). A failure
+/// only logs a warning: the sweep is housekeeping, not part of verifying.
+async fn sweep_stale(admin: &mut AnyDriver) {
+    let now = scratch_name::now_secs();
+    let listed = admin
+        .query(&scratch_name::list_sql(admin.dialect(), SCRATCH_PREFIX))
+        .await;
+    let names = match listed {
+        Ok(rows) => rows
+            .into_iter()
+            .filter_map(|r| r.into_iter().next().flatten()),
+        Err(e) => {
+            tracing::warn!(error = %e, "could not list stale scratch databases");
+            return;
+        }
+    };
+    for name in names.filter(|n| scratch_name::is_stale(SCRATCH_PREFIX, n, now)) {
+        match drop_on(admin, &name).await {
+            Ok(()) => tracing::info!(database = %name, "dropped a stale scratch database"),
+            Err(e) => {
+                tracing::warn!(database = %name, error = %e, "could not drop a stale scratch database")
+            }
+        }
+    }
+}
+
+/// Removes the SQLite scratch files in the temporary folder that are stale.
+fn sweep_stale_sqlite_files() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    let now = scratch_name::now_secs();
+    for name in entries.filter_map(|e| e.ok()?.file_name().into_string().ok()) {
+        let stem = ["-wal", "-shm", "-journal", ""]
+            .iter()
+            .find_map(|suffix| name.strip_suffix(&format!(".db{suffix}")));
+        if stem.is_some_and(|stem| scratch_name::is_stale(SCRATCH_PREFIX, stem, now)) {
+            let _ = std::fs::remove_file(std::env::temp_dir().join(&name));
+        }
     }
 }
 
@@ -95,6 +212,9 @@ impl ScratchDatabases for ScratchServer {
     async fn create(&mut self) -> Result<AnyDriver, Error> {
         let name = ScratchServer::next_name();
         let url = if self.is_sqlite() {
+            if !std::mem::replace(&mut self.swept_files, true) {
+                sweep_stale_sqlite_files();
+            }
             format!("sqlite://{}", ScratchServer::sqlite_path(&name).display())
         } else {
             let create = format!("CREATE DATABASE {name}");

@@ -116,9 +116,14 @@ macro_rules! driver_suite {
             baseline_then_revert_reports_no_false_drift,
             drift_before_up_stays_reported_until_accepted,
             repair_reports_what_was_not_undone,
+            empty_and_comment_only_scripts_apply_and_revert_as_no_ops,
+            empty_scripts_revert_to_empty,
         );
     };
 }
+
+mod empty_scripts;
+pub use empty_scripts::*;
 
 /// A migration tree written to a temporary folder and loaded at run time.
 pub struct Tree {

@@ -1,6 +1,0 @@
-static MIGRATIONS: migrate_core::MigrationSet =
-    migrate_macros::embed_migrations!("tests/ui/fixtures/empty_script");
-
-fn main() {
-    let _ = MIGRATIONS.migrations();
-}

@@ -1,0 +1,7 @@
+static MIGRATIONS: migrate_core::MigrationSet =
+    migrate_macros::embed_migrations!("tests/ui/fixtures/valid");
+
+#[migrate_macros::test(migrations = MIGRATIONS)]
+async fn reads(_first: (), _second: ()) {}
+
+fn main() {}
