@@ -3,7 +3,8 @@
 //! Every command that changes the database goes through one funnel, `Migrator::locked`,
 //! which takes the migration lock, runs the command and releases the lock whatever the
 //! command's outcome. A panic or a dropped future cannot skip the release either: drivers close
-//! a connection that is dropped while it holds the lock.
+//! a connection that is dropped while it holds the lock, and every command starts by undoing
+//! what an abandoned one left on a driver its caller kept ([`Driver::recover`]).
 //!
 //! `up` first reads the history without the lock: when the database already matches the
 //! binary, that one query is the whole start-up. While another runner holds the lock, `up`
@@ -53,6 +54,8 @@ use crate::schema::{
     SchemaDescription,
 };
 use crate::{Dialect, Direction, Error, JournalStop, MigrationSet, Version};
+
+mod recover;
 
 /// How the runner behaves; [`Config::default`] suits most applications.
 #[derive(Debug, Clone)]
@@ -297,6 +300,7 @@ impl<'s> Migrator<'s> {
     /// When the history already matches the binary this is one query and nothing else.
     pub async fn up<D: Driver>(&self, driver: &mut D, target: Target) -> Result<Report, Error> {
         self.set.check_source_dir()?;
+        self.recover(driver).await?;
         if self.nothing_to_apply(driver, target).await? {
             tracing::debug!("history matches the binary; nothing to apply");
             return Ok(Report::default());
@@ -419,6 +423,15 @@ impl<'s> Migrator<'s> {
 
     /// The history rows, in version order (empty when the table does not exist yet).
     pub async fn history<D: Driver>(&self, driver: &mut D) -> Result<Vec<AppliedMigration>, Error> {
+        self.recover(driver).await?;
+        self.read_history(driver).await
+    }
+
+    /// [`Migrator::history`] inside a command, which must not recover (it holds the lock).
+    async fn read_history<D: Driver>(
+        &self,
+        driver: &mut D,
+    ) -> Result<Vec<AppliedMigration>, Error> {
         Ok(self
             .read_history_if_exists(driver)
             .await?
@@ -427,6 +440,7 @@ impl<'s> Migrator<'s> {
 
     /// The log rows, oldest first (empty when the table does not exist yet).
     pub async fn log<D: Driver>(&self, driver: &mut D) -> Result<Vec<LogRow>, Error> {
+        self.recover(driver).await?;
         let sql = self.sql(driver.dialect());
         match driver.query(&sql.select_log()).await {
             Ok(rows) => history::parse_log(rows),
@@ -459,6 +473,7 @@ impl<'s> Migrator<'s> {
 
     /// The funnel: lock, run, unlock on every path.
     async fn locked<D: Driver>(&self, driver: &mut D, command: Command) -> Result<Report, Error> {
+        self.recover(driver).await?;
         let lock = self.lock_name();
         let started = Instant::now();
         if let Wait::NothingToApply = self.wait_for_lock(driver, &lock, command).await? {
@@ -538,7 +553,7 @@ impl<'s> Migrator<'s> {
         let sql = self.sql(dialect);
         // Read and plan first: a command refused by the planner leaves the database untouched,
         // not even with empty history tables.
-        let applied = self.history(driver).await?;
+        let applied = self.read_history(driver).await?;
         let set = self.set;
         let plan = match command {
             Command::Up(target) => {
@@ -573,7 +588,7 @@ impl<'s> Migrator<'s> {
         let mut report = self.execute(driver, &sql, &plan, &applied).await?;
         if let Command::Redo = command {
             let newest = plan.steps[0].migration.version();
-            let applied = self.history(driver).await?;
+            let applied = self.read_history(driver).await?;
             let up = plan::plan_up(
                 set,
                 &applied,

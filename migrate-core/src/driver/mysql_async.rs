@@ -162,6 +162,23 @@ impl Driver for MysqlAsync {
         Ok(())
     }
 
+    async fn recover(&mut self, _name: &str) -> Result<(), DriverError> {
+        if !self.locked {
+            return Ok(());
+        }
+        // An abandoned command may have left a multi-statement batch running on the server,
+        // whose results this connection can no longer tell from the next query's, so the
+        // session is given up like a killed client's: the server finishes what it runs and
+        // then ends it, releasing the lock (every hold of it) and rolling back a transaction.
+        // The next command waits for the lock like any other runner.
+        let fresh = Conn::new(self.conn.opts().clone()).await.map_err(error)?;
+        let old = std::mem::replace(&mut self.conn, fresh);
+        self.locked = false;
+        // Out of sync, the goodbye may fail; the socket closes either way.
+        let _ = old.disconnect().await;
+        Ok(())
+    }
+
     async fn begin(&mut self) -> Result<(), DriverError> {
         self.execute("BEGIN").await
     }

@@ -63,10 +63,14 @@ fn release_lock(name: &str) -> String {
     format!("SELECT CAST(RELEASE_LOCK({}) AS CHAR)", lock_expr(name))
 }
 
-/// Describes the connection holding the lock, if any.
+/// Describes the connection holding the lock, if any, with the statement it is running: a
+/// runner whose client was killed mid-batch keeps its session, and the lock, while the server
+/// runs the rest of the batch, so the waiter sees what it is doing.
 fn holder(name: &str) -> String {
     format!(
-        "SELECT CONCAT('connection ', p.ID, ' (', p.USER, '@', p.HOST, ', connected for ', p.TIME, ' s)') \
+        "SELECT CONCAT('connection ', p.ID, ' (', p.USER, '@', p.HOST, ', ', p.COMMAND, \
+         ' for ', p.TIME, ' s, ', IFNULL(CONCAT('running `', LEFT(p.INFO, 200), '`'), \
+         'no statement running'), ')') \
          FROM information_schema.PROCESSLIST p WHERE p.ID = IS_USED_LOCK({})",
         lock_expr(name)
     )

@@ -37,6 +37,23 @@ impl<DB: Database> Held<DB> {
         }
     }
 
+    /// Whether the session holds the lock, may be granted it, or has not released it since a
+    /// command was abandoned.
+    pub(crate) fn locked(&self) -> bool {
+        self.locked
+    }
+
+    /// Gives up the session for `fresh`: the old connection is closed, never returned to a
+    /// pool, so the server ends its session (and releases its locks) once it is done with it.
+    #[cfg_attr(not(feature = "sqlx-mysql"), allow(dead_code))]
+    pub(crate) fn replace(&mut self, fresh: Conn<DB>) {
+        let old = std::mem::replace(&mut self.conn, fresh);
+        if let Conn::Pooled(mut conn) = old {
+            conn.close_on_drop();
+        }
+        self.locked = false;
+    }
+
     /// Records whether the session holds the lock.
     pub(crate) fn set_locked(&mut self, locked: bool) {
         self.locked = locked;
