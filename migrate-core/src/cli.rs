@@ -27,7 +27,7 @@
 //! | `plan [--to N] [--down] [--json]` | every statement `up` (or `down --to N`) would run, in order, with file and line; on MySQL/MariaDB statements that commit implicitly are marked. Changes nothing |
 //! | `validate [--json]` | checks the history against the binary and the live schema against the fingerprint recorded for the last applied version, changing nothing; exit 3 on any mismatch or drift |
 //! | `verify [--dir DIR] [--scratch-url URL] [--json]` | on scratch databases created next to the database (or on the server of `--scratch-url`) and dropped afterwards, applies, reverts and re-applies every version (of the embedded set, or of the folder DIR), and reports each down script that does not restore the schema, or up script that is not repeatable after it, with the diff; exit 3 if any. The database itself is never touched |
-//! | `resume [--skip]` | finishes a `failed` migration from its failed statement (`--skip`: from the next one, for a statement completed by hand) |
+//! | `resume [--skip \| --rerun]` | finishes a `failed` migration from its failed statement, after fixing its cause (`--skip`: from the next one, for a statement that took effect; `--rerun`: from it, for a statement in flight when the run stopped that did not; a row with such a statement needs one of the two) |
 //! | `repair` | marks a `failed` migration as not applied, after undoing its statements by hand |
 //! | `baseline --version N` | records versions 1 to N as applied without running them, on an existing database with no history |
 //! | `accept-checksum --version N` | records the embedded checksum of an applied version after a deliberate edit (written to the log table) |

@@ -102,6 +102,6 @@ pub use error::{Error, JournalStop, LoadError};
 pub use migration::{
     Direction, Directives, Migration, MigrationSet, Reversibility, Script, TransactionMode,
 };
-pub use plan::{OutOfOrder, Plan, Target};
+pub use plan::{OutOfOrder, Plan, Resume, Target};
 pub use runner::{Config, Fingerprints, Migrator, Progress, Report, StepReport};
 pub use version::Version;

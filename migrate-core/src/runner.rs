@@ -47,7 +47,7 @@ use crate::history::{
     State,
 };
 use crate::implicit_commit::{joins_a_transaction, returns_one_result};
-use crate::plan::{self, OutOfOrder, Plan, Step, Target};
+use crate::plan::{self, OutOfOrder, Plan, Resume, Step, Target};
 use crate::schema::reach::{self, Reach};
 use crate::schema::{
     self, Describe, ExpectedSchema, Fingerprint, Found, SchemaChange, SchemaCheck,
@@ -55,6 +55,7 @@ use crate::schema::{
 };
 use crate::{Dialect, Direction, Error, JournalStop, MigrationSet, Version};
 
+mod lost;
 mod recover;
 
 /// How the runner behaves; [`Config::default`] suits most applications.
@@ -240,7 +241,7 @@ enum Command {
     Up(Target),
     Down(Target),
     Redo,
-    Resume { skip_failed: bool },
+    Resume(Resume),
     Repair,
     Baseline(Version),
     AcceptChecksum(Version),
@@ -338,13 +339,11 @@ impl<'s> Migrator<'s> {
     }
 
     /// Finishes the operation a `failed` row records, from its failed statement on; with
-    /// `skip_failed`, from the statement after it (for a statement completed by hand).
-    pub async fn resume<D: Driver>(
-        &self,
-        driver: &mut D,
-        skip_failed: bool,
-    ) -> Result<Report, Error> {
-        self.locked(driver, Command::Resume { skip_failed }).await
+    /// [`Resume::Skip`], from the statement after it (for a statement that took effect). A row
+    /// whose statement in flight has an unknown outcome needs [`Resume::Skip`] or
+    /// [`Resume::Rerun`]: [`Resume::AfterFix`] is refused with [`Error::ResumeOutcomeUnknown`].
+    pub async fn resume<D: Driver>(&self, driver: &mut D, resume: Resume) -> Result<Report, Error> {
+        self.locked(driver, Command::Resume(resume)).await
     }
 
     /// Marks the version of a `failed` row as not applied, after a manual clean-up.
@@ -567,9 +566,7 @@ impl<'s> Migrator<'s> {
                 let before = Version::new(newest.get() - 1).map_or(Target::Empty, Target::Version);
                 plan::plan_down(set, &applied, dialect, before)?
             }
-            Command::Resume { skip_failed } => {
-                plan::plan_resume(set, &applied, dialect, skip_failed)?
-            }
+            Command::Resume(resume) => plan::plan_resume(set, &applied, dialect, resume)?,
             Command::Repair => return self.repair_locked(driver, &sql, &applied).await,
             Command::Baseline(version) => {
                 self.ensure_tables(driver, &sql).await?;
@@ -664,7 +661,8 @@ impl<'s> Migrator<'s> {
             let done = self
                 .run_step(driver, sql, step, row, expected.as_mut())
                 .instrument(span)
-                .await?;
+                .await
+                .map_err(|e| lost::connection_lost(e, step, driver.dialect()))?;
             self.report(Progress::Finished(&done));
             report.steps.push(done);
         }

@@ -9,7 +9,7 @@ use super::{new_version, progress, Cli, CliError, Exit};
 use crate::driver::{redact_url, AnyDriver, Driver};
 use crate::history::{AppliedMigration, State};
 use crate::migration::Reversibility;
-use crate::plan::{self, Target};
+use crate::plan::{self, Resume, Target};
 use crate::verify::{ScratchServer, Verifier};
 use crate::{Dialect, Direction, Migrator, Version};
 
@@ -105,8 +105,13 @@ impl Session<'_, '_> {
                 Ok(Exit::Success)
             }
             Command::Validate { json } => self.validate(driver, out, json).await,
-            Command::Resume { skip } => {
-                self.migrator.resume(driver, skip).await?;
+            Command::Resume { skip, rerun } => {
+                let resume = match (skip, rerun) {
+                    (true, _) => Resume::Skip,
+                    (_, true) => Resume::Rerun,
+                    _ => Resume::AfterFix,
+                };
+                self.migrator.resume(driver, resume).await?;
                 self.print_standing(driver, out).await
             }
             Command::Repair => {

@@ -67,11 +67,18 @@ fn error(e: mysql_async::Error) -> DriverError {
         mysql_async::Error::Server(server) => {
             let kind = if mysql_lock::is_undefined_table(&server.code.to_string()) {
                 DriverErrorKind::UndefinedTable
+            } else if mysql_lock::is_connection_lost(server.code) {
+                DriverErrorKind::ConnectionLost
             } else {
                 DriverErrorKind::Other
             };
             DriverError::new(kind, format!("{} (code {})", server.message, server.code))
         }
+        // The socket failed or closed, or the protocol broke off: the session is gone.
+        mysql_async::Error::Io(_)
+        | mysql_async::Error::Driver(
+            mysql_async::DriverError::ConnectionClosed | mysql_async::DriverError::PacketOutOfOrder,
+        ) => DriverError::new(DriverErrorKind::ConnectionLost, e.to_string()),
         other => DriverError::other(other),
     }
 }

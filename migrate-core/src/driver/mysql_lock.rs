@@ -80,3 +80,10 @@ fn holder(name: &str) -> String {
 pub(crate) fn is_undefined_table(code: &str) -> bool {
     code == "1146" || code == "42S02"
 }
+
+/// Whether a MySQL/MariaDB error number means the session ended: the connection was killed
+/// (1927, ER_CONNECTION_KILLED), the server is shutting down (1053), or the client lost the
+/// server (2006 gone away, 2013 lost during a query).
+pub(crate) fn is_connection_lost(number: u16) -> bool {
+    matches!(number, 1053 | 1927 | 2006 | 2013)
+}

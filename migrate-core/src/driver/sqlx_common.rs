@@ -128,10 +128,16 @@ pub(crate) fn driver_error(
             let code = db.code().unwrap_or_default();
             if undefined_table(&code, db.message()) {
                 DriverErrorKind::UndefinedTable
+            } else if lost_code(&code) {
+                DriverErrorKind::ConnectionLost
             } else {
                 DriverErrorKind::Other
             }
         }
+        sqlx::Error::Io(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::WorkerCrashed
+        | sqlx::Error::PoolClosed => DriverErrorKind::ConnectionLost,
         _ => DriverErrorKind::Other,
     };
     let message = match &error {
@@ -142,6 +148,13 @@ pub(crate) fn driver_error(
         other => other.to_string(),
     };
     DriverError::new(kind, message)
+}
+
+/// Whether a SQLSTATE says the session ended: class 08 (connection exception, both servers)
+/// or PostgreSQL's 57P01-57P02 (terminated by an administrator, the server shutting down).
+/// <https://www.postgresql.org/docs/current/errcodes-appendix.html>
+fn lost_code(code: &str) -> bool {
+    code.starts_with("08") || code == "57P01" || code == "57P02"
 }
 
 /// A connection error with the URL's password removed from its message.

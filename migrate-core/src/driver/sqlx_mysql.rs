@@ -8,7 +8,7 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::mysql::{MySqlConnectOptions, MySqlConnection};
+use sqlx::mysql::{MySqlConnectOptions, MySqlConnection, MySqlDatabaseError};
 use sqlx::{ConnectOptions, Executor, MySql, Pool};
 
 use super::batch_text::{sqlx_results, BatchText};
@@ -84,7 +84,15 @@ fn abandoned() -> DriverError {
 }
 
 fn error(e: sqlx::Error) -> DriverError {
-    sqlx_common::driver_error(e, |code, _| mysql_lock::is_undefined_table(code))
+    let killed = e
+        .as_database_error()
+        .and_then(|db| db.try_downcast_ref::<MySqlDatabaseError>())
+        .is_some_and(|db| mysql_lock::is_connection_lost(db.number()));
+    let error = sqlx_common::driver_error(e, |code, _| mysql_lock::is_undefined_table(code));
+    match killed {
+        true => DriverError::new(DriverErrorKind::ConnectionLost, error.message()),
+        false => error,
+    }
 }
 
 impl Driver for SqlxMySql {

@@ -14,8 +14,11 @@ use migrate_core::schema::{ObjectKind, SchemaCheck};
 use migrate_core::testing::{Backend, TestDatabase};
 use migrate_core::{
     source, Config, Dialect, Direction, Error, Fingerprints, JournalStop, MigrationSet, Migrator,
-    OutOfOrder, Target, Version,
+    OutOfOrder, Resume, Target, Version,
 };
+
+mod lost;
+pub use lost::*;
 
 /// Opens a driver on a database URL.
 pub trait Connect: Sync {
@@ -83,6 +86,7 @@ macro_rules! driver_suite {
             lock_is_released_after_a_failed_migration,
             lock_is_released_when_the_future_is_dropped,
             retry_after_a_timeout_on_the_same_driver_frees_the_lock,
+            lost_connection_says_the_outcome_is_unknown_and_resume_asks_for_a_choice,
             no_op_start_up_is_one_round_trip,
             no_op_shortcut_hands_anything_irregular_to_the_locked_path,
             batch_stops_at_and_names_the_failing_statement,
@@ -823,7 +827,7 @@ pub async fn failed_row_resumes_after_the_cause_is_fixed<C: Connect>(ctx: &Ctx<C
     d.execute("CREATE TABLE missing_table (id INTEGER)")
         .await
         .expect("fix");
-    let report = m.resume(&mut d, false).await.expect("resume");
+    let report = m.resume(&mut d, Resume::AfterFix).await.expect("resume");
     assert_eq!(report.steps[0].statements, 2);
     let history = m.history(&mut d).await.expect("history");
     assert_eq!(history[1].state, State::Applied);
@@ -1024,8 +1028,11 @@ pub async fn retry_after_a_timeout_on_the_same_driver_frees_the_lock<C: Connect>
             error: None,
             ..
         }) if d.dialect() == Dialect::MySql && version.get() == 2 => {
-            let done = tables(&mut d).await.contains(&"after_sleep".to_owned());
-            m.resume(&mut d, done).await.expect("resume");
+            let choice = match tables(&mut d).await.contains(&"after_sleep".to_owned()) {
+                true => Resume::Skip,
+                false => Resume::Rerun,
+            };
+            m.resume(&mut d, choice).await.expect("resume");
         }
         Err(e) => panic!("retry: {e}"),
     }
@@ -1276,7 +1283,7 @@ DROP TABLE called;
         .await
         .expect("fix");
     d.calls.clear();
-    let report = m.resume(&mut d, false).await.expect("resume");
+    let report = m.resume(&mut d, Resume::AfterFix).await.expect("resume");
     assert_eq!(report.steps[0].statements, 2);
     assert_eq!(batches(&d.calls), 1, "{:#?}", d.calls);
     assert_eq!(count(&mut d, "called").await, "4");
@@ -1316,7 +1323,7 @@ DROP TABLE called;
         .expect("fix");
     // `resume` finishes V2 only. Without the table again, V3's CALL sends back a result set
     // and then fails inside its routine: as the last statement, it carries no closing write.
-    m.resume(&mut d, false).await.expect("resume");
+    m.resume(&mut d, Resume::AfterFix).await.expect("resume");
     d.execute("DROP TABLE called_nowhere").await.expect("drop");
     // The failed CALL is not recorded as done.
     up_fails_at(&m, &mut d, 2, (2, 1)).await;
@@ -1438,7 +1445,7 @@ pub async fn mysql_failure_keeps_the_journal_writes_its_transaction_held<C: Conn
     d.execute("CREATE TABLE nowhere (id INTEGER)")
         .await
         .expect("fix");
-    let report = m.resume(&mut d, false).await.expect("resume");
+    let report = m.resume(&mut d, Resume::AfterFix).await.expect("resume");
     assert_eq!(report.steps[0].statements, 1);
     assert_eq!(count(&mut d, "nowhere").await, "1");
 }
@@ -2057,7 +2064,7 @@ pub async fn mysql_refused_journal_write_leaves_a_truthful_row<C: Connect>(ctx: 
         "{refused}"
     );
     d.execute("DROP TRIGGER jr_refuse_2").await.expect("drop");
-    let report = m.resume(&mut d, false).await.expect("resume");
+    let report = m.resume(&mut d, Resume::AfterFix).await.expect("resume");
     assert_eq!(report.steps[0].statements, 2, "the INSERT and the CREATE");
     assert_eq!(count(&mut d, "jr_a").await, "1", "the INSERT ran once");
 
@@ -2095,7 +2102,7 @@ pub async fn mysql_refused_journal_write_leaves_a_truthful_row<C: Connect>(ctx: 
     );
     d.execute("DROP TRIGGER jr_refuse_3").await.expect("drop");
     let report = with_fingerprints
-        .resume(&mut d, false)
+        .resume(&mut d, Resume::AfterFix)
         .await
         .expect("resume");
     assert_eq!(report.steps[0].statements, 0);
@@ -2131,7 +2138,7 @@ pub async fn mysql_refused_journal_write_leaves_a_truthful_row<C: Connect>(ctx: 
         "the INSERT was rolled back"
     );
     d.execute("DROP TRIGGER jr_refuse_4").await.expect("drop");
-    m.resume(&mut d, false).await.expect("resume");
+    m.resume(&mut d, Resume::AfterFix).await.expect("resume");
     assert_eq!(count(&mut d, "jr_e").await, "1", "the INSERT ran once");
 
     // V5: the record of a DDL statement, owed to the next statement, is refused once: the next
@@ -2176,7 +2183,7 @@ pub async fn mysql_refused_journal_write_leaves_a_truthful_row<C: Connect>(ctx: 
     assert!(user_tables(&mut d).await.contains(&"jr_f".to_owned()));
     assert!(!user_tables(&mut d).await.contains(&"jr_g".to_owned()));
     d.execute("DROP TRIGGER jr_refuse_5").await.expect("drop");
-    let report = m.resume(&mut d, false).await.expect("resume");
+    let report = m.resume(&mut d, Resume::AfterFix).await.expect("resume");
     assert_eq!(report.steps[0].statements, 1);
     assert!(user_tables(&mut d).await.contains(&"jr_g".to_owned()));
 
@@ -2228,7 +2235,7 @@ pub async fn mysql_refused_journal_write_leaves_a_truthful_row<C: Connect>(ctx: 
         "{refused:?}"
     );
     d.execute("DROP TRIGGER jr_refuse_6").await.expect("drop");
-    let report = m.resume(&mut d, true).await.expect("resume --skip");
+    let report = m.resume(&mut d, Resume::Skip).await.expect("resume --skip");
     assert_eq!(report.steps[0].statements, 1);
     assert_eq!(count(&mut d, "jr_h").await, "1", "the INSERT ran once");
 
@@ -2303,7 +2310,7 @@ pub async fn mysql_refused_journal_write_leaves_a_truthful_row<C: Connect>(ctx: 
     d.execute("DROP TRIGGER jr_refuse_down")
         .await
         .expect("drop");
-    let report = m.resume(&mut d, false).await.expect("resume");
+    let report = m.resume(&mut d, Resume::AfterFix).await.expect("resume");
     assert_eq!(report.steps[0].statements, 0);
     assert_eq!(
         versions(&m.history(&mut d).await.expect("history")),
@@ -2383,7 +2390,7 @@ pub async fn mysql_closing_write_rides_with_a_last_ddl_statement<C: Connect>(ctx
     closing_write_was_refused(&m, &mut d, &err, 2, "cw_refuse").await;
     assert_eq!(user_tables(&mut d).await, ["cw_a", "cw_b", "cw_base"]);
     d.execute("DROP TRIGGER cw_refuse").await.expect("drop");
-    let report = m.resume(&mut d, false).await.expect("resume");
+    let report = m.resume(&mut d, Resume::AfterFix).await.expect("resume");
     assert_eq!(report.steps[0].statements, 0);
     assert_eq!(history_row(&m, &mut d, 2).await.state, State::Applied);
     assert_eq!(
