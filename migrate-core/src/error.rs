@@ -336,6 +336,37 @@ pub enum Error {
         #[source]
         source: DriverError,
     },
+    /// The connection to the database was lost (closed, reset, the session killed) while a
+    /// migration ran: whether the statement in flight took effect is unknown, and the client's
+    /// error may name an earlier statement than the one the server was running. The history
+    /// row, written by the server as it went, says where it stopped.
+    #[error("{}", connection_lost_message(*version, *direction, script, *atomic))]
+    ConnectionLost {
+        /// The version.
+        version: Version,
+        /// Applying or reverting.
+        direction: Direction,
+        /// The script that was running.
+        script: String,
+        /// Whether the migration ran in one transaction (PostgreSQL, SQLite).
+        atomic: bool,
+        /// The client's error.
+        #[source]
+        source: DriverError,
+    },
+    /// `resume` on a row whose statement in flight has an unknown outcome (the process or its
+    /// connection stopped while it ran), without saying whether it took effect.
+    #[error("cannot resume version {version}: statement {statement} of `{script}`{} was in flight when the run stopped, and whether it took effect is unknown; check it, then run `resume --skip` if it took effect or `resume --rerun` if it did not (or undo by hand and run `repair`)", line.map(|l| format!(" (line {l})")).unwrap_or_default())]
+    ResumeOutcomeUnknown {
+        /// The version.
+        version: Version,
+        /// The script.
+        script: String,
+        /// The 1-based statement in flight.
+        statement: u32,
+        /// Its first line in the embedded script.
+        line: Option<u32>,
+    },
     /// Another runner held the migration lock for longer than the timeout.
     #[error("timed out after {waited:?} waiting for the migration lock `{lock}`{}; another runner is migrating this database: wait for it, or raise the lock timeout", holder.as_ref().map(|h| format!(" held by {h}")).unwrap_or_default())]
     LockTimeout {
@@ -426,8 +457,9 @@ fn failed_message(
         None => format!(
             "{verb} version {version} was interrupted: the process stopped while statement \
              {statement} of {total} in {script} was in flight, and whether that statement took \
-             effect is unknown (statements before it completed); check it, then run `resume` \
-             (or `resume --skip` if it did complete), or undo by hand and run `repair`"
+             effect is unknown (statements before it completed); check it, then run \
+             `resume --rerun` (or `resume --skip` if it did complete), or undo by hand and run \
+             `repair`"
         ),
     }
 }
@@ -534,9 +566,10 @@ fn journal_failed_message(
         JournalStop::Unknown(n) => format!(
             "{verb} version {version} stopped at {}: the statement ran, but database error \
              while {doing}, so whether it and its record committed is unknown. The history row \
-             shows what did: if it marks statement {n} done, run `resume`; otherwise check \
-             whether the statement took effect, then run `resume --skip` if it did or `resume` \
-             if it did not, or undo by hand and run `repair`",
+             shows what did: if it marks statement {n} done, run `resume --rerun` (the next \
+             statement had not started); otherwise check \
+             whether the statement took effect, then run `resume --skip` if it did or \
+             `resume --rerun` if it did not, or undo by hand and run `repair`",
             at(n)
         ),
         JournalStop::AllDone => {
@@ -558,6 +591,30 @@ fn journal_failed_message(
             )
         }
     }
+}
+
+fn connection_lost_message(
+    version: Version,
+    direction: Direction,
+    script: &str,
+    atomic: bool,
+) -> String {
+    let verb = match direction {
+        Direction::Up => "applying",
+        Direction::Down => "reverting",
+    };
+    let next = if atomic {
+        "it ran in one transaction, so it committed only if `status` shows it done; \
+         otherwise it was rolled back: run the same command again"
+    } else {
+        "the history row says which statements completed and which one was in flight: check \
+         that one, then run `resume --skip` if it took effect or `resume --rerun` if it did not"
+    };
+    format!(
+        "the connection to the database was lost while {verb} version {version} (`{script}`): \
+         the outcome of the statement in flight is unknown, and the client's error may name \
+         an earlier one; run `status` to see where it stopped: {next}"
+    )
 }
 
 /// What `resume` does for a step whose statements all completed.

@@ -30,6 +30,20 @@ pub enum OutOfOrder {
     Allow,
 }
 
+/// How `resume` treats the statement a `failed` row stopped at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Resume {
+    /// Run it again, after fixing the cause of its recorded error (the default). Refused with
+    /// [`Error::ResumeOutcomeUnknown`] when the row has no error because the run stopped while
+    /// the statement was in flight: then only the operator knows which of the two below holds.
+    #[default]
+    AfterFix,
+    /// Continue after it: it took effect (or was completed by hand).
+    Skip,
+    /// Run it again, also when whether it took effect is unknown: it did not.
+    Rerun,
+}
+
 /// The statements to run, migration by migration, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan<'a> {
@@ -316,12 +330,12 @@ pub fn plan_down<'a>(
 }
 
 /// Plans finishing the operation a `failed` row records, from its failed statement on
-/// (`skip_failed` continues after it instead, for a statement the operator completed by hand).
+/// ([`Resume::Skip`] continues after it instead, for a statement that took effect).
 pub fn plan_resume<'a>(
     set: &'a MigrationSet,
     applied: &[AppliedMigration],
     dialect: Dialect,
-    skip_failed: bool,
+    resume: Resume,
 ) -> Result<Plan<'a>, Error> {
     let Some(row) = applied.iter().find(|r| r.state == State::Failed) else {
         return Err(Error::NothingToResume);
@@ -330,7 +344,7 @@ pub fn plan_resume<'a>(
         version: row.version,
         latest_known: set.latest(),
     })?;
-    let start = row.statements_done as usize + usize::from(skip_failed);
+    let start = row.statements_done as usize + usize::from(resume == Resume::Skip);
     let step = step(migration, row.direction, dialect, start)?;
     if row.direction == Direction::Down {
         check_down(row, step.script)?;
@@ -341,6 +355,17 @@ pub fn plan_resume<'a>(
             script: step.script.path().to_owned(),
             recorded: row.statements_total,
             embedded: step.statements.len() as u32,
+        });
+    }
+    // No error and a statement left: it was in flight when the run stopped.
+    let unknown = row.error.is_none() && row.statements_done < row.statements_total;
+    if unknown && resume == Resume::AfterFix {
+        let in_flight = step.statements.get(row.statements_done as usize);
+        return Err(Error::ResumeOutcomeUnknown {
+            version: row.version,
+            script: step.script.path().to_owned(),
+            statement: row.statements_done + 1,
+            line: in_flight.map(|s| s.line),
         });
     }
     Ok(Plan { steps: vec![step] })

@@ -3,7 +3,8 @@
 //! Every command that changes the database goes through one funnel, `Migrator::locked`,
 //! which takes the migration lock, runs the command and releases the lock whatever the
 //! command's outcome. A panic or a dropped future cannot skip the release either: drivers close
-//! a connection that is dropped while it holds the lock.
+//! a connection that is dropped while it holds the lock, and every command starts by undoing
+//! what an abandoned one left on a driver its caller kept ([`Driver::recover`]).
 //!
 //! `up` first reads the history without the lock: when the database already matches the
 //! binary, that one query is the whole start-up. While another runner holds the lock, `up`
@@ -52,13 +53,16 @@ use crate::history::{
     State,
 };
 use crate::implicit_commit::{joins_a_transaction, returns_one_result};
-use crate::plan::{self, OutOfOrder, Plan, Step, Target};
+use crate::plan::{self, OutOfOrder, Plan, Resume, Step, Target};
 use crate::schema::reach::{self, Reach};
 use crate::schema::{
     self, Describe, ExpectedSchema, Fingerprint, Found, SchemaChange, SchemaCheck,
     SchemaDescription,
 };
 use crate::{Dialect, Direction, Error, JournalStop, MigrationSet, Version};
+
+mod lost;
+mod recover;
 
 /// How the runner behaves; [`Config::default`] suits most applications.
 #[derive(Debug, Clone)]
@@ -248,7 +252,7 @@ enum Command {
     Up(Target),
     Down(Target),
     Redo,
-    Resume { skip_failed: bool },
+    Resume(Resume),
     Repair,
     Baseline(Version),
     AcceptChecksum(Version),
@@ -312,6 +316,9 @@ impl<'s> Migrator<'s> {
         self.set
             .check_source_dir()
             .inspect_err(|e| events::failed(&command, e))?;
+        self.recover(driver)
+            .await
+            .inspect_err(|e| events::failed(&command, e))?;
         if self
             .nothing_to_apply(driver, target)
             .await
@@ -353,13 +360,11 @@ impl<'s> Migrator<'s> {
     }
 
     /// Finishes the operation a `failed` row records, from its failed statement on; with
-    /// `skip_failed`, from the statement after it (for a statement completed by hand).
-    pub async fn resume<D: Driver>(
-        &self,
-        driver: &mut D,
-        skip_failed: bool,
-    ) -> Result<Report, Error> {
-        self.locked(driver, Command::Resume { skip_failed }).await
+    /// [`Resume::Skip`], from the statement after it (for a statement that took effect). A row
+    /// whose statement in flight has an unknown outcome needs [`Resume::Skip`] or
+    /// [`Resume::Rerun`]: [`Resume::AfterFix`] is refused with [`Error::ResumeOutcomeUnknown`].
+    pub async fn resume<D: Driver>(&self, driver: &mut D, resume: Resume) -> Result<Report, Error> {
+        self.locked(driver, Command::Resume(resume)).await
     }
 
     /// Marks the version of a `failed` row as not applied, after a manual clean-up.
@@ -446,6 +451,15 @@ impl<'s> Migrator<'s> {
 
     /// The history rows, in version order (empty when the table does not exist yet).
     pub async fn history<D: Driver>(&self, driver: &mut D) -> Result<Vec<AppliedMigration>, Error> {
+        self.recover(driver).await?;
+        self.read_history(driver).await
+    }
+
+    /// [`Migrator::history`] inside a command, which must not recover (it holds the lock).
+    async fn read_history<D: Driver>(
+        &self,
+        driver: &mut D,
+    ) -> Result<Vec<AppliedMigration>, Error> {
         Ok(self
             .read_history_if_exists(driver)
             .await?
@@ -454,6 +468,7 @@ impl<'s> Migrator<'s> {
 
     /// The log rows, oldest first (empty when the table does not exist yet).
     pub async fn log<D: Driver>(&self, driver: &mut D) -> Result<Vec<LogRow>, Error> {
+        self.recover(driver).await?;
         let sql = self.sql(driver.dialect());
         match driver.query(&sql.select_log()).await {
             Ok(rows) => history::parse_log(rows),
@@ -495,6 +510,7 @@ impl<'s> Migrator<'s> {
         driver: &mut D,
         command: Command,
     ) -> Result<Report, Error> {
+        self.recover(driver).await?;
         let lock = self.lock_name();
         let started = Instant::now();
         if let Wait::NothingToApply = self.wait_for_lock(driver, &lock, command).await? {
@@ -574,7 +590,7 @@ impl<'s> Migrator<'s> {
         let sql = self.sql(dialect);
         // Read and plan first: a command refused by the planner leaves the database untouched,
         // not even with empty history tables.
-        let applied = self.history(driver).await?;
+        let applied = self.read_history(driver).await?;
         let set = self.set;
         let plan = match command {
             Command::Up(target) => {
@@ -588,9 +604,7 @@ impl<'s> Migrator<'s> {
                 let before = Version::new(newest.get() - 1).map_or(Target::Empty, Target::Version);
                 plan::plan_down(set, &applied, dialect, before)?
             }
-            Command::Resume { skip_failed } => {
-                plan::plan_resume(set, &applied, dialect, skip_failed)?
-            }
+            Command::Resume(resume) => plan::plan_resume(set, &applied, dialect, resume)?,
             Command::Repair => return self.repair_locked(driver, &sql, &applied).await,
             Command::Baseline(version) => {
                 self.ensure_tables(driver, &sql).await?;
@@ -612,7 +626,7 @@ impl<'s> Migrator<'s> {
         let mut report = self.execute(driver, &sql, &plan, &applied).await?;
         if let Command::Redo = command {
             let newest = plan.steps[0].migration.version();
-            let applied = self.history(driver).await?;
+            let applied = self.read_history(driver).await?;
             let up = plan::plan_up(
                 set,
                 &applied,
@@ -690,7 +704,8 @@ impl<'s> Migrator<'s> {
             let done = self
                 .run_step(driver, sql, step, row, expected.as_mut())
                 .instrument(span)
-                .await?;
+                .await
+                .map_err(|e| lost::connection_lost(e, step, driver.dialect()))?;
             self.report(Progress::Finished(&done));
             report.steps.push(done);
         }

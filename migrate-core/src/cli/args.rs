@@ -75,9 +75,14 @@ pub(super) enum Command {
     },
     /// Finish a failed migration from its failed statement, after fixing the cause.
     Resume {
-        /// Continue after the failed statement instead (it was completed by hand).
-        #[arg(long)]
+        /// Continue after the failed statement instead (it took effect, or was completed by
+        /// hand).
+        #[arg(long, conflicts_with = "rerun")]
         skip: bool,
+        /// Run the statement that was in flight when the run stopped again: it did not take
+        /// effect (a row whose statement's outcome is unknown needs --skip or --rerun).
+        #[arg(long)]
+        rerun: bool,
     },
     /// Mark a failed migration as not applied, after undoing its statements by hand.
     Repair,

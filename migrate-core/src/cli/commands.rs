@@ -10,7 +10,7 @@ use crate::database_url::DatabaseUrl;
 use crate::driver::{AnyDriver, ConnectOptions, Driver};
 use crate::history::{AppliedMigration, State};
 use crate::migration::Reversibility;
-use crate::plan::{self, Target};
+use crate::plan::{self, Resume, Target};
 use crate::verify::{ScratchServer, Verifier};
 use crate::{Direction, Migrator, Version};
 
@@ -115,8 +115,13 @@ impl Session<'_, '_> {
                 Ok(Exit::Success)
             }
             Command::Validate { json } => self.validate(driver, out, json).await,
-            Command::Resume { skip } => {
-                let report = self.migrator.resume(driver, skip).await?;
+            Command::Resume { skip, rerun } => {
+                let resume = match (skip, rerun) {
+                    (true, _) => Resume::Skip,
+                    (_, true) => Resume::Rerun,
+                    _ => Resume::AfterFix,
+                };
+                let report = self.migrator.resume(driver, resume).await?;
                 self.print_outcome(driver, out, report.drift).await
             }
             Command::Repair => {

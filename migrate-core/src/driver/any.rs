@@ -122,6 +122,10 @@ impl Driver for AnyDriver {
         dispatch!(self, d => d.unlock(name).await)
     }
 
+    async fn recover(&mut self, name: &str) -> Result<(), DriverError> {
+        dispatch!(self, d => d.recover(name).await)
+    }
+
     async fn begin(&mut self) -> Result<(), DriverError> {
         dispatch!(self, d => d.begin().await)
     }

@@ -196,6 +196,19 @@ pub trait Driver: Send {
     /// Releases the lock taken by [`Driver::lock`].
     fn unlock(&mut self, name: &str) -> impl Future<Output = Result<(), DriverError>> + Send;
 
+    /// Undoes what an abandoned call left on this connection, before the runner uses it again:
+    /// a future dropped mid-command (`tokio::time::timeout`, `select!`) whose caller keeps the
+    /// driver may leave the lock `name` held (re-entrant on MySQL/MariaDB and PostgreSQL, so
+    /// one later release would not free it) and a transaction open (on PostgreSQL, the next
+    /// command would run inside it). Rolls back that transaction and releases every hold of
+    /// the lock. The runner calls it at the start of every command; a driver that knows
+    /// nothing is left costs no round trip. The default does nothing, which suits a driver
+    /// that never leaves a lock or transaction behind.
+    fn recover(&mut self, name: &str) -> impl Future<Output = Result<(), DriverError>> + Send {
+        let _ = name;
+        async { Ok(()) }
+    }
+
     /// Starts the unit in which one migration and its history row commit together.
     fn begin(&mut self) -> impl Future<Output = Result<(), DriverError>> + Send;
 

@@ -86,12 +86,19 @@ fn error(e: mysql_async::Error) -> DriverError {
         mysql_async::Error::Server(server) => {
             let kind = if mysql_lock::is_undefined_table(&server.code.to_string()) {
                 DriverErrorKind::UndefinedTable
+            } else if mysql_lock::is_connection_lost(server.code) {
+                DriverErrorKind::ConnectionLost
             } else {
                 DriverErrorKind::Other
             };
             DriverError::new(kind, server.message.as_str())
                 .with_code(Some(u32::from(server.code)), Some(server.state.as_str()))
         }
+        // The socket failed or closed, or the protocol broke off: the session is gone.
+        mysql_async::Error::Io(_)
+        | mysql_async::Error::Driver(
+            mysql_async::DriverError::ConnectionClosed | mysql_async::DriverError::PacketOutOfOrder,
+        ) => DriverError::new(DriverErrorKind::ConnectionLost, e.to_string()),
         other => DriverError::other(other),
     }
 }
@@ -180,6 +187,24 @@ impl Driver for MysqlAsync {
         mysql_lock::unlock(self, name).await?;
         self.locked = false;
         Ok(())
+    }
+
+    async fn recover(&mut self, _name: &str) -> Result<(), DriverError> {
+        if !self.locked {
+            return Ok(());
+        }
+        // An abandoned command may have left a multi-statement batch running on the server,
+        // whose results this connection can no longer tell from the next query's, so the
+        // session is given up like a killed client's: the server finishes what it runs and
+        // then ends it, releasing the lock (every hold of it) and rolling back a transaction.
+        // The next command waits for the lock like any other runner.
+        let fresh = Conn::new(self.conn.opts().clone()).await.map_err(error)?;
+        let old = std::mem::replace(&mut self.conn, fresh);
+        self.locked = false;
+        // Out of sync, the goodbye may fail; the socket closes either way.
+        let _ = old.disconnect().await;
+        // The new session starts from the server's defaults, as `connect` leaves one.
+        mysql_session::adopt_server_defaults(self).await
     }
 
     async fn begin(&mut self) -> Result<(), DriverError> {

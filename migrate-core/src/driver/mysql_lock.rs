@@ -63,10 +63,14 @@ fn release_lock(name: &str) -> String {
     format!("SELECT CAST(RELEASE_LOCK({}) AS CHAR)", lock_expr(name))
 }
 
-/// Describes the connection holding the lock, if any.
+/// Describes the connection holding the lock, if any, with the statement it is running: a
+/// runner whose client was killed mid-batch keeps its session, and the lock, while the server
+/// runs the rest of the batch, so the waiter sees what it is doing.
 fn holder(name: &str) -> String {
     format!(
-        "SELECT CONCAT('connection ', p.ID, ' (', p.USER, '@', p.HOST, ', connected for ', p.TIME, ' s)') \
+        "SELECT CONCAT('connection ', p.ID, ' (', p.USER, '@', p.HOST, ', ', p.COMMAND, \
+         ' for ', p.TIME, ' s, ', IFNULL(CONCAT('running `', LEFT(p.INFO, 200), '`'), \
+         'no statement running'), ')') \
          FROM information_schema.PROCESSLIST p WHERE p.ID = IS_USED_LOCK({})",
         lock_expr(name)
     )
@@ -75,4 +79,11 @@ fn holder(name: &str) -> String {
 /// Whether a MySQL error number means "no such table" (ER_NO_SUCH_TABLE).
 pub(crate) fn is_undefined_table(code: &str) -> bool {
     code == "1146" || code == "42S02"
+}
+
+/// Whether a MySQL/MariaDB error number means the session ended: the connection was killed
+/// (1927, ER_CONNECTION_KILLED), the server is shutting down (1053), or the client lost the
+/// server (2006 gone away, 2013 lost during a query).
+pub(crate) fn is_connection_lost(number: u16) -> bool {
+    matches!(number, 1053 | 1927 | 2006 | 2013)
 }

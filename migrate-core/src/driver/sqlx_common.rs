@@ -37,6 +37,23 @@ impl<DB: Database> Held<DB> {
         }
     }
 
+    /// Whether the session holds the lock, may be granted it, or has not released it since a
+    /// command was abandoned.
+    pub(crate) fn locked(&self) -> bool {
+        self.locked
+    }
+
+    /// Gives up the session for `fresh`: the old connection is closed, never returned to a
+    /// pool, so the server ends its session (and releases its locks) once it is done with it.
+    #[cfg_attr(not(feature = "sqlx-mysql"), allow(dead_code))]
+    pub(crate) fn replace(&mut self, fresh: Conn<DB>) {
+        let old = std::mem::replace(&mut self.conn, fresh);
+        if let Conn::Pooled(mut conn) = old {
+            conn.close_on_drop();
+        }
+        self.locked = false;
+    }
+
     /// Records whether the session holds the lock.
     pub(crate) fn set_locked(&mut self, locked: bool) {
         self.locked = locked;
@@ -111,10 +128,16 @@ pub(crate) fn driver_error(
             let code = db.code().unwrap_or_default();
             if undefined_table(&code, db.message()) {
                 DriverErrorKind::UndefinedTable
+            } else if lost_code(&code) {
+                DriverErrorKind::ConnectionLost
             } else {
                 DriverErrorKind::Other
             }
         }
+        sqlx::Error::Io(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::WorkerCrashed
+        | sqlx::Error::PoolClosed => DriverErrorKind::ConnectionLost,
         _ => DriverErrorKind::Other,
     };
     match &error {
@@ -151,4 +174,11 @@ pub(crate) fn connect_error(
     url: &crate::database_url::DatabaseUrl,
 ) -> DriverError {
     DriverError::other(url.scrub(&error.to_string()))
+}
+
+/// Whether a SQLSTATE says the session ended: class 08 (connection exception, both servers)
+/// or PostgreSQL's 57P01-57P02 (terminated by an administrator, the server shutting down).
+/// <https://www.postgresql.org/docs/current/errcodes-appendix.html>
+fn lost_code(code: &str) -> bool {
+    code.starts_with("08") || code == "57P01" || code == "57P02"
 }

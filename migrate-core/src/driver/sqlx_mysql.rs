@@ -8,17 +8,32 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::mysql::{MySqlConnectOptions, MySqlConnection};
+use sqlx::mysql::{MySqlConnectOptions, MySqlConnection, MySqlDatabaseError};
 use sqlx::{ConnectOptions, Executor, MySql, Pool};
 
 use super::batch_text::{sqlx_results, BatchText};
 use super::sqlx_common::{self, Conn, Held};
-use super::{mysql_lock, mysql_session, Batch, BatchError, Driver, DriverError, LockOutcome, Row};
+use super::{
+    mysql_lock, mysql_session, Batch, BatchError, Driver, DriverError, DriverErrorKind,
+    LockOutcome, Row,
+};
 use crate::Dialect;
 
 /// A [`Driver`] on one MySQL or MariaDB connection.
 pub struct SqlxMySql {
     held: Held<MySql>,
+    /// Where a fresh session comes from when [`Driver::recover`] must give up this one.
+    reopen: Reopen,
+}
+
+/// How to open a replacement connection.
+enum Reopen {
+    /// With the options the driver connected with.
+    Options(Box<MySqlConnectOptions>),
+    /// From the application's pool.
+    Pool(Pool<MySql>),
+    /// Not at all: the application handed over its own connection.
+    Never,
 }
 
 impl SqlxMySql {
@@ -49,6 +64,7 @@ impl SqlxMySql {
         .await?;
         let mut driver = SqlxMySql::from_connection(conn);
         mysql_session::adopt_server_defaults(&mut driver).await?;
+        driver.reopen = Reopen::Options(Box::new(client));
         Ok(driver)
     }
 
@@ -57,6 +73,7 @@ impl SqlxMySql {
     pub fn from_connection(conn: MySqlConnection) -> SqlxMySql {
         SqlxMySql {
             held: Held::new(Conn::Owned(conn)),
+            reopen: Reopen::Never,
         }
     }
 
@@ -66,6 +83,7 @@ impl SqlxMySql {
         let conn = pool.acquire().await.map_err(error)?;
         Ok(SqlxMySql {
             held: Held::new(Conn::Pooled(conn)),
+            reopen: Reopen::Pool(pool.clone()),
         })
     }
 
@@ -75,8 +93,27 @@ impl SqlxMySql {
     }
 }
 
+/// The error of [`Driver::recover`] on a connection it cannot replace.
+fn abandoned() -> DriverError {
+    DriverError::new(
+        DriverErrorKind::ConnectionLost,
+        "a command was abandoned on this connection (its future dropped) while it held the \
+         migration lock, and the connection cannot be trusted to run another: drop this driver \
+         (closing the connection releases the lock once the server finishes what it runs) and \
+         open a new one",
+    )
+}
+
 fn error(e: sqlx::Error) -> DriverError {
-    sqlx_common::driver_error(e, |code, _| mysql_lock::is_undefined_table(code))
+    let killed = e
+        .as_database_error()
+        .and_then(|db| db.try_downcast_ref::<MySqlDatabaseError>())
+        .is_some_and(|db| mysql_lock::is_connection_lost(db.number()));
+    let error = sqlx_common::driver_error(e, |code, _| mysql_lock::is_undefined_table(code));
+    match killed {
+        true => DriverError::new(DriverErrorKind::ConnectionLost, error.message()),
+        false => error,
+    }
 }
 
 impl Driver for SqlxMySql {
@@ -139,6 +176,29 @@ impl Driver for SqlxMySql {
         let text = BatchText::new(&batch);
         let results = self.held.conn().fetch_many(sqlx::raw_sql(text.text()));
         sqlx_results::drain_batch::<MySql>(results, &text, |_, _| None, error).await
+    }
+
+    async fn recover(&mut self, _name: &str) -> Result<(), DriverError> {
+        if !self.held.locked() {
+            return Ok(());
+        }
+        // An abandoned command may have left a multi-statement batch running on the server,
+        // whose results this connection can no longer tell from the next query's, so the
+        // session is given up like a killed client's: the server finishes what it runs and
+        // then ends it, releasing the lock (every hold of it) and rolling back a transaction.
+        // The next command waits for the lock like any other runner.
+        let fresh = match &self.reopen {
+            Reopen::Options(options) => {
+                let fresh = Conn::Owned(options.connect().await.map_err(error)?);
+                self.held.replace(fresh);
+                return mysql_session::adopt_server_defaults(self).await;
+            }
+            Reopen::Pool(pool) => Conn::Pooled(pool.acquire().await.map_err(error)?),
+            // Every command on this driver refuses from now on.
+            Reopen::Never => return Err(abandoned()),
+        };
+        self.held.replace(fresh);
+        Ok(())
     }
 
     async fn begin(&mut self) -> Result<(), DriverError> {

@@ -103,17 +103,22 @@ impl SqlxPostgres {
         Ok(LockOutcome::TimedOut { holder })
     }
 
+    /// The session holding the lock in this database (advisory keys are per database, and
+    /// every database on the server uses the same key), with what it is running.
     async fn holder(&mut self, key: i64) -> Result<Option<String>, DriverError> {
         // A bigint advisory key is stored as classid (high half) and objid (low half).
         let (high, low) = ((key as u64) >> 32, (key as u64) & 0xffff_ffff);
         let rows = self
             .query(&format!(
-                "SELECT format('backend pid %s (user %s, client %s, application %s, connected since %s)', \
+                "SELECT format('backend pid %s (user %s, client %s, application %s, connected since %s, %s)', \
                  a.pid, a.usename, coalesce(host(a.client_addr), 'local socket'), \
-                 nullif(a.application_name, ''), a.backend_start) \
+                 nullif(a.application_name, ''), a.backend_start, \
+                 CASE WHEN a.state = 'active' THEN format('running `%s`', left(a.query, 200)) \
+                 ELSE format('%s, last statement `%s`', a.state, left(a.query, 200)) END) \
                  FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
                  WHERE l.locktype = 'advisory' AND l.granted AND l.classid = {high} \
-                 AND l.objid = {low} AND l.objsubid = 1"
+                 AND l.objid = {low} AND l.objsubid = 1 \
+                 AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
             ))
             .await?;
         Ok(rows
@@ -122,6 +127,9 @@ impl SqlxPostgres {
             .and_then(|row| row.into_iter().next().flatten()))
     }
 }
+
+/// How many holds of the lock [`Driver::recover`] undoes at most.
+const MAX_HOLDS: usize = 1000;
 
 /// SQLSTATE `lock_not_available`: a lock wait cancelled by `lock_timeout`.
 const LOCK_NOT_AVAILABLE: &str = "55P03";
@@ -235,6 +243,35 @@ impl Driver for SqlxPostgres {
         let text = BatchText::new(&batch);
         let results = self.held.conn().fetch_many(sqlx::raw_sql(text.text()));
         sqlx_results::drain_batch::<Postgres>(results, &text, position, error).await
+    }
+
+    async fn recover(&mut self, name: &str) -> Result<(), DriverError> {
+        if !self.held.locked() {
+            return Ok(());
+        }
+        // An abandoned command may have left a transaction open (a version's statements sent,
+        // its record not yet): roll it back, or the next command would run inside it. Outside
+        // a transaction `ROLLBACK` only warns. Advisory locks are re-entrant: release them all.
+        self.execute("ROLLBACK").await?;
+        let key = lock_key(name);
+        let release = format!("SELECT pg_advisory_unlock({key})::text");
+        for _ in 0..MAX_HOLDS {
+            let rows = self.query(&release).await?;
+            if rows
+                .first()
+                .and_then(|r| r.first())
+                .cloned()
+                .flatten()
+                .as_deref()
+                != Some("true")
+            {
+                self.held.set_locked(false);
+                return Ok(());
+            }
+        }
+        Err(DriverError::other(format!(
+            "the migration lock was still held after {MAX_HOLDS} releases"
+        )))
     }
 
     async fn begin(&mut self) -> Result<(), DriverError> {

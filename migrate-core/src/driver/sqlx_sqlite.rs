@@ -121,14 +121,15 @@ impl Driver for SqlxSqlite {
             .await
             .map_err(error)?;
         self.execute(&format!("PRAGMA busy_timeout = {ms}")).await?;
+        // Marked before the wait: a future dropped while `BEGIN IMMEDIATE` waits may still
+        // begin the transaction, which [`Driver::recover`] then rolls back.
+        self.held.set_locked(true);
         let begun = self
             .held
             .conn()
             .execute(sqlx::raw_sql("BEGIN IMMEDIATE"))
             .await;
-        if begun.is_ok() {
-            self.held.set_locked(true);
-        }
+        self.held.set_locked(begun.is_ok());
         self.execute(&format!("PRAGMA busy_timeout = {previous}"))
             .await?;
         match begun {
@@ -146,6 +147,23 @@ impl Driver for SqlxSqlite {
         }
         self.held.set_locked(false);
         result
+    }
+
+    async fn recover(&mut self, _name: &str) -> Result<(), DriverError> {
+        if !self.held.locked() {
+            return Ok(());
+        }
+        // The lock is the write transaction of an abandoned command, its versions not yet
+        // committed: roll them back (sqlx runs it after the abandoned statement finishes).
+        let rolled_back = self.held.conn().execute(sqlx::raw_sql("ROLLBACK")).await;
+        match rolled_back {
+            Ok(_) => {}
+            // The wait for the lock had not begun the transaction after all.
+            Err(e) if e.to_string().contains("no transaction is active") => {}
+            Err(e) => return Err(error(e)),
+        }
+        self.held.set_locked(false);
+        Ok(())
     }
 
     async fn begin(&mut self) -> Result<(), DriverError> {

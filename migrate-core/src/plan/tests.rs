@@ -291,15 +291,42 @@ fn plan_resume_continues_from_the_failed_statement() {
     failed.state = State::Failed;
     failed.statements_done = 1;
     failed.statements_total = 2;
-    let plan = plan_resume(&set, &[failed.clone()], Dialect::MySql, false).expect("resume");
+    failed.error = Some("duplicate column".to_owned());
+    let plan =
+        plan_resume(&set, &[failed.clone()], Dialect::MySql, Resume::AfterFix).expect("resume");
     assert_eq!(plan.steps[0].start, 1);
-    let plan = plan_resume(&set, &[failed.clone()], Dialect::MySql, true).expect("skip");
+    let plan = plan_resume(&set, &[failed.clone()], Dialect::MySql, Resume::Skip).expect("skip");
     assert_eq!(plan.steps[0].start, 2);
     failed.statements_total = 5;
-    let err = plan_resume(&set, &[failed], Dialect::MySql, false).expect_err("changed");
+    let err = plan_resume(&set, &[failed], Dialect::MySql, Resume::AfterFix).expect_err("changed");
     assert!(matches!(err, Error::ResumeScriptChanged { .. }), "{err}");
     assert!(matches!(
-        plan_resume(&set, &[], Dialect::MySql, false),
+        plan_resume(&set, &[], Dialect::MySql, Resume::AfterFix),
         Err(Error::NothingToResume)
     ));
+}
+
+#[test]
+fn plan_resume_refuses_an_unknown_outcome_without_a_choice() {
+    let (_dir, set) = three();
+    let mut failed = row(&set, 1, Dialect::MySql);
+    failed.state = State::Failed;
+    failed.statements_done = 1;
+    failed.statements_total = 2;
+    failed.error = None;
+    let err = plan_resume(&set, &[failed.clone()], Dialect::MySql, Resume::AfterFix)
+        .expect_err("unknown outcome");
+    assert!(
+        matches!(err, Error::ResumeOutcomeUnknown { statement: 2, .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("--rerun"), "{err}");
+    let rerun = plan_resume(&set, &[failed.clone()], Dialect::MySql, Resume::Rerun);
+    assert_eq!(rerun.expect("rerun").steps[0].start, 1);
+    let skip = plan_resume(&set, &[failed.clone()], Dialect::MySql, Resume::Skip);
+    assert_eq!(skip.expect("skip").steps[0].start, 2);
+    // Every statement done, only the closing record missing: nothing is unknown.
+    failed.statements_done = 2;
+    let closing = plan_resume(&set, &[failed], Dialect::MySql, Resume::AfterFix);
+    assert_eq!(closing.expect("closing").steps[0].start, 2);
 }

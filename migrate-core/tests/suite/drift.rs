@@ -6,7 +6,7 @@ use migrate_core::driver::Driver;
 use migrate_core::history::HistoryTable;
 use migrate_core::schema::{describe, Drift, ObjectKind, SchemaCheck, SchemaDiff};
 use migrate_core::status::{ChecksumState, VersionStatus};
-use migrate_core::{Error, Target};
+use migrate_core::{Error, Resume, Target};
 
 use super::{
     apply_by_hand, journaled_failure, log_actions, migrator, user_tables, v, versions, Connect,
@@ -182,7 +182,7 @@ pub async fn resume_does_not_report_its_own_changes_as_drift<C: Connect>(ctx: &C
     d.execute("CREATE TABLE missing_table (id INTEGER)")
         .await
         .expect("fix");
-    let report = m.resume(&mut d, false).await.expect("resume");
+    let report = m.resume(&mut d, Resume::AfterFix).await.expect("resume");
     assert!(
         report.drift.is_none(),
         "the version's own changes are not drift: {}",

@@ -17,13 +17,15 @@ use migrate_core::schema::{ObjectKind, SchemaCheck};
 use migrate_core::testing::{Backend, TestDatabase};
 use migrate_core::{
     source, Config, Dialect, Direction, Error, Fingerprints, JournalStop, MigrationSet, Migrator,
-    OutOfOrder, Target, Version,
+    OutOfOrder, Resume, Target, Version,
 };
 
 mod error_codes;
 mod session;
 pub use error_codes::*;
 pub use session::*;
+mod lost;
+pub use lost::*;
 
 /// Opens a driver on a database URL.
 pub trait Connect: Sync {
@@ -90,6 +92,8 @@ macro_rules! driver_suite {
             lock_timeout_names_the_holder,
             lock_is_released_after_a_failed_migration,
             lock_is_released_when_the_future_is_dropped,
+            retry_after_a_timeout_on_the_same_driver_frees_the_lock,
+            lost_connection_says_the_outcome_is_unknown_and_resume_asks_for_a_choice,
             no_op_start_up_is_one_round_trip,
             no_op_shortcut_hands_anything_irregular_to_the_locked_path,
             batch_stops_at_and_names_the_failing_statement,
@@ -843,7 +847,7 @@ pub async fn failed_row_resumes_after_the_cause_is_fixed<C: Connect>(ctx: &Ctx<C
     d.execute("CREATE TABLE missing_table (id INTEGER)")
         .await
         .expect("fix");
-    let report = m.resume(&mut d, false).await.expect("resume");
+    let report = m.resume(&mut d, Resume::AfterFix).await.expect("resume");
     assert_eq!(report.steps[0].statements, 2);
     let history = m.history(&mut d).await.expect("history");
     assert_eq!(history[1].state, State::Applied);
@@ -996,12 +1000,96 @@ pub async fn lock_is_released_when_the_future_is_dropped<C: Connect>(ctx: &Ctx<C
     assert!(cancelled.is_err(), "the migration should still be running");
     drop(d);
     let mut other = ctx.driver().await;
+    // On SQLite the dropped connection closes only once its statement finishes (several
+    // seconds, far more on a loaded machine): wait long enough not to depend on the load.
     let outcome = other
-        .lock(&m.lock_name(), Duration::from_secs(20))
+        .lock(&m.lock_name(), Duration::from_secs(120))
         .await
         .expect("lock");
     assert_eq!(outcome, LockOutcome::Acquired);
     other.unlock(&m.lock_name()).await.expect("unlock");
+}
+
+/// A caller that wraps `up` in a timeout and keeps the driver: the dropped command leaves the
+/// lock held (re-entrant on MySQL/MariaDB and PostgreSQL) and a transaction open; the retry on
+/// the same driver must free both, run outside the old transaction, and leave the lock free.
+pub async fn retry_after_a_timeout_on_the_same_driver_frees_the_lock<C: Connect>(ctx: &Ctx<C>) {
+    let tree = Tree::new(&[
+        ("V1/up.sql", "CREATE TABLE before_sleep (id INTEGER);"),
+        ("V1/down.sql", "DROP TABLE before_sleep;"),
+        (
+            "V2/up.mysql.sql",
+            "SELECT SLEEP(2);\nCREATE TABLE after_sleep (id INTEGER);",
+        ),
+        (
+            "V2/up.postgres.sql",
+            "SELECT pg_sleep(2);\nCREATE TABLE after_sleep (id INTEGER);",
+        ),
+        (
+            "V2/up.sqlite.sql",
+            "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 5000000) SELECT COUNT(*) FROM c;\n\
+             CREATE TABLE after_sleep (id INTEGER);",
+        ),
+        ("V2/down.sql", "DROP TABLE after_sleep;"),
+    ]);
+    let set = tree.set();
+    let m = migrator(&set);
+    let mut d = ctx.driver().await;
+    let cancelled =
+        tokio::time::timeout(Duration::from_millis(500), m.up(&mut d, Target::Latest)).await;
+    assert!(cancelled.is_err(), "the migration should still be running");
+    match m.up(&mut d, Target::Latest).await {
+        Ok(_) => {}
+        // MySQL/MariaDB: the abandoned session was given up mid-batch, like a killed client's;
+        // where the server stopped, the row says which statement's outcome is unknown. The
+        // operator's check: the statement did its work when its table exists.
+        Err(Error::FailedMigration {
+            version,
+            error: None,
+            ..
+        }) if d.dialect() == Dialect::MySql && version.get() == 2 => {
+            let choice = match tables(&mut d).await.contains(&"after_sleep".to_owned()) {
+                true => Resume::Skip,
+                false => Resume::Rerun,
+            };
+            m.resume(&mut d, choice).await.expect("resume");
+        }
+        Err(e) => panic!("retry: {e}"),
+    }
+    if d.dialect() == Dialect::Postgres {
+        // Outside a transaction block every statement is its own transaction.
+        let rows = d
+            .query("SELECT (now() = statement_timestamp())::text")
+            .await
+            .expect("query");
+        assert_eq!(
+            rows[0][0].as_deref(),
+            Some("true"),
+            "still inside the old transaction"
+        );
+    }
+    let mut other = ctx.driver().await;
+    let outcome = other
+        .lock(&m.lock_name(), Duration::from_secs(5))
+        .await
+        .expect("lock");
+    assert_eq!(
+        outcome,
+        LockOutcome::Acquired,
+        "the retry left the lock held"
+    );
+    other.unlock(&m.lock_name()).await.expect("unlock");
+    let applied = m.history(&mut other).await.expect("history");
+    let states: Vec<(u32, State)> = applied.iter().map(|r| (r.version.get(), r.state)).collect();
+    assert_eq!(states, [(1, State::Applied), (2, State::Applied)]);
+    assert!(tables(&mut other).await.contains(&"after_sleep".to_owned()));
+    // A retry of a later command on the same driver needs no recovery and changes nothing.
+    assert!(m
+        .up(&mut d, Target::Latest)
+        .await
+        .expect("again")
+        .steps
+        .is_empty());
 }
 
 /// Counts calls into a driver; every call is one round trip (the first `query_repeated` of a
@@ -1215,7 +1303,7 @@ DROP TABLE called;
         .await
         .expect("fix");
     d.calls.clear();
-    let report = m.resume(&mut d, false).await.expect("resume");
+    let report = m.resume(&mut d, Resume::AfterFix).await.expect("resume");
     assert_eq!(report.steps[0].statements, 2);
     assert_eq!(batches(&d.calls), 1, "{:#?}", d.calls);
     assert_eq!(count(&mut d, "called").await, "4");
@@ -1255,7 +1343,7 @@ DROP TABLE called;
         .expect("fix");
     // `resume` finishes V2 only. Without the table again, V3's CALL sends back a result set
     // and then fails inside its routine: as the last statement, it carries no closing write.
-    m.resume(&mut d, false).await.expect("resume");
+    m.resume(&mut d, Resume::AfterFix).await.expect("resume");
     d.execute("DROP TABLE called_nowhere").await.expect("drop");
     // The failed CALL is not recorded as done.
     up_fails_at(&m, &mut d, 2, (2, 1)).await;
@@ -1377,7 +1465,7 @@ pub async fn mysql_failure_keeps_the_journal_writes_its_transaction_held<C: Conn
     d.execute("CREATE TABLE nowhere (id INTEGER)")
         .await
         .expect("fix");
-    let report = m.resume(&mut d, false).await.expect("resume");
+    let report = m.resume(&mut d, Resume::AfterFix).await.expect("resume");
     assert_eq!(report.steps[0].statements, 1);
     assert_eq!(count(&mut d, "nowhere").await, "1");
 }
@@ -1996,7 +2084,7 @@ pub async fn mysql_refused_journal_write_leaves_a_truthful_row<C: Connect>(ctx: 
         "{refused}"
     );
     d.execute("DROP TRIGGER jr_refuse_2").await.expect("drop");
-    let report = m.resume(&mut d, false).await.expect("resume");
+    let report = m.resume(&mut d, Resume::AfterFix).await.expect("resume");
     assert_eq!(report.steps[0].statements, 2, "the INSERT and the CREATE");
     assert_eq!(count(&mut d, "jr_a").await, "1", "the INSERT ran once");
 
@@ -2034,7 +2122,7 @@ pub async fn mysql_refused_journal_write_leaves_a_truthful_row<C: Connect>(ctx: 
     );
     d.execute("DROP TRIGGER jr_refuse_3").await.expect("drop");
     let report = with_fingerprints
-        .resume(&mut d, false)
+        .resume(&mut d, Resume::AfterFix)
         .await
         .expect("resume");
     assert_eq!(report.steps[0].statements, 0);
@@ -2070,7 +2158,7 @@ pub async fn mysql_refused_journal_write_leaves_a_truthful_row<C: Connect>(ctx: 
         "the INSERT was rolled back"
     );
     d.execute("DROP TRIGGER jr_refuse_4").await.expect("drop");
-    m.resume(&mut d, false).await.expect("resume");
+    m.resume(&mut d, Resume::AfterFix).await.expect("resume");
     assert_eq!(count(&mut d, "jr_e").await, "1", "the INSERT ran once");
 
     // V5: the record of a DDL statement, owed to the next statement, is refused once: the next
@@ -2115,7 +2203,7 @@ pub async fn mysql_refused_journal_write_leaves_a_truthful_row<C: Connect>(ctx: 
     assert!(user_tables(&mut d).await.contains(&"jr_f".to_owned()));
     assert!(!user_tables(&mut d).await.contains(&"jr_g".to_owned()));
     d.execute("DROP TRIGGER jr_refuse_5").await.expect("drop");
-    let report = m.resume(&mut d, false).await.expect("resume");
+    let report = m.resume(&mut d, Resume::AfterFix).await.expect("resume");
     assert_eq!(report.steps[0].statements, 1);
     assert!(user_tables(&mut d).await.contains(&"jr_g".to_owned()));
 
@@ -2167,7 +2255,7 @@ pub async fn mysql_refused_journal_write_leaves_a_truthful_row<C: Connect>(ctx: 
         "{refused:?}"
     );
     d.execute("DROP TRIGGER jr_refuse_6").await.expect("drop");
-    let report = m.resume(&mut d, true).await.expect("resume --skip");
+    let report = m.resume(&mut d, Resume::Skip).await.expect("resume --skip");
     assert_eq!(report.steps[0].statements, 1);
     assert_eq!(count(&mut d, "jr_h").await, "1", "the INSERT ran once");
 
@@ -2242,7 +2330,7 @@ pub async fn mysql_refused_journal_write_leaves_a_truthful_row<C: Connect>(ctx: 
     d.execute("DROP TRIGGER jr_refuse_down")
         .await
         .expect("drop");
-    let report = m.resume(&mut d, false).await.expect("resume");
+    let report = m.resume(&mut d, Resume::AfterFix).await.expect("resume");
     assert_eq!(report.steps[0].statements, 0);
     assert_eq!(
         versions(&m.history(&mut d).await.expect("history")),
@@ -2322,7 +2410,7 @@ pub async fn mysql_closing_write_rides_with_a_last_ddl_statement<C: Connect>(ctx
     closing_write_was_refused(&m, &mut d, &err, 2, "cw_refuse").await;
     assert_eq!(user_tables(&mut d).await, ["cw_a", "cw_b", "cw_base"]);
     d.execute("DROP TRIGGER cw_refuse").await.expect("drop");
-    let report = m.resume(&mut d, false).await.expect("resume");
+    let report = m.resume(&mut d, Resume::AfterFix).await.expect("resume");
     assert_eq!(report.steps[0].statements, 0);
     assert_eq!(history_row(&m, &mut d, 2).await.state, State::Applied);
     assert_eq!(
