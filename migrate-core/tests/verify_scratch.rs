@@ -32,14 +32,13 @@ async fn server(backend: Backend) -> Option<String> {
     }
 }
 
-/// The scratch databases (SQLite: files in the temporary folder) whose name starts with
+/// The scratch databases (SQLite: folders in the temporary folder) whose name starts with
 /// `prefix`.
 async fn scratch_databases(backend: Backend, url: &str, prefix: &str) -> Vec<String> {
     let Some(_) = backend.server_url() else {
         let mut names: Vec<String> = std::fs::read_dir(std::env::temp_dir())
             .expect("temp dir")
             .filter_map(|e| e.ok()?.file_name().into_string().ok())
-            .filter_map(|n| Some(n.strip_suffix(".db")?.to_owned()))
             .filter(|n| n.starts_with(prefix))
             .collect();
         names.sort();
@@ -70,8 +69,9 @@ fn ours() -> String {
 /// Creates a scratch database (a file for SQLite) named `name`, as another run would have.
 async fn create_foreign(backend: Backend, url: &str, name: &str) {
     if backend.server_url().is_none() {
-        let path = std::env::temp_dir().join(format!("{name}.db"));
-        std::fs::write(path, b"").expect("write");
+        let dir = std::env::temp_dir().join(name);
+        std::fs::create_dir(&dir).expect("mkdir");
+        std::fs::write(dir.join("scratch.db"), b"").expect("write");
         return;
     }
     let mut admin = AnyDriver::connect(url).await.expect("admin");
@@ -83,7 +83,7 @@ async fn create_foreign(backend: Backend, url: &str, name: &str) {
 
 async fn drop_foreign(backend: Backend, url: &str, name: &str) {
     if backend.server_url().is_none() {
-        let _ = std::fs::remove_file(std::env::temp_dir().join(format!("{name}.db")));
+        let _ = std::fs::remove_dir_all(std::env::temp_dir().join(name));
         return;
     }
     let mut admin = AnyDriver::connect(url).await.expect("admin");
@@ -145,6 +145,27 @@ async fn a_panic_during_verify_leaves_no_scratch_database(backend: Backend) {
     assert!(left.is_empty(), "left behind: {left:?}");
 }
 
+/// A verify future dropped at any point (a caller's timeout) leaves nothing behind: cut at
+/// several instants, from before the first database exists to after the run would be done.
+async fn a_dropped_verify_future_leaves_no_scratch_database(backend: Backend) {
+    let Some(url) = server(backend).await else {
+        return;
+    };
+    let _serial = SERIAL.lock().await;
+    let (_dir, set) = tree();
+    for millis in [1, 5, 10, 20, 40, 80, 160, 320] {
+        let mut scratch = ScratchServer::new(url.as_str());
+        let cut = std::time::Duration::from_millis(millis);
+        let _ = tokio::time::timeout(cut, Verifier::new(&set).run(&mut scratch)).await;
+        drop(scratch);
+        let left = scratch_databases(backend, &url, &ours()).await;
+        assert!(
+            left.is_empty(),
+            "cut after {millis} ms, left behind: {left:?}"
+        );
+    }
+}
+
 /// A run sweeps scratch databases created more than a day ago, whoever made them, and keeps a
 /// fresh one even when its process id is not running here (a run on another machine).
 async fn stale_scratch_databases_are_swept_and_fresh_ones_kept(backend: Backend) {
@@ -202,5 +223,6 @@ macro_rules! on_backends {
 on_backends!(
     dropping_the_server_drops_an_undisposed_scratch_database,
     a_panic_during_verify_leaves_no_scratch_database,
+    a_dropped_verify_future_leaves_no_scratch_database,
     stale_scratch_databases_are_swept_and_fresh_ones_kept,
 );

@@ -81,8 +81,11 @@ impl ScratchServer {
         Ok(self.admin.insert(admin))
     }
 
-    fn sqlite_path(name: &str) -> std::path::PathBuf {
-        std::env::temp_dir().join(format!("{name}.db"))
+    /// An SQLite scratch database is a file in a folder of its own, `{temp}/{name}/scratch.db`:
+    /// removing the folder also defeats a connection still being opened when its future was
+    /// dropped (SQLite does not create folders, so it cannot recreate the file afterwards).
+    fn sqlite_dir(name: &str) -> std::path::PathBuf {
+        std::env::temp_dir().join(name)
     }
 
     async fn drop_database(&mut self, name: &str) -> Result<(), Error> {
@@ -143,7 +146,35 @@ impl Drop for ScratchServer {
 async fn drop_all(url: &str, names: &[String]) -> Result<(), DriverError> {
     let mut admin = AnyDriver::connect(url).await?;
     for name in names {
+        settle(&mut admin, name).await?;
         drop_on(&mut admin, name).await?;
+    }
+    Ok(())
+}
+
+/// Waits (up to 20 s) until no other session runs a statement naming `name`: a `CREATE
+/// DATABASE` whose future was dropped while in flight still completes on the server, and a
+/// drop issued before it would find nothing and leave the database behind.
+async fn settle(admin: &mut AnyDriver, name: &str) -> Result<(), DriverError> {
+    let sql = match admin.dialect() {
+        Dialect::Postgres => format!(
+            "SELECT COUNT(*)::text FROM pg_stat_activity WHERE state = 'active' AND pid <> pg_backend_pid() AND query LIKE '%{name}%'"
+        ),
+        _ => format!(
+            "SELECT CAST(COUNT(*) AS CHAR) FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() AND INFO LIKE '%{name}%'"
+        ),
+    };
+    for _ in 0..400 {
+        let rows = admin.query(&sql).await?;
+        let busy = rows
+            .into_iter()
+            .next()
+            .and_then(|r| r.into_iter().next().flatten())
+            .is_some_and(|n| n != "0");
+        if !busy {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
     Ok(())
 }
@@ -158,9 +189,13 @@ async fn drop_on(admin: &mut AnyDriver, name: &str) -> Result<(), DriverError> {
 }
 
 fn remove_sqlite_files(name: &str) {
-    let path = ScratchServer::sqlite_path(name);
-    for suffix in ["", "-wal", "-shm", "-journal"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    let dir = ScratchServer::sqlite_dir(name);
+    // A file created while the folder was being emptied makes one pass fail: try again.
+    for _ in 0..3 {
+        match std::fs::remove_dir_all(&dir) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => continue,
+            _ => return,
+        }
     }
 }
 
@@ -190,18 +225,15 @@ async fn sweep_stale(admin: &mut AnyDriver) {
     }
 }
 
-/// Removes the SQLite scratch files in the temporary folder that are stale.
+/// Removes the SQLite scratch folders in the temporary folder that are stale.
 fn sweep_stale_sqlite_files() {
     let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
         return;
     };
     let now = scratch_name::now_secs();
     for name in entries.filter_map(|e| e.ok()?.file_name().into_string().ok()) {
-        let stem = ["-wal", "-shm", "-journal", ""]
-            .iter()
-            .find_map(|suffix| name.strip_suffix(&format!(".db{suffix}")));
-        if stem.is_some_and(|stem| scratch_name::is_stale(SCRATCH_PREFIX, stem, now)) {
-            let _ = std::fs::remove_file(std::env::temp_dir().join(&name));
+        if scratch_name::is_stale(SCRATCH_PREFIX, &name, now) {
+            remove_sqlite_files(&name);
         }
     }
 }
@@ -215,19 +247,32 @@ impl ScratchDatabases for ScratchServer {
             if !std::mem::replace(&mut self.swept_files, true) {
                 sweep_stale_sqlite_files();
             }
-            format!("sqlite://{}", ScratchServer::sqlite_path(&name).display())
+            let dir = ScratchServer::sqlite_dir(&name);
+            std::fs::create_dir(&dir).map_err(|e| Error::Driver {
+                doing: "creating a folder for an SQLite scratch database",
+                source: DriverError::other(format!("{}: {e}", dir.display())),
+            })?;
+            self.created.push(name);
+            format!("sqlite://{}", dir.join("scratch.db").display())
         } else {
-            let create = format!("CREATE DATABASE {name}");
-            self.admin()
-                .await?
-                .execute(&create)
-                .await
-                .map_err(scratch_error(
+            // Remembered before it is sent: a future dropped while the statement is in flight
+            // must still leave the name for `Drop` (`DROP DATABASE IF EXISTS` either way).
+            self.created.push(name.clone());
+            let created = match self.admin().await {
+                Ok(admin) => admin
+                    .execute(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .map_err(scratch_error(
                     "creating a scratch database (the account needs the right to create databases)",
-                ))?;
+                )),
+                Err(e) => Err(e),
+            };
+            if let Err(e) = created {
+                self.created.pop();
+                return Err(e);
+            }
             with_database(&self.url, &name)
         };
-        self.created.push(name);
         AnyDriver::connect(&url)
             .await
             .map_err(|source| Error::Driver {
@@ -238,10 +283,13 @@ impl ScratchDatabases for ScratchServer {
 
     async fn dispose(&mut self, driver: AnyDriver) -> Result<(), Error> {
         drop(driver);
-        let Some(name) = self.created.pop() else {
+        let Some(name) = self.created.last().cloned() else {
             return Ok(());
         };
-        self.drop_database(&name).await
+        // Forgotten only once dropped: a dispose cut short leaves the name for `Drop`.
+        self.drop_database(&name).await?;
+        self.created.pop();
+        Ok(())
     }
 }
 
