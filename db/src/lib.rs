@@ -34,9 +34,12 @@ pub static MIGRATIONS: MigrationSet = migrate_macros::embed_migrations!("../sql/
 /// folder, created on first use.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://migrate-example.db";
 
-/// `DATABASE_URL`, or [`DEFAULT_DATABASE_URL`].
+/// `DATABASE_URL`, or [`DEFAULT_DATABASE_URL`] when it is unset or empty (as the CLI reads it).
 pub fn database_url() -> String {
-    std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_owned())
+    std::env::var("DATABASE_URL")
+        .ok()
+        .filter(|url| !url.is_empty())
+        .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned())
 }
 
 /// Development sample data for each schema version, loaded only on request

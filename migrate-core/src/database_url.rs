@@ -88,6 +88,8 @@ pub struct DatabaseUrl {
     host: String,
     /// Every secret as written and percent-decoded, for scrubbing messages.
     secrets: Vec<String>,
+    /// The parsed form of `connect` (`None` for SQLite, which is not parsed as a URL).
+    parsed: Option<Url>,
 }
 
 impl DatabaseUrl {
@@ -159,9 +161,8 @@ impl DatabaseUrl {
             return url;
         }
         let mut url = self.clone();
-        let mut parsed = match Url::parse(&self.connect) {
-            Ok(parsed) => parsed,
-            Err(_) => return url, // parsed once already: cannot fail
+        let Some(parsed) = url.parsed.as_mut() else {
+            return url; // SQLite, handled above
         };
         parsed.set_path(&format!("/{name}"));
         let pairs: Vec<(String, String)> = parsed
@@ -169,10 +170,10 @@ impl DatabaseUrl {
             .filter(|(k, _)| k != "dbname")
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
             .collect();
-        set_query(&mut parsed, &pairs);
+        set_query(parsed, &pairs);
         url.connect = parsed.to_string();
+        url.redacted = redact(parsed);
         url.database = name.to_owned();
-        url.redacted = redact(&parsed);
         url
     }
 }
@@ -224,6 +225,7 @@ fn parse_sqlite(text: &str, rest: &str) -> Result<DatabaseUrl, UrlError> {
         database: file.to_owned(),
         host: file.to_owned(),
         secrets: Vec::new(),
+        parsed: None,
     })
 }
 
@@ -282,6 +284,7 @@ fn parse_server(
         redacted,
         database,
         host,
+        parsed: Some(parsed),
     })
 }
 

@@ -85,10 +85,9 @@ where
         Err(_) => Err(DriverError::new(
             DriverErrorKind::ConnectTimeout,
             format!(
-                "no answer from {} within the connect timeout of {timeout:?} ({}); \
-                 check that the server is up, or raise --connect-timeout ({CONNECT_TIMEOUT_ENV})",
+                "no answer from {} within the connect timeout of {timeout:?}; check that the \
+                 server is up, or raise --connect-timeout ({CONNECT_TIMEOUT_ENV})",
                 host_or_default(url),
-                url.redacted()
             ),
         )),
     }
