@@ -428,7 +428,7 @@ async fn new_user_path(db: &TestDatabase) {
     migrate.run(&["validate"]).expect(0);
 }
 
-/// A column added by hand shows in `status` (exit 0) and fails `validate` (exit 3), with what
+/// A column added by hand shows in `status` (exit 0) and fails `validate` (exit 4), with what
 /// was added, in text and JSON; dropping it again clears both.
 async fn status_and_validate_report_a_manual_change_as_drift(db: &TestDatabase) {
     let migrate = Migrate::example(db.url());
@@ -462,9 +462,9 @@ async fn status_and_validate_report_a_manual_change_as_drift(db: &TestDatabase) 
         Value::Array(Vec::new())
     );
 
-    let validate = migrate.run(&["validate"]).expect(3).stdout;
+    let validate = migrate.run(&["validate"]).expect(4).stdout;
     assert!(validate.contains("+ column apps.hotfix"), "{validate}");
-    let validate = migrate.run(&["validate", "--json"]).expect(3).json();
+    let validate = migrate.run(&["validate", "--json"]).expect(4).json();
     assert_eq!(validate["ok"], false);
     assert_eq!(validate["problems"][0]["kind"], "schema_drift");
     assert_eq!(validate["problems"][0]["version"], 2);

@@ -68,7 +68,9 @@
 //!
 //! After each applied version the runner records the [`schema::Fingerprint`] of the live schema
 //! in its history row; [`Migrator::check_schema`] (and `validate`, `status`) compare the live
-//! schema with it and show what changed by hand. [`verify::Verifier`] applies, reverts and
+//! schema with it and show what changed by hand. `up`, reverts and `repair` compare too and
+//! return what they find in [`Report::drift`]; a difference found before an `up` is kept out of
+//! what it records, so it stays reported until [`Migrator::accept_schema`] records it. [`verify::Verifier`] applies, reverts and
 //! re-applies every version on scratch databases and reports each down script that does not
 //! restore the schema exactly. See [`schema`] and [`verify`].
 //!

@@ -79,7 +79,8 @@ pub struct Config {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Fingerprints {
     /// After every applied version (the default): `status` and `validate` can report drift,
-    /// and runs that apply or revert compare the live schema with the expected one. Costs one
+    /// and runs that apply or revert, and `repair`, compare the live schema with the one
+    /// recorded for the last applied version ([`Report::drift`]). Costs one
     /// describe query per run, and per applied version usually one more: scoped to the tables
     /// its statements name where that is all they can change ([`crate::schema`] lists the
     /// forms; on PostgreSQL a scoped description also sets the names in a round trip of its

@@ -330,3 +330,35 @@ fn plan_resume_refuses_an_unknown_outcome_without_a_choice() {
     let closing = plan_resume(&set, &[failed], Dialect::MySql, Resume::AfterFix);
     assert_eq!(closing.expect("closing").steps[0].start, 2);
 }
+
+#[test]
+fn plan_down_rejects_an_edited_down_script_and_up_does_not() {
+    let (_dir, set) = three();
+    let mut applied: Vec<AppliedMigration> = [1, 3]
+        .iter()
+        .map(|&n| row(&set, n, Dialect::Sqlite))
+        .collect();
+    applied.insert(1, row(&set, 2, Dialect::Sqlite));
+    applied[2].down_checksum = Some(crate::Checksum::of_script("DROP TABLE c_old;"));
+    let err = plan_down(&set, &applied, Dialect::Sqlite, Target::Version(v(2)))
+        .expect_err("edited down script");
+    assert!(
+        matches!(&err, Error::DownChecksumMismatch { version, script, .. }
+            if *version == v(3) && script == "V3/down.sql"),
+        "{err}"
+    );
+    let err = check_down_checksums(&set, &applied, Dialect::Sqlite).expect_err("validate");
+    assert!(matches!(err, Error::DownChecksumMismatch { .. }), "{err}");
+    // Applying is not a revert: the up scripts are unchanged.
+    plan_up(
+        &set,
+        &applied,
+        Dialect::Sqlite,
+        Target::Latest,
+        OutOfOrder::Reject,
+    )
+    .expect("up plans");
+    // A row recorded without a down checksum is not checked.
+    applied[2].down_checksum = None;
+    check_down_checksums(&set, &applied, Dialect::Sqlite).expect("nothing recorded");
+}

@@ -199,7 +199,11 @@ impl fmt::Display for SchemaCheck {
                 version,
                 fingerprint,
             } => writeln!(f, "schema: matches version {version} ({fingerprint})"),
-            SchemaCheck::Drifted(drift) => write!(f, "schema: DRIFT: {drift}"),
+            SchemaCheck::Drifted(drift) => writeln!(
+                f,
+                "schema: DRIFT: {drift}  make the change a migration, undo it by hand, or record \
+                 it with `accept-schema` if it is intended"
+            ),
         }
     }
 }
