@@ -29,7 +29,8 @@ pub struct SqlxMySql {
 enum Reopen {
     /// With the options the driver connected with.
     Options(Box<MySqlConnectOptions>),
-    /// From the application's pool.
+    /// With the options of the application's pool (the replacement stays outside the pool
+    /// and is closed with the driver).
     Pool(Pool<MySql>),
     /// Not at all: the application handed over its own connection.
     Never,
@@ -168,7 +169,11 @@ impl Driver for SqlxMySql {
         // The next command waits for the lock like any other runner.
         let fresh = match &self.reopen {
             Reopen::Options(options) => Conn::Owned(options.connect().await.map_err(error)?),
-            Reopen::Pool(pool) => Conn::Pooled(pool.acquire().await.map_err(error)?),
+            // Not from the pool itself: it may have no other connection to give while this
+            // driver holds the old one (closed when it is replaced).
+            Reopen::Pool(pool) => {
+                Conn::Owned(pool.connect_options().connect().await.map_err(error)?)
+            }
             // Every command on this driver refuses from now on.
             Reopen::Never => return Err(abandoned()),
         };
