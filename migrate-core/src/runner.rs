@@ -1126,11 +1126,14 @@ impl<'s> Migrator<'s> {
     /// [`BATCH_BYTES`]. The server runs a batch in order and stops at the first error, and each
     /// statement's record follows it in the batch, so the history row goes through the same
     /// states as if every statement were sent by itself, and wherever the batch stops, the row
-    /// tells the truth. A client killed in the middle of a batch stops it after the statement
-    /// in flight (seen on MariaDB 10.11 with `kill -9` of a client during a long statement:
-    /// the `INSERT` after it did not run). The error reported for a lost connection may name a
-    /// statement earlier than the one in flight, and call it not run or rolled back, since the
-    /// results of those in between never arrived; the row, written by the server, does not.
+    /// tells the truth. A client that dies in the middle of a batch does not stop it at once:
+    /// the server goes on until it notices (MariaDB 10.11 ran the rest of the batch in 55 of 55
+    /// kills of a client; after a dropped connection, the statement after the one in flight
+    /// ran and the closing write did not), while the session keeps the lock, so the next runner
+    /// waits for it and a lock timeout names it with its statement (`killed_batch.rs`). The
+    /// error reported for a lost connection ([`Error::ConnectionLost`]) may name a statement
+    /// earlier than the one in flight, since the results of those in between never arrived;
+    /// the row, written by the server, does not.
     ///
     /// The writes that share a DML statement's transaction are exact for transactional tables
     /// (InnoDB): a kill or crash before its `COMMIT` undoes the statement with them. A DML

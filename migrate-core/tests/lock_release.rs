@@ -413,3 +413,71 @@ where
     let mut again = acquire().await.expect("acquire again");
     again.query(held).await.expect("query")
 }
+
+/// The timed-out `up` of `retry_after_a_timeout_on_the_same_driver_frees_the_lock` on a
+/// driver borrowed from a pool of one: the retry on the same driver must not wait for a second
+/// connection the pool cannot give, and afterwards the lock is free and the pool hands out a
+/// connection again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retry_after_a_timeout_on_a_pool_of_one() {
+    let Some(db) = TestDatabase::create(Backend::MySql)
+        .await
+        .expect("test database")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (path, text) in [
+        (
+            "V1/up.sql",
+            "SELECT SLEEP(2);\nCREATE TABLE after_sleep (id INTEGER);",
+        ),
+        ("V1/down.sql", "DROP TABLE after_sleep;"),
+    ] {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    }
+    let set = source::load_dir(dir.path(), &Dialect::ALL).expect("tree");
+    let m = Migrator::new(&set);
+    let pool = sqlx::mysql::MySqlPoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect(db.url())
+        .await
+        .expect("pool");
+    let mut d = SqlxMySql::from_pool(&pool).await.expect("acquire");
+    let cancelled =
+        tokio::time::timeout(Duration::from_millis(500), m.up(&mut d, Target::Latest)).await;
+    assert!(cancelled.is_err(), "the migration should still be running");
+    match m.up(&mut d, Target::Latest).await {
+        Ok(_) => {}
+        // Given up mid-batch: the row names the statement in flight; the table says whether
+        // it ran.
+        Err(migrate_core::Error::FailedMigration { error: None, .. }) => {
+            let rows = d
+                .query(
+                    "SELECT CAST(COUNT(*) AS CHAR) FROM information_schema.TABLES \
+                     WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'after_sleep'",
+                )
+                .await
+                .expect("query");
+            let choice = match rows[0][0].as_deref() {
+                Some("1") => migrate_core::Resume::Skip,
+                _ => migrate_core::Resume::Rerun,
+            };
+            m.resume(&mut d, choice).await.expect("resume");
+        }
+        Err(e) => panic!("retry: {e}"),
+    }
+    drop(d);
+    assert_lock_free(&set, db.url()).await;
+    let mut again = SqlxMySql::from_pool(&pool)
+        .await
+        .expect("the pool gives a connection");
+    let history = m.history(&mut again).await.expect("history");
+    assert_eq!(history.len(), 1);
+    drop(again);
+    pool.close().await;
+    db.drop_database().await;
+}

@@ -172,6 +172,19 @@ mod tests {
     }
 
     #[test]
+    fn resume_takes_skip_or_rerun_not_both() {
+        let args = Args::try_parse_from(["migrate", "resume", "--rerun"]).expect("valid");
+        assert!(matches!(
+            args.command,
+            Command::Resume {
+                skip: false,
+                rerun: true
+            }
+        ));
+        Args::try_parse_from(["migrate", "resume", "--skip", "--rerun"]).expect_err("both");
+    }
+
+    #[test]
     fn plan_down_needs_a_target() {
         Args::try_parse_from(["migrate", "plan", "--down"]).expect_err("needs --to");
     }

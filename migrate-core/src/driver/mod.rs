@@ -203,7 +203,8 @@ pub trait Driver: Send {
     /// command would run inside it). Rolls back that transaction and releases every hold of
     /// the lock. The runner calls it at the start of every command; a driver that knows
     /// nothing is left costs no round trip. The default does nothing, which suits a driver
-    /// that never leaves a lock or transaction behind.
+    /// that never leaves a lock or transaction behind; a driver that wraps another should
+    /// forward this method.
     fn recover(&mut self, name: &str) -> impl Future<Output = Result<(), DriverError>> + Send {
         let _ = name;
         async { Ok(()) }

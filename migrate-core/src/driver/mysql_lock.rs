@@ -69,7 +69,7 @@ fn release_lock(name: &str) -> String {
 fn holder(name: &str) -> String {
     format!(
         "SELECT CONCAT('connection ', p.ID, ' (', p.USER, '@', p.HOST, ', ', p.COMMAND, \
-         ' for ', p.TIME, ' s, ', IFNULL(CONCAT('running `', LEFT(p.INFO, 200), '`'), \
+         ' for ', p.TIME, ' s, ', IFNULL(CONCAT('running `', REPLACE(LEFT(p.INFO, 200), CHAR(10), ' '), '`'), \
          'no statement running'), ')') \
          FROM information_schema.PROCESSLIST p WHERE p.ID = IS_USED_LOCK({})",
         lock_expr(name)

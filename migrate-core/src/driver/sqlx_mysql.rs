@@ -30,7 +30,8 @@ pub struct SqlxMySql {
 enum Reopen {
     /// With the options the driver connected with.
     Options(Box<MySqlConnectOptions>),
-    /// From the application's pool.
+    /// With the options of the application's pool (the replacement stays outside the pool
+    /// and is closed with the driver).
     Pool(Pool<MySql>),
     /// Not at all: the application handed over its own connection.
     Never,
@@ -193,7 +194,11 @@ impl Driver for SqlxMySql {
                 self.held.replace(fresh);
                 return mysql_session::adopt_server_defaults(self).await;
             }
-            Reopen::Pool(pool) => Conn::Pooled(pool.acquire().await.map_err(error)?),
+            // Not from the pool itself: it may have no other connection to give while this
+            // driver holds the old one (closed when it is replaced).
+            Reopen::Pool(pool) => {
+                Conn::Owned(pool.connect_options().connect().await.map_err(error)?)
+            }
             // Every command on this driver refuses from now on.
             Reopen::Never => return Err(abandoned()),
         };

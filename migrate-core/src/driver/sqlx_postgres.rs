@@ -113,8 +113,8 @@ impl SqlxPostgres {
                 "SELECT format('backend pid %s (user %s, client %s, application %s, connected since %s, %s)', \
                  a.pid, a.usename, coalesce(host(a.client_addr), 'local socket'), \
                  nullif(a.application_name, ''), a.backend_start, \
-                 CASE WHEN a.state = 'active' THEN format('running `%s`', left(a.query, 200)) \
-                 ELSE format('%s, last statement `%s`', a.state, left(a.query, 200)) END) \
+                 CASE WHEN a.state = 'active' THEN format('running `%s`', replace(left(a.query, 200), chr(10), ' ')) \
+                 ELSE format('%s, last statement `%s`', a.state, replace(left(a.query, 200), chr(10), ' ')) END) \
                  FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
                  WHERE l.locktype = 'advisory' AND l.granted AND l.classid = {high} \
                  AND l.objid = {low} AND l.objsubid = 1 \
