@@ -372,7 +372,7 @@ enum CliError {
     },
     #[error("no database URL; pass --database-url or set DATABASE_URL")]
     NoDatabaseUrl,
-    #[error("{0}; check --database-url (or DATABASE_URL)")]
+    #[error("unusable database URL; fix --database-url (or DATABASE_URL)")]
     Url(#[from] crate::database_url::UrlError),
     #[error("cannot revert to {target}: {}; revert to {} or later instead, or restore from a backup", irreversible_list(versions), versions.first().map_or(0, |(v, _)| v.get()))]
     Irreversible {
