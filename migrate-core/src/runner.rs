@@ -678,10 +678,7 @@ impl<'s> Migrator<'s> {
             expected.last_up(last_up.map(|s| s.migration.version()));
         }
         if let (false, Some(expected)) = (reverting, expected.as_mut()) {
-            let resuming = applied.iter().any(|r| r.state == State::Failed);
-            report.drift = self
-                .drift_before_up(driver, expected, applied, resuming)
-                .await?;
+            report.drift = self.drift_before_up(driver, expected, applied).await?;
         }
         self.report(Progress::Planned {
             steps: plan.steps.len(),

@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use super::{driver_error, Fingerprints, Migrator, Report};
 use crate::driver::Driver;
-use crate::history::{self, Action, AppliedMigration, HistorySql, Outcome};
+use crate::history::{self, Action, AppliedMigration, HistorySql, Outcome, State};
 use crate::plan::{self, Plan};
 use crate::schema::{self, drift, Drift, ExpectedSchema};
 use crate::{Error, Version};
@@ -18,20 +18,25 @@ use crate::{Error, Version};
 impl Migrator<'_> {
     /// Before applying: describes the live schema and compares it with the one recorded for
     /// the last applied version. A difference is warned of, returned, and kept out of what the
-    /// versions about to be applied record. A `resume` (`resuming`) is not compared: its
-    /// version stopped part-way, so the live schema is between two versions, and what was
-    /// fixed by hand to let it go on becomes part of it.
+    /// versions about to be applied record. A `resume` (a `failed` row in `applied`) is not
+    /// compared: its version stopped part-way, so the live schema is between two versions,
+    /// and what was fixed by hand to let it go on becomes part of it.
     pub(super) async fn drift_before_up<D: Driver>(
         &self,
         driver: &mut D,
         expected: &mut ExpectedSchema,
         applied: &[AppliedMigration],
-        resuming: bool,
     ) -> Result<Option<Drift>, Error> {
         let live = self.describe(driver).await?;
-        let found = match resuming {
-            true => None,
-            false => drift::find(applied, expected.description(), &live),
+        let found = match applied.iter().find(|r| r.state == State::Failed) {
+            Some(failed) => {
+                tracing::debug!(
+                    version = failed.version.get(),
+                    "resuming: the schema is between two versions, so it is not compared"
+                );
+                None
+            }
+            None => drift::find(applied, expected.description(), &live),
         };
         if let Some(found) = &found {
             match &found.diff {

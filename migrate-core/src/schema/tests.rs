@@ -446,6 +446,23 @@ mod checks {
     }
 
     #[test]
+    fn drift_kept_out_is_recorded_without_and_stays_live() {
+        // `features` dropped by hand before version 3, which changes nothing: the drift is
+        // kept out, so version 3 records version 2's schema, while the live one is known to
+        // lack `features` for what comes next.
+        let mut expected = ExpectedSchema::default();
+        expected.applied(v(1), Found::Whole(v1()));
+        expected.applied(v(2), Found::Whole(v2()));
+        expected.keep_out(v2().diff(&v1()));
+        expected.observed(v1());
+        let (fingerprint, change) = expected.applied(v(3), Found::Known);
+        assert_eq!(fingerprint, v2().fingerprint());
+        assert_eq!(change, SchemaChange::default());
+        assert_eq!(expected.description(), &v2());
+        assert_eq!(expected.live(), Some(&v1()));
+    }
+
+    #[test]
     fn a_version_applied_again_keeps_the_live_schema() {
         // Version 2 is recorded again (a resumed migration): the expected schema is rebuilt
         // without its old change, and the live one, as last described, is still known.
