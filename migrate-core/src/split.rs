@@ -145,6 +145,16 @@ pub fn split(script: &str, dialect: Dialect) -> Result<Vec<Statement<'_>>, Split
     Splitter::new(script, dialect).run()
 }
 
+/// The length of a leading UTF-8 byte order mark: an editor's mark, not SQL, which servers
+/// reject, so the splitter starts after it.
+pub(crate) fn bom_len(text: &str) -> usize {
+    if text.starts_with('\u{feff}') {
+        '\u{feff}'.len_utf8()
+    } else {
+        0
+    }
+}
+
 #[cfg(test)]
 mod tests;
 
@@ -269,11 +279,7 @@ impl<'a> Splitter<'a> {
             src,
             dialect,
             // A leading UTF-8 byte order mark is an editor's, not SQL: servers reject it.
-            pos: if text.starts_with('\u{feff}') {
-                '\u{feff}'.len_utf8()
-            } else {
-                0
-            },
+            pos: bom_len(text),
             state: State::Normal,
             delimiter: b";",
             executable: None,
@@ -503,7 +509,8 @@ impl<'a> Splitter<'a> {
 
     /// On MySQL at the start of a line, reads a `DELIMITER` directive if there is one.
     fn directive(&mut self) -> bool {
-        let at_line_start = self.pos == 0 || self.src.get(self.pos - 1) == Some(&b'\n');
+        let at_line_start =
+            self.pos == bom_len(self.text) || self.src.get(self.pos - 1) == Some(&b'\n');
         if !at_line_start
             || self.executable.is_some()
             || self.pending.as_ref().is_some_and(|p| p.body.is_open())

@@ -73,6 +73,7 @@ mod cases {
     splits!(mysql_splits_on_semicolons, MySql, "SELECT 1; SELECT 2;", ["SELECT 1", "SELECT 2"]);
     splits_at!(mysql_leading_bom_is_not_statement_text, MySql, "\u{feff}SELECT 1;\nSELECT 2;", [("SELECT 1", 1), ("SELECT 2", 2)]);
     splits!(postgres_bom_alone_is_no_statement, Postgres, "\u{feff}\n", []);
+    splits!(mysql_delimiter_directly_after_a_bom_is_a_directive, MySql, "\u{feff}DELIMITER $$\nSELECT 1$$", ["SELECT 1"]);
     splits!(sqlite_bom_and_comments_are_no_statement, Sqlite, "\u{feff}-- nothing\n/* here */\n", []);
     splits!(mysql_backslash_escaped_quote, MySql, r"SELECT 'a\'b;c'; SELECT 2", [r"SELECT 'a\'b;c'", "SELECT 2"]);
     splits!(mysql_doubled_single_quote_stays_in_string, MySql, "SELECT 'it''s;'; SELECT 2", ["SELECT 'it''s;'", "SELECT 2"]);
@@ -406,7 +407,7 @@ fn check_gap(
                 steps.push((d.len(), false));
             }
         }
-        if dialect == Dialect::MySql && (at == 0 || bytes[at - 1] == b'\n') {
+        if dialect == Dialect::MySql && (at == super::bom_len(script) || bytes[at - 1] == b'\n') {
             let line_len = rest
                 .iter()
                 .position(|&b| b == b'\n')
@@ -470,7 +471,8 @@ fn check_script(script: &str, dialect: Dialect) -> Result<(), TestCaseError> {
         }
     };
     let delimiters = candidate_delimiters(script, dialect);
-    let mut end = 0;
+    // A leading byte order mark is skipped, never part of a statement or a gap.
+    let mut end = super::bom_len(script);
     for s in &statements {
         prop_assert!(
             end <= s.span.start && s.span.start < s.span.end,
