@@ -96,10 +96,8 @@ pub mod database_url;
 mod dialect;
 pub mod driver;
 mod error;
-// Used by the runner from the next commit on.
 pub mod history;
 pub mod implicit_commit;
-#[cfg_attr(not(test), allow(dead_code))]
 mod journal;
 mod migration;
 pub mod plan;

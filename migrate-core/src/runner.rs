@@ -52,7 +52,7 @@ use crate::history::{
     self, Action, AppliedMigration, HistorySql, HistoryTable, LogEntry, LogRow, Millis, Outcome,
     State,
 };
-use crate::implicit_commit::{joins_a_transaction, returns_one_result};
+use crate::journal::{Input, JournalPlan, Kind, Outcome as JournalOutcome, Part, Stopped};
 use crate::plan::{self, OutOfOrder, Plan, Resume, Step, Target};
 use crate::schema::reach::{self, Reach};
 use crate::schema::{
@@ -1120,7 +1120,7 @@ impl<'s> Migrator<'s> {
     /// block, …), whose results would hide which part failed; such a statement also runs
     /// outside a transaction, like DDL (its record goes with the next statement), and, when
     /// last, gets the closing write in a round trip of its own. Batches are also cut at
-    /// [`BATCH_BYTES`]. The server runs a batch in order and stops at the first error, and each
+    /// [`BATCH_BYTES`](crate::journal::BATCH_BYTES). The server runs a batch in order and stops at the first error, and each
     /// statement's record follows it in the batch, so the history row goes through the same
     /// states as if every statement were sent by itself, and wherever the batch stops, the row
     /// tells the truth. A client that dies in the middle of a batch does not stop it at once:
@@ -1153,31 +1153,7 @@ impl<'s> Migrator<'s> {
         mut expected: Option<&mut ExpectedSchema>,
         how: Option<&Describe>,
     ) -> Result<(), Error> {
-        let version = step.migration.version();
         let dialect = driver.dialect();
-        let total = step.statements.len() as u32;
-        let journal_start = match row {
-            None => {
-                let mut fresh = self.applied_row(step, dialect, 0, started);
-                fresh.state = State::Failed;
-                fresh.statements_total = total;
-                sql.insert(&fresh, None)
-            }
-            Some(_) => sql.start_journal(
-                version,
-                step.direction,
-                step.script.path(),
-                step.start as u32,
-                total,
-            ),
-        };
-        // Journal writes not sent yet: they go ahead of the next statement, inside its
-        // transaction when it has one, else each committed by itself. The server's clock starts
-        // first, to time the step where its closing write goes with the last statement.
-        let mut owed: Vec<String> = sql.mark().into_iter().collect();
-        owed.push(journal_start);
-        // Whether the closing write went with the last statement.
-        let mut closed = false;
         // Whether the closing write needs the schema described first.
         let describe_first = how.is_some_and(|how| how != &Describe::Known);
         // The schema after a step that cannot change it is known before it runs, so that the
@@ -1188,247 +1164,127 @@ impl<'s> Migrator<'s> {
                 .record_schema(driver, expected.as_deref_mut(), step, how)
                 .await?;
         }
-        let count = step.statements.len();
-        // Every statement's parts are known before any is sent: which writes are owed to a
-        // statement depends only on the statements before it.
-        let mut segments: Vec<Segment> = Vec::with_capacity(count.saturating_sub(step.start));
-        for index in step.start..count {
-            let statement = &step.statements[index];
-            // Whether the statement may share a batch, a transaction or the closing write with
-            // other parts: only one that sends back exactly one result, so that the results
-            // read before a failure place it (MySQL/MariaDB, which batches).
-            let single = dialect == Dialect::MySql && returns_one_result(statement.sql);
-            let joins = single && joins_a_transaction(statement.sql);
-            // The closing write goes with the last statement when nothing has to be read
-            // between them: inside its transaction when it joins one, else in the same round
-            // trip after it, in a transaction of its own.
-            let closing = (single && index + 1 == count && !describe_first)
-                .then(|| self.closing(sql, step, dialect, action, started, schema.as_ref()));
-            let progress = sql.progress(version, index as u32 + 1);
-            let sending = std::mem::take(&mut owed);
-            if !joins {
-                owed.push(progress.clone());
+        let closing = (!describe_first)
+            .then(|| self.closing(sql, step, dialect, action, started, schema.as_ref()));
+        let writes = Writes::new(self, sql, step, row, dialect, started, closing);
+        let kinds: Vec<Kind> = step.statements[step.start..]
+            .iter()
+            .map(|s| Kind::of(s.sql, dialect))
+            .collect();
+        let input = Input {
+            kinds: &kinds,
+            start: step.start,
+            mark: writes.mark.is_some(),
+            batched: dialect == Dialect::MySql,
+            close_with_last: !describe_first,
+        };
+        let plan = JournalPlan::new(input, |p| writes.text(p, step).len());
+        let fail = |stopped, error| JournalFailure {
+            sql,
+            step,
+            action,
+            started,
+            writes: &writes,
+            batched: plan.batched(),
+            stopped,
+            error,
+        };
+        for (b, batch) in plan.batches().iter().enumerate() {
+            let (first, last) = plan.statements_of(batch);
+            let span = tracing::debug_span!("statements", first = first + 1, last = last + 1);
+            let texts = writes.texts(&batch.parts, step);
+            if let Err(failed) = send(driver, plan.batched(), &texts).instrument(span).await {
+                let BatchPart::Statement(at) = failed.part else {
+                    unreachable!("journal batches neither begin nor commit a unit")
+                };
+                let failure = fail(plan.stopped(b, at), failed.error);
+                return Err(self.journal_stopped(driver, failure).await);
             }
-            segments.push(Segment {
-                index,
-                single,
-                joins,
-                sending,
-                progress,
-                closing,
-            });
         }
-        let mut next = 0;
-        while next < segments.len() {
-            // On MySQL/MariaDB the statements travel in one batch, up to one not known to send
-            // back one result (several would hide the part a failure belongs to), which
-            // travels alone, or up to `BATCH_BYTES`. The server runs a batch in order and stops
-            // at the first error, so the history row goes through the same states as if each
-            // statement were sent by itself.
-            let mut built: Vec<SegmentParts<'_>> = Vec::new();
-            let mut bytes = 0;
-            for segment in &segments[next..] {
-                let own = segment.parts(step.statements[segment.index].sql);
-                // Each part and its separator.
-                let size: usize = own.parts.iter().map(|p| p.len() + 3).sum();
-                if !built.is_empty() && (!segment.single || bytes + size > BATCH_BYTES) {
-                    break;
-                }
-                bytes += size;
-                built.push(own);
-                if !segment.single {
-                    break;
-                }
-            }
-            let end = next + built.len();
-            let group = &segments[next..end];
-            let mut parts: Vec<&str> =
-                Vec::with_capacity(built.iter().map(|b| b.parts.len()).sum());
-            let mut starts: Vec<usize> = Vec::with_capacity(built.len());
-            for b in &built {
-                starts.push(parts.len());
-                parts.extend_from_slice(&b.parts);
-            }
-            let span = tracing::debug_span!(
-                "statements",
-                first = group[0].index + 1,
-                last = group[group.len() - 1].index + 1,
-            );
-            let sent = send(driver, &parts).instrument(span).await;
-            let Err(failed) = sent else {
-                closed = group[group.len() - 1].closing.is_some();
-                next = end;
-                continue;
-            };
-            let BatchPart::Statement(failed_at) = failed.part else {
-                unreachable!("journal batches neither begin nor commit a unit")
-            };
-            // The statement whose parts hold the failed one; those before it all completed.
-            let k = starts.partition_point(|&start| start <= failed_at) - 1;
-            let Segment {
-                index,
-                joins,
-                ref sending,
-                ref closing,
-                ..
-            } = group[k];
-            let SegmentParts {
-                parts: ref own,
-                owed_from,
-                at,
-            } = built[k];
-            let part = failed_at - starts[k];
-            // A transaction is open when the statement joined one, or when the closing write's
-            // own had begun after a DDL statement.
-            if joins || part > at {
-                let _ = driver.rollback().await;
-            }
-            if part > at && !joins {
-                // The statement completed (committed by itself); its closing write did not.
-                let doing = "recording the migration in the history";
-                let fail = sql.fail(version, count as u32, &all_done(doing, &failed));
-                let recorded = self.settle(driver, &[fail]).await;
-                let failure =
-                    self.journal_failed(step, JournalStop::AllDone, doing, recorded, failed.error);
-                self.log_failure(driver, sql, version, action, &failure, started)
-                    .await;
-                return Err(failure);
-            }
-            if part != at {
-                let doing = if part < owed_from {
-                    "starting a transaction"
-                } else if part < at && index == step.start {
-                    "journaling the start of a migration"
-                } else if part < at {
-                    "journaling a completed statement"
-                } else if part + 1 == own.len() {
-                    "committing a statement with its journal record"
-                } else if closing.is_some() {
-                    "recording the migration in the history"
-                } else {
-                    "journaling a completed statement"
-                };
-                let number = index as u32 + 1;
-                let message = failed.error.to_string();
-                // Past this point parts after the statement belong to its transaction: the
-                // closing write after a DDL statement was handled above.
-                let (stop, note) = if part < at && index == step.start {
-                    (JournalStop::NotStarted, None)
-                } else if part < at {
-                    let note = format!("{doing} failed before the statement ran: {message}");
-                    (JournalStop::Before(number), Some(note))
-                } else if part + 1 == own.len() {
-                    // A failed COMMIT may have committed (a lost connection): the row is left
-                    // as the server has it.
-                    (JournalStop::Unknown(number), None)
-                } else {
-                    let note = format!(
-                        "{doing} failed after the statement ran, so it was rolled back: {message}"
-                    );
-                    (JournalStop::RolledBack(number), Some(note))
-                };
-                let recorded = match note {
-                    // The writes sent before the failure are made again (rolled back with a
-                    // transaction, or each committed by itself, and past the journal's start
-                    // each can be repeated), then the cause, so that the row says how far the
-                    // step got.
-                    Some(note) => {
-                        let mut record = sending.clone();
-                        record.push(sql.fail(version, index as u32, &note));
-                        self.settle(driver, &record).await
-                    }
-                    None => true,
-                };
-                let failure = self.journal_failed(step, stop, doing, recorded, failed.error);
-                self.log_failure(driver, sql, version, action, &failure, started)
-                    .await;
-                return Err(failure);
-            }
-            let failure = self.statement_failed(step, index, failed.error, false);
-            let Error::StatementFailed { source, .. } = &failure else {
-                unreachable!("statement_failed makes a StatementFailed")
-            };
-            // The owed writes rolled back with the statement's transaction are made again.
-            let fail = sql.fail(version, index as u32, &source.to_string());
-            let mut record: Vec<&str> = Vec::new();
-            if joins {
-                record.extend(sending.iter().map(String::as_str));
-            }
-            record.push(&fail);
-            if let Err(failed) = send(driver, &record).await {
-                // The statement's own error is what the operator needs; without its record the
-                // row shows the statement as in flight, which the next run reports.
-                tracing::warn!(error = %failed.error, "could not record the failed statement");
-            }
-            self.log_failure(driver, sql, version, action, &failure, started)
-                .await;
-            return Err(failure);
-        }
-        if closed {
+        if plan.closed() {
             if let (Direction::Down, Some(expected)) = (step.direction, expected) {
-                expected.reverted(version);
+                expected.reverted(step.migration.version());
             }
             return Ok(());
         }
-        let nothing_ran = step.start == count;
-        if nothing_ran || describe_first {
-            // What is owed goes before the closing write: the journal row when no statement
-            // ran (a resumed step whose statements had all completed; the closing write updates
-            // the row), or the record of a last DDL statement before the schema is described, so
-            // that a crash while describing leaves no statement unknown.
-            let doing = match nothing_ran {
-                true => "journaling the start of a migration",
-                false => "journaling a completed statement",
-            };
-            if let Err(failed) = send_owned(driver, &owed).await {
-                let (stop, recorded) = match nothing_ran {
-                    true => (JournalStop::NotStarted, true),
-                    false => {
-                        let fail = sql.fail(version, count as u32, &all_done(doing, &failed));
-                        (JournalStop::AllDone, self.settle(driver, &[fail]).await)
-                    }
-                };
-                let failure = self.journal_failed(step, stop, doing, recorded, failed.error);
-                self.log_failure(driver, sql, version, action, &failure, started)
-                    .await;
-                return Err(failure);
+        if plan.sends_owed_first() {
+            let owed = writes.texts(plan.owed_after(), step);
+            if let Err(failed) = send(driver, plan.batched(), &owed).await {
+                let failure = fail(plan.owed_failed(), failed.error);
+                return Err(self.journal_stopped(driver, failure).await);
             }
-            owed.clear();
         }
         let schema = match step.direction {
             Direction::Up if !describe_first => schema,
             // If the process stops here, the row stays `failed` with every statement done;
             // `resume` runs none and records the schema.
-            Direction::Up => match self.record_schema(driver, expected, step, how).await {
-                Ok(schema) => schema,
-                Err(e) => {
-                    self.settle(driver, &owed).await;
-                    return Err(e);
-                }
-            },
+            Direction::Up => self.record_schema(driver, expected, step, how).await?,
             Direction::Down => {
                 if let Some(expected) = expected {
-                    expected.reverted(version);
+                    expected.reverted(step.migration.version());
                 }
                 None
             }
         };
-        let closing = self.closing(sql, step, dialect, action, started, schema.as_ref());
-        let mut parts = vec!["BEGIN"];
-        parts.extend(closing.iter().map(String::as_str));
-        parts.push("COMMIT");
-        if let Err(failed) = send(driver, &parts).await {
-            let _ = driver.rollback().await;
-            let doing = "recording the migration in the history";
-            owed.push(sql.fail(version, count as u32, &all_done(doing, &failed)));
-            let recorded = self.settle(driver, &owed).await;
-            let failure =
-                self.journal_failed(step, JournalStop::AllDone, doing, recorded, failed.error);
-            self.log_failure(driver, sql, version, action, &failure, started)
-                .await;
-            return Err(failure);
+        let [record, log] = self.closing(sql, step, dialect, action, started, schema.as_ref());
+        let parts = ["BEGIN", record.as_str(), log.as_str(), "COMMIT"];
+        if let Err(failed) = send(driver, plan.batched(), &parts).await {
+            let failure = fail(plan.closing_failed(), failed.error);
+            return Err(self.journal_stopped(driver, failure).await);
         }
         Ok(())
+    }
+
+    /// A journaled step stopped: rolls back when a transaction is open, brings the history row
+    /// to say where the step stopped (best effort), logs the failure and returns its error.
+    async fn journal_stopped<D: Driver>(&self, driver: &mut D, f: JournalFailure<'_>) -> Error {
+        let step = f.step;
+        let version = step.migration.version();
+        if f.stopped.rollback {
+            let _ = driver.rollback().await;
+        }
+        let failure = match f.stopped.outcome {
+            JournalOutcome::Statement { index, replay } => {
+                let failure = self.statement_failed(step, index, f.error, false);
+                let Error::StatementFailed { source, .. } = &failure else {
+                    unreachable!("statement_failed makes a StatementFailed")
+                };
+                // The owed writes rolled back with the statement's transaction are made again.
+                let fail = f.sql.fail(version, index as u32, &source.to_string());
+                let mut record = f.writes.texts(&replay, step);
+                record.push(&fail);
+                if let Err(failed) = send(driver, f.batched, &record).await {
+                    // The statement's own error is what the operator needs; without its record
+                    // the row shows the statement as in flight, which the next run reports.
+                    tracing::warn!(error = %failed.error, "could not record the failed statement");
+                }
+                failure
+            }
+            JournalOutcome::Journal {
+                stop,
+                doing,
+                settle,
+            } => {
+                let recorded = match settle {
+                    // The writes sent before the failure are made again (rolled back with a
+                    // transaction, or each committed by itself, and past the journal's start
+                    // each can be repeated), then the cause, so that the row says how far the
+                    // step got.
+                    Some(settle) => {
+                        let note = settle.note.text(doing, &f.error);
+                        let fail = f.sql.fail(version, settle.done, &note);
+                        let mut record = f.writes.texts(&settle.replay, step);
+                        record.push(&fail);
+                        self.settle(driver, f.batched, &record).await
+                    }
+                    None => true,
+                };
+                self.journal_failed(step, stop, doing, recorded, f.error)
+            }
+        };
+        self.log_failure(driver, f.sql, version, f.action, &failure, f.started)
+            .await;
+        failure
     }
 
     /// A failed journal write of `step`, stopped at `stop`.
@@ -1497,8 +1353,8 @@ impl<'s> Migrator<'s> {
 
     /// Best effort, on a path that already fails: sends the journal writes still owed, so that
     /// the row says how far the step got.
-    async fn settle<D: Driver>(&self, driver: &mut D, owed: &[String]) -> bool {
-        match send_owned(driver, owed).await {
+    async fn settle<D: Driver>(&self, driver: &mut D, batched: bool, owed: &[&str]) -> bool {
+        match send(driver, batched, owed).await {
             Ok(()) => true,
             Err(e) => {
                 tracing::warn!(error = %e, "could not journal a completed statement");
@@ -1742,70 +1598,6 @@ impl<'s> Migrator<'s> {
     }
 }
 
-/// The most text a journaled batch gathers from several statements on MySQL/MariaDB (a
-/// statement longer than this goes alone): well under the smallest default
-/// `max_allowed_packet` (4 MiB on MySQL 5.7, 16 MiB on MariaDB 10.11, 64 MiB on MySQL 8), and
-/// large enough that a round trip per batch costs nothing next to running its statements.
-const BATCH_BYTES: usize = 1 << 20;
-
-/// One statement of a journaled step with the journal writes around it
-/// ([`Migrator::run_journaled`]).
-struct Segment {
-    /// The statement's index in the step.
-    index: usize,
-    /// Whether it may share a batch with other statements: MySQL/MariaDB, and it sends back
-    /// exactly one result ([`returns_one_result`]).
-    single: bool,
-    /// Whether it runs in a transaction with its journal record.
-    joins: bool,
-    /// The journal writes owed by the statements before it, sent ahead of it.
-    sending: Vec<String>,
-    /// The write that records its completion.
-    progress: String,
-    /// The closing writes, when they go with this (last) statement.
-    closing: Option<[String; 2]>,
-}
-
-/// The parts a [`Segment`] sends, in order, and where its owed writes and its statement are.
-struct SegmentParts<'a> {
-    parts: Vec<&'a str>,
-    /// The first owed write.
-    owed_from: usize,
-    /// The statement.
-    at: usize,
-}
-
-impl Segment {
-    fn parts<'a>(&'a self, statement: &'a str) -> SegmentParts<'a> {
-        let mut parts: Vec<&str> = Vec::with_capacity(self.sending.len() + 5);
-        if self.joins {
-            parts.push("BEGIN");
-        }
-        // The writes owed go first: inside the statement's transaction when it has one.
-        let owed_from = parts.len();
-        parts.extend(self.sending.iter().map(String::as_str));
-        let at = parts.len();
-        parts.push(statement);
-        match (self.joins, &self.closing) {
-            (true, Some(closing)) => parts.extend(closing.iter().map(String::as_str)),
-            (true, None) => parts.push(&self.progress),
-            (false, Some(closing)) => {
-                parts.push("BEGIN");
-                parts.extend(closing.iter().map(String::as_str));
-            }
-            (false, None) => {}
-        }
-        if self.joins || self.closing.is_some() {
-            parts.push("COMMIT");
-        }
-        SegmentParts {
-            parts,
-            owed_from,
-            at,
-        }
-    }
-}
-
 /// `up`'s unlocked shortcut, fed the history rows (`<version> <state> <checksum>`) in version
 /// order: "nothing to apply" only when every row is an applied version the binary has, with
 /// the embedded checksum, and every version up to the target has a row. Anything else — a
@@ -1883,13 +1675,13 @@ impl<'s> Shortcut<'s> {
 }
 
 /// Sends journal parts in order, each committing by itself unless the parts begin a
-/// transaction: as one batch on MySQL/MariaDB, one part per round trip elsewhere (see
-/// [`Migrator::run_journaled`]).
-async fn send<D: Driver>(driver: &mut D, parts: &[&str]) -> Result<(), BatchError> {
+/// transaction: as one batch when `batched` (MySQL/MariaDB), one part per round trip elsewhere
+/// (see [`Migrator::run_journaled`]).
+async fn send<D: Driver>(driver: &mut D, batched: bool, parts: &[&str]) -> Result<(), BatchError> {
     if parts.is_empty() {
         return Ok(());
     }
-    if driver.dialect() == Dialect::MySql {
+    if batched {
         return driver
             .execute_batch(Batch {
                 begin: false,
@@ -1907,22 +1699,95 @@ async fn send<D: Driver>(driver: &mut D, parts: &[&str]) -> Result<(), BatchErro
     Ok(())
 }
 
-/// [`send`] for parts held as owned strings.
-async fn send_owned<D: Driver>(driver: &mut D, parts: &[String]) -> Result<(), BatchError> {
-    let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
-    send(driver, &parts).await
+/// The text of each journal [`Part`] of one step.
+struct Writes {
+    /// Starts the server's clock, where it has one.
+    mark: Option<String>,
+    /// Writes the row that starts the journal: a new row, or the resumed one.
+    start: String,
+    /// The first statement run; `done[i]` records statement `first + i`.
+    first: usize,
+    done: Vec<String>,
+    /// The closing writes, when they may go with the last statement.
+    closing: Option<[String; 2]>,
+}
+
+impl Writes {
+    fn new(
+        m: &Migrator<'_>,
+        sql: &HistorySql,
+        step: &Step<'_>,
+        row: Option<&AppliedMigration>,
+        dialect: Dialect,
+        started: Instant,
+        closing: Option<[String; 2]>,
+    ) -> Writes {
+        let version = step.migration.version();
+        let total = step.statements.len() as u32;
+        let start = match row {
+            None => {
+                let mut fresh = m.applied_row(step, dialect, 0, started);
+                fresh.state = State::Failed;
+                fresh.statements_total = total;
+                sql.insert(&fresh, None)
+            }
+            Some(_) => sql.start_journal(
+                version,
+                step.direction,
+                step.script.path(),
+                step.start as u32,
+                total,
+            ),
+        };
+        let done = (step.start..step.statements.len())
+            .map(|i| sql.progress(version, i as u32 + 1))
+            .collect();
+        Writes {
+            mark: sql.mark(),
+            start,
+            first: step.start,
+            done,
+            closing,
+        }
+    }
+
+    fn text<'a>(&'a self, part: Part, step: &'a Step<'_>) -> &'a str {
+        let closing = |i: usize| {
+            let closing = self.closing.as_ref();
+            &closing.expect("the plan closes with a statement only when closing is known")[i]
+        };
+        match part {
+            Part::Mark => self.mark.as_deref().unwrap_or_default(),
+            Part::Start => &self.start,
+            Part::Statement(i) => step.statements[i].sql,
+            Part::Done(i) => &self.done[i - self.first],
+            Part::Begin => "BEGIN",
+            Part::Finish => closing(0),
+            Part::Log => closing(1),
+            Part::Commit => "COMMIT",
+        }
+    }
+
+    fn texts<'a>(&'a self, parts: &[Part], step: &'a Step<'_>) -> Vec<&'a str> {
+        parts.iter().map(|&p| self.text(p, step)).collect()
+    }
+}
+
+/// What [`Migrator::journal_stopped`] needs: the step, the texts of its parts, and what the
+/// journal plan says the failure means.
+struct JournalFailure<'a> {
+    sql: &'a HistorySql,
+    step: &'a Step<'a>,
+    action: Action,
+    started: Instant,
+    writes: &'a Writes,
+    batched: bool,
+    stopped: Stopped,
+    error: DriverError,
 }
 
 fn millis(started: Instant) -> u64 {
     u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
-}
-
-/// The cause a history row records when `doing` failed after every statement completed.
-fn all_done(doing: &str, failed: &BatchError) -> String {
-    format!(
-        "{doing} failed after every statement completed: {}",
-        failed.error
-    )
 }
 
 fn driver_error(doing: &'static str) -> impl Fn(DriverError) -> Error {
