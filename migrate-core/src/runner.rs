@@ -1179,15 +1179,13 @@ impl<'s> Migrator<'s> {
             close_with_last: !describe_first,
         };
         let plan = JournalPlan::new(input, |p| writes.text(p, step).len());
-        let fail = |stopped, error| JournalFailure {
+        let run = JournalRun {
             sql,
             step,
             action,
             started,
             writes: &writes,
             batched: plan.batched(),
-            stopped,
-            error,
         };
         for (b, batch) in plan.batches().iter().enumerate() {
             let (first, last) = plan.statements_of(batch);
@@ -1197,10 +1195,30 @@ impl<'s> Migrator<'s> {
                 let BatchPart::Statement(at) = failed.part else {
                     unreachable!("journal batches neither begin nor commit a unit")
                 };
-                let failure = fail(plan.stopped(b, at), failed.error);
-                return Err(self.journal_stopped(driver, failure).await);
+                let stopped = plan.stopped(b, at);
+                return Err(self
+                    .journal_stopped(driver, &run, stopped, failed.error)
+                    .await);
             }
         }
+        self.close_journaled(driver, &run, &plan, expected, how, schema)
+            .await
+    }
+
+    /// After every batch, unless the closing writes went with the last statement: sends the
+    /// writes owed when they go first, describes the schema when it was not known before, and
+    /// sends the closing writes in a transaction of their own.
+    async fn close_journaled<D: Driver>(
+        &self,
+        driver: &mut D,
+        run: &JournalRun<'_>,
+        plan: &JournalPlan,
+        expected: Option<&mut ExpectedSchema>,
+        how: Option<&Describe>,
+        schema: Option<(Fingerprint, SchemaChange)>,
+    ) -> Result<(), Error> {
+        let (sql, step, dialect) = (run.sql, run.step, driver.dialect());
+        let describe_first = how.is_some_and(|how| how != &Describe::Known);
         if plan.closed() {
             if let (Direction::Down, Some(expected)) = (step.direction, expected) {
                 expected.reverted(step.migration.version());
@@ -1208,10 +1226,12 @@ impl<'s> Migrator<'s> {
             return Ok(());
         }
         if plan.sends_owed_first() {
-            let owed = writes.texts(plan.owed_after(), step);
+            let owed = run.writes.texts(plan.owed_after(), step);
             if let Err(failed) = send(driver, plan.batched(), &owed).await {
-                let failure = fail(plan.owed_failed(), failed.error);
-                return Err(self.journal_stopped(driver, failure).await);
+                let stopped = plan.owed_failed();
+                return Err(self
+                    .journal_stopped(driver, run, stopped, failed.error)
+                    .await);
             }
         }
         let schema = match step.direction {
@@ -1226,26 +1246,35 @@ impl<'s> Migrator<'s> {
                 None
             }
         };
-        let [record, log] = self.closing(sql, step, dialect, action, started, schema.as_ref());
+        let closing = self.closing(sql, step, dialect, run.action, run.started, schema.as_ref());
+        let [record, log] = closing;
         let parts = ["BEGIN", record.as_str(), log.as_str(), "COMMIT"];
         if let Err(failed) = send(driver, plan.batched(), &parts).await {
-            let failure = fail(plan.closing_failed(), failed.error);
-            return Err(self.journal_stopped(driver, failure).await);
+            let stopped = plan.closing_failed();
+            return Err(self
+                .journal_stopped(driver, run, stopped, failed.error)
+                .await);
         }
         Ok(())
     }
 
     /// A journaled step stopped: rolls back when a transaction is open, brings the history row
     /// to say where the step stopped (best effort), logs the failure and returns its error.
-    async fn journal_stopped<D: Driver>(&self, driver: &mut D, f: JournalFailure<'_>) -> Error {
+    async fn journal_stopped<D: Driver>(
+        &self,
+        driver: &mut D,
+        f: &JournalRun<'_>,
+        stopped: Stopped,
+        error: DriverError,
+    ) -> Error {
         let step = f.step;
         let version = step.migration.version();
-        if f.stopped.rollback {
+        if stopped.rollback {
             let _ = driver.rollback().await;
         }
-        let failure = match f.stopped.outcome {
+        let failure = match stopped.outcome {
             JournalOutcome::Statement { index, replay } => {
-                let failure = self.statement_failed(step, index, f.error, false);
+                let failure = self.statement_failed(step, index, error, false);
                 let Error::StatementFailed { source, .. } = &failure else {
                     unreachable!("statement_failed makes a StatementFailed")
                 };
@@ -1271,7 +1300,7 @@ impl<'s> Migrator<'s> {
                     // each can be repeated), then the cause, so that the row says how far the
                     // step got.
                     Some(settle) => {
-                        let note = settle.note.text(doing, &f.error);
+                        let note = settle.note.text(doing, &error);
                         let fail = f.sql.fail(version, settle.done, &note);
                         let mut record = f.writes.texts(&settle.replay, step);
                         record.push(&fail);
@@ -1279,7 +1308,7 @@ impl<'s> Migrator<'s> {
                     }
                     None => true,
                 };
-                self.journal_failed(step, stop, doing, recorded, f.error)
+                self.journal_failed(step, stop, doing, recorded, error)
             }
         };
         self.log_failure(driver, f.sql, version, f.action, &failure, f.started)
@@ -1773,17 +1802,14 @@ impl Writes {
     }
 }
 
-/// What [`Migrator::journal_stopped`] needs: the step, the texts of its parts, and what the
-/// journal plan says the failure means.
-struct JournalFailure<'a> {
+/// One journaled step being run: what the phases after the batches and a failure need.
+struct JournalRun<'a> {
     sql: &'a HistorySql,
     step: &'a Step<'a>,
     action: Action,
     started: Instant,
     writes: &'a Writes,
     batched: bool,
-    stopped: Stopped,
-    error: DriverError,
 }
 
 fn millis(started: Instant) -> u64 {
