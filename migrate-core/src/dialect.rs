@@ -32,6 +32,31 @@ impl Dialect {
     pub fn from_tag(tag: &str) -> Option<Dialect> {
         Dialect::ALL.into_iter().find(|d| d.tag() == tag)
     }
+
+    /// Whether every script is journaled statement by statement: DDL commits implicitly
+    /// (MySQL/MariaDB), so a script cannot run in one transaction.
+    pub(crate) const fn journals(self) -> bool {
+        matches!(self, Dialect::MySql)
+    }
+
+    /// Whether several statements may travel in one round trip that stops at the first error
+    /// (MySQL/MariaDB multi-statements); elsewhere a multi-statement query is one implicit
+    /// transaction, or is not supported.
+    pub(crate) const fn batches(self) -> bool {
+        matches!(self, Dialect::MySql)
+    }
+
+    /// Whether the session keeps a clock the runner can start and read back later (a
+    /// MySQL/MariaDB user variable), to time a step whose closing write is sent with it.
+    pub(crate) const fn session_clock(self) -> bool {
+        matches!(self, Dialect::MySql)
+    }
+
+    /// Whether the server can time a transaction itself
+    /// (`clock_timestamp() - transaction_timestamp()` on PostgreSQL).
+    pub(crate) const fn times_units(self) -> bool {
+        matches!(self, Dialect::Postgres)
+    }
 }
 
 impl fmt::Display for Dialect {

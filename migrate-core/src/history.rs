@@ -340,12 +340,14 @@ impl HistorySql {
     /// The statement that starts the server's clock for [`Millis::SinceMark`], where the server
     /// keeps one: a session variable on MySQL/MariaDB.
     pub(crate) fn mark(&self) -> Option<String> {
-        (self.dialect == Dialect::MySql).then(|| format!("SET {MARK} = UTC_TIMESTAMP(6)"))
+        self.dialect
+            .session_clock()
+            .then(|| format!("SET {MARK} = UTC_TIMESTAMP(6)"))
     }
 
     /// Whether the server can time a unit itself ([`Millis::SinceBegin`]).
     pub(crate) fn times_units(&self) -> bool {
-        self.dialect == Dialect::Postgres
+        self.dialect.times_units()
     }
 
     /// [`HistorySql::insert`] with its `execution_ms` given as `execution`.

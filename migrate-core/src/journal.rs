@@ -39,7 +39,7 @@ impl Kind {
     /// The kind of `sql` on `dialect`. Only MySQL/MariaDB batches, so elsewhere every
     /// statement is [`Kind::Apart`].
     pub(crate) fn of(sql: &str, dialect: Dialect) -> Kind {
-        if dialect != Dialect::MySql || !returns_one_result(sql) {
+        if !dialect.batches() || !returns_one_result(sql) {
             Kind::Apart
         } else if joins_a_transaction(sql) {
             Kind::Joins

@@ -147,13 +147,13 @@ impl Execution {
 /// How `script` runs on `dialect`.
 pub fn execution(dialect: Dialect, script: &Script) -> Execution {
     match dialect {
-        Dialect::MySql => Execution::Journaled,
+        _ if dialect.journals() => Execution::Journaled,
         Dialect::Postgres
             if script.directives().transaction == crate::TransactionMode::NoTransaction =>
         {
             Execution::Journaled
         }
-        Dialect::Postgres | Dialect::Sqlite => Execution::Atomic,
+        _ => Execution::Atomic,
     }
 }
 

@@ -1175,7 +1175,7 @@ impl<'s> Migrator<'s> {
             kinds: &kinds,
             start: step.start,
             mark: writes.mark.is_some(),
-            batched: dialect == Dialect::MySql,
+            batched: dialect.batches(),
             close_with_last: !describe_first,
         };
         let plan = JournalPlan::new(input, |p| writes.text(p, step).len());

@@ -416,7 +416,7 @@ fn transaction(dialect: Dialect, script: &Script) -> &'static str {
 }
 
 fn implicit_commit(dialect: Dialect, sql: &str) -> Option<bool> {
-    (dialect == Dialect::MySql).then(|| commits_implicitly(sql))
+    dialect.journals().then(|| commits_implicitly(sql))
 }
 
 pub(super) fn plan_json(
@@ -486,7 +486,7 @@ pub(super) fn plan_text(
         "-- plan: {verb} {count} {noun} on {} ({}); nothing has run",
         db.url, db.dialect
     )?;
-    if db.dialect == Dialect::MySql {
+    if db.dialect.journals() {
         writeln!(
             out,
             "-- [implicit commit]: the server commits this statement at once; a failure after it cannot roll it back"
