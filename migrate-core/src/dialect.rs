@@ -57,6 +57,45 @@ impl Dialect {
     pub(crate) const fn times_units(self) -> bool {
         matches!(self, Dialect::Postgres)
     }
+
+    /// `name` quoted as an identifier. Callers pass validated names only.
+    pub(crate) fn quote_ident(self, name: &str) -> String {
+        match self {
+            Dialect::MySql => format!("`{}`", name.replace('`', "``")),
+            Dialect::Postgres | Dialect::Sqlite => format!("\"{}\"", name.replace('"', "\"\"")),
+        }
+    }
+
+    /// `value` as a string literal that means the same whatever the session's settings.
+    ///
+    /// - MySQL/MariaDB: a hexadecimal literal with a `_utf8mb4` introducer, because the meaning of
+    ///   a backslash inside quotes depends on `sql_mode` (`NO_BACKSLASH_ESCAPES`).
+    ///   <https://mariadb.com/kb/en/hexadecimal-literals/>
+    /// - PostgreSQL: an `E'…'` escape string, whose backslashes mean the same whatever
+    ///   `standard_conforming_strings` says.
+    ///   <https://www.postgresql.org/docs/current/sql-syntax-lexical.html#SQL-SYNTAX-STRINGS-ESCAPE>
+    /// - SQLite: a standard string with doubled quotes.
+    ///
+    /// NUL characters, which PostgreSQL cannot store in text, are replaced everywhere.
+    pub(crate) fn string_literal(self, value: &str) -> String {
+        let value = value.replace('\0', "\u{fffd}");
+        match self {
+            Dialect::MySql => {
+                if value.is_empty() {
+                    return "''".to_owned();
+                }
+                let mut out = String::with_capacity(12 + value.len() * 2);
+                out.push_str("_utf8mb4 X'");
+                for byte in value.bytes() {
+                    out.push_str(&format!("{byte:02X}"));
+                }
+                out.push('\'');
+                out
+            }
+            Dialect::Postgres => format!("E'{}'", value.replace('\\', "\\\\").replace('\'', "''")),
+            Dialect::Sqlite => format!("'{}'", value.replace('\'', "''")),
+        }
+    }
 }
 
 impl fmt::Display for Dialect {
@@ -66,5 +105,33 @@ impl fmt::Display for Dialect {
             Dialect::Postgres => "PostgreSQL",
             Dialect::Sqlite => "SQLite",
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Dialect;
+
+    #[test]
+    fn identifiers_are_quoted_per_dialect() {
+        assert_eq!(Dialect::MySql.quote_ident("h"), "`h`");
+        assert_eq!(Dialect::Postgres.quote_ident("h"), "\"h\"");
+        assert_eq!(Dialect::Sqlite.quote_ident("h"), "\"h\"");
+    }
+
+    #[test]
+    fn string_literals_escape_per_dialect() {
+        let nasty = "it's a \\ back'slash";
+        assert_eq!(
+            Dialect::Sqlite.string_literal(nasty),
+            "'it''s a \\ back''slash'"
+        );
+        assert_eq!(
+            Dialect::Postgres.string_literal(nasty),
+            "E'it''s a \\\\ back''slash'"
+        );
+        assert_eq!(Dialect::MySql.string_literal("a'"), "_utf8mb4 X'6127'");
+        assert_eq!(Dialect::MySql.string_literal(""), "''");
+        assert_eq!(Dialect::Sqlite.string_literal("a\0b"), "'a\u{fffd}b'");
     }
 }

@@ -177,8 +177,8 @@ impl HistorySql {
     pub(crate) fn new(dialect: Dialect, table: &HistoryTable) -> HistorySql {
         HistorySql {
             dialect,
-            table: quote_ident(dialect, table.name()),
-            log: quote_ident(dialect, &table.log_name()),
+            table: dialect.quote_ident(table.name()),
+            log: dialect.quote_ident(&table.log_name()),
         }
     }
 
@@ -294,7 +294,7 @@ impl HistorySql {
     }
 
     fn text(&self, value: &str) -> String {
-        string_literal(self.dialect, value)
+        self.dialect.string_literal(value)
     }
 
     fn opt_text(&self, value: Option<&str>) -> String {
@@ -768,45 +768,6 @@ impl Cells {
     }
 }
 
-/// `name` quoted as an identifier. Callers pass validated names only.
-pub(crate) fn quote_ident(dialect: Dialect, name: &str) -> String {
-    match dialect {
-        Dialect::MySql => format!("`{}`", name.replace('`', "``")),
-        Dialect::Postgres | Dialect::Sqlite => format!("\"{}\"", name.replace('"', "\"\"")),
-    }
-}
-
-/// `value` as a string literal that means the same whatever the session's settings.
-///
-/// - MySQL/MariaDB: a hexadecimal literal with a `_utf8mb4` introducer, because the meaning of
-///   a backslash inside quotes depends on `sql_mode` (`NO_BACKSLASH_ESCAPES`).
-///   <https://mariadb.com/kb/en/hexadecimal-literals/>
-/// - PostgreSQL: an `E'…'` escape string, whose backslashes mean the same whatever
-///   `standard_conforming_strings` says.
-///   <https://www.postgresql.org/docs/current/sql-syntax-lexical.html#SQL-SYNTAX-STRINGS-ESCAPE>
-/// - SQLite: a standard string with doubled quotes.
-///
-/// NUL characters, which PostgreSQL cannot store in text, are replaced everywhere.
-pub(crate) fn string_literal(dialect: Dialect, value: &str) -> String {
-    let value = value.replace('\0', "\u{fffd}");
-    match dialect {
-        Dialect::MySql => {
-            if value.is_empty() {
-                return "''".to_owned();
-            }
-            let mut out = String::with_capacity(12 + value.len() * 2);
-            out.push_str("_utf8mb4 X'");
-            for byte in value.bytes() {
-                out.push_str(&format!("{byte:02X}"));
-            }
-            out.push('\'');
-            out
-        }
-        Dialect::Postgres => format!("E'{}'", value.replace('\\', "\\\\").replace('\'', "''")),
-        Dialect::Sqlite => format!("'{}'", value.replace('\'', "''")),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -828,29 +789,6 @@ mod tests {
             assert!(HistoryTable::new(bad).is_err(), "{bad:?} accepted");
         }
         assert_eq!(HistoryTable::default().log_name(), "schema_history_log");
-    }
-
-    #[test]
-    fn identifiers_are_quoted_per_dialect() {
-        assert_eq!(quote_ident(Dialect::MySql, "h"), "`h`");
-        assert_eq!(quote_ident(Dialect::Postgres, "h"), "\"h\"");
-        assert_eq!(quote_ident(Dialect::Sqlite, "h"), "\"h\"");
-    }
-
-    #[test]
-    fn string_literals_escape_per_dialect() {
-        let nasty = "it's a \\ back'slash";
-        assert_eq!(
-            string_literal(Dialect::Sqlite, nasty),
-            "'it''s a \\ back''slash'"
-        );
-        assert_eq!(
-            string_literal(Dialect::Postgres, nasty),
-            "E'it''s a \\\\ back''slash'"
-        );
-        assert_eq!(string_literal(Dialect::MySql, "a'"), "_utf8mb4 X'6127'");
-        assert_eq!(string_literal(Dialect::MySql, ""), "''");
-        assert_eq!(string_literal(Dialect::Sqlite, "a\0b"), "'a\u{fffd}b'");
     }
 
     #[test]

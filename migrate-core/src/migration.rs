@@ -270,37 +270,6 @@ impl MigrationSet {
     pub fn source_dir(&self) -> Option<&str> {
         self.source_dir.as_deref()
     }
-
-    /// In debug builds, checks that the folder the set was embedded from holds no version the
-    /// binary lacks (a folder added without a rebuild) and lost none it has.
-    ///
-    /// Returns `Ok` when there is nothing to compare: release builds, and sets loaded at run
-    /// time, carry no source folder.
-    pub fn check_source_dir(&self) -> Result<(), crate::Error> {
-        let Some(dir) = self.source_dir() else {
-            return Ok(());
-        };
-        let on_disk = crate::source::list_versions(std::path::Path::new(dir))?;
-        let embedded: Vec<Version> = self.migrations.iter().map(Migration::version).collect();
-        let not_embedded: Vec<String> = on_disk
-            .iter()
-            .filter(|(v, _)| !embedded.contains(v))
-            .map(|(_, name)| name.clone())
-            .collect();
-        let not_on_disk: Vec<Version> = embedded
-            .iter()
-            .copied()
-            .filter(|v| !on_disk.iter().any(|(d, _)| d == v))
-            .collect();
-        if not_embedded.is_empty() && not_on_disk.is_empty() {
-            return Ok(());
-        }
-        Err(crate::Error::StaleBinary {
-            dir: dir.to_owned(),
-            not_embedded,
-            not_on_disk,
-        })
-    }
 }
 
 /// Two sets are equal when they hold the same migrations for the same dialects; where they
@@ -312,71 +281,3 @@ impl PartialEq for MigrationSet {
 }
 
 impl Eq for MigrationSet {}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn write_version(root: &std::path::Path, name: &str) {
-        let dir = root.join(name);
-        std::fs::create_dir_all(&dir).expect("mkdir");
-        std::fs::write(dir.join("up.sql"), "CREATE TABLE t (id INT);").expect("write");
-        std::fs::write(dir.join("down.sql"), "DROP TABLE t;").expect("write");
-    }
-
-    fn set_with_source(root: &std::path::Path) -> MigrationSet {
-        let loaded = crate::source::load_dir(root, &Dialect::ALL).expect("valid tree");
-        MigrationSet::new(
-            loaded.migrations().to_vec(),
-            Dialect::ALL.to_vec(),
-            Some(root.display().to_string()),
-        )
-    }
-
-    #[test]
-    fn check_source_dir_reports_a_folder_added_after_the_build() {
-        let tmp = tempfile::tempdir().expect("temp dir");
-        write_version(tmp.path(), "V1__init");
-        let set = set_with_source(tmp.path());
-        set.check_source_dir().expect("up to date");
-        write_version(tmp.path(), "V2__later");
-        let err = set.check_source_dir().expect_err("stale");
-        match &err {
-            crate::Error::StaleBinary {
-                not_embedded,
-                not_on_disk,
-                ..
-            } => {
-                assert_eq!(not_embedded, &["V2__later".to_owned()]);
-                assert!(not_on_disk.is_empty());
-            }
-            other => panic!("unexpected error: {other:?}"),
-        }
-        assert!(err.to_string().contains("V2__later"), "{err}");
-        assert!(err.to_string().contains("rerun-if-changed"), "{err}");
-    }
-
-    #[test]
-    fn check_source_dir_reports_a_folder_removed_after_the_build() {
-        let tmp = tempfile::tempdir().expect("temp dir");
-        write_version(tmp.path(), "V1");
-        write_version(tmp.path(), "V2");
-        let set = set_with_source(tmp.path());
-        std::fs::remove_dir_all(tmp.path().join("V2")).expect("remove");
-        match set.check_source_dir() {
-            Err(crate::Error::StaleBinary { not_on_disk, .. }) => {
-                assert_eq!(not_on_disk, vec![Version::__embedded(2)]);
-            }
-            other => panic!("unexpected: {other:?}"),
-        }
-    }
-
-    #[test]
-    fn set_without_source_dir_has_nothing_to_check() {
-        let tmp = tempfile::tempdir().expect("temp dir");
-        write_version(tmp.path(), "V1");
-        let set = crate::source::load_dir(tmp.path(), &Dialect::ALL).expect("valid");
-        assert_eq!(set.source_dir(), None);
-        set.check_source_dir().expect("nothing to compare");
-    }
-}

@@ -190,6 +190,39 @@ pub fn load_dir(path: impl AsRef<Path>, dialects: &[Dialect]) -> Result<Migratio
     SourceDir::new(path.as_ref()).load(dialects)
 }
 
+impl MigrationSet {
+    /// In debug builds, checks that the folder the set was embedded from holds no version the
+    /// binary lacks (a folder added without a rebuild) and lost none it has.
+    ///
+    /// Returns `Ok` when there is nothing to compare: release builds, and sets loaded at run
+    /// time, carry no source folder.
+    pub fn check_source_dir(&self) -> Result<(), crate::Error> {
+        let Some(dir) = self.source_dir() else {
+            return Ok(());
+        };
+        let on_disk = list_versions(Path::new(dir))?;
+        let embedded: Vec<Version> = self.migrations().iter().map(Migration::version).collect();
+        let not_embedded: Vec<String> = on_disk
+            .iter()
+            .filter(|(v, _)| !embedded.contains(v))
+            .map(|(_, name)| name.clone())
+            .collect();
+        let not_on_disk: Vec<Version> = embedded
+            .iter()
+            .copied()
+            .filter(|v| !on_disk.iter().any(|(d, _)| d == v))
+            .collect();
+        if not_embedded.is_empty() && not_on_disk.is_empty() {
+            return Ok(());
+        }
+        Err(crate::Error::StaleBinary {
+            dir: dir.to_owned(),
+            not_embedded,
+            not_on_disk,
+        })
+    }
+}
+
 /// The versions present in a folder, by folder name only (no file is read), in version order.
 pub(crate) fn list_versions(dir: &Path) -> Result<Vec<(Version, String)>, LoadError> {
     let source = SourceDir::new(dir);

@@ -8,14 +8,13 @@
 use std::time::Duration;
 
 use super::{Driver, DriverError, LockOutcome};
-use crate::history::string_literal;
 use crate::Dialect;
 
 /// The expression for the server-wide lock name of `name` in the current database.
 fn lock_expr(name: &str) -> String {
     format!(
         "CONCAT('migrate:', LEFT(SHA2(CONCAT(IFNULL(DATABASE(), ''), '/', {}), 256), 48))",
-        string_literal(Dialect::MySql, name)
+        Dialect::MySql.string_literal(name)
     )
 }
 

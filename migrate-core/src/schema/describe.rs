@@ -17,13 +17,13 @@
 //! everything that belongs to them.
 
 use super::Scope;
-use crate::history::{string_literal, HistoryTable};
+use crate::history::HistoryTable;
 use crate::Dialect;
 
 /// The describe query for `dialect`, leaving out `table` and its log table; with `scope`, only
 /// what it covers (see [`super::Scope`]).
 pub(super) fn query(dialect: Dialect, table: &HistoryTable, scope: Option<&Scope>) -> String {
-    let literal = |n: &str| string_literal(dialect, n);
+    let literal = |n: &str| dialect.string_literal(n);
     // A scope lists each table once, on SQLite in lower case (see `Scope`).
     let history = History {
         names: [table.name(), table.log_name().as_str()]
@@ -51,7 +51,7 @@ pub(super) fn set_scope(names: &[String]) -> String {
         .collect();
     format!(
         "SELECT set_config('{PG_SCOPE_SETTING}', {}, false)",
-        string_literal(Dialect::Postgres, &format!("{{{}}}", elements.join(",")))
+        Dialect::Postgres.string_literal(&format!("{{{}}}", elements.join(",")))
     )
 }
 

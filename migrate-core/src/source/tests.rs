@@ -424,3 +424,71 @@ fn list_versions_reads_folder_names_only() {
     let names: Vec<&str> = listed.iter().map(|(_, n)| n.as_str()).collect();
     assert_eq!(names, ["V1__a", "V2"]);
 }
+
+/// `MigrationSet::check_source_dir`, which compares a set with the folder it came from.
+mod check_source_dir {
+    use super::*;
+
+    fn write_version(root: &std::path::Path, name: &str) {
+        let dir = root.join(name);
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        std::fs::write(dir.join("up.sql"), "CREATE TABLE t (id INT);").expect("write");
+        std::fs::write(dir.join("down.sql"), "DROP TABLE t;").expect("write");
+    }
+
+    fn set_with_source(root: &std::path::Path) -> MigrationSet {
+        let loaded = load_dir(root, &Dialect::ALL).expect("valid tree");
+        MigrationSet::new(
+            loaded.migrations().to_vec(),
+            Dialect::ALL.to_vec(),
+            Some(root.display().to_string()),
+        )
+    }
+
+    #[test]
+    fn check_source_dir_reports_a_folder_added_after_the_build() {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        write_version(tmp.path(), "V1__init");
+        let set = set_with_source(tmp.path());
+        set.check_source_dir().expect("up to date");
+        write_version(tmp.path(), "V2__later");
+        let err = set.check_source_dir().expect_err("stale");
+        match &err {
+            crate::Error::StaleBinary {
+                not_embedded,
+                not_on_disk,
+                ..
+            } => {
+                assert_eq!(not_embedded, &["V2__later".to_owned()]);
+                assert!(not_on_disk.is_empty());
+            }
+            other => panic!("unexpected error: {other:?}"),
+        }
+        assert!(err.to_string().contains("V2__later"), "{err}");
+        assert!(err.to_string().contains("rerun-if-changed"), "{err}");
+    }
+
+    #[test]
+    fn check_source_dir_reports_a_folder_removed_after_the_build() {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        write_version(tmp.path(), "V1");
+        write_version(tmp.path(), "V2");
+        let set = set_with_source(tmp.path());
+        std::fs::remove_dir_all(tmp.path().join("V2")).expect("remove");
+        match set.check_source_dir() {
+            Err(crate::Error::StaleBinary { not_on_disk, .. }) => {
+                assert_eq!(not_on_disk, vec![Version::__embedded(2)]);
+            }
+            other => panic!("unexpected: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn set_without_source_dir_has_nothing_to_check() {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        write_version(tmp.path(), "V1");
+        let set = load_dir(tmp.path(), &Dialect::ALL).expect("valid");
+        assert_eq!(set.source_dir(), None);
+        set.check_source_dir().expect("nothing to compare");
+    }
+}
