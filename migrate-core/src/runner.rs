@@ -48,10 +48,8 @@ pub(crate) use events::FAILURE_TARGET;
 use crate::driver::{
     Batch, BatchError, BatchPart, Driver, DriverError, DriverErrorKind, LockOutcome,
 };
-use crate::history::{
-    self, Action, AppliedMigration, HistorySql, HistoryTable, LogEntry, LogRow, Millis, Outcome,
-    State,
-};
+use crate::history::{Action, AppliedMigration, HistoryTable, LogRow, Outcome, State};
+use crate::history_sql::{self, HistorySql, LogEntry, Millis};
 use crate::journal::{Input, JournalPlan, Kind, Outcome as JournalOutcome, Part, Stopped};
 use crate::plan::{self, OutOfOrder, Plan, Resume, Step, Target};
 use crate::schema::reach::{self, Reach};
@@ -472,7 +470,7 @@ impl<'s> Migrator<'s> {
         self.recover(driver).await?;
         let sql = self.sql(driver.dialect());
         match driver.query(&sql.select_log()).await {
-            Ok(rows) => history::parse_log(rows),
+            Ok(rows) => history_sql::parse_log(rows),
             Err(e) if e.kind() == DriverErrorKind::UndefinedTable => Ok(Vec::new()),
             Err(e) => Err(driver_error("reading the log table")(e)),
         }
@@ -485,7 +483,7 @@ impl<'s> Migrator<'s> {
     ) -> Result<Option<Vec<AppliedMigration>>, Error> {
         let sql = self.sql(driver.dialect());
         match driver.query(&sql.select()).await {
-            Ok(rows) => history::parse_rows(rows).map(Some),
+            Ok(rows) => history_sql::parse_rows(rows).map(Some),
             Err(e) if e.kind() == DriverErrorKind::UndefinedTable => Ok(None),
             Err(e) => Err(driver_error("reading the history table")(e)),
         }
@@ -725,7 +723,7 @@ impl<'s> Migrator<'s> {
             .query(&sql.select_changes())
             .await
             .map_err(driver_error("reading the recorded schema changes"))?;
-        Ok(ExpectedSchema::new(history::parse_changes(rows)?))
+        Ok(ExpectedSchema::new(history_sql::parse_changes(rows)?))
     }
 
     /// How the schema after `step` will be found ([`ExpectedSchema::how`]), judged from its
@@ -832,7 +830,7 @@ impl<'s> Migrator<'s> {
             .query(&sql.select_changes())
             .await
             .map_err(driver_error("reading the recorded schema changes"))?;
-        let changes = history::parse_changes(rows)?;
+        let changes = history_sql::parse_changes(rows)?;
         let live = self.describe(driver).await?;
         Ok(SchemaCheck::compare(applied, &changes, &live))
     }

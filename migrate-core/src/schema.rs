@@ -60,9 +60,10 @@ use std::str::FromStr;
 
 use sha2::{Digest, Sha256};
 
+pub use crate::digest::Fingerprint;
 use crate::driver::{Driver, Row};
 use crate::history::HistoryTable;
-use crate::{Checksum, Error};
+use crate::Error;
 
 pub use drift::{Drift, SchemaCheck};
 
@@ -225,7 +226,7 @@ impl SchemaDescription {
             }
         }
         hasher.update(text.as_bytes());
-        Fingerprint(hasher.finalize().into())
+        Fingerprint::from_digest(hasher.finalize().into())
     }
 
     /// What changed from `self` to `after`.
@@ -312,38 +313,6 @@ impl fmt::Display for SchemaDescription {
             writeln!(f, "{object}")?;
         }
         Ok(())
-    }
-}
-
-/// The SHA-256 of a [`SchemaDescription`]'s canonical text, written `sha256:<hex>`.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Fingerprint([u8; 32]);
-
-impl Fingerprint {
-    /// The raw 32-byte digest.
-    pub const fn digest(&self) -> &[u8; 32] {
-        &self.0
-    }
-}
-
-impl fmt::Display for Fingerprint {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // The same text form as a script checksum: an algorithm tag, then hex.
-        Checksum::__embedded(self.0).fmt(f)
-    }
-}
-
-impl fmt::Debug for Fingerprint {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Fingerprint({self})")
-    }
-}
-
-impl FromStr for Fingerprint {
-    type Err = crate::checksum::ParseChecksumError;
-
-    fn from_str(text: &str) -> Result<Fingerprint, Self::Err> {
-        Checksum::from_str(text).map(|c| Fingerprint(*c.digest()))
     }
 }
 

@@ -10,7 +10,8 @@ use std::time::Instant;
 
 use super::{driver_error, Fingerprints, Migrator, Report};
 use crate::driver::Driver;
-use crate::history::{self, Action, AppliedMigration, HistorySql, Outcome, State};
+use crate::history::{Action, AppliedMigration, Outcome, State};
+use crate::history_sql::{self, HistorySql};
 use crate::plan::{self, Plan};
 use crate::schema::{self, drift, Drift, ExpectedSchema};
 use crate::{Error, Version};
@@ -117,7 +118,7 @@ impl Migrator<'_> {
             .query(&sql.select_changes())
             .await
             .map_err(driver_error("reading the recorded schema changes"))?;
-        let changes = history::parse_changes(rows)?;
+        let changes = history_sql::parse_changes(rows)?;
         Ok(schema::rebuild(
             changes
                 .iter()
