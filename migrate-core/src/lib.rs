@@ -98,6 +98,7 @@ pub mod driver;
 mod error;
 pub mod history;
 pub mod implicit_commit;
+mod lex;
 mod migration;
 pub mod plan;
 pub mod runner;
