@@ -14,7 +14,9 @@
 //! The script is read byte by byte by one loop driven by a lexical state (ordinary text, a word,
 //! a quoted token, a line comment, a block comment, a dollar-quoted body). The delimiter is only
 //! looked for in ordinary text and words, so it never splits a literal, an identifier or a
-//! comment. Each dialect quotes and comments as its server does:
+//! comment. The rules below live in the crate's private `lex` module, which the scope reader
+//! and the implicit-commit rules read too, so all three agree on words, quotes and comments.
+//! Each dialect quotes and comments as its server does:
 //!
 //! - **MySQL/MariaDB**: `'…'` and `"…"` are strings where both a backslash and a doubled quote
 //!   escape the quote; `` `…` `` identifiers double their backtick. Comments are `#` to the end of

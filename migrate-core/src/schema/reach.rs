@@ -26,9 +26,9 @@
 //! statement that is not understood is meant never to be given a narrower reach; the runner
 //! checks the last version of a run against a whole description (see [`super`]).
 //!
-//! The lexical rules are the splitter's ([`crate::split`]): strings and quoted identifiers of
-//! each dialect, comments, MySQL's executable comments (read as SQL), and PostgreSQL's `E'…'`
-//! strings.
+//! The tokens come from [`crate::lex`], whose rules the splitter follows too: strings and
+//! quoted identifiers of each dialect, comments, MySQL's executable comments (read as SQL), and
+//! PostgreSQL's `E'…'` strings.
 
 use crate::lex::{Lexer, Quote, Token as Lexeme};
 use crate::Dialect;
