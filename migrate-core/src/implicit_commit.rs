@@ -28,6 +28,9 @@
 //! `CALL`, `SET @x = 1`, MariaDB's `ANALYZE SELECT`, …) does not commit by itself. A `CALL`
 //! may still commit inside the routine; that cannot be known from the statement.
 
+use crate::lex::{Lexer, Token};
+use crate::Dialect;
+
 /// Whether `statement` (one statement of a MySQL/MariaDB script, as [`crate::split::split`]
 /// returns it) ends the current transaction on its own.
 ///
@@ -124,7 +127,7 @@ pub(crate) fn returns_one_result(statement: &str) -> bool {
         )
     );
     single
-        && crate::split::split(statement, crate::Dialect::MySql)
+        && crate::split::split(statement, Dialect::MySql)
             .is_ok_and(|statements| statements.len() == 1)
 }
 
@@ -150,60 +153,16 @@ fn sets_password_or_autocommit(rest: &[String]) -> bool {
     }
 }
 
-/// The first `limit` words of `sql` in upper case, skipping comments, quoted text and
-/// punctuation, and reading into executable comments (`/*! … */`, `/*M! … */`).
+/// The first `limit` words (numbers included) of `sql` in upper case, read by the MySQL rules
+/// of [`crate::lex`]: comments, quoted text and punctuation are skipped, executable comments
+/// (`/*! … */`, `/*M! … */`) are read as SQL, and the words stop at anything left open.
 pub(crate) fn leading_words(sql: &str, limit: usize) -> Vec<String> {
-    let bytes = sql.as_bytes();
-    let mut words = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() && words.len() < limit {
-        match bytes[i] {
-            b'-' if bytes.get(i + 1) == Some(&b'-') => i = end_of_line(bytes, i),
-            b'#' => i = end_of_line(bytes, i),
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                let executable = match bytes.get(i + 2) {
-                    Some(b'!') => Some(i + 3),
-                    Some(b'M') if bytes.get(i + 3) == Some(&b'!') => Some(i + 4),
-                    _ => None,
-                };
-                i = match executable {
-                    // Skip the opener and its version number; the content is read as SQL and
-                    // the closing `*/` is punctuation.
-                    Some(start) => start + count_while(&bytes[start..], u8::is_ascii_digit),
-                    None => sql[i + 2..]
-                        .find("*/")
-                        .map_or(bytes.len(), |end| i + 2 + end + 2),
-                };
-            }
-            quote @ (b'\'' | b'"' | b'`') => {
-                i = sql[i + 1..]
-                    .find(char::from(quote))
-                    .map_or(bytes.len(), |end| i + 1 + end + 1);
-            }
-            b if is_word_byte(b) => {
-                let len = count_while(&bytes[i..], |b| is_word_byte(*b));
-                words.push(sql[i..i + len].to_ascii_uppercase());
-                i += len;
-            }
-            _ => i += 1,
-        }
-    }
-    words
-}
-
-fn is_word_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_'
-}
-
-pub(crate) fn count_while(bytes: &[u8], pred: impl Fn(&u8) -> bool) -> usize {
-    bytes.iter().take_while(|b| pred(b)).count()
-}
-
-pub(crate) fn end_of_line(bytes: &[u8], from: usize) -> usize {
-    bytes[from..]
-        .iter()
-        .position(|&b| b == b'\n')
-        .map_or(bytes.len(), |n| from + n + 1)
+    Lexer::new(sql, Dialect::MySql)
+        .map_while(Result::ok)
+        .filter(|(token, _)| matches!(token, Token::Word | Token::Number))
+        .take(limit)
+        .map(|(_, range)| sql.get(range).unwrap_or_default().to_ascii_uppercase())
+        .collect()
 }
 
 #[cfg(test)]
@@ -278,6 +237,14 @@ mod tests {
         ] {
             assert!(!returns_one_result(sql), "{sql}");
         }
+    }
+
+    #[test]
+    fn leading_words_honour_backslash_escapes() {
+        assert_eq!(
+            super::leading_words("SELECT 'a\\'b' AS x", 3),
+            ["SELECT", "AS", "X"]
+        );
     }
 
     /// `commits!(test_name, "statement", expected)`: one named test per case.
@@ -359,5 +326,8 @@ mod tests {
         mariadb_executable_comment_is_read: "/*M!100100 DROP TABLE x */" => true;
         executable_comment_around_set_is_read: "/*!40101 SET NAMES utf8mb4 */" => false;
         empty_statement_does_not_commit: "" => false;
+        non_ascii_letter_is_part_of_the_word: "SET autocommité = 1" => false;
+        dollar_is_part_of_the_word: "SET autocommit$ = 1" => false;
+        dashes_before_a_letter_are_no_comment: "--x\nCREATE TABLE t (id INT)" => false;
     }
 }

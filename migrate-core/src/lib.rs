@@ -101,6 +101,7 @@ pub mod history;
 mod history_sql;
 pub mod implicit_commit;
 mod journal;
+mod lex;
 mod migration;
 pub mod plan;
 pub mod runner;

@@ -14,7 +14,9 @@
 //! The script is read byte by byte by one loop driven by a lexical state (ordinary text, a word,
 //! a quoted token, a line comment, a block comment, a dollar-quoted body). The delimiter is only
 //! looked for in ordinary text and words, so it never splits a literal, an identifier or a
-//! comment. Each dialect quotes and comments as its server does:
+//! comment. The rules below live in the crate's private `lex` module, which the scope reader
+//! and the implicit-commit rules read too, so all three agree on words, quotes and comments.
+//! Each dialect quotes and comments as its server does:
 //!
 //! - **MySQL/MariaDB**: `'…'` and `"…"` are strings where both a backslash and a doubled quote
 //!   escape the quote; `` `…` `` identifiers double their backtick. Comments are `#` to the end of
@@ -80,6 +82,8 @@
 
 use std::ops::Range;
 
+use self::body::{keyword, Body, Tok};
+use crate::lex::{self, is_space, is_word_byte, Quote};
 use crate::Dialect;
 
 /// One statement of a script, exactly as it will be sent to the server.
@@ -155,6 +159,7 @@ pub(crate) fn bom_len(text: &str) -> usize {
     }
 }
 
+mod body;
 #[cfg(test)]
 mod tests;
 
@@ -162,38 +167,23 @@ mod tests;
 // Lexer
 // ---------------------------------------------------------------------------------------------
 
-/// Where the byte under the cursor belongs.
+/// Where the byte under the cursor belongs. Quoted tokens, comments and dollar-quoted bodies
+/// are read whole by [`crate::lex`]; the states for them are only reached when one is left
+/// open, and say what to report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
     /// Ordinary SQL between tokens.
     Normal,
     /// An unquoted word (keyword, identifier, number) that began at `start`.
     Word { start: usize },
-    /// A string or quoted identifier opened at `start` and closed by the byte `close`.
-    Quoted {
-        start: usize,
-        close: u8,
-        quote: Quote,
-    },
+    /// A string or quoted identifier opened at `start` and never closed.
+    Quoted { start: usize, quote: Quote },
     /// A `--` or `#` comment, up to the end of the line.
     LineComment,
-    /// A `/* … */` comment opened at `start`; `depth` counts nested comments (PostgreSQL).
-    BlockComment { start: usize, depth: u32 },
-    /// A PostgreSQL dollar-quoted body whose opening `$tag$` is `start..body`.
+    /// A `/* … */` comment opened at `start` and never closed.
+    BlockComment { start: usize },
+    /// A PostgreSQL dollar-quoted body whose opening `$tag$` is `start..body`, never closed.
     DollarQuoted { start: usize, body: usize },
-}
-
-/// How a quoted token escapes its closing quote.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Quote {
-    /// A string escaping its quote by doubling it.
-    String,
-    /// A string escaping by doubling or with a backslash before any byte.
-    EscapeString,
-    /// An identifier escaping its quote by doubling it.
-    Identifier,
-    /// A SQLite `[…]` identifier: no escape at all.
-    Bracketed,
 }
 
 impl Quote {
@@ -204,17 +194,6 @@ impl Quote {
             Quote::Identifier | Quote::Bracketed => Unterminated::QuotedIdentifier,
         }
     }
-}
-
-/// Whitespace, as every supported server understands it.
-fn is_space(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
-}
-
-/// A byte that may be part of an unquoted word; every byte of a multi-byte character is one, so
-/// words end only at ASCII bytes.
-fn is_word_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80
 }
 
 /// Counts lines of the script, moving a cursor back or forth to the byte asked about.
@@ -306,23 +285,10 @@ impl<'a> Splitter<'a> {
                         self.end_word(start, Some(b));
                     }
                 }
-                State::Quoted {
-                    start,
-                    close,
-                    quote,
-                } => self.quoted(start, close, quote, b),
                 State::LineComment if b == b'\n' => self.state = State::Normal,
                 State::LineComment => self.pos += 1,
-                State::BlockComment { start, depth } => self.block_comment(start, depth, b),
-                State::DollarQuoted { start, body } => {
-                    let tag = self.src.get(start..body).unwrap_or_default();
-                    if self.rest().starts_with(tag) {
-                        self.pos += tag.len();
-                        self.state = State::Normal;
-                        self.token(Tok::Quoted, start, self.pos);
-                    } else {
-                        self.pos += 1;
-                    }
+                State::Quoted { .. } | State::BlockComment { .. } | State::DollarQuoted { .. } => {
+                    self.pos = self.src.len();
                 }
             }
         }
@@ -351,17 +317,13 @@ impl<'a> Splitter<'a> {
         let next = self.peek(1);
         if is_space(b) {
             self.pos += 1;
-        } else if let Some((close, quote)) = self.opens_quote(b) {
-            self.state = State::Quoted {
-                start,
-                close,
-                quote,
-            };
-            self.pos += 1;
-        } else if b == b'-' && next == Some(b'-') && self.dashes_comment() {
+        } else if let Some((close, quote)) = lex::opens_quote(self.dialect, b) {
+            self.quoted(start, start, close, quote);
+        } else if b == b'-' && next == Some(b'-') && lex::dashes_comment(self.dialect, self.peek(2))
+        {
             self.state = State::LineComment;
             self.pos += 2;
-        } else if b == b'#' && self.dialect == Dialect::MySql {
+        } else if b == b'#' && lex::hash_comment(self.dialect) {
             self.state = State::LineComment;
             self.pos += 1;
         } else if b == b'/' && next == Some(b'*') {
@@ -370,9 +332,15 @@ impl<'a> Splitter<'a> {
             self.executable = None;
             self.pos += 2;
             self.content(start, self.pos);
-        } else if let Some(body) = self.dollar_tag() {
-            self.state = State::DollarQuoted { start, body };
-            self.pos = body;
+        } else if let Some(tag) = lex::dollar_tag(self.dialect, self.rest()) {
+            let body = start + tag;
+            match lex::dollar_end(self.src, start, body) {
+                Some(end) => {
+                    self.pos = end;
+                    self.token(Tok::Quoted, start, end);
+                }
+                None => self.state = State::DollarQuoted { start, body },
+            }
         } else if is_word_byte(b) {
             self.state = State::Word { start };
             self.pos += 1;
@@ -382,101 +350,31 @@ impl<'a> Splitter<'a> {
         }
     }
 
-    /// The closing byte and kind of the quoted token that `b` opens, if it opens one.
-    fn opens_quote(&self, b: u8) -> Option<(u8, Quote)> {
-        use Dialect::{MySql, Postgres, Sqlite};
-        match (self.dialect, b) {
-            (MySql, b'\'' | b'"') => Some((b, Quote::EscapeString)),
-            (Postgres | Sqlite, b'\'') => Some((b, Quote::String)),
-            (Postgres | Sqlite, b'"') | (MySql | Sqlite, b'`') => Some((b, Quote::Identifier)),
-            (Sqlite, b'[') => Some((b']', Quote::Bracketed)),
-            _ => None,
-        }
-    }
-
-    /// Whether the `--` under the cursor starts a comment: always, except on MySQL, which wants
-    /// whitespace, a control character or the end of the script after it.
-    fn dashes_comment(&self) -> bool {
-        self.dialect != Dialect::MySql || self.peek(2).is_none_or(|c| c <= b' ' || c == 0x7f)
-    }
-
     /// At a `/*`: a MySQL executable comment (statement text) or an ordinary comment.
     fn open_block_comment(&mut self) {
         let start = self.pos;
-        let after = self.src.get(start + 2..).unwrap_or_default();
-        let marker = match after {
-            [b'!', ..] => 1,
-            [b'M', b'!', ..] => 2,
-            _ => 0,
-        };
-        if self.dialect == Dialect::MySql && self.executable.is_none() && marker > 0 {
-            // The marker and its version number are text, but no token.
-            let mut end = start + 2 + marker;
-            while self.src.get(end).is_some_and(u8::is_ascii_digit) {
-                end += 1;
+        match lex::executable_opener(self.dialect, self.rest()) {
+            Some(len) if self.executable.is_none() => {
+                // The marker and its version number are text, but no token.
+                self.executable = Some(start);
+                self.content(start, start + len);
+                self.pos = start + len;
             }
-            self.executable = Some(start);
-            self.content(start, end);
-            self.pos = end;
-        } else {
-            self.state = State::BlockComment { start, depth: 1 };
-            self.pos += 2;
+            _ => match lex::block_comment_end(self.dialect, self.src, start) {
+                Some(end) => self.pos = end,
+                None => self.state = State::BlockComment { start },
+            },
         }
     }
 
-    /// On PostgreSQL at a `$` opening a dollar quote, the end of its `$tag$`.
-    fn dollar_tag(&self) -> Option<usize> {
-        if self.dialect != Dialect::Postgres {
-            return None;
-        }
-        let rest = self.rest();
-        if rest.first() != Some(&b'$') {
-            return None;
-        }
-        let tag_len = rest
-            .iter()
-            .skip(1)
-            .take_while(|&&c| c != b'$' && is_word_byte(c))
-            .count();
-        let closed = rest.get(1 + tag_len) == Some(&b'$');
-        let starts_well = rest.get(1).is_some_and(|c| !c.is_ascii_digit());
-        (closed && starts_well).then_some(self.pos + tag_len + 2)
-    }
-
-    fn quoted(&mut self, start: usize, close: u8, quote: Quote, b: u8) {
-        let escaped_byte = b == b'\\' && quote == Quote::EscapeString;
-        let doubled_quote = b == close && quote != Quote::Bracketed && self.peek(1) == Some(close);
-        if escaped_byte || doubled_quote {
-            // Skip the escape and the byte it escapes.
-            self.pos += 2;
-        } else if b == close {
-            self.pos += 1;
-            self.state = State::Normal;
-            self.token(Tok::Quoted, start, self.pos);
-        } else {
-            self.pos += 1;
-        }
-    }
-
-    fn block_comment(&mut self, start: usize, depth: u32, b: u8) {
-        let next = self.peek(1);
-        if b == b'*' && next == Some(b'/') {
-            self.pos += 2;
-            self.state = match depth {
-                0 | 1 => State::Normal,
-                _ => State::BlockComment {
-                    start,
-                    depth: depth - 1,
-                },
-            };
-        } else if b == b'/' && next == Some(b'*') && self.dialect == Dialect::Postgres {
-            self.pos += 2;
-            self.state = State::BlockComment {
-                start,
-                depth: depth.saturating_add(1),
-            };
-        } else {
-            self.pos += 1;
+    /// Reads the quoted token starting at `start` whose opening quote is at `at`.
+    fn quoted(&mut self, start: usize, at: usize, close: u8, quote: Quote) {
+        match lex::quoted_end(self.src, at, close, quote) {
+            Some(end) => {
+                self.pos = end;
+                self.token(Tok::Quoted, start, end);
+            }
+            None => self.state = State::Quoted { start, quote },
         }
     }
 
@@ -484,16 +382,9 @@ impl<'a> Splitter<'a> {
     /// a quote opens an escape string.
     fn end_word(&mut self, start: usize, next: Option<u8>) {
         let word = self.src.get(start..self.pos).unwrap_or_default();
-        if self.dialect == Dialect::Postgres
-            && next == Some(b'\'')
-            && word.eq_ignore_ascii_case(b"e")
-        {
-            self.state = State::Quoted {
-                start,
-                close: b'\'',
-                quote: Quote::EscapeString,
-            };
-            self.pos += 1;
+        if lex::opens_escape_string(self.dialect, word, next) {
+            self.state = State::Normal;
+            self.quoted(start, self.pos, b'\'', Quote::EscapeString);
         } else {
             self.state = State::Normal;
             self.token(Tok::Word(keyword(word)), start, self.pos);
@@ -604,7 +495,7 @@ impl<'a> Splitter<'a> {
             State::Quoted { start, quote, .. } => {
                 return Err(self.error(quote.unterminated(), start))
             }
-            State::BlockComment { start, .. } => {
+            State::BlockComment { start } => {
                 return Err(self.error(Unterminated::BlockComment, start))
             }
             State::DollarQuoted { start, body } => {
@@ -639,246 +530,5 @@ fn trim_spaces(bytes: &[u8], range: Range<usize>) -> Range<usize> {
         range.start..range.start
     } else {
         range.start + lead..range.end - trail
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Compound bodies
-// ---------------------------------------------------------------------------------------------
-
-/// A token, as far as block tracking cares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Tok {
-    /// An unquoted word, with the keyword it spells if it is one the splitter knows.
-    Word(Option<Kw>),
-    /// One byte of punctuation.
-    Punct(u8),
-    /// A string, quoted identifier or dollar-quoted body.
-    Quoted,
-}
-
-/// Declares [`Kw`] and [`KEYWORDS`] from the keywords' names.
-macro_rules! keywords {
-    ($($kw:ident),* $(,)?) => {
-        /// A keyword that matters for finding compound bodies.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        enum Kw { $($kw),* }
-
-        /// Every keyword with its name, which is its spelling in any case.
-        const KEYWORDS: &[(&str, Kw)] = &[$((stringify!($kw), Kw::$kw)),*];
-    };
-}
-
-keywords! {
-    Aggregate, Atomic, Begin, Case, Create, Definer, Do, Else, End, Event, For, Found, Function, If,
-    Loop, Not, Or, Procedure, Repeat, Replace, Row, Sqlexception, Sqlwarning, Temp, Temporary,
-    Then, Trigger, While,
-}
-
-/// The keyword `word` spells, compared case-insensitively as a whole word.
-fn keyword(word: &[u8]) -> Option<Kw> {
-    KEYWORDS
-        .iter()
-        .find(|(name, _)| name.as_bytes().eq_ignore_ascii_case(word))
-        .map(|&(_, kw)| kw)
-}
-
-/// How the statement's keywords are being read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Mode {
-    /// Reading the first words, to learn whether the statement can hold a compound body.
-    Head(Head),
-    /// A statement without compound body: the next delimiter ends it.
-    Plain,
-    /// A statement whose blocks are tracked: a `;` ends it only outside them.
-    Program,
-}
-
-/// How far into a statement's head the reading is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Head {
-    /// Nothing read yet.
-    Start,
-    /// After `CREATE` (and `OR REPLACE`, `AGGREGATE`, `TEMP`).
-    Create,
-    /// In MySQL's `DEFINER = user` clause.
-    Definer,
-    /// After a leading MySQL `BEGIN`: `NOT ATOMIC` or a transaction.
-    Begin,
-}
-
-/// What an open block is, as far as deciding whether a statement may start in it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum BlockKind {
-    /// A block of statements (`BEGIN`, `IF`, a `CASE` statement, loops).
-    Statements,
-    /// A `CASE` expression: its `THEN` and `ELSE` are followed by expressions.
-    CaseExpression,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Block {
-    kind: BlockKind,
-    line: u32,
-}
-
-/// Follows the keywords of one statement to know whether a `;` ends it.
-struct Body {
-    dialect: Dialect,
-    mode: Mode,
-    /// The open blocks, outermost first.
-    blocks: Vec<Block>,
-    /// The previous token, `None` at the start of the statement.
-    prev: Option<Tok>,
-    /// The line of the previous token.
-    prev_line: u32,
-}
-
-impl Body {
-    fn new(dialect: Dialect, delimiter: &[u8]) -> Body {
-        let mode = match dialect {
-            Dialect::Postgres => Mode::Program,
-            Dialect::MySql if delimiter != b";" => Mode::Plain,
-            Dialect::MySql | Dialect::Sqlite => Mode::Head(Head::Start),
-        };
-        Body {
-            dialect,
-            mode,
-            blocks: Vec::new(),
-            prev: None,
-            prev_line: 0,
-        }
-    }
-
-    fn is_open(&self) -> bool {
-        !self.blocks.is_empty()
-    }
-
-    /// The line of the outermost open block, if any.
-    fn open_line(&self) -> Option<u32> {
-        self.blocks.first().map(|block| block.line)
-    }
-
-    fn feed(&mut self, tok: Tok, line: u32) {
-        // `t.end` is a column, not a keyword.
-        let tok = match (self.prev, tok) {
-            (Some(Tok::Punct(b'.')), Tok::Word(_)) => Tok::Word(None),
-            _ => tok,
-        };
-        match self.mode {
-            Mode::Head(step) => self.head(step, tok, line),
-            Mode::Plain => {}
-            Mode::Program => self.block(tok, line),
-        }
-        self.prev = Some(tok);
-        self.prev_line = line;
-    }
-
-    /// Reads the head of a MySQL or SQLite statement, deciding whether blocks are tracked.
-    fn head(&mut self, step: Head, tok: Tok, line: u32) {
-        let mysql = self.dialect == Dialect::MySql;
-        let sqlite = self.dialect == Dialect::Sqlite;
-        let Tok::Word(kw) = tok else {
-            // Punctuation and quoted names belong in `DEFINER = 'user'@'host'`.
-            if matches!(step, Head::Start | Head::Begin) {
-                self.mode = Mode::Plain;
-            }
-            return;
-        };
-        let in_user = matches!(self.prev, Some(Tok::Punct(b'=' | b'@')));
-        self.mode = match (step, kw) {
-            (Head::Start, Some(Kw::Create)) => Mode::Head(Head::Create),
-            (Head::Start, Some(Kw::Begin)) if mysql => Mode::Head(Head::Begin),
-            (
-                Head::Start,
-                Some(Kw::If | Kw::Case | Kw::Loop | Kw::While | Kw::Repeat | Kw::For),
-            ) if mysql => Mode::Program,
-            (Head::Create, Some(Kw::Or | Kw::Replace)) if mysql => Mode::Head(Head::Create),
-            (Head::Create, Some(Kw::Definer)) if mysql => Mode::Head(Head::Definer),
-            (Head::Definer, _) if in_user => Mode::Head(Head::Definer),
-            (Head::Create | Head::Definer, Some(Kw::Aggregate)) if mysql => {
-                Mode::Head(Head::Create)
-            }
-            (
-                Head::Create | Head::Definer,
-                Some(Kw::Procedure | Kw::Function | Kw::Trigger | Kw::Event),
-            ) if mysql => Mode::Program,
-            (Head::Create, Some(Kw::Temp | Kw::Temporary)) if sqlite => Mode::Head(Head::Create),
-            (Head::Create, Some(Kw::Trigger)) if sqlite => Mode::Program,
-            (Head::Begin, Some(Kw::Not)) => Mode::Program,
-            _ => Mode::Plain,
-        };
-        match (step, self.mode) {
-            // A MariaDB compound statement outside a stored program: its first word opens it.
-            (Head::Start, Mode::Program) => self.block(tok, line),
-            // `BEGIN NOT ATOMIC`
-            (Head::Begin, Mode::Program) => self.blocks.push(Block {
-                kind: BlockKind::Statements,
-                line: self.prev_line,
-            }),
-            _ => {}
-        }
-    }
-
-    /// Opens or closes a block for a keyword of a statement whose blocks are tracked.
-    fn block(&mut self, tok: Tok, line: u32) {
-        let Tok::Word(Some(kw)) = tok else { return };
-        if kw == Kw::End {
-            self.blocks.pop();
-            return;
-        }
-        let after_end = self.prev == Some(Tok::Word(Some(Kw::End)));
-        let statement_start = self.at_statement_start();
-        let opens = match self.dialect {
-            Dialect::MySql => match kw {
-                Kw::Begin => true,
-                Kw::Case => !after_end,
-                Kw::If | Kw::Loop | Kw::While | Kw::Repeat | Kw::For => {
-                    !after_end && statement_start
-                }
-                _ => false,
-            },
-            Dialect::Sqlite => kw == Kw::Begin || (kw == Kw::Case && !after_end),
-            Dialect::Postgres => match kw {
-                Kw::Atomic => self.prev == Some(Tok::Word(Some(Kw::Begin))),
-                Kw::Case => self.is_open(),
-                _ => false,
-            },
-        };
-        if opens {
-            let kind = match kw {
-                Kw::Case if !statement_start => BlockKind::CaseExpression,
-                _ => BlockKind::Statements,
-            };
-            let line = if kw == Kw::Atomic {
-                self.prev_line
-            } else {
-                line
-            };
-            self.blocks.push(Block { kind, line });
-        }
-    }
-
-    /// Whether a MySQL statement may start at the current token of a stored program.
-    fn at_statement_start(&self) -> bool {
-        match self.prev {
-            None | Some(Tok::Punct(b';' | b':')) => true,
-            Some(Tok::Word(Some(
-                Kw::Begin
-                | Kw::Atomic
-                | Kw::Do
-                | Kw::Loop
-                | Kw::Repeat
-                | Kw::Row
-                | Kw::Sqlexception
-                | Kw::Sqlwarning
-                | Kw::Found,
-            ))) => true,
-            Some(Tok::Word(Some(Kw::Then | Kw::Else))) => self
-                .blocks
-                .last()
-                .is_none_or(|block| block.kind != BlockKind::CaseExpression),
-            _ => false,
-        }
     }
 }
