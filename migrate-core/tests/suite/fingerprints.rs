@@ -209,10 +209,10 @@ pub async fn data_only_version_is_not_described_again<C: Connect>(ctx: &Ctx<C>) 
     d.execute("ALTER TABLE dv ADD COLUMN by_hand INTEGER NULL")
         .await
         .expect("alter");
-    d.calls.clear();
+    d.hook.calls.clear();
     m.up(&mut d, Target::Version(v(2))).await.expect("up to 2");
     // One description before applying (the drift check), none after the INSERT and UPDATE.
-    assert_eq!(describes(&d.calls), (1, 0), "{:#?}", d.calls);
+    assert_eq!(describes(&d.hook.calls), (1, 0), "{:#?}", d.hook.calls);
     let history = m.history(&mut d).await.expect("history");
     assert_eq!(
         history[1].fingerprint, history[0].fingerprint,
@@ -231,12 +231,12 @@ pub async fn data_only_version_is_not_described_again<C: Connect>(ctx: &Ctx<C>) 
     ));
     m.down(&mut d, Target::Empty).await.expect("down");
 
-    d.calls.clear();
+    d.hook.calls.clear();
     m.up(&mut d, Target::Latest).await.expect("up");
     // Whole before applying, and after V4 (the run's last version, described whole after
     // scoped descriptions; on MySQL its text names `mysql` anyway); V1 and V3 scoped to `dv`;
     // V2 not at all.
-    assert_eq!(describes(&d.calls), (2, 2), "{:#?}", d.calls);
+    assert_eq!(describes(&d.hook.calls), (2, 2), "{:#?}", d.hook.calls);
     let history = m.history(&mut d).await.expect("history");
     let fingerprint = |n: usize| history[n].fingerprint.expect("recorded");
     assert_eq!(fingerprint(1), fingerprint(0), "V2 changes no schema");
@@ -414,7 +414,7 @@ pub async fn scoped_descriptions_record_what_whole_ones_would<C: Connect>(ctx: &
     m.up(&mut one_run, Target::Latest)
         .await
         .expect("up in one run");
-    let (whole, scoped) = describe_calls(&one_run.calls);
+    let (whole, scoped) = describe_calls(&one_run.hook.calls);
     // Whole: before the run, after V4 (a view), V7 (a rename) and V14 (the last, also scoped
     // to compare). Scoped: V1–3, V5, V6, V8, V10–12 (on MySQL/MariaDB V11–13). On PostgreSQL V9 drops the serial
     // column again (and its sequence), V10 and V11 reach partitions, so the scoped query says

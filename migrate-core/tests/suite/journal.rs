@@ -39,13 +39,14 @@ pub async fn mysql_journal_writes_travel_with_the_statements<C: Connect>(ctx: &C
     // One round trip for the script and its journal: the journal row first, the DDL
     // statements' records ahead of the statements after them, and the closing write with the
     // last statement.
-    assert_eq!(batches(&d.calls), 1, "{:#?}", d.calls);
+    assert_eq!(batches(&d.hook.calls), 1, "{:#?}", d.hook.calls);
     assert!(
-        !d.calls
+        !d.hook
+            .calls
             .iter()
             .any(|c| c.contains("statements_done = ") && !c.starts_with("batch")),
         "a journal write went alone: {:#?}",
-        d.calls
+        d.hook.calls
     );
     let history = m.history(&mut d).await.expect("history");
     assert_eq!(history[0].state, State::Applied);
@@ -59,19 +60,19 @@ pub async fn mysql_journal_writes_travel_with_the_statements<C: Connect>(ctx: &C
     assert!(log[0].duration_ms >= 300, "{:?}", log[0]);
     assert_eq!(count(&mut d, "timed").await, "1");
 
-    d.calls.clear();
+    d.hook.calls.clear();
     m.down(&mut d, Target::Empty).await.expect("down");
     // DELETE with its record, then DROP with the row removed and the log row: one batch.
-    assert_eq!(batches(&d.calls), 1, "{:#?}", d.calls);
+    assert_eq!(batches(&d.hook.calls), 1, "{:#?}", d.hook.calls);
     assert!(m.history(&mut d).await.expect("history").is_empty());
     assert_eq!(log_actions(&m, &mut d).await, ["up:1:ok", "down:1:ok"]);
 
     // With fingerprints on, the schema is described after the last statement and before the
     // closing write, which then takes its own round trip.
     let m = migrator(&set);
-    d.calls.clear();
+    d.hook.calls.clear();
     m.up(&mut d, Target::Latest).await.expect("up");
-    assert_eq!(batches(&d.calls), 2, "{:#?}", d.calls);
+    assert_eq!(batches(&d.hook.calls), 2, "{:#?}", d.hook.calls);
     let history = m.history(&mut d).await.expect("history");
     assert_eq!(
         (history[0].state, history[0].statements_done),
@@ -126,8 +127,13 @@ DROP TABLE called;
     );
     // The statements before the CALL, the CALL, the statements after it (up to the failure),
     // then the failure's record.
-    let sent: Vec<&String> = d.calls.iter().filter(|c| c.starts_with("batch")).collect();
-    assert_eq!(sent.len(), 4, "{:#?}", d.calls);
+    let sent: Vec<&String> = d
+        .hook
+        .calls
+        .iter()
+        .filter(|c| c.starts_with("batch"))
+        .collect();
+    assert_eq!(sent.len(), 4, "{:#?}", d.hook.calls);
     assert!(sent[1].contains("CALL fill_called()"), "{:#?}", sent);
     assert!(
         !sent[0].contains("CALL") && !sent[2].contains("CALL"),
@@ -151,10 +157,10 @@ DROP TABLE called;
     d.execute("CREATE TABLE called_later (id INTEGER)")
         .await
         .expect("fix");
-    d.calls.clear();
+    d.hook.calls.clear();
     let report = m.resume(&mut d, Resume::AfterFix).await.expect("resume");
     assert_eq!(report.steps[0].statements, 2);
-    assert_eq!(batches(&d.calls), 1, "{:#?}", d.calls);
+    assert_eq!(batches(&d.hook.calls), 1, "{:#?}", d.hook.calls);
     assert_eq!(count(&mut d, "called").await, "4");
     assert_eq!(count(&mut d, "called_later").await, "1");
     let history = m.history(&mut d).await.expect("history");
@@ -246,6 +252,7 @@ pub async fn mysql_a_long_script_travels_in_bounded_batches<C: Connect>(ctx: &Ct
     let m = Migrator::with_config(&set, config().fingerprints(Fingerprints::Off));
     m.up(&mut d, Target::Latest).await.expect("up");
     let sizes: Vec<usize> = d
+        .hook
         .calls
         .iter()
         .filter(|c| c.starts_with("batch"))
@@ -822,9 +829,10 @@ pub async fn mysql_closing_write_rides_with_a_last_ddl_statement<C: Connect>(ctx
         "NEW.version = 2 AND NEW.state = 'applied'",
     )
     .await;
-    d.calls.clear();
+    d.hook.calls.clear();
     let err = m.up(&mut d, Target::Latest).await.expect_err("refused");
     let last = d
+        .hook
         .calls
         .iter()
         .find(|c| c.contains("CREATE TABLE cw_b"))

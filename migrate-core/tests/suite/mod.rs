@@ -11,7 +11,7 @@ pub use drift::*;
 use std::future::Future;
 use std::time::Duration;
 
-use migrate_core::driver::{Batch, BatchError, BatchPart, Driver, DriverError, LockOutcome, Row};
+use migrate_core::driver::{Batch, BatchPart, Driver, LockOutcome};
 use migrate_core::history::{AppliedMigration, HistoryTable, State};
 use migrate_core::schema::{ObjectKind, SchemaCheck};
 use migrate_core::testing::{Backend, TestDatabase};
@@ -36,7 +36,7 @@ mod failures;
 pub use failures::*;
 mod fingerprints;
 pub use fingerprints::*;
-mod forward;
+pub mod forward;
 pub use forward::*;
 mod journal;
 // Used only by `driver_suite!(X; mysql)`: unused in the other backends' test crates.

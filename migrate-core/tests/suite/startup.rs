@@ -11,13 +11,13 @@ pub async fn no_op_start_up_is_one_round_trip<C: Connect>(ctx: &Ctx<C>) {
     let mut d = Counting::new(ctx.driver().await);
     let report = m.up(&mut d, Target::Latest).await.expect("no-op");
     assert!(report.steps.is_empty());
-    assert_eq!(d.calls.len(), 1, "calls: {:#?}", d.calls);
-    assert!(d.calls[0].starts_with("SELECT"), "{:?}", d.calls);
+    assert_eq!(d.hook.calls.len(), 1, "calls: {:#?}", d.hook.calls);
+    assert!(d.hook.calls[0].starts_with("SELECT"), "{:?}", d.hook.calls);
     // A target already reached is a no-op too.
-    d.calls.clear();
+    d.hook.calls.clear();
     let report = m.up(&mut d, Target::Version(v(1))).await.expect("no-op");
     assert!(report.steps.is_empty());
-    assert_eq!(d.calls.len(), 1, "calls: {:#?}", d.calls);
+    assert_eq!(d.hook.calls.len(), 1, "calls: {:#?}", d.hook.calls);
 }
 
 /// `execute_batch` stops at the first failing statement and names it; nothing after it runs.
