@@ -12,39 +12,27 @@ use migrate_core::driver::{
 use migrate_core::testing::{Backend, TestDatabase};
 use migrate_core::{source, Dialect, MigrationSet, Migrator, Target};
 
-/// Panics when asked to run a statement containing `boom`.
-struct Panicking<D>(D);
+#[path = "suite/forward.rs"]
+mod forward;
 
-impl<D: Driver> Driver for Panicking<D> {
-    fn dialect(&self) -> Dialect {
-        self.0.dialect()
-    }
-    async fn execute(&mut self, sql: &str) -> Result<(), DriverError> {
-        assert!(!sql.contains("boom"), "panicking inside a migration");
-        self.0.execute(sql).await
-    }
-    async fn query(&mut self, sql: &str) -> Result<Vec<Row>, DriverError> {
-        self.0.query(sql).await
-    }
-    async fn query_repeated(&mut self, sql: &str) -> Result<Vec<Row>, DriverError> {
-        self.0.query_repeated(sql).await
-    }
-    async fn lock(&mut self, name: &str, timeout: Duration) -> Result<LockOutcome, DriverError> {
-        self.0.lock(name, timeout).await
-    }
-    async fn unlock(&mut self, name: &str) -> Result<(), DriverError> {
-        self.0.unlock(name).await
-    }
-    async fn begin(&mut self) -> Result<(), DriverError> {
-        self.0.begin().await
-    }
-    async fn commit(&mut self) -> Result<(), DriverError> {
-        self.0.commit().await
-    }
-    async fn rollback(&mut self) -> Result<(), DriverError> {
-        self.0.rollback().await
+use forward::{Call, Forward, Hook};
+
+/// Panics when asked to run a statement containing `boom`, alone or in a batch.
+#[derive(Default)]
+struct Panics;
+
+impl Hook for Panics {
+    fn call(&mut self, call: &Call<'_>) {
+        let boom = match call {
+            Call::Execute(sql) => sql.contains("boom"),
+            Call::Batch(batch) => batch.statements.iter().any(|s| s.contains("boom")),
+            _ => false,
+        };
+        assert!(!boom, "panicking inside a migration");
     }
 }
+
+type Panicking<D> = Forward<D, Panics>;
 
 fn tree() -> (tempfile::TempDir, MigrationSet) {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -72,7 +60,7 @@ async fn panic_releases_the_lock<D: Driver + 'static>(driver: D, url: &str) {
     let (dir, set) = tree();
     let set: &'static MigrationSet = Box::leak(Box::new(set));
     let task = tokio::spawn(async move {
-        let mut driver = Panicking(driver);
+        let mut driver = Panicking::new(driver);
         let _ = Migrator::new(set).up(&mut driver, Target::Latest).await;
     });
     let joined = task.await;

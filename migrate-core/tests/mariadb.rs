@@ -16,7 +16,7 @@ impl suite::Connect for MariaDb {
     }
 }
 
-driver_suite!(MariaDb);
+driver_suite!(MariaDb; mysql);
 
 /// The server's own count agrees with the counting driver: a no-op start-up sends the server
 /// exactly one statement.

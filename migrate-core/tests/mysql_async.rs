@@ -16,4 +16,4 @@ impl suite::Connect for Driver {
     }
 }
 
-driver_suite!(Driver);
+driver_suite!(Driver; mysql);

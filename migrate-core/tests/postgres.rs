@@ -16,4 +16,4 @@ impl suite::Connect for Postgres {
     }
 }
 
-driver_suite!(Postgres);
+driver_suite!(Postgres; journaled);

@@ -10,7 +10,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use migrate_core::driver::{AnyDriver, Driver, DriverError, LockOutcome, Row};
+use migrate_core::driver::{AnyDriver, Driver};
 use migrate_core::history::State;
 use migrate_core::testing::{Backend, TestDatabase};
 use migrate_core::{source, Config, Dialect, Error, Migrator, Resume, Target};
@@ -18,41 +18,28 @@ use migrate_core::{source, Config, Dialect, Error, Migrator, Resume, Target};
 const CHILD: &str = "MIGRATE_CHILD_URL";
 const CHILD_TREE: &str = "MIGRATE_CHILD_TREE";
 
-/// Prints `executed <sql>` after every statement that succeeds, so a parent can kill the
-/// process between two statements.
-struct Announcing(AnyDriver);
+#[path = "suite/forward.rs"]
+mod forward;
 
-impl Driver for Announcing {
-    fn dialect(&self) -> Dialect {
-        self.0.dialect()
-    }
-    async fn execute(&mut self, sql: &str) -> Result<(), DriverError> {
-        self.0.execute(sql).await?;
-        println!("executed {}", sql.replace('\n', " "));
-        Ok(())
-    }
-    async fn query(&mut self, sql: &str) -> Result<Vec<Row>, DriverError> {
-        self.0.query(sql).await
-    }
-    async fn query_repeated(&mut self, sql: &str) -> Result<Vec<Row>, DriverError> {
-        self.0.query_repeated(sql).await
-    }
-    async fn lock(&mut self, name: &str, timeout: Duration) -> Result<LockOutcome, DriverError> {
-        self.0.lock(name, timeout).await
-    }
-    async fn unlock(&mut self, name: &str) -> Result<(), DriverError> {
-        self.0.unlock(name).await
-    }
-    async fn begin(&mut self) -> Result<(), DriverError> {
-        self.0.begin().await
-    }
-    async fn commit(&mut self) -> Result<(), DriverError> {
-        self.0.commit().await
-    }
-    async fn rollback(&mut self) -> Result<(), DriverError> {
-        self.0.rollback().await
+use forward::{Call, Forward, Hook};
+
+/// Prints `executed <sql>` after every statement that succeeds, so a parent can kill the
+/// process between two statements. Batches are split into one `execute` per statement
+/// (`SPLIT_BATCHES`), so that every statement is announced on its own and a kill can land
+/// between any two of them, the statements of one batch included.
+#[derive(Default)]
+struct Announces;
+
+impl Hook for Announces {
+    const SPLIT_BATCHES: bool = true;
+    fn done(&mut self, call: &Call<'_>) {
+        if let Call::Execute(sql) = call {
+            println!("executed {}", sql.replace('\n', " "));
+        }
     }
 }
+
+type Announcing = Forward<AnyDriver, Announces>;
 
 /// The child process: migrate `MIGRATE_CHILD_URL` with the tree at `MIGRATE_CHILD_TREE`.
 #[test]
@@ -63,7 +50,7 @@ fn child() {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let code = rt.block_on(async {
         let set = source::load_dir(&tree, &Dialect::ALL).expect("tree");
-        let mut driver = Announcing(AnyDriver::connect(&url).await.expect("connect"));
+        let mut driver = Announcing::new(AnyDriver::connect(&url).await.expect("connect"));
         let config = Config::default().lock_timeout(Duration::from_secs(120));
         match Migrator::with_config(&set, config)
             .up(&mut driver, Target::Latest)

@@ -13,9 +13,11 @@ use migrate_core::Migrator;
 /// means and `count` is a table name like any other.
 pub async fn mysql_migrations_run_under_the_servers_session_defaults<C: Connect>(ctx: &Ctx<C>) {
     let mut d = ctx.driver().await;
-    if d.dialect() != Dialect::MySql {
-        return;
-    }
+    assert_eq!(
+        d.dialect(),
+        Dialect::MySql,
+        "generated for MySQL/MariaDB only"
+    );
     let global = scalar(&mut d, "SELECT @@GLOBAL.sql_mode").await;
     assert_eq!(scalar(&mut d, "SELECT @@SESSION.sql_mode").await, global);
     assert_eq!(

@@ -1,0 +1,868 @@
+//! MySQL/MariaDB journaling: writes travel with the statements, bounded batches, a `CALL`
+//! alone, and refused journal writes that leave a truthful row.
+
+use super::*;
+
+/// MySQL/MariaDB journal every statement, but the journal writes go in the same round trip as
+/// the statements, and a script's statements in one round trip: a statement that keeps a
+/// transaction open commits together with the write that records it (and the writes still
+/// owed), the write that records a DDL statement goes just before the next statement, and the
+/// closing write (history row and log row) goes with the last statement when nothing has to be
+/// described in between. The server times the step, the last statement included.
+pub async fn mysql_journal_writes_travel_with_the_statements<C: Connect>(ctx: &Ctx<C>) {
+    let mut d = Counting::new(ctx.driver().await);
+    assert_eq!(
+        d.dialect(),
+        Dialect::MySql,
+        "generated for MySQL/MariaDB only"
+    );
+    let tree = Tree::new(&[
+        (
+            "V1__timed/up.sql",
+            "CREATE TABLE timed (id INTEGER);\n\
+             INSERT INTO timed (id) VALUES (1);\n\
+             CREATE INDEX timed_id ON timed (id);\n\
+             ALTER TABLE timed ADD COLUMN note VARCHAR(20) NULL;\n\
+             UPDATE timed SET note = 'a;b' WHERE id = 1;\n\
+             DO SLEEP(0.3);\n",
+        ),
+        (
+            "V1__timed/down.sql",
+            "DELETE FROM timed;\nDROP TABLE timed;\n",
+        ),
+    ]);
+    let set = tree.set();
+    let m = Migrator::with_config(&set, config().fingerprints(Fingerprints::Off));
+    let batches = |calls: &[String]| calls.iter().filter(|c| c.starts_with("batch")).count();
+
+    m.up(&mut d, Target::Latest).await.expect("up");
+    // One round trip for the script and its journal: the journal row first, the DDL
+    // statements' records ahead of the statements after them, and the closing write with the
+    // last statement.
+    assert_eq!(batches(&d.hook.calls), 1, "{:#?}", d.hook.calls);
+    assert!(
+        !d.hook
+            .calls
+            .iter()
+            .any(|c| c.contains("statements_done = ") && !c.starts_with("batch")),
+        "a journal write went alone: {:#?}",
+        d.hook.calls
+    );
+    let history = m.history(&mut d).await.expect("history");
+    assert_eq!(history[0].state, State::Applied);
+    assert_eq!(history[0].statements_done, 6);
+    assert!(
+        history[0].execution_ms >= 300,
+        "the server's timing includes the last statement: {} ms",
+        history[0].execution_ms
+    );
+    let log = m.log(&mut d).await.expect("log");
+    assert!(log[0].duration_ms >= 300, "{:?}", log[0]);
+    assert_eq!(count(&mut d, "timed").await, "1");
+
+    d.hook.calls.clear();
+    m.down(&mut d, Target::Empty).await.expect("down");
+    // DELETE with its record, then DROP with the row removed and the log row: one batch.
+    assert_eq!(batches(&d.hook.calls), 1, "{:#?}", d.hook.calls);
+    assert!(m.history(&mut d).await.expect("history").is_empty());
+    assert_eq!(log_actions(&m, &mut d).await, ["up:1:ok", "down:1:ok"]);
+
+    // With fingerprints on, the schema is described after the last statement and before the
+    // closing write, which then takes its own round trip.
+    let m = migrator(&set);
+    d.hook.calls.clear();
+    m.up(&mut d, Target::Latest).await.expect("up");
+    assert_eq!(batches(&d.hook.calls), 2, "{:#?}", d.hook.calls);
+    let history = m.history(&mut d).await.expect("history");
+    assert_eq!(
+        (history[0].state, history[0].statements_done),
+        (State::Applied, 6)
+    );
+    assert!(history[0].fingerprint.is_some());
+}
+
+/// A `CALL` sends back one result per statement its routine runs, so in a batch the results
+/// read before an error would no longer say which part failed: it travels alone, and a failure
+/// after it is still placed exactly (row, error, resume).
+pub async fn mysql_a_call_travels_alone_and_a_failure_after_it_is_placed<C: Connect>(ctx: &Ctx<C>) {
+    let mut d = Counting::new(ctx.driver().await);
+    assert_eq!(
+        d.dialect(),
+        Dialect::MySql,
+        "generated for MySQL/MariaDB only"
+    );
+    let tree = Tree::new(&[
+        (
+            "V1__called/up.sql",
+            "CREATE TABLE called (id INTEGER);
+             CREATE PROCEDURE fill_called() BEGIN INSERT INTO called VALUES (10);              SELECT id FROM called; SELECT 2; END;
+             INSERT INTO called (id) VALUES (1);
+             CALL fill_called();
+             INSERT INTO called (id) VALUES (2);
+             INSERT INTO called_later (id) VALUES (3);
+             INSERT INTO called (id) VALUES (4);
+",
+        ),
+        (
+            "V1__called/down.sql",
+            "DROP PROCEDURE fill_called;
+DROP TABLE called;
+",
+        ),
+    ]);
+    let set = tree.set();
+    let m = Migrator::with_config(&set, config().fingerprints(Fingerprints::Off));
+    let batches = |calls: &[String]| calls.iter().filter(|c| c.starts_with("batch")).count();
+    let err = m.up(&mut d, Target::Latest).await.expect_err("fails");
+    assert!(
+        matches!(
+            err,
+            Error::StatementFailed {
+                statement: 6,
+                line: 6,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    // The statements before the CALL, the CALL, the statements after it (up to the failure),
+    // then the failure's record.
+    let sent: Vec<&String> = d
+        .hook
+        .calls
+        .iter()
+        .filter(|c| c.starts_with("batch"))
+        .collect();
+    assert_eq!(sent.len(), 4, "{:#?}", d.hook.calls);
+    assert!(sent[1].contains("CALL fill_called()"), "{:#?}", sent);
+    assert!(
+        !sent[0].contains("CALL") && !sent[2].contains("CALL"),
+        "{sent:#?}"
+    );
+    let history = m.history(&mut d).await.expect("history");
+    assert_eq!(
+        (history[0].state, history[0].statements_done),
+        (State::Failed, 5),
+        "every statement before the failed one is recorded as done: {history:?}"
+    );
+    assert!(history[0]
+        .error
+        .as_deref()
+        .unwrap_or("")
+        .contains("called_later"));
+    // The rows of statements 3 to 5 (the CALL's included) committed; the failed one's did not.
+    assert_eq!(count(&mut d, "called").await, "3");
+
+    // Resuming after the fix runs the failed statement and the one after it, in one batch.
+    d.execute("CREATE TABLE called_later (id INTEGER)")
+        .await
+        .expect("fix");
+    d.hook.calls.clear();
+    let report = m.resume(&mut d, Resume::AfterFix).await.expect("resume");
+    assert_eq!(report.steps[0].statements, 2);
+    assert_eq!(batches(&d.hook.calls), 1, "{:#?}", d.hook.calls);
+    assert_eq!(count(&mut d, "called").await, "4");
+    assert_eq!(count(&mut d, "called_later").await, "1");
+    let history = m.history(&mut d).await.expect("history");
+    assert_eq!(
+        (history[0].state, history[0].statements_done),
+        (State::Applied, 7)
+    );
+
+    // MariaDB's `SET STATEMENT … FOR CALL` sends back the routine's results too; a last
+    // statement that fails after results of its own is placed as well.
+    tree.write(
+        "V2__called_again/up.sql",
+        "INSERT INTO called (id) VALUES (20);\n\
+         SET STATEMENT max_statement_time = 0 FOR CALL fill_called();\n\
+         INSERT INTO called_nowhere (id) VALUES (21);\n",
+    );
+    tree.write(
+        "V2__called_again/down.sql",
+        "DELETE FROM called WHERE id >= 20;\n",
+    );
+    tree.write(
+        "V3__call_fails/up.sql",
+        "CREATE PROCEDURE fail_after_rows() BEGIN SELECT 1; INSERT INTO called_nowhere VALUES (1); END;\n\
+         CALL fail_after_rows();\n",
+    );
+    tree.write(
+        "V3__call_fails/down.sql",
+        "DROP PROCEDURE fail_after_rows;\n",
+    );
+    let set = tree.set();
+    let m = Migrator::with_config(&set, config().fingerprints(Fingerprints::Off));
+    up_fails_at(&m, &mut d, 3, (1, 2)).await;
+    d.execute("CREATE TABLE called_nowhere (id INTEGER)")
+        .await
+        .expect("fix");
+    // `resume` finishes V2 only. Without the table again, V3's CALL sends back a result set
+    // and then fails inside its routine: as the last statement, it carries no closing write.
+    m.resume(&mut d, Resume::AfterFix).await.expect("resume");
+    d.execute("DROP TABLE called_nowhere").await.expect("drop");
+    // The failed CALL is not recorded as done.
+    up_fails_at(&m, &mut d, 2, (2, 1)).await;
+}
+
+/// `up` fails at `statement` (on the line of the same number), and history row `row` is
+/// failed with `done` statements done.
+pub async fn up_fails_at<D: Driver>(
+    m: &Migrator<'_>,
+    d: &mut D,
+    statement: u32,
+    (row, done): (usize, u32),
+) {
+    let err = m.up(d, Target::Latest).await.expect_err("fails");
+    assert!(
+        matches!(err, Error::StatementFailed { statement: s, line, .. } if s == statement && line == statement),
+        "{err}"
+    );
+    let history = m.history(d).await.expect("history");
+    assert_eq!(
+        (history[row].state, history[row].statements_done),
+        (State::Failed, done),
+        "{history:?}"
+    );
+}
+
+/// A long script is cut into batches of about a mebibyte, so that no batch comes near the
+/// server's `max_allowed_packet`; a statement longer than that goes alone.
+pub async fn mysql_a_long_script_travels_in_bounded_batches<C: Connect>(ctx: &Ctx<C>) {
+    let mut d = Counting::new(ctx.driver().await);
+    assert_eq!(
+        d.dialect(),
+        Dialect::MySql,
+        "generated for MySQL/MariaDB only"
+    );
+    let text = "x".repeat(400_000);
+    let long = "y".repeat(1_200_000);
+    let up = format!(
+        "CREATE TABLE long_texts (id INTEGER, body LONGTEXT);\n\
+         INSERT INTO long_texts VALUES (1, '{text}');\n\
+         INSERT INTO long_texts VALUES (2, '{text}');\n\
+         INSERT INTO long_texts VALUES (3, '{text}');\n\
+         INSERT INTO long_texts VALUES (4, '{long}');\n\
+         INSERT INTO long_texts VALUES (5, 'short');\n"
+    );
+    let tree = Tree::new(&[
+        ("V1__long/up.sql", up.as_str()),
+        ("V1__long/down.sql", "DROP TABLE long_texts;\n"),
+    ]);
+    let set = tree.set();
+    let m = Migrator::with_config(&set, config().fingerprints(Fingerprints::Off));
+    m.up(&mut d, Target::Latest).await.expect("up");
+    let sizes: Vec<usize> = d
+        .hook
+        .calls
+        .iter()
+        .filter(|c| c.starts_with("batch"))
+        .map(String::len)
+        .collect();
+    // CREATE and the first two INSERTs; the third; the long one alone; the last with the
+    // closing write.
+    assert_eq!(sizes.len(), 4, "batch sizes: {sizes:?}");
+    assert!(sizes[0] > 800_000 && sizes[0] < 1 << 20, "{sizes:?}");
+    assert!(sizes[2] > 1_200_000 && sizes[3] < 10_000, "{sizes:?}");
+    let history = m.history(&mut d).await.expect("history");
+    assert_eq!(
+        (history[0].state, history[0].statements_done),
+        (State::Applied, 6)
+    );
+    assert_eq!(count(&mut d, "long_texts").await, "5");
+}
+
+/// A statement that fails in its transaction rolls back the journal writes that shared it (the
+/// journal row itself, or the record of the DDL statement before it): they are made again, so
+/// that the failed row says exactly how far the step got.
+pub async fn mysql_failure_keeps_the_journal_writes_its_transaction_held<C: Connect>(ctx: &Ctx<C>) {
+    let mut d = ctx.driver().await;
+    assert_eq!(
+        d.dialect(),
+        Dialect::MySql,
+        "generated for MySQL/MariaDB only"
+    );
+    let tree = Tree::new(&[
+        // The first statement fails: the journal row was in its transaction.
+        ("V1__first/up.sql", "INSERT INTO nowhere (id) VALUES (1);\n"),
+        ("V1__first/down.sql", "DELETE FROM somewhere;\n"),
+    ]);
+    let set = tree.set();
+    let m = migrator(&set);
+    let err = m.up(&mut d, Target::Latest).await.expect_err("fails");
+    assert!(
+        matches!(err, Error::StatementFailed { statement: 1, .. }),
+        "{err}"
+    );
+    let history = m.history(&mut d).await.expect("history");
+    assert_eq!(history.len(), 1, "the failed row exists: {history:?}");
+    assert_eq!(
+        (history[0].state, history[0].statements_done),
+        (State::Failed, 0)
+    );
+    assert!(history[0]
+        .error
+        .as_deref()
+        .unwrap_or("")
+        .contains("nowhere"));
+
+    // A DDL statement, then a failing DML statement whose transaction carried the DDL
+    // statement's record: the failure record says how many statements completed.
+    m.repair(&mut d).await.expect("repair");
+    tree.write(
+        "V1__first/up.sql",
+        "CREATE TABLE first_made (id INTEGER);\nINSERT INTO nowhere (id) VALUES (1);\n",
+    );
+    let set = tree.set();
+    let m = migrator(&set);
+    m.up(&mut d, Target::Latest).await.expect_err("fails");
+    let history = m.history(&mut d).await.expect("history");
+    assert_eq!(
+        (history[0].state, history[0].statements_done),
+        (State::Failed, 1),
+        "the CREATE is recorded as done: {history:?}"
+    );
+    // Resuming after the fix runs only the failed statement.
+    d.execute("CREATE TABLE nowhere (id INTEGER)")
+        .await
+        .expect("fix");
+    let report = m.resume(&mut d, Resume::AfterFix).await.expect("resume");
+    assert_eq!(report.steps[0].statements, 1);
+    assert_eq!(count(&mut d, "nowhere").await, "1");
+}
+
+/// A trigger `name` that refuses writes `on` a table (`UPDATE ON schema_history`, …) while
+/// `when` holds, standing in for a full disk, a lost connection or a revoked privilege.
+pub async fn refuse<D: Driver>(d: &mut D, name: &str, on: &str, when: &str) {
+    d.execute(&format!(
+        "CREATE TRIGGER {name} BEFORE {on} FOR EACH ROW BEGIN IF {when} THEN \
+         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'journal write refused by {name}'; \
+         END IF; END"
+    ))
+    .await
+    .expect("trigger");
+}
+
+/// `err` says that applying `version` (two statements) stopped after every statement because
+/// the trigger `refused_by` refused its closing write, and the row says so: failed, with
+/// both statements done and the cause.
+pub async fn closing_write_was_refused<D: Driver>(
+    m: &Migrator<'_>,
+    d: &mut D,
+    err: &Error,
+    version: u32,
+    refused_by: &str,
+) {
+    assert!(
+        matches!(
+            err,
+            Error::JournalFailed {
+                stop: JournalStop::AllDone,
+                line: None,
+                recorded: true,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().contains(&format!(
+            "applying version {version} did not finish: all 2 statements"
+        )),
+        "{err}"
+    );
+    let failed = history_row(m, d, version).await;
+    assert_eq!((failed.state, failed.statements_done), (State::Failed, 2));
+    assert!(
+        failed
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains(&format!("refused by {refused_by}"))),
+        "{failed:?}"
+    );
+}
+
+/// The history row of `version`.
+pub async fn history_row<D: Driver>(m: &Migrator<'_>, d: &mut D, version: u32) -> AppliedMigration {
+    m.history(d)
+        .await
+        .expect("history")
+        .into_iter()
+        .find(|r| r.version == v(version))
+        .expect("row")
+}
+
+/// A journal write the server refuses (a trigger on the history tables stands in for a full
+/// disk, a lost connection or a revoked privilege) stops the step with an error that says where
+/// it stood; the row says how far the step got, a statement rolled back with the write is
+/// undone, the next run refuses with the same facts, and `resume` finishes the step with each
+/// statement applied once.
+pub async fn mysql_refused_journal_write_leaves_a_truthful_row<C: Connect>(ctx: &Ctx<C>) {
+    let mut d = ctx.driver().await;
+    assert_eq!(
+        d.dialect(),
+        Dialect::MySql,
+        "generated for MySQL/MariaDB only"
+    );
+    let tree = Tree::new(&[
+        ("V1__base/up.sql", "CREATE TABLE jr_base (id INTEGER);\n"),
+        ("V1__base/down.sql", "DROP TABLE jr_base;\n"),
+        (
+            "V2__dml_record/up.sql",
+            "CREATE TABLE jr_a (id INTEGER);\n\
+             INSERT INTO jr_a (id) VALUES (1);\n\
+             CREATE TABLE jr_b (id INTEGER);\n",
+        ),
+        (
+            "V2__dml_record/down.sql",
+            "DROP TABLE jr_b;\nDROP TABLE jr_a;\n",
+        ),
+        (
+            "V3__closing/up.sql",
+            "CREATE TABLE jr_c (id INTEGER);\nCREATE TABLE jr_d (id INTEGER);\n",
+        ),
+        (
+            "V3__closing/down.sql",
+            "DROP TABLE jr_d;\nDROP TABLE jr_c;\n",
+        ),
+        (
+            "V4__log/up.sql",
+            "CREATE TABLE jr_e (id INTEGER);\nINSERT INTO jr_e (id) VALUES (1);\n",
+        ),
+        ("V4__log/down.sql", "DROP TABLE jr_e;\n"),
+        (
+            "V5__ddl_record/up.sql",
+            "CREATE TABLE jr_f (id INTEGER);\nCREATE TABLE jr_g (id INTEGER);\n",
+        ),
+        (
+            "V5__ddl_record/down.sql",
+            "DROP TABLE jr_g;\nDROP TABLE jr_f;\n",
+        ),
+        (
+            "V6__unrecorded/up.sql",
+            "CREATE TABLE jr_h (id INTEGER);\nINSERT INTO jr_h (id) VALUES (1);\n",
+        ),
+        ("V6__unrecorded/down.sql", "DROP TABLE jr_h;\n"),
+        ("V7__start/up.sql", "CREATE TABLE jr_i (id INTEGER);\n"),
+        ("V7__start/down.sql", "DROP TABLE jr_i;\n"),
+    ]);
+    let set = tree.set();
+    let m = Migrator::with_config(&set, config().fingerprints(Fingerprints::Off));
+    m.up(&mut d, Target::Version(v(1))).await.expect("up to 1");
+    let cause = |err: &Error| {
+        std::error::Error::source(err)
+            .map(ToString::to_string)
+            .unwrap_or_default()
+    };
+
+    // V2: the record of the INSERT (statement 2), in the INSERT's transaction, is refused.
+    refuse(
+        &mut d,
+        "jr_refuse_2",
+        "UPDATE ON schema_history",
+        "NEW.version = 2 AND NEW.statements_done = 2",
+    )
+    .await;
+    let err = m.up(&mut d, Target::Latest).await.expect_err("refused");
+    assert!(
+        matches!(
+            err,
+            Error::JournalFailed {
+                stop: JournalStop::RolledBack(2),
+                line: Some(2),
+                statements_total: 3,
+                recorded: true,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let message = err.to_string();
+    assert!(
+        message.contains("applying version 2 stopped at statement 2 of 3")
+            && message.contains("`V2__dml_record/up.sql` line 2")
+            && message.contains("rolled back")
+            && message.contains("marked failed at it"),
+        "{message}"
+    );
+    assert!(cause(&err).contains("refused by jr_refuse_2"), "{err:?}");
+    let failed = history_row(&m, &mut d, 2).await;
+    assert_eq!((failed.state, failed.statements_done), (State::Failed, 1));
+    assert!(
+        failed
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("rolled back") && e.contains("refused by jr_refuse_2")),
+        "{failed:?}"
+    );
+    assert_eq!(
+        count(&mut d, "jr_a").await,
+        "0",
+        "the INSERT was rolled back"
+    );
+    assert_eq!(user_tables(&mut d).await, ["jr_a", "jr_base"]);
+    let refused = m.up(&mut d, Target::Latest).await.expect_err("failed row");
+    assert!(
+        matches!(
+            refused,
+            Error::FailedMigration {
+                statement: 2,
+                error: Some(_),
+                ..
+            }
+        ),
+        "{refused:?}"
+    );
+    assert!(
+        refused.to_string().contains("failed at statement 2 of 3"),
+        "{refused}"
+    );
+    d.execute("DROP TRIGGER jr_refuse_2").await.expect("drop");
+    let report = m.resume(&mut d, Resume::AfterFix).await.expect("resume");
+    assert_eq!(report.steps[0].statements, 2, "the INSERT and the CREATE");
+    assert_eq!(count(&mut d, "jr_a").await, "1", "the INSERT ran once");
+
+    // V3, with fingerprints: the closing write after a last DDL statement is refused.
+    refuse(
+        &mut d,
+        "jr_refuse_3",
+        "UPDATE ON schema_history",
+        "NEW.version = 3 AND NEW.state = 'applied'",
+    )
+    .await;
+    let with_fingerprints = migrator(&set);
+    let err = with_fingerprints
+        .up(&mut d, Target::Latest)
+        .await
+        .expect_err("refused");
+    closing_write_was_refused(&m, &mut d, &err, 3, "jr_refuse_3").await;
+    let refused = m.up(&mut d, Target::Latest).await.expect_err("failed row");
+    assert!(
+        matches!(
+            refused,
+            Error::FailedMigration {
+                statement: 3,
+                statements_total: 2,
+                ..
+            }
+        ),
+        "{refused:?}"
+    );
+    let message = refused.to_string();
+    assert!(
+        message.contains("all 2 statements of `V3__closing/up.sql` completed")
+            && message.contains("runs no statement and records the version as applied"),
+        "{message}"
+    );
+    d.execute("DROP TRIGGER jr_refuse_3").await.expect("drop");
+    let report = with_fingerprints
+        .resume(&mut d, Resume::AfterFix)
+        .await
+        .expect("resume");
+    assert_eq!(report.steps[0].statements, 0);
+    let done = history_row(&m, &mut d, 3).await;
+    assert_eq!(done.state, State::Applied);
+    assert!(done.fingerprint.is_some(), "resume recorded the schema");
+
+    // V4: the log row that goes with the last statement (DML) is refused: the statement is
+    // rolled back with the closing write.
+    refuse(
+        &mut d,
+        "jr_refuse_4",
+        "INSERT ON schema_history_log",
+        "NEW.version = 4",
+    )
+    .await;
+    let err = m.up(&mut d, Target::Latest).await.expect_err("refused");
+    assert!(
+        matches!(
+            err,
+            Error::JournalFailed {
+                stop: JournalStop::RolledBack(2),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let failed = history_row(&m, &mut d, 4).await;
+    assert_eq!((failed.state, failed.statements_done), (State::Failed, 1));
+    assert_eq!(
+        count(&mut d, "jr_e").await,
+        "0",
+        "the INSERT was rolled back"
+    );
+    d.execute("DROP TRIGGER jr_refuse_4").await.expect("drop");
+    m.resume(&mut d, Resume::AfterFix).await.expect("resume");
+    assert_eq!(count(&mut d, "jr_e").await, "1", "the INSERT ran once");
+
+    // V5: the record of a DDL statement, owed to the next statement, is refused once: the next
+    // statement does not run, and the row is then marked failed at it.
+    refuse(
+        &mut d,
+        "jr_refuse_5",
+        "UPDATE ON schema_history",
+        "NEW.version = 5 AND NEW.statements_done = 1 AND @jr_refused_5 IS NULL \
+         AND (@jr_refused_5 := 1)",
+    )
+    .await;
+    let err = m.up(&mut d, Target::Latest).await.expect_err("refused");
+    assert!(
+        matches!(
+            err,
+            Error::JournalFailed {
+                stop: JournalStop::Before(2),
+                line: Some(2),
+                recorded: true,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let message = err.to_string();
+    assert!(
+        message.contains("stopped before statement 2 of 2")
+            && message.contains("statements 1 to 1 completed")
+            && message.contains("marked failed at statement 2"),
+        "{message}"
+    );
+    let failed = history_row(&m, &mut d, 5).await;
+    assert_eq!((failed.state, failed.statements_done), (State::Failed, 1));
+    assert!(
+        failed
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("before the statement ran")),
+        "{failed:?}"
+    );
+    assert!(user_tables(&mut d).await.contains(&"jr_f".to_owned()));
+    assert!(!user_tables(&mut d).await.contains(&"jr_g".to_owned()));
+    d.execute("DROP TRIGGER jr_refuse_5").await.expect("drop");
+    let report = m.resume(&mut d, Resume::AfterFix).await.expect("resume");
+    assert_eq!(report.steps[0].statements, 1);
+    assert!(user_tables(&mut d).await.contains(&"jr_g".to_owned()));
+
+    // V6: the record of the DDL statement is refused every time: the error says the row could
+    // not be updated, which still shows the completed statement as in flight.
+    refuse(
+        &mut d,
+        "jr_refuse_6",
+        "UPDATE ON schema_history",
+        "NEW.version = 6 AND NEW.statements_done >= 1",
+    )
+    .await;
+    let err = m.up(&mut d, Target::Latest).await.expect_err("refused");
+    assert!(
+        matches!(
+            err,
+            Error::JournalFailed {
+                stop: JournalStop::Before(2),
+                recorded: false,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().contains("could not be updated either"),
+        "{err}"
+    );
+    let failed = history_row(&m, &mut d, 6).await;
+    assert_eq!(
+        (
+            failed.state,
+            failed.statements_done,
+            failed.error.as_deref()
+        ),
+        (State::Failed, 0, None)
+    );
+    assert_eq!(count(&mut d, "jr_h").await, "0", "the INSERT did not run");
+    let refused = m.up(&mut d, Target::Latest).await.expect_err("failed row");
+    assert!(
+        matches!(
+            refused,
+            Error::FailedMigration {
+                statement: 1,
+                error: None,
+                ..
+            }
+        ),
+        "{refused:?}"
+    );
+    d.execute("DROP TRIGGER jr_refuse_6").await.expect("drop");
+    let report = m.resume(&mut d, Resume::Skip).await.expect("resume --skip");
+    assert_eq!(report.steps[0].statements, 1);
+    assert_eq!(count(&mut d, "jr_h").await, "1", "the INSERT ran once");
+
+    // V7: the journal row itself is refused: nothing ran, the history is as before, and the
+    // same command succeeds once the cause is gone.
+    refuse(
+        &mut d,
+        "jr_refuse_7",
+        "INSERT ON schema_history",
+        "NEW.version = 7",
+    )
+    .await;
+    let err = m.up(&mut d, Target::Latest).await.expect_err("refused");
+    assert!(
+        matches!(
+            err,
+            Error::JournalFailed {
+                stop: JournalStop::NotStarted,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("did not start"), "{err}");
+    assert_eq!(
+        versions(&m.history(&mut d).await.expect("history")),
+        [1, 2, 3, 4, 5, 6]
+    );
+    assert!(!user_tables(&mut d).await.contains(&"jr_i".to_owned()));
+    d.execute("DROP TRIGGER jr_refuse_7").await.expect("drop");
+    m.up(&mut d, Target::Latest).await.expect("up");
+
+    // Reverting V7: removing its row is refused after its statement ran.
+    refuse(
+        &mut d,
+        "jr_refuse_down",
+        "DELETE ON schema_history",
+        "OLD.version = 7",
+    )
+    .await;
+    let err = m
+        .down(&mut d, Target::Version(v(6)))
+        .await
+        .expect_err("refused");
+    assert!(
+        matches!(
+            err,
+            Error::JournalFailed {
+                stop: JournalStop::AllDone,
+                direction: Direction::Down,
+                recorded: true,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let failed = history_row(&m, &mut d, 7).await;
+    assert_eq!(
+        (failed.state, failed.direction, failed.statements_done),
+        (State::Failed, Direction::Down, 1)
+    );
+    let refused = m
+        .down(&mut d, Target::Version(v(6)))
+        .await
+        .expect_err("failed row");
+    assert!(
+        refused
+            .to_string()
+            .contains("removes the version from the history"),
+        "{refused}"
+    );
+    d.execute("DROP TRIGGER jr_refuse_down")
+        .await
+        .expect("drop");
+    let report = m.resume(&mut d, Resume::AfterFix).await.expect("resume");
+    assert_eq!(report.steps[0].statements, 0);
+    assert_eq!(
+        versions(&m.history(&mut d).await.expect("history")),
+        [1, 2, 3, 4, 5, 6]
+    );
+    assert!(!user_tables(&mut d).await.contains(&"jr_i".to_owned()));
+
+    // Every failure the log could take is in it; V4's was refused with its row.
+    assert_eq!(
+        log_actions(&m, &mut d).await,
+        [
+            "up:1:ok",
+            "up:2:failed",
+            "resume:2:ok",
+            "up:3:failed",
+            "resume:3:ok",
+            "resume:4:ok",
+            "up:5:failed",
+            "resume:5:ok",
+            "up:6:failed",
+            "resume:6:ok",
+            "up:7:failed",
+            "up:7:ok",
+            "down:7:failed",
+            "resume:7:ok",
+        ]
+    );
+}
+
+/// With nothing to describe in between, the closing write after a last DDL statement goes in
+/// the statement's batch, in a transaction of its own. Refused, it leaves the statement done
+/// and the row failed after every statement, and `resume` records the version without running
+/// a statement again.
+pub async fn mysql_closing_write_rides_with_a_last_ddl_statement<C: Connect>(ctx: &Ctx<C>) {
+    let mut d = Counting::new(ctx.driver().await);
+    assert_eq!(
+        d.dialect(),
+        Dialect::MySql,
+        "generated for MySQL/MariaDB only"
+    );
+    let tree = Tree::new(&[
+        ("V1__base/up.sql", "CREATE TABLE cw_base (id INTEGER);\n"),
+        ("V1__base/down.sql", "DROP TABLE cw_base;\n"),
+        (
+            "V2__two/up.sql",
+            "CREATE TABLE cw_a (id INTEGER);\nCREATE TABLE cw_b (id INTEGER);\n",
+        ),
+        ("V2__two/down.sql", "DROP TABLE cw_b;\nDROP TABLE cw_a;\n"),
+        (
+            // The last statement fails: the closing write in its batch never runs.
+            "V3__fails_last/up.sql",
+            "CREATE TABLE cw_c (id INTEGER);\nCREATE TABLE cw_a (id INTEGER);\n",
+        ),
+        ("V3__fails_last/down.sql", "DROP TABLE cw_c;\n"),
+    ]);
+    let set = tree.set();
+    let m = Migrator::with_config(&set, config().fingerprints(Fingerprints::Off));
+    m.up(&mut d, Target::Version(v(1))).await.expect("up to 1");
+    refuse(
+        &mut d,
+        "cw_refuse",
+        "UPDATE ON schema_history",
+        "NEW.version = 2 AND NEW.state = 'applied'",
+    )
+    .await;
+    d.hook.calls.clear();
+    let err = m.up(&mut d, Target::Latest).await.expect_err("refused");
+    let last = d
+        .hook
+        .calls
+        .iter()
+        .find(|c| c.contains("CREATE TABLE cw_b"))
+        .expect("the last statement was sent");
+    assert!(
+        last.starts_with("batch")
+            && last.contains("schema_history_log")
+            && last.contains("\"COMMIT\""),
+        "the closing write goes with the last statement: {last}"
+    );
+    closing_write_was_refused(&m, &mut d, &err, 2, "cw_refuse").await;
+    assert_eq!(user_tables(&mut d).await, ["cw_a", "cw_b", "cw_base"]);
+    d.execute("DROP TRIGGER cw_refuse").await.expect("drop");
+    let report = m.resume(&mut d, Resume::AfterFix).await.expect("resume");
+    assert_eq!(report.steps[0].statements, 0);
+    assert_eq!(history_row(&m, &mut d, 2).await.state, State::Applied);
+    assert_eq!(
+        log_actions(&m, &mut d).await,
+        ["up:1:ok", "up:2:failed", "resume:2:ok"]
+    );
+
+    let err = m.up(&mut d, Target::Latest).await.expect_err("fails");
+    assert!(
+        matches!(err, Error::StatementFailed { statement: 2, .. }),
+        "{err:?}"
+    );
+    let failed = history_row(&m, &mut d, 3).await;
+    assert_eq!((failed.state, failed.statements_done), (State::Failed, 1));
+    assert_eq!(
+        log_actions(&m, &mut d).await,
+        ["up:1:ok", "up:2:failed", "resume:2:ok", "up:3:failed"]
+    );
+}
