@@ -24,7 +24,7 @@
 //! `;`, a data statement naming a catalog (`mysql.…`, `sqlite_…`, `pg_…`,
 //! `information_schema`) — reaches [`Reach::Anything`] and the whole schema is described. A
 //! statement that is not understood is meant never to be given a narrower reach; the runner
-//! checks the last version of a run against a whole description (see [`super`]).
+//! checks the last version of a run against a whole description (see [`super::scope`]).
 //!
 //! The tokens come from [`crate::lex`], whose rules the splitter follows too: strings and
 //! quoted identifiers of each dialect, comments, MySQL's executable comments (read as SQL), and
