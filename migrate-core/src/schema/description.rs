@@ -143,6 +143,14 @@ impl SchemaDescription {
             .map(String::as_str)
     }
 
+    /// The tables, by name, with their definitions.
+    pub(super) fn tables(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
+        self.objects
+            .iter()
+            .filter(|((kind, _), _)| *kind == ObjectKind::Table)
+            .map(|((_, name), definition)| (name.as_str(), definition.as_str()))
+    }
+
     /// The canonical text the fingerprint is taken over: one line per object, `kind`, name and
     /// definition separated by tabs, with backslash, tab, CR and LF escaped as `\\`, `\t`,
     /// `\r`, `\n`.

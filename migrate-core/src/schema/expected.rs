@@ -5,9 +5,9 @@
 use std::collections::BTreeMap;
 
 use super::reach::Reach;
+use super::scope::{self, Reached};
 use super::{
-    drift, rebuild, Fingerprint, Functions, ObjectKind, SchemaChange, SchemaDescription,
-    SchemaDiff, Scope,
+    drift, rebuild, Fingerprint, Functions, SchemaChange, SchemaDescription, SchemaDiff, Scope,
 };
 use crate::Dialect;
 
@@ -114,93 +114,68 @@ impl ExpectedSchema {
         let Some(live) = self.live() else {
             return Describe::Full;
         };
-        let postgres = dialect == Dialect::Postgres;
-        let mut names: Vec<String> = Vec::new();
-        let mut drops = false;
+        let Some(reached) = self.tables_reached(reaches, dialect, live) else {
+            return Describe::Full;
+        };
+        if reached.names.is_empty() {
+            return Describe::Known;
+        }
+        if dialect == Dialect::Postgres && self.beyond_tables_on_postgres(live, reached.drops) {
+            return Describe::Full;
+        }
+        Scope::of_tables(reached, dialect, live).map_or(Describe::Full, Describe::Scoped)
+    }
+
+    /// The tables `reaches` can change; `None` when a statement may reach beyond the tables
+    /// it names: any statement not understood, a PostgreSQL data statement while a user
+    /// function exists (or whether one does is not known), a `DROP INDEX` of an index the
+    /// live schema does not have.
+    fn tables_reached(
+        &self,
+        reaches: &[Reach],
+        dialect: Dialect,
+        live: &SchemaDescription,
+    ) -> Option<Reached> {
+        let mut reached = Reached::default();
         for reach in reaches {
             match reach {
                 Reach::Nothing => {}
-                Reach::Functions => {
-                    if !postgres {
-                        continue;
-                    }
-                    match self.functions {
-                        Some(f) if !f.user_functions => {}
-                        _ => return Describe::Full,
-                    }
-                }
-                Reach::Tables { names: n, drop } => {
-                    names.extend(n.iter().flat_map(|n| n.stored(dialect)));
-                    drops |= drop;
+                Reach::Functions if dialect != Dialect::Postgres => {}
+                Reach::Functions => match self.functions {
+                    Some(f) if !f.user_functions => {}
+                    _ => return None,
+                },
+                Reach::Tables { names, drop } => {
+                    reached
+                        .names
+                        .extend(names.iter().flat_map(|n| n.stored(dialect)));
+                    reached.drops |= drop;
                 }
                 Reach::Indexes(indexes) => {
                     for index in indexes {
-                        let stored = index.stored(dialect);
-                        let matches = |name: &str| match dialect {
-                            Dialect::Sqlite => stored.iter().any(|s| s.eq_ignore_ascii_case(name)),
-                            _ => stored.iter().any(|s| s == name),
-                        };
-                        let tables: Vec<String> = live
-                            .objects
-                            .keys()
-                            .filter(|(kind, _)| *kind == ObjectKind::Index)
-                            .filter_map(|(_, name)| name.split_once('.'))
-                            .filter(|(_, index)| matches(index))
-                            // A scope's names are in lower case on SQLite, like those
-                            // `Name::stored` gives.
-                            .map(|(table, _)| match dialect {
-                                Dialect::Sqlite => table.to_ascii_lowercase(),
-                                _ => table.to_owned(),
-                            })
-                            .collect();
+                        let tables = scope::index_tables(live, index, dialect);
                         if tables.is_empty() {
-                            return Describe::Full;
+                            return None;
                         }
-                        names.extend(tables);
+                        reached.names.extend(tables);
                     }
                 }
-                Reach::Anything => return Describe::Full,
+                Reach::Anything => return None,
             }
         }
-        if names.is_empty() {
-            return Describe::Known;
-        }
-        let tables = || {
-            live.objects
-                .iter()
-                .filter(|((kind, _), _)| *kind == ObjectKind::Table)
-        };
-        if postgres {
-            // An event trigger runs on DDL; dropping a partitioned table drops its partitions.
-            match self.functions {
-                Some(f) if !f.event_triggers => {}
-                _ => return Describe::Full,
-            }
-            if drops && tables().any(|(_, definition)| definition.contains("PARTITION OF")) {
-                return Describe::Full;
-            }
-        }
-        // Objects are named `table.object`: a table name holding a dot would make them
-        // ambiguous. A table whose name differs from one of the scope's in case only (MySQL's
-        // `lower_case_table_names = 2`) may be the one a statement meant.
-        let ambiguous = tables().any(|((_, table), _)| {
-            table.contains('.')
-                || (dialect == Dialect::MySql
-                    && !names.contains(table)
-                    && names.iter().any(|n| n.eq_ignore_ascii_case(table)))
-        });
-        // MySQL may fold non-ASCII names (`lower_case_table_names`) as this judgement does not.
-        let unfolded = dialect == Dialect::MySql && names.iter().any(|n| !n.is_ascii());
-        if ambiguous || unfolded || names.iter().any(|n| n.contains('.')) {
-            return Describe::Full;
-        }
-        names.sort();
-        names.dedup();
-        Describe::Scoped(Scope {
-            names,
-            dialect,
-            triggers: drops || dialect != Dialect::MySql,
-        })
+        Some(reached)
+    }
+
+    /// Whether DDL on PostgreSQL may reach beyond the tables it names: an event trigger runs
+    /// on DDL (or whether one exists is not known), and dropping a partitioned table drops
+    /// its partitions.
+    fn beyond_tables_on_postgres(&self, live: &SchemaDescription, drops: bool) -> bool {
+        let event_triggers = !matches!(self.functions, Some(f) if !f.event_triggers);
+        event_triggers
+            || (drops
+                && live
+                    .tables()
+                    .any(|(_, definition)| definition.contains("PARTITION OF")))
     }
 
     /// The live schema as last described, unless a statement that could change it has run

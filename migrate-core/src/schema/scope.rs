@@ -29,11 +29,12 @@
 //! the run stay as they were). A run that stops on a failed version, or whose last version is
 //! described whole anyway, is not compared.
 
+use super::reach::Name;
 use super::{ObjectKind, SchemaChange, SchemaDescription, SchemaObject};
 use crate::Dialect;
 
 /// The tables a scoped description covers, each name once, as the server may have stored it
-/// ([`Name::stored`](super::reach::Name::stored)); on SQLite in lower case, matched without regard to ASCII case.
+/// ([`Name::stored`]); on SQLite in lower case, matched without regard to ASCII case.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Scope {
     pub(super) names: Vec<String>,
@@ -47,6 +48,26 @@ pub(crate) struct Scope {
 }
 
 impl Scope {
+    /// The scope of the tables `reached` names, unless those names may not be the tables the
+    /// server changes ([`names_are_exact`]).
+    pub(super) fn of_tables(
+        reached: Reached,
+        dialect: Dialect,
+        live: &SchemaDescription,
+    ) -> Option<Scope> {
+        let Reached { mut names, drops } = reached;
+        if !names_are_exact(&names, dialect, live) {
+            return None;
+        }
+        names.sort();
+        names.dedup();
+        Some(Scope {
+            names,
+            dialect,
+            triggers: drops || dialect != Dialect::MySql,
+        })
+    }
+
     fn has_table(&self, table: &str) -> bool {
         match self.dialect {
             Dialect::Sqlite => self.names.iter().any(|n| n.eq_ignore_ascii_case(table)),
@@ -132,4 +153,56 @@ impl SchemaDescription {
             set: added,
         }
     }
+}
+
+/// The tables a version's statements name, as the server may have stored them
+/// ([`Name::stored`]), and whether a statement drops one.
+#[derive(Debug, Default)]
+pub(super) struct Reached {
+    /// The tables' names, possibly more than once.
+    pub(super) names: Vec<String>,
+    /// Whether a statement drops one of them, and with it its triggers.
+    pub(super) drops: bool,
+}
+
+/// The tables of `live` that have an index named `index`: `DROP INDEX` names no table on
+/// PostgreSQL and SQLite, so the live schema says whose index it drops. On SQLite the names
+/// are in lower case, like those [`Name::stored`] gives.
+pub(super) fn index_tables(
+    live: &SchemaDescription,
+    index: &Name,
+    dialect: Dialect,
+) -> Vec<String> {
+    let stored = index.stored(dialect);
+    let matches = |name: &str| match dialect {
+        Dialect::Sqlite => stored.iter().any(|s| s.eq_ignore_ascii_case(name)),
+        _ => stored.iter().any(|s| s == name),
+    };
+    live.objects
+        .keys()
+        .filter(|(kind, _)| *kind == ObjectKind::Index)
+        .filter_map(|(_, name)| name.split_once('.'))
+        .filter(|(_, index)| matches(index))
+        .map(|(table, _)| match dialect {
+            Dialect::Sqlite => table.to_ascii_lowercase(),
+            _ => table.to_owned(),
+        })
+        .collect()
+}
+
+/// Whether `names` are sure to be the tables of `live` that the statements change. Objects are
+/// named `table.object`: a table name holding a dot would make them ambiguous. A table whose
+/// name differs from one of `names` in case only (MySQL's `lower_case_table_names = 2`) may be
+/// the one a statement meant, and MySQL may fold non-ASCII names (`lower_case_table_names`)
+/// as this judgement does not.
+fn names_are_exact(names: &[String], dialect: Dialect, live: &SchemaDescription) -> bool {
+    let mysql = dialect == Dialect::MySql;
+    let ambiguous = live.tables().any(|(table, _)| {
+        table.contains('.')
+            || (mysql
+                && !names.iter().any(|n| n == table)
+                && names.iter().any(|n| n.eq_ignore_ascii_case(table)))
+    });
+    let unfolded = mysql && names.iter().any(|n| !n.is_ascii());
+    !(ambiguous || unfolded || names.iter().any(|n| n.contains('.')))
 }
