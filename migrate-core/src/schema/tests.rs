@@ -1,4 +1,7 @@
+use sha2::{Digest, Sha256};
+
 use super::*;
+use crate::Error;
 
 fn object(kind: ObjectKind, name: &str, definition: &str) -> SchemaObject {
     SchemaObject {
