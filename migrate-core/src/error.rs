@@ -312,7 +312,7 @@ pub enum Error {
     /// and PostgreSQL's `-- migrate:no-transaction` scripts): the step stopped. The runner then
     /// writes the row's account of where it stopped again, as far as the server still takes
     /// writes (`recorded`), and the next run refuses until `resume` or `repair`.
-    #[error("{}", journal_failed_message(*version, *direction, script, *statements_total, *line, *stop, doing, *recorded))]
+    #[error("{}", journal_failed_message(&JournalFailure { version: *version, direction: *direction, script, total: *statements_total, line: *line, stop: *stop, doing, recorded: *recorded }))]
     JournalFailed {
         /// The version.
         version: Version,
@@ -505,28 +505,55 @@ pub enum JournalStop {
     AllDone,
 }
 
-#[allow(clippy::too_many_arguments)]
-fn journal_failed_message(
+/// The fields of [`Error::JournalFailed`] its message reads.
+struct JournalFailure<'a> {
     version: Version,
     direction: Direction,
-    script: &str,
+    script: &'a str,
     total: u32,
     line: Option<u32>,
     stop: JournalStop,
-    doing: &str,
+    doing: &'a str,
     recorded: bool,
-) -> String {
-    let verb = match direction {
-        Direction::Up => "applying",
-        Direction::Down => "reverting",
-    };
-    let at = |n: u32| match line {
-        Some(line) => format!("statement {n} of {total} (`{script}` line {line})"),
-        None => format!("statement {n} of {total} in `{script}`"),
-    };
-    let unrecorded = "The history row could not be updated either (run `status`): it may show \
-                      an earlier statement as in flight, which completed (`resume --skip`), or \
-                      not exist if the step had not started (run the same command again)";
+}
+
+/// The end of a [`JournalStop::Before`] or [`JournalStop::RolledBack`] message when the history
+/// row could not be brought to say where the step stopped.
+const UNRECORDED: &str = "The history row could not be updated either (run `status`): it may \
+                          show an earlier statement as in flight, which completed \
+                          (`resume --skip`), or not exist if the step had not started (run the \
+                          same command again)";
+
+impl JournalFailure<'_> {
+    /// What the step was doing.
+    fn verb(&self) -> &'static str {
+        match self.direction {
+            Direction::Up => "applying",
+            Direction::Down => "reverting",
+        }
+    }
+
+    /// Statement `n`, with its line when known.
+    fn at(&self, n: u32) -> String {
+        let (total, script) = (self.total, self.script);
+        match self.line {
+            Some(line) => format!("statement {n} of {total} (`{script}` line {line})"),
+            None => format!("statement {n} of {total} in `{script}`"),
+        }
+    }
+}
+
+fn journal_failed_message(f: &JournalFailure<'_>) -> String {
+    let JournalFailure {
+        version,
+        direction,
+        script,
+        total,
+        stop,
+        doing,
+        ..
+    } = *f;
+    let verb = f.verb();
     match stop {
         JournalStop::NotStarted => format!(
             "{verb} version {version} did not start: database error while {doing}, so no \
@@ -534,33 +561,33 @@ fn journal_failed_message(
              and run the same command again"
         ),
         JournalStop::Before(n) => {
-            let row = match recorded {
+            let row = match f.recorded {
                 true => format!(
                     "The history row is marked failed at statement {n}: fix the cause and run \
                      `resume`, or undo statements 1 to {} by hand and run `repair`",
                     n - 1
                 ),
-                false => unrecorded.to_owned(),
+                false => UNRECORDED.to_owned(),
             };
             format!(
                 "{verb} version {version} stopped before {}: database error while {doing}; \
                  statements 1 to {} completed. {row}",
-                at(n),
+                f.at(n),
                 n - 1
             )
         }
         JournalStop::RolledBack(n) => {
-            let row = match recorded {
+            let row = match f.recorded {
                 true => "The history row is marked failed at it: fix the cause and run \
                          `resume`, which runs it again, or undo the statements before it by hand \
                          and run `repair`"
                     .to_owned(),
-                false => unrecorded.to_owned(),
+                false => UNRECORDED.to_owned(),
             };
             format!(
                 "{verb} version {version} stopped at {}: the statement ran, but database error \
                  while {doing}, so it was rolled back with that write. {row}",
-                at(n)
+                f.at(n)
             )
         }
         JournalStop::Unknown(n) => format!(
@@ -570,11 +597,11 @@ fn journal_failed_message(
              statement had not started); otherwise check \
              whether the statement took effect, then run `resume --skip` if it did or \
              `resume --rerun` if it did not, or undo by hand and run `repair`",
-            at(n)
+            f.at(n)
         ),
         JournalStop::AllDone => {
             let record = closing_record(direction);
-            let row = match recorded {
+            let row = match f.recorded {
                 true => format!(
                     "The history row is marked failed with every statement done: fix the cause \
                      and run `resume`, which runs no statement and {record}"

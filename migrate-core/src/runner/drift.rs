@@ -1,33 +1,36 @@
 //! Keeping the recorded schema true while commands run: drift found before an `up`, after a
-//! revert and after a `repair`, reported in the command's [`Report`], and `accept-schema`,
-//! which records the live schema as the last applied version's.
+//! revert and after a `repair`, reported in the command's [`Report`](super::Report).
+//! (`accept-schema`, which records the live schema as the last applied version's, is one of
+//! the history-only commands of `admin.rs`.)
 //!
 //! A difference found before an `up` is not adopted: the versions applied record the schema
 //! without it ([`ExpectedSchema::keep_out`]), so `status` and `validate` go on reporting it
 //! until it is undone by hand or [`Migrator::accept_schema`] records it.
 
-use std::time::Instant;
-
-use super::{driver_error, Fingerprints, Migrator, Report};
+use super::fingerprint::{self, Recorder};
+use super::{Fingerprints, Migrator};
 use crate::driver::Driver;
-use crate::history::{Action, AppliedMigration, Outcome, State};
-use crate::history_sql::{self, HistorySql};
-use crate::plan::{self, Plan};
-use crate::schema::{self, drift, Drift, ExpectedSchema};
+use crate::history::{AppliedMigration, State};
+use crate::history_sql::HistorySql;
+use crate::plan::Plan;
+use crate::schema::{self, drift, Drift};
 use crate::{Error, Version};
 
 impl Migrator<'_> {
-    /// Before applying: describes the live schema and compares it with the one recorded for
-    /// the last applied version. A difference is warned of, returned, and kept out of what the
+    /// Before applying, with fingerprints on: describes the live schema and compares it with
+    /// the one recorded for the last applied version. A difference is warned of, returned, and kept out of what the
     /// versions about to be applied record. A `resume` (a `failed` row in `applied`) is not
     /// compared: its version stopped part-way, so the live schema is between two versions,
     /// and what was fixed by hand to let it go on becomes part of it.
     pub(super) async fn drift_before_up<D: Driver>(
         &self,
         driver: &mut D,
-        expected: &mut ExpectedSchema,
+        recorder: &mut Recorder<'_>,
         applied: &[AppliedMigration],
     ) -> Result<Option<Drift>, Error> {
+        let Some(expected) = recorder.expected_mut() else {
+            return Ok(None);
+        };
         let live = self.describe(driver).await?;
         let found = match applied.iter().find(|r| r.state == State::Failed) {
             Some(failed) => {
@@ -59,16 +62,19 @@ impl Migrator<'_> {
         Ok(found)
     }
 
-    /// After reverting the versions of `plan`: compares the live schema with the one
+    /// After reverting the versions of `plan`, with fingerprints on: compares the live schema with the one
     /// recorded for the last version still applied; a difference (a down script that did not
     /// restore it, or a change made by hand before) is warned of and returned.
     pub(super) async fn drift_after_revert<D: Driver>(
         &self,
         driver: &mut D,
-        expected: &mut ExpectedSchema,
+        recorder: &mut Recorder<'_>,
         applied: &[AppliedMigration],
         plan: &Plan<'_>,
     ) -> Result<Option<Drift>, Error> {
+        let Some(expected) = recorder.expected_mut() else {
+            return Ok(None);
+        };
         let reverted: Vec<Version> = plan.steps.iter().map(|s| s.migration.version()).collect();
         let kept = applied.iter().filter(|r| !reverted.contains(&r.version));
         let live = self.describe(driver).await?;
@@ -108,67 +114,18 @@ impl Migrator<'_> {
     }
 
     /// The schema the stored changes rebuild, leaving out those of `without`.
-    async fn recorded_schema<D: Driver>(
+    pub(super) async fn recorded_schema<D: Driver>(
         &self,
         driver: &mut D,
         sql: &HistorySql,
         without: Option<Version>,
     ) -> Result<schema::SchemaDescription, Error> {
-        let rows = driver
-            .query(&sql.select_changes())
-            .await
-            .map_err(driver_error("reading the recorded schema changes"))?;
-        let changes = history_sql::parse_changes(rows)?;
+        let changes = fingerprint::changes(driver, sql).await?;
         Ok(schema::rebuild(
             changes
                 .iter()
                 .filter(|(v, _)| Some(*v) != without)
                 .filter_map(|(_, c)| c.as_ref()),
         ))
-    }
-
-    /// `accept-schema`: records the live schema as the one after the last applied version
-    /// (its fingerprint, and its change from the schema the versions before it record), after
-    /// a change made outside the migrations was judged right.
-    pub(super) async fn accept_schema_locked<D: Driver>(
-        &self,
-        driver: &mut D,
-        sql: &HistorySql,
-        applied: &[AppliedMigration],
-    ) -> Result<Report, Error> {
-        let started = Instant::now();
-        plan::reject_failed(self.set, applied, driver.dialect())?;
-        let Some(last) = drift::last_applied(applied) else {
-            return Err(Error::NothingApplied);
-        };
-        let before = self
-            .recorded_schema(driver, sql, Some(last.version))
-            .await?;
-        let live = self.describe(driver).await?;
-        let change = before.diff(&live).to_change();
-        let fingerprint = live.fingerprint();
-        driver
-            .execute(&sql.set_schema(last.version, fingerprint, &change))
-            .await
-            .map_err(driver_error("recording the accepted schema"))?;
-        let old = last
-            .fingerprint
-            .map_or_else(|| "none".to_owned(), |f| f.to_string());
-        let detail = format!(
-            "schema after version {}: {old} -> {fingerprint}",
-            last.version
-        );
-        self.write_log(
-            driver,
-            sql,
-            Some(last.version),
-            Action::AcceptSchema,
-            Outcome::Ok,
-            Some(&detail),
-            started,
-        )
-        .await?;
-        tracing::info!(version = last.version.get(), %fingerprint, "accepted the live schema");
-        Ok(Report::default())
     }
 }

@@ -1,0 +1,106 @@
+//! `up`'s unlocked read: when the history already holds every version up to the target, with
+//! the embedded checksums, that one query is the whole start-up. Anything else is left to the
+//! locked path, which reads the whole history and plans.
+
+use super::{driver_error, Migrator};
+use crate::driver::{Driver, DriverErrorKind};
+use crate::history::State;
+use crate::plan::Target;
+use crate::{Dialect, Direction, Error, MigrationSet, Version};
+
+impl Migrator<'_> {
+    /// The unlocked read behind `up`'s shortcut: whether the history already holds everything
+    /// up to `target`. Only a shortcut: anything but "nothing to do" is decided under the lock.
+    pub(super) async fn nothing_to_apply<D: Driver>(
+        &self,
+        driver: &mut D,
+        target: Target,
+    ) -> Result<bool, Error> {
+        let dialect = driver.dialect();
+        let sql = self.sql(dialect).select_shortcut();
+        let mut shortcut = Shortcut::new(self.set, dialect, target);
+        match driver.query_each(&sql, |row| shortcut.row(row)).await {
+            Ok(()) => Ok(shortcut.nothing_to_apply()),
+            Err(e) if e.kind() == DriverErrorKind::UndefinedTable => {
+                Ok(self.set.migrations().is_empty())
+            }
+            Err(e) => Err(driver_error("reading the history table")(e)),
+        }
+    }
+}
+
+/// `up`'s unlocked shortcut, fed the history rows (`<version> <state> <checksum>`) in version
+/// order: "nothing to apply" only when every row is an applied version the binary has, with
+/// the embedded checksum, and every version up to the target has a row. Anything else — a
+/// failed row, a changed script, an unknown version, a gap — is left to the locked path, which
+/// reads the whole history and plans (and reports errors) properly.
+struct Shortcut<'s> {
+    set: &'s MigrationSet,
+    dialect: Dialect,
+    /// Versions up to here must be applied.
+    last: Option<Version>,
+    /// Rows at or below `last`.
+    covered: usize,
+    regular: bool,
+}
+
+impl<'s> Shortcut<'s> {
+    fn new(set: &'s MigrationSet, dialect: Dialect, target: Target) -> Shortcut<'s> {
+        let (last, regular) = match target {
+            Target::Latest => (set.latest(), true),
+            // An unknown target is an error the locked path reports.
+            Target::Version(v) => (Some(v), set.get(v).is_some()),
+            Target::Empty => (None, true),
+        };
+        Shortcut {
+            set,
+            dialect,
+            last,
+            covered: 0,
+            regular,
+        }
+    }
+
+    fn row(&mut self, row: &[Option<&str>]) {
+        if !self.regular {
+            return;
+        }
+        let mut fields = match row {
+            [Some(cell)] => cell.split(' '),
+            _ => {
+                self.regular = false;
+                return;
+            }
+        };
+        let (Some(version), Some(state), Some(checksum), None) =
+            (fields.next(), fields.next(), fields.next(), fields.next())
+        else {
+            self.regular = false;
+            return;
+        };
+        let known = version
+            .parse::<u32>()
+            .ok()
+            .and_then(Version::new)
+            .and_then(|v| self.set.get(v))
+            .and_then(|m| m.script(Direction::Up, self.dialect).map(|s| (m, s)));
+        let Some((migration, script)) = known else {
+            self.regular = false;
+            return;
+        };
+        if state != State::Applied.as_str() || !script.checksum().is_written_as(checksum) {
+            self.regular = false;
+            return;
+        }
+        if self.last.is_some_and(|last| migration.version() <= last) {
+            self.covered += 1;
+        }
+    }
+
+    fn nothing_to_apply(&self) -> bool {
+        // Versions are the table's primary key and every row is a known version, so the count
+        // says whether each version up to the target has its row.
+        let wanted = self.last.map_or(0, |last| last.get() as usize);
+        self.regular && self.covered == wanted
+    }
+}
