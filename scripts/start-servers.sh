@@ -54,4 +54,34 @@ if ! postgres_up; then
     wait_for PostgreSQL postgres_up
 fi
 psql -h 127.0.0.1 -U postgres -tAc "SELECT 1" >/dev/null
+
+# TLS on PostgreSQL: a test certificate authority (ca.crt, which the TLS tests trust through
+# `sslrootcert`, migrate-core/tests/tls.rs) signs the server's certificate for 127.0.0.1 and
+# localhost. Made once; kept across runs.
+tls_dir=/var/lib/postgresql/migrate-tls
+if [ ! -s "$tls_dir/ca.crt" ] || [ ! -s "$tls_dir/server.crt" ]; then
+    log "making a test certificate authority and a server certificate in $tls_dir"
+    rm -rf "$tls_dir" && mkdir -p "$tls_dir"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=migrate test CA" \
+        -keyout "$tls_dir/ca.key" -out "$tls_dir/ca.crt" 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" \
+        -keyout "$tls_dir/server.key" -out "$tls_dir/server.csr" 2>/dev/null
+    printf 'basicConstraints=CA:FALSE\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n' > "$tls_dir/server.ext"
+    openssl x509 -req -in "$tls_dir/server.csr" -CA "$tls_dir/ca.crt" -CAkey "$tls_dir/ca.key" \
+        -CAcreateserial -days 3650 -extfile "$tls_dir/server.ext" -out "$tls_dir/server.crt" 2>/dev/null
+    chown -R postgres:postgres "$tls_dir"
+    chmod 600 "$tls_dir/server.key" "$tls_dir/ca.key"
+    chmod 644 "$tls_dir/server.crt" "$tls_dir/ca.crt"
+    # A new certificate under the same file names: make the server read it again.
+    psql -q -h 127.0.0.1 -U postgres -c "SELECT pg_reload_conf()" >/dev/null
+fi
+if [ "$(psql -h 127.0.0.1 -U postgres -tAc 'SHOW ssl_cert_file')" != "$tls_dir/server.crt" ]; then
+    log "turning on TLS in PostgreSQL with that certificate"
+    psql -q -h 127.0.0.1 -U postgres \
+        -c "ALTER SYSTEM SET ssl_cert_file = '$tls_dir/server.crt'" \
+        -c "ALTER SYSTEM SET ssl_key_file = '$tls_dir/server.key'" \
+        -c "ALTER SYSTEM SET ssl = on" \
+        -c "SELECT pg_reload_conf()" >/dev/null
+    sleep 1
+fi
 log "MariaDB and PostgreSQL are ready"

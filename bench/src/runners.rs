@@ -16,7 +16,7 @@ use mysql_async::prelude::Queryable as _;
 use sqlx::mysql::MySqlConnection;
 use sqlx::postgres::PgConnection;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
-use sqlx::{ConnectOptions as _, Connection as _, Executor as _};
+use sqlx::{AssertSqlSafe, ConnectOptions as _, Connection as _, Executor as _};
 
 use crate::tree::TreeDirs;
 
@@ -304,7 +304,7 @@ impl SqlxConn {
 
     /// Executes `sql` (one or more statements) as text, discarding results.
     pub(crate) async fn exec(&mut self, sql: &str) -> anyhow::Result<()> {
-        let raw = sqlx::raw_sql(sql);
+        let raw = sqlx::raw_sql(AssertSqlSafe(sql));
         match self {
             SqlxConn::MySql(c) => c.execute(raw).await.map(drop)?,
             SqlxConn::Postgres(c) => c.execute(raw).await.map(drop)?,
@@ -315,20 +315,40 @@ impl SqlxConn {
 
     /// The single integer `sql` returns.
     pub(crate) async fn int(&mut self, sql: &str) -> anyhow::Result<i64> {
-        let query = sqlx::query_scalar::<_, i64>(sql);
+        let query = sqlx::query_scalar::<_, i64>(AssertSqlSafe(sql));
         Ok(match self {
             SqlxConn::MySql(c) => query.fetch_one(c).await?,
-            SqlxConn::Postgres(c) => sqlx::query_scalar::<_, i64>(sql).fetch_one(c).await?,
-            SqlxConn::Sqlite(c) => sqlx::query_scalar::<_, i64>(sql).fetch_one(c).await?,
+            SqlxConn::Postgres(c) => {
+                sqlx::query_scalar::<_, i64>(AssertSqlSafe(sql))
+                    .fetch_one(c)
+                    .await?
+            }
+            SqlxConn::Sqlite(c) => {
+                sqlx::query_scalar::<_, i64>(AssertSqlSafe(sql))
+                    .fetch_one(c)
+                    .await?
+            }
         })
     }
 
     /// The single text `sql` returns.
     pub(crate) async fn text(&mut self, sql: &str) -> anyhow::Result<String> {
         Ok(match self {
-            SqlxConn::MySql(c) => sqlx::query_scalar::<_, String>(sql).fetch_one(c).await?,
-            SqlxConn::Postgres(c) => sqlx::query_scalar::<_, String>(sql).fetch_one(c).await?,
-            SqlxConn::Sqlite(c) => sqlx::query_scalar::<_, String>(sql).fetch_one(c).await?,
+            SqlxConn::MySql(c) => {
+                sqlx::query_scalar::<_, String>(AssertSqlSafe(sql))
+                    .fetch_one(c)
+                    .await?
+            }
+            SqlxConn::Postgres(c) => {
+                sqlx::query_scalar::<_, String>(AssertSqlSafe(sql))
+                    .fetch_one(c)
+                    .await?
+            }
+            SqlxConn::Sqlite(c) => {
+                sqlx::query_scalar::<_, String>(AssertSqlSafe(sql))
+                    .fetch_one(c)
+                    .await?
+            }
         })
     }
 
@@ -393,7 +413,7 @@ pub(crate) fn history_query(dialect: Dialect) -> String {
 /// `sql` sent raw on the connection inside migrate's driver, rows fetched and not decoded: the
 /// one-query floor, on the very connection migrate's no-op start-up uses.
 pub(crate) async fn raw_fetch_in(driver: &mut AnyDriver, sql: &str) -> anyhow::Result<usize> {
-    let raw = sqlx::raw_sql(sql);
+    let raw = sqlx::raw_sql(AssertSqlSafe(sql));
     Ok(match driver {
         AnyDriver::SqlxMySql(d) => d.connection().fetch_all(raw).await?.len(),
         AnyDriver::SqlxPostgres(d) => d.connection().fetch_all(raw).await?.len(),

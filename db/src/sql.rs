@@ -6,7 +6,7 @@
 
 use migrate_core::Dialect;
 use sqlx::any::AnyArguments;
-use sqlx::AnyPool;
+use sqlx::{AnyPool, AssertSqlSafe};
 
 /// The dialect of the connected database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,8 +14,13 @@ pub(crate) struct Sql(pub(crate) Dialect);
 
 impl Sql {
     /// `sql` with its `?` placeholders in the backend's syntax. Queries never contain `?`
-    /// inside literals.
-    pub(crate) fn render(self, sql: &str) -> String {
+    /// inside literals. The text is this crate's own (values are always bound), which is what
+    /// sqlx's `AssertSqlSafe` asserts.
+    pub(crate) fn render(self, sql: &str) -> AssertSqlSafe<String> {
+        AssertSqlSafe(self.placeholders(sql))
+    }
+
+    fn placeholders(self, sql: &str) -> String {
         if self.0 != Dialect::Postgres {
             return sql.to_owned();
         }
@@ -69,14 +74,14 @@ impl Sql {
         self,
         pool: &AnyPool,
         insert: &str,
-        args: AnyArguments<'_>,
+        args: AnyArguments,
     ) -> Result<i64, sqlx::Error> {
         if self.returns_inserted() {
             let rendered = self.render(&format!("{insert} RETURNING id"));
-            let (id,): (i64,) = sqlx::query_as_with(&rendered, args).fetch_one(pool).await?;
+            let (id,): (i64,) = sqlx::query_as_with(rendered, args).fetch_one(pool).await?;
             return Ok(id);
         }
-        sqlx::query_with(insert, args)
+        sqlx::query_with(AssertSqlSafe(insert), args)
             .execute(pool)
             .await?
             .last_insert_id()
@@ -113,10 +118,10 @@ mod tests {
     fn placeholders_are_numbered_for_postgres_only() {
         let sql = "SELECT * FROM apps WHERE id = ? AND name = ?";
         assert_eq!(
-            Sql(Dialect::Postgres).render(sql),
+            Sql(Dialect::Postgres).render(sql).0,
             "SELECT * FROM apps WHERE id = $1 AND name = $2"
         );
-        assert_eq!(Sql(Dialect::MySql).render(sql), sql);
-        assert_eq!(Sql(Dialect::Sqlite).render(sql), sql);
+        assert_eq!(Sql(Dialect::MySql).render(sql).0, sql);
+        assert_eq!(Sql(Dialect::Sqlite).render(sql).0, sql);
     }
 }

@@ -4,7 +4,7 @@
 //! `migrate_core::source` (the same loader applications use at run time), checks the whole
 //! directory contract, and expands to a `'static` `migrate_core::MigrationSet`.
 //!
-//! Each entry point is one line through [`expand::funnel`]: parse → load → generate, where any
+//! Each entry point is one line through `expand::funnel`: parse → load → generate, where any
 //! `syn::Error` becomes a `compile_error!` pointing at the user's tokens.
 
 mod embed;

@@ -3,7 +3,7 @@
 //!
 //! ```ignore
 //! #[migrate_macros::test(migrations = db::MIGRATIONS, version = 1)]
-//! async fn v1_reads_apps(db: migrate_core::testing::TestDatabase) { … }
+//! async fn v1_reads_apps(db: migrate_core::testing::TestDatabase) { /* … */ }
 //! ```
 //!
 //! expands to a module `v1_reads_apps` holding the function and the tests `sqlite`, `mariadb`

@@ -6,10 +6,10 @@
 //!
 //! | feature | driver | servers |
 //! |---|---|---|
-//! | `sqlx-mysql` | [`SqlxMySql`] | MySQL, MariaDB |
-//! | `sqlx-postgres` | [`SqlxPostgres`] | PostgreSQL |
-//! | `sqlx-sqlite` | [`SqlxSqlite`] | SQLite (bundled) |
-//! | `mysql_async` | [`MysqlAsync`] | MySQL, MariaDB |
+//! | `sqlx-mysql` | `SqlxMySql` | MySQL, MariaDB |
+//! | `sqlx-postgres` | `SqlxPostgres` | PostgreSQL |
+//! | `sqlx-sqlite` | `SqlxSqlite` | SQLite (bundled) |
+//! | `mysql_async` | `MysqlAsync` | MySQL, MariaDB |
 //!
 //! Client-specific behaviour (how a lock is taken and released, which error code means "no
 //! such table", what happens to a connection dropped while it holds the lock) lives in each

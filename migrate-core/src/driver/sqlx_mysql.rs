@@ -9,7 +9,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::mysql::{MySqlConnectOptions, MySqlConnection, MySqlDatabaseError};
-use sqlx::{ConnectOptions, Executor, MySql, Pool};
+use sqlx::{AssertSqlSafe, ConnectOptions, Executor, MySql, Pool};
 
 use super::batch_text::{sqlx_results, BatchText};
 use super::sqlx_common::{self, Conn, Held};
@@ -125,7 +125,7 @@ impl Driver for SqlxMySql {
     async fn execute(&mut self, sql: &str) -> Result<(), DriverError> {
         self.held
             .conn()
-            .execute(sqlx::raw_sql(sql))
+            .execute(sqlx::raw_sql(AssertSqlSafe(sql)))
             .await
             .map_err(error)?;
         Ok(())
@@ -135,7 +135,7 @@ impl Driver for SqlxMySql {
         let rows = self
             .held
             .conn()
-            .fetch_all(sqlx::raw_sql(sql))
+            .fetch_all(sqlx::raw_sql(AssertSqlSafe(sql)))
             .await
             .map_err(error)?;
         sqlx_common::text_rows(rows).map_err(error)
@@ -148,7 +148,7 @@ impl Driver for SqlxMySql {
         let rows = self
             .held
             .conn()
-            .fetch_all(sqlx::raw_sql(sql))
+            .fetch_all(sqlx::raw_sql(AssertSqlSafe(sql)))
             .await
             .map_err(error)?;
         sqlx_common::visit_text_rows(&rows, visit).map_err(error)
@@ -175,7 +175,10 @@ impl Driver for SqlxMySql {
         // server runs them one after the other, stops at the first error and sends one
         // result per statement before it.
         let text = BatchText::new(&batch);
-        let results = self.held.conn().fetch_many(sqlx::raw_sql(text.text()));
+        let results = self
+            .held
+            .conn()
+            .fetch_many(sqlx::raw_sql(AssertSqlSafe(text.text())));
         sqlx_results::drain_batch::<MySql>(results, &text, |_, _| None, error).await
     }
 

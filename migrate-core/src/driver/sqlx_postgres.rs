@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgDatabaseError, PgErrorPosition};
-use sqlx::{ConnectOptions, Connection, Executor, Pool, Postgres};
+use sqlx::{AssertSqlSafe, ConnectOptions, Connection, Executor, Pool, Postgres};
 
 use super::batch_text::{sqlx_results, BatchText};
 use super::sqlx_common::{self, Conn, Held};
@@ -155,7 +155,7 @@ impl Driver for SqlxPostgres {
     async fn execute(&mut self, sql: &str) -> Result<(), DriverError> {
         self.held
             .conn()
-            .execute(sqlx::raw_sql(sql))
+            .execute(sqlx::raw_sql(AssertSqlSafe(sql)))
             .await
             .map_err(error)?;
         Ok(())
@@ -165,7 +165,7 @@ impl Driver for SqlxPostgres {
         let rows = self
             .held
             .conn()
-            .fetch_all(sqlx::raw_sql(sql))
+            .fetch_all(sqlx::raw_sql(AssertSqlSafe(sql)))
             .await
             .map_err(error)?;
         sqlx_common::text_rows(rows).map_err(error)
@@ -179,7 +179,10 @@ impl Driver for SqlxPostgres {
             return self.query(sql).await;
         }
         let conn = self.held.conn();
-        let rows = conn.fetch_all(sqlx::query(sql)).await.map_err(error)?;
+        let rows = conn
+            .fetch_all(sqlx::query(AssertSqlSafe(sql)))
+            .await
+            .map_err(error)?;
         if conn.cached_statements_size() == 0 {
             self.prepare = false;
         }
@@ -193,7 +196,7 @@ impl Driver for SqlxPostgres {
         let rows = self
             .held
             .conn()
-            .fetch_all(sqlx::raw_sql(sql))
+            .fetch_all(sqlx::raw_sql(AssertSqlSafe(sql)))
             .await
             .map_err(error)?;
         sqlx_common::visit_text_rows(&rows, visit).map_err(error)
@@ -210,7 +213,12 @@ impl Driver for SqlxPostgres {
         // the lock, so its pooled connection must be closed rather than returned.
         self.held.set_locked(true);
         let sql = format!("SET LOCAL lock_timeout = {millis}; SELECT pg_advisory_lock({key})");
-        match self.held.conn().execute(sqlx::raw_sql(&sql)).await {
+        match self
+            .held
+            .conn()
+            .execute(sqlx::raw_sql(AssertSqlSafe(sql)))
+            .await
+        {
             Ok(_) => Ok(LockOutcome::Acquired),
             // The statement was cancelled or refused: the lock was not granted. (After any
             // other error, such as a lost connection, the mark stays and the session closes.)
@@ -241,7 +249,10 @@ impl Driver for SqlxPostgres {
         // One simple-protocol query. PostgreSQL parses all of it first, so a syntax error
         // is found by its position; otherwise each part ends with one CommandComplete.
         let text = BatchText::new(&batch);
-        let results = self.held.conn().fetch_many(sqlx::raw_sql(text.text()));
+        let results = self
+            .held
+            .conn()
+            .fetch_many(sqlx::raw_sql(AssertSqlSafe(text.text())));
         sqlx_results::drain_batch::<Postgres>(results, &text, position, error).await
     }
 

@@ -10,7 +10,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
-use sqlx::{ConnectOptions, Executor, Pool, Sqlite};
+use sqlx::{AssertSqlSafe, ConnectOptions, Executor, Pool, Sqlite};
 
 use super::sqlx_common::{self, Conn, Held};
 use super::{Driver, DriverError, LockOutcome, Row};
@@ -82,7 +82,7 @@ impl Driver for SqlxSqlite {
     async fn execute(&mut self, sql: &str) -> Result<(), DriverError> {
         self.held
             .conn()
-            .execute(sqlx::raw_sql(sql))
+            .execute(sqlx::raw_sql(AssertSqlSafe(sql)))
             .await
             .map_err(error)?;
         Ok(())
@@ -92,7 +92,7 @@ impl Driver for SqlxSqlite {
         let rows = self
             .held
             .conn()
-            .fetch_all(sqlx::raw_sql(sql))
+            .fetch_all(sqlx::raw_sql(AssertSqlSafe(sql)))
             .await
             .map_err(error)?;
         sqlx_common::text_rows(rows).map_err(error)
@@ -105,7 +105,7 @@ impl Driver for SqlxSqlite {
         let rows = self
             .held
             .conn()
-            .fetch_all(sqlx::raw_sql(sql))
+            .fetch_all(sqlx::raw_sql(AssertSqlSafe(sql)))
             .await
             .map_err(error)?;
         sqlx_common::visit_text_rows(&rows, visit).map_err(error)

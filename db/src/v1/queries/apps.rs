@@ -34,7 +34,7 @@ impl<'a> Apps<'a> {
             "SELECT {} FROM apps WHERE id = ? AND deleted_at IS NULL",
             self.columns()
         );
-        sqlx::query_as(&self.sql.render(&query))
+        sqlx::query_as(self.sql.render(&query))
             .bind(id)
             .fetch_optional(self.pool)
             .await
@@ -47,7 +47,7 @@ impl<'a> Apps<'a> {
             "SELECT {} FROM apps WHERE deleted_at IS NULL ORDER BY id LIMIT ? OFFSET ?",
             self.columns()
         );
-        sqlx::query_as(&self.sql.render(&query))
+        sqlx::query_as(self.sql.render(&query))
             .bind(i64::from(page.limit))
             .bind(i64::from(page.offset))
             .fetch_all(self.pool)
@@ -85,7 +85,7 @@ impl<'a> Apps<'a> {
             sets.join(", ")
         );
         let rendered = self.sql.render(&query);
-        let mut update = sqlx::query(&rendered);
+        let mut update = sqlx::query(rendered);
         if let Some(name) = &patch.name {
             update = update.bind(name);
         }
@@ -109,7 +109,7 @@ impl<'a> Apps<'a> {
             "UPDATE apps SET deleted_at = {now}, updated_at = {now} WHERE id = ? AND deleted_at IS NULL",
             now = self.sql.now()
         );
-        let done = sqlx::query(&self.sql.render(&query))
+        let done = sqlx::query(self.sql.render(&query))
             .bind(id)
             .execute(self.pool)
             .await

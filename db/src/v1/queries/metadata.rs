@@ -21,7 +21,7 @@ impl<'a> Metadata<'a> {
     /// The value of `name`, if set.
     pub async fn get(&self, name: &str) -> anyhow::Result<Option<String>> {
         let query = "SELECT name, value FROM metadata WHERE name = ?";
-        let row: Option<Entry> = sqlx::query_as(&self.sql.render(query))
+        let row: Option<Entry> = sqlx::query_as(self.sql.render(query))
             .bind(name)
             .fetch_optional(self.pool)
             .await
@@ -31,7 +31,7 @@ impl<'a> Metadata<'a> {
 
     /// Sets `name` to `value`, replacing any earlier value.
     pub async fn set(&self, name: &str, value: &str) -> anyhow::Result<()> {
-        sqlx::query(&self.sql.render(self.sql.upsert_metadata()))
+        sqlx::query(self.sql.render(self.sql.upsert_metadata()))
             .bind(name)
             .bind(value)
             .execute(self.pool)

@@ -34,7 +34,7 @@ impl<'a> Apps<'a> {
             "SELECT {} FROM apps WHERE id = ? AND deleted_at IS NULL",
             self.columns()
         );
-        sqlx::query_as(&self.sql.render(&query))
+        sqlx::query_as(self.sql.render(&query))
             .bind(id)
             .fetch_optional(self.pool)
             .await
@@ -53,7 +53,7 @@ impl<'a> Apps<'a> {
             self.columns()
         );
         let rendered = self.sql.render(&query);
-        let mut list = sqlx::query_as(&rendered);
+        let mut list = sqlx::query_as(rendered);
         if let Some(app_type) = app_type {
             list = list.bind(app_type);
         }
@@ -99,7 +99,7 @@ impl<'a> Apps<'a> {
             sets.join(", ")
         );
         let rendered = self.sql.render(&query);
-        let mut update = sqlx::query(&rendered);
+        let mut update = sqlx::query(rendered);
         if let Some(name) = &patch.name {
             update = update.bind(name);
         }

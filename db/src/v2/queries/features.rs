@@ -30,7 +30,7 @@ impl<'a> Features<'a> {
     /// The feature `id`.
     pub async fn get(&self, id: i64) -> anyhow::Result<Option<Feature>> {
         let query = format!("SELECT {} FROM features WHERE id = ?", self.columns());
-        sqlx::query_as(&self.sql.render(&query))
+        sqlx::query_as(self.sql.render(&query))
             .bind(id)
             .fetch_optional(self.pool)
             .await
@@ -43,7 +43,7 @@ impl<'a> Features<'a> {
             "SELECT {} FROM features WHERE app_id = ? ORDER BY id",
             self.columns()
         );
-        sqlx::query_as(&self.sql.render(&query))
+        sqlx::query_as(self.sql.render(&query))
             .bind(app_id)
             .fetch_all(self.pool)
             .await
@@ -68,8 +68,7 @@ impl<'a> Features<'a> {
     /// Switches the feature on or off; `false` if there is no such feature.
     pub async fn set_enabled(&self, id: i64, enabled: bool) -> anyhow::Result<bool> {
         let done = sqlx::query(
-            &self
-                .sql
+            self.sql
                 .render("UPDATE features SET enabled = ? WHERE id = ?"),
         )
         .bind(enabled)
@@ -82,7 +81,7 @@ impl<'a> Features<'a> {
 
     /// Deletes the feature; `false` if there was none.
     pub async fn delete(&self, id: i64) -> anyhow::Result<bool> {
-        let done = sqlx::query(&self.sql.render("DELETE FROM features WHERE id = ?"))
+        let done = sqlx::query(self.sql.render("DELETE FROM features WHERE id = ?"))
             .bind(id)
             .execute(self.pool)
             .await
