@@ -24,6 +24,7 @@
 mod build_cost;
 mod checks;
 mod concurrent;
+mod journal_floor;
 mod report;
 mod runners;
 mod scenarios;
