@@ -18,8 +18,10 @@ use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, AsyncWriteExt as _, Buf
 use tokio::process::{Child, ChildStdout, Command};
 
 use crate::checks::{self, Applied};
+use crate::report::{backend_name, ConcurrentResult, Settings};
 use crate::runners::{Runner, Session, SqlxConn, Workload};
 use crate::scenarios::FreshDb;
+use crate::stats::{ratio, Human};
 use crate::tree::{dialect_name, TreeDirs};
 
 /// What one concurrent start-up came to.
@@ -46,6 +48,80 @@ impl Outcome {
             && self.applied.is_some_and(|a| a.exactly_once(versions))
             && self.applied_sum.is_none_or(|sum| sum == versions)
     }
+}
+
+/// Measures every runner of `runners` that keeps a history, `settings.concurrent_runs` times:
+/// each run starts K processes and, next to them (which goes first alternates), the K = 1
+/// reference, so that each run gives its own ratio. The tree is under `trees`; one untimed run
+/// on the warm-up tree under `warmup_root` comes first.
+pub(crate) async fn measure_all(
+    runners: &[Runner],
+    dialect: Dialect,
+    trees: &Path,
+    warmup_root: &Path,
+    settings: &Settings,
+    timeout: Duration,
+) -> Vec<ConcurrentResult> {
+    let name = backend_name(dialect);
+    let runners: Vec<Runner> = runners
+        .iter()
+        .copied()
+        .filter(|r| r.keeps_history())
+        .collect();
+    if let Some(&first) = runners.first() {
+        // Warm the executable and the server's connection path; untimed.
+        if let Err(e) = run(first, dialect, warmup_root, settings.processes, timeout).await {
+            eprintln!("  concurrent warm-up: {e:#}");
+        }
+    }
+    let mut results = Vec::new();
+    for runner in runners {
+        let mut result = ConcurrentResult {
+            runner,
+            many: Vec::new(),
+            single: Vec::new(),
+            ratios: Vec::new(),
+            errors: Vec::new(),
+        };
+        for index in 0..settings.concurrent_runs {
+            // (processes, whether this is the K = 1 reference); alternate which goes first.
+            let mut order = [(settings.processes, false), (1, true)];
+            if index % 2 == 1 {
+                order.reverse();
+            }
+            let (mut many, mut single) = (None, None);
+            for (k, reference) in order {
+                match run(runner, dialect, trees, k, timeout).await {
+                    Ok(outcome) => {
+                        eprintln!(
+                            "{name} concurrent {}/{}: {}: K={k}: {}/{k} succeeded, exactly once: {}, {}",
+                            index + 1,
+                            settings.concurrent_runs,
+                            runner.label(dialect),
+                            outcome.succeeded,
+                            outcome.correct(settings.versions as usize),
+                            Human(outcome.wall)
+                        );
+                        let (slot, into) = match reference {
+                            true => (&mut single, &mut result.single),
+                            false => (&mut many, &mut result.many),
+                        };
+                        *slot = Some(outcome.wall);
+                        into.push(outcome);
+                    }
+                    Err(e) => {
+                        eprintln!("{name} concurrent: {}: K={k}: {e:#}", runner.label(dialect));
+                        result.errors.push(format!("{e:#}"));
+                    }
+                }
+            }
+            if let (Some(many), Some(single)) = (many, single) {
+                result.ratios.push(ratio(many, single));
+            }
+        }
+        results.push(result);
+    }
+    results
 }
 
 /// Starts `processes` workers of `runner` at once on a fresh database.

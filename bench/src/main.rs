@@ -4,8 +4,9 @@
 //! (0.8), refinery (0.10) — and against raw execution of the same statements with no
 //! bookkeeping, in one run, on MariaDB, PostgreSQL and SQLite:
 //!
-//! - (a) apply all N versions, (b) no-op start-up with N applied, (c) revert all N — each
-//!   repetition on a fresh database;
+//! - (a) apply all N versions, (b) no-op start-up with N applied, (c) revert all N — in
+//!   rounds that run every runner once, each on a fresh database, and compare each runner with
+//!   its baseline round by round;
 //! - (d) K separate processes starting at once on one empty database;
 //! - the build cost of embedding 1,000 versions with `embed_migrations!` and with
 //!   `sqlx::migrate!`.
@@ -19,11 +20,13 @@
 //!
 //! Servers: the same as the test suite (`MIGRATE_TEST_MYSQL_URL`, `MIGRATE_TEST_POSTGRES_URL`;
 //! see `migrate_core::testing`). Nothing here runs as part of `cargo test`, except unit tests of
-//! the generator and the statistics.
+//! the pure parts: the generator, the statistics, the judging and the journal diagnostic.
 
 mod build_cost;
 mod checks;
 mod concurrent;
+mod journal_floor;
+mod judge;
 mod report;
 mod runners;
 mod scenarios;
@@ -39,12 +42,10 @@ use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use migrate_core::Dialect;
 
-use crate::report::{
-    backend_name, BackendResult, ConcurrentResult, Environment, RunReport, RunnerResult, Settings,
-};
+use crate::report::{backend_name, BackendResult, Environment, RunReport, Settings};
 use crate::runners::{Runner, SqlxConn, Workload};
 use crate::scenarios::{FreshDb, Timings};
-use crate::stats::{Human, Summary};
+use crate::stats::Summary;
 use crate::tree::TreeDirs;
 
 /// Versions in the warm-up history.
@@ -95,10 +96,11 @@ struct RunArgs {
     /// N: versions in the generated history.
     #[arg(long, default_value_t = 200)]
     versions: u32,
-    /// Repetitions of apply / no-op / revert per runner, each on a fresh database.
-    #[arg(long, default_value_t = 3)]
+    /// Rounds: in each, every runner applies, starts up with nothing to do and reverts once,
+    /// on a fresh database, in an order rotated each round; ratios are taken within a round.
+    #[arg(long, default_value_t = 5)]
     reps: usize,
-    /// Timed no-op start-ups per repetition.
+    /// Timed no-op start-ups per round.
     #[arg(long, default_value_t = 200)]
     noop_reps: usize,
     /// K: processes starting at once in the concurrent scenario.
@@ -361,102 +363,13 @@ async fn measure_backend(
         }
     }
 
-    let mut results: Vec<RunnerResult> = runners
-        .iter()
-        .map(|&runner| RunnerResult {
-            runner,
-            timings: Timings::default(),
-            errors: Vec::new(),
-        })
-        .collect();
-    for rep in 0..settings.reps {
-        // Rotate the order so that no runner always goes first (or last) on a warm server.
-        let count = results.len();
-        for i in 0..count {
-            let result = &mut results[(i + rep) % count];
-            let label = result.runner.label(dialect);
-            let before = result.timings.apply.len();
-            match scenarios::measure(result.runner, &w, settings.noop_reps, &mut result.timings)
-                .await
-            {
-                Ok(()) => eprintln!(
-                    "{name} rep {}/{}: {label}: apply {}{}",
-                    rep + 1,
-                    settings.reps,
-                    Human(result.timings.apply[before]),
-                    result
-                        .timings
-                        .revert
-                        .last()
-                        .filter(|_| result.runner.reverts())
-                        .map_or(String::new(), |r| format!(", revert {}", Human(*r)))
-                ),
-                Err(e) => {
-                    eprintln!("{name} rep {}: {label}: FAILED: {e:#}", rep + 1);
-                    result.errors.push(format!("{e:#}"));
-                }
-            }
-        }
-    }
-
+    let results = scenarios::rounds(&runners, &w, settings.reps, settings.noop_reps).await;
     let timeout = Duration::from_secs(args.worker_timeout);
-    let mut concurrent_results = Vec::new();
-    let concurrent_runners: Vec<Runner> = runners
-        .iter()
-        .copied()
-        .filter(|r| r.keeps_history())
-        .collect();
-    if let Some(&first) = concurrent_runners.first() {
-        // Warm the executable and the server's connection path; untimed.
-        if let Err(e) =
-            concurrent::run(first, dialect, warmup_root, settings.processes, timeout).await
-        {
-            eprintln!("  concurrent warm-up: {e:#}");
-        }
-    }
-    for &runner in &concurrent_runners {
-        let mut result = ConcurrentResult {
-            runner,
-            many: Vec::new(),
-            single: Vec::new(),
-            errors: Vec::new(),
-        };
-        for run in 0..settings.concurrent_runs {
-            // (processes, whether this is the K = 1 reference); alternate which goes first.
-            let mut order = [(settings.processes, false), (1, true)];
-            if run % 2 == 1 {
-                order.reverse();
-            }
-            for (k, reference) in order {
-                match concurrent::run(runner, dialect, trees, k, timeout).await {
-                    Ok(outcome) => {
-                        eprintln!(
-                            "{name} concurrent {}/{}: {}: K={k}: {}/{k} succeeded, exactly once: {}, {}",
-                            run + 1,
-                            settings.concurrent_runs,
-                            runner.label(dialect),
-                            outcome.succeeded,
-                            outcome.correct(args.versions as usize),
-                            Human(outcome.wall)
-                        );
-                        if reference {
-                            result.single.push(outcome);
-                        } else {
-                            result.many.push(outcome);
-                        }
-                    }
-                    Err(e) => {
-                        eprintln!("{name} concurrent: {}: K={k}: {e:#}", runner.label(dialect));
-                        result.errors.push(format!("{e:#}"));
-                    }
-                }
-            }
-        }
-        concurrent_results.push(result);
-    }
+    let concurrent_results =
+        concurrent::measure_all(&runners, dialect, trees, warmup_root, settings, timeout).await;
 
     for r in &results {
-        if let Some(apply) = Summary::of(&r.timings.apply) {
+        if let Some(apply) = Summary::of(&r.timings().apply) {
             eprintln!("{name}: {}: apply {apply}", r.runner.label(dialect));
         }
     }

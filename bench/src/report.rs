@@ -5,29 +5,23 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use migrate_core::{Dialect, Fingerprints};
+use migrate_core::Dialect;
 
 use crate::build_cost::BuildCost;
 use crate::concurrent::Outcome;
-use crate::runners::{Client, Runner};
-use crate::scenarios::{floor_client, Timings, NOOP_WARMUP};
-use crate::stats::{Human, Summary};
-
-/// No-op start-up: at most this many times the raw one-query floor.
-pub(crate) const NOOP_TARGET: f64 = 1.3;
-/// Apply and revert: at most this many times the best raw variant.
-pub(crate) const APPLY_TARGET: f64 = 1.10;
-/// Concurrent start-up: at most this many times the single-process start-up.
-pub(crate) const CONCURRENT_TARGET: f64 = 1.3;
+use crate::judge::{self, paired};
+use crate::runners::Runner;
+use crate::scenarios::{Round, Timings, NOOP_WARMUP};
+use crate::stats::{Ratio, Summary};
 
 /// The knobs of one run.
 #[derive(Debug, Clone)]
 pub(crate) struct Settings {
     /// N.
     pub(crate) versions: u32,
-    /// Repetitions of the sequential scenarios.
+    /// Rounds of the sequential scenarios.
     pub(crate) reps: usize,
-    /// Timed no-op start-ups per repetition.
+    /// Timed no-op start-ups per round.
     pub(crate) noop_reps: usize,
     /// K.
     pub(crate) processes: usize,
@@ -44,10 +38,26 @@ pub(crate) struct Settings {
 pub(crate) struct RunnerResult {
     /// The runner.
     pub(crate) runner: Runner,
-    /// Its timings over every repetition.
-    pub(crate) timings: Timings,
-    /// Errors of failed repetitions.
+    /// Its timings in each round it completed.
+    pub(crate) rounds: Vec<Round>,
+    /// Errors of failed rounds.
     pub(crate) errors: Vec<String>,
+}
+
+impl RunnerResult {
+    /// Its timings over every round.
+    pub(crate) fn timings(&self) -> Timings {
+        let mut all = Timings::default();
+        for t in self.rounds.iter().map(|r| &r.timings) {
+            all.apply.extend(&t.apply);
+            all.noop.extend(&t.noop);
+            all.revert.extend(&t.revert);
+            all.floor_history.extend(&t.floor_history);
+            all.floor_select1.extend(&t.floor_select1);
+            all.floor_decoded.extend(&t.floor_decoded);
+        }
+        all
+    }
 }
 
 /// One runner's concurrent results on one backend.
@@ -59,6 +69,8 @@ pub(crate) struct ConcurrentResult {
     pub(crate) many: Vec<Outcome>,
     /// One process, through the same harness: the reference.
     pub(crate) single: Vec<Outcome>,
+    /// K processes over the reference, per run where both completed.
+    pub(crate) ratios: Vec<f64>,
     /// Errors of the harness itself.
     pub(crate) errors: Vec<String>,
 }
@@ -76,39 +88,6 @@ pub(crate) struct BackendResult {
     pub(crate) runners: Vec<RunnerResult>,
     /// Concurrent results per runner.
     pub(crate) concurrent: Vec<ConcurrentResult>,
-}
-
-impl BackendResult {
-    fn best_raw(&self, pick: impl Fn(&Timings) -> &Vec<Duration>) -> Option<(Runner, Summary)> {
-        self.runners
-            .iter()
-            .filter(|r| matches!(r.runner, Runner::Raw(..)))
-            .filter_map(|r| Summary::of(pick(&r.timings)).map(|s| (r.runner, s)))
-            .min_by_key(|(_, s)| s.median)
-    }
-
-    /// The raw one-query floor `runner`'s no-op start-up is compared with: for migrate, the
-    /// one measured on its own connection, interleaved with its no-ops; for the others, the
-    /// one of migrate (fingerprints off) on the same client.
-    fn floor(&self, runner: Runner) -> Option<(Summary, Summary)> {
-        let own = match runner {
-            Runner::Migrate(..) => self.runners.iter().find(|r| r.runner == runner),
-            _ => None,
-        };
-        let t = &own
-            .or_else(|| self.migrate_runner(floor_client(runner)))?
-            .timings;
-        Some((
-            Summary::of(&t.floor_history)?,
-            Summary::of(&t.floor_select1)?,
-        ))
-    }
-
-    fn migrate_runner(&self, client: Client) -> Option<&RunnerResult> {
-        self.runners
-            .iter()
-            .find(|r| r.runner == Runner::Migrate(client, Fingerprints::Off))
-    }
 }
 
 /// The whole run.
@@ -133,129 +112,7 @@ pub(crate) fn backend_name(dialect: Dialect) -> &'static str {
     }
 }
 
-/// One target checked for one migrate driver on one backend.
-#[derive(Debug, Clone)]
-pub(crate) struct Verdict {
-    /// Backend.
-    pub(crate) dialect: Dialect,
-    /// The migrate runner.
-    pub(crate) runner: Runner,
-    /// Which target.
-    pub(crate) target: &'static str,
-    /// What was measured, in words.
-    pub(crate) measured: String,
-    /// The ratio compared with `limit`, when there is one.
-    pub(crate) ratio: Option<f64>,
-    /// The limit.
-    pub(crate) limit: f64,
-    /// Whether it is met.
-    pub(crate) met: bool,
-}
-
-impl Verdict {
-    fn outcome(&self) -> String {
-        match (self.met, self.ratio) {
-            (true, _) => "met".to_owned(),
-            (false, Some(ratio)) => format!(
-                "**missed** by {:.1} % ({ratio:.2}× vs ≤ {:.2}×)",
-                (ratio / self.limit - 1.0) * 100.0,
-                self.limit
-            ),
-            (false, None) => "**missed**".to_owned(),
-        }
-    }
-}
-
 impl RunReport {
-    /// Every target, for every migrate driver on every backend.
-    pub(crate) fn verdicts(&self) -> Vec<Verdict> {
-        let mut out = Vec::new();
-        for b in &self.backends {
-            for r in b
-                .runners
-                .iter()
-                .filter(|r| matches!(r.runner, Runner::Migrate(..)))
-            {
-                let verdict = |target, measured: String, ratio: Option<f64>, limit: f64| Verdict {
-                    dialect: b.dialect,
-                    runner: r.runner,
-                    target,
-                    met: ratio.is_some_and(|x| x <= limit) && r.errors.is_empty(),
-                    measured,
-                    ratio,
-                    limit,
-                };
-                if let (Some(noop), Some((floor, _))) =
-                    (Summary::of(&r.timings.noop), b.floor(r.runner))
-                {
-                    let ratio = noop.ratio_to(&floor);
-                    out.push(verdict(
-                        "no-op start-up ≤ 1.3× raw one-query floor",
-                        format!(
-                            "{} vs {} → {ratio:.2}×",
-                            Human(noop.median),
-                            Human(floor.median)
-                        ),
-                        Some(ratio),
-                        NOOP_TARGET,
-                    ));
-                }
-                for (target, pick) in [
-                    (
-                        "apply all N ≤ 1.10× best raw",
-                        (|t: &Timings| &t.apply) as fn(&Timings) -> &Vec<Duration>,
-                    ),
-                    ("revert all N ≤ 1.10× best raw", |t: &Timings| &t.revert),
-                ] {
-                    if let (Some(own), Some((raw, best))) =
-                        (Summary::of(pick(&r.timings)), b.best_raw(pick))
-                    {
-                        let ratio = own.ratio_to(&best);
-                        out.push(verdict(
-                            target,
-                            format!(
-                                "{} vs {} ({}) → {ratio:.2}×",
-                                Human(own.median),
-                                Human(best.median),
-                                raw.label(b.dialect)
-                            ),
-                            Some(ratio),
-                            APPLY_TARGET,
-                        ));
-                    }
-                }
-            }
-            for c in b
-                .concurrent
-                .iter()
-                .filter(|c| matches!(c.runner, Runner::Migrate(..)))
-            {
-                let n = self.settings.versions as usize;
-                let correct = c.many.iter().filter(|o| o.correct(n)).count();
-                let all = c.many.len();
-                let many = Summary::of(&c.many.iter().map(|o| o.wall).collect::<Vec<_>>());
-                let single = Summary::of(&c.single.iter().map(|o| o.wall).collect::<Vec<_>>());
-                let ratio = many.zip(single).map(|(m, s)| m.ratio_to(&s));
-                let all_correct = correct == all && all > 0 && c.errors.is_empty();
-                out.push(Verdict {
-                    dialect: b.dialect,
-                    runner: c.runner,
-                    target: "concurrent: all K succeed, exactly once, ≤ 1.3× single process",
-                    measured: format!(
-                        "{correct}/{all} runs correct; {} vs {} → {}",
-                        many.map_or("–".to_owned(), |s| Human(s.median).to_string()),
-                        single.map_or("–".to_owned(), |s| Human(s.median).to_string()),
-                        ratio.map_or("–".to_owned(), |r| format!("{r:.2}×"))
-                    ),
-                    ratio,
-                    limit: CONCURRENT_TARGET,
-                    met: all_correct && ratio.is_some_and(|r| r <= CONCURRENT_TARGET),
-                });
-            }
-        }
-        out
-    }
-
     /// Whether any migrate or raw run failed (a bug in migrate or in the benchmark), as opposed
     /// to another runner failing a scenario it does not support.
     pub(crate) fn has_own_failures(&self) -> bool {
@@ -305,6 +162,7 @@ impl RunReport {
             );
         }
         md.push('\n');
+        judge::method_markdown(&mut md, s.reps);
 
         for b in &self.backends {
             self.backend_markdown(&mut md, b);
@@ -337,12 +195,12 @@ impl RunReport {
         }
         let _ = writeln!(
             md,
-            "| (a)–(c) | {} repetitions per runner, each on a fresh database: apply all N, then no-op start-ups, then revert all N, each checked against the database (ledger, history, leftover tables); runner order rotates between repetitions; one untimed warm-up pass of every runner on a 10-version history first |",
+            "| (a)–(c) | {} rounds; in each, every runner once, on a fresh database: apply all N, then no-op start-ups, then revert all N, each checked against the database (ledger, history, leftover tables); runner order rotated by one each round; ratios taken within a round (see *Method*); one untimed warm-up pass of every runner on a 10-version history first |",
             s.reps
         );
         let _ = writeln!(
             md,
-            "| (b) | {} timed no-op start-ups per repetition after {NOOP_WARMUP} untimed, on an open connection (connecting is not timed, for any runner); runner objects are built before timing |",
+            "| (b) | {} timed no-op start-ups per round after {NOOP_WARMUP} untimed, on an open connection (connecting is not timed, for any runner); runner objects are built before timing |",
             s.noop_reps
         );
         let _ = writeln!(
@@ -378,12 +236,12 @@ impl RunReport {
         md
     }
 
-    fn backend_markdown(&self, md: &mut String, b: &BackendResult) {
-        let name = backend_name(b.dialect);
-        let _ = writeln!(md, "## {name}\n");
+    /// The table of the sequential scenarios on one backend.
+    fn sequential_markdown(&self, md: &mut String, b: &BackendResult) {
+        let _ = writeln!(md, "## {}\n", backend_name(b.dialect));
         let _ = writeln!(
             md,
-            "Median (min–max). Ratios: apply and revert to the best raw variant; no-op start-up to the raw one-query floor: for migrate, measured on its own connection, interleaved with its no-ops; for sqlx and refinery, that of migrate with fingerprints off on sqlx's client.\n"
+            "Times: median (min–max) over the rounds. Ratios: median of the per-round ratios (lowest–highest round; n/a from one round; see *Method*): apply and revert to the best raw variant; no-op start-up to the raw one-query floor: for migrate, measured on its own connection, interleaved with its no-ops; for sqlx and refinery, that of migrate with fingerprints off on the same client.\n"
         );
         let _ = writeln!(
             md,
@@ -391,28 +249,31 @@ impl RunReport {
             n = self.settings.versions
         );
         let _ = writeln!(md, "|---|---|---|---|---|---|---|");
-        let best_apply = b.best_raw(|t| &t.apply).map(|(_, s)| s);
-        let best_revert = b.best_raw(|t| &t.revert).map(|(_, s)| s);
+        let (best_apply, best_revert) = (b.best_raw(judge::apply), b.best_raw(judge::revert));
+        let show = |r: Option<Ratio>| r.map_or("–".to_owned(), |r| r.to_string());
         for r in &b.runners {
-            let cell = |samples: &[Duration], base: Option<Summary>| match Summary::of(samples) {
-                Some(s) => (
-                    s.to_string(),
-                    base.map_or("–".to_owned(), |b| format!("{:.2}×", s.ratio_to(&b))),
-                ),
-                None => ("–".to_owned(), "–".to_owned()),
+            let t = r.timings();
+            let time = |samples: &[Duration]| {
+                Summary::of(samples).map_or("–".to_owned(), |s| s.to_string())
             };
-            let (apply, apply_x) = cell(&r.timings.apply, best_apply);
-            let floor = b.floor(r.runner).map(|(f, _)| f);
-            let (noop, noop_x) = cell(&r.timings.noop, floor);
-            let (revert, revert_x) = if r.runner.reverts() {
-                cell(&r.timings.revert, best_revert)
-            } else {
-                ("no down migrations".to_owned(), "–".to_owned())
+            let x = |measure: judge::Measure, base: Option<&RunnerResult>, base_measure| {
+                show(base.and_then(|base| paired(r, measure, base, base_measure)))
+            };
+            let apply_x = x(judge::apply, best_apply, judge::apply);
+            let noop_x = x(judge::noop, b.floor_owner(r.runner), judge::floor_history);
+            let (revert, revert_x) = match r.runner.reverts() {
+                true => (
+                    time(&t.revert),
+                    x(judge::revert, best_revert, judge::revert),
+                ),
+                false => ("no down migrations".to_owned(), "–".to_owned()),
             };
             let _ = writeln!(
                 md,
-                "| {} | {apply} | {apply_x} | {noop} | {noop_x} | {revert} | {revert_x} |",
-                r.runner.label(b.dialect)
+                "| {} | {} | {apply_x} | {} | {noop_x} | {revert} | {revert_x} |",
+                r.runner.label(b.dialect),
+                time(&t.apply),
+                time(&t.noop)
             );
         }
         for r in b
@@ -420,7 +281,8 @@ impl RunReport {
             .iter()
             .filter(|r| matches!(r.runner, Runner::Migrate(..)))
         {
-            let Some((history, select1)) = b.floor(r.runner) else {
+            let t = r.timings();
+            let Some(history) = Summary::of(&t.floor_history) else {
                 continue;
             };
             let on = format!("on the connection of {}", r.runner.label(b.dialect));
@@ -428,31 +290,38 @@ impl RunReport {
                 md,
                 "| raw one-query floor: the no-op's history query, {on} | | | {history} | 1.00× | | |"
             );
-            if let Some(decoded) = Summary::of(&r.timings.floor_decoded) {
+            if let Some(decoded) = Summary::of(&t.floor_decoded) {
                 let _ = writeln!(
                     md,
-                    "| same query through migrate's driver, cells read as text, {on} | | | {decoded} | {:.2}× | | |",
-                    decoded.ratio_to(&history)
+                    "| same query through migrate's driver, cells read as text, {on} | | | {decoded} | {} | | |",
+                    show(paired(r, judge::floor_decoded, r, judge::floor_history))
                 );
             }
-            let _ = writeln!(
-                md,
-                "| raw round trip: `SELECT 1`, {on} | | | {select1} | {:.2}× | | |",
-                select1.ratio_to(&history)
-            );
+            if let Some(select1) = Summary::of(&t.floor_select1) {
+                let _ = writeln!(
+                    md,
+                    "| raw round trip: `SELECT 1`, {on} | | | {select1} | {} | | |",
+                    show(paired(r, judge::floor_select1, r, judge::floor_history))
+                );
+            }
         }
         md.push('\n');
         for r in b.runners.iter().filter(|r| !r.errors.is_empty()) {
             let _ = writeln!(
                 md,
-                "- {} failed {} of {} repetitions: {}",
+                "- {} failed {} of {} rounds: {}",
                 r.runner.label(b.dialect),
                 r.errors.len(),
                 self.settings.reps,
                 one_line(&r.errors[0])
             );
         }
+    }
 
+    /// One backend's sections: the sequential table, then the concurrent one.
+    fn backend_markdown(&self, md: &mut String, b: &BackendResult) {
+        let name = backend_name(b.dialect);
+        self.sequential_markdown(md, b);
         let _ = writeln!(
             md,
             "\n### {name}: K = {} processes starting at once on one empty database\n",
@@ -471,9 +340,7 @@ impl RunReport {
             let once = c.many.iter().filter(|o| o.correct(n)).count();
             let many = Summary::of(&c.many.iter().map(|o| o.wall).collect::<Vec<_>>());
             let single = Summary::of(&c.single.iter().map(|o| o.wall).collect::<Vec<_>>());
-            let ratio = many
-                .zip(single)
-                .map_or("–".to_owned(), |(m, s)| format!("{:.2}×", m.ratio_to(&s)));
+            let ratio = Ratio::of(&c.ratios).map_or("–".to_owned(), |r| r.to_string());
             let mut failures: Vec<String> = c
                 .many
                 .iter()

@@ -18,6 +18,7 @@ use sqlx::postgres::PgConnection;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use sqlx::{AssertSqlSafe, ConnectOptions as _, Connection as _, Executor as _};
 
+use crate::journal_floor;
 use crate::tree::TreeDirs;
 
 /// A database client library.
@@ -52,9 +53,10 @@ pub(crate) enum Runner {
     Refinery,
     /// The same statements with no bookkeeping.
     Raw(RawMode, Client),
-    /// A diagnostic on MySQL/MariaDB, where migrate journals: the raw statements, one round
-    /// trip per file, with the same durable writes migrate's journal makes, shaped the same way
-    /// (see `run_journaled`), through sqlx. It shows what the journal costs by itself; it is
+    /// A diagnostic on MySQL/MariaDB, where migrate journals: the raw statements with the same
+    /// durable writes migrate's journal makes, in the same round trips (one per file unless a
+    /// statement must travel apart), planned by migrate's own journal plan
+    /// (see [`journal_floor`]), through sqlx. It shows what the journal costs by itself; it is
     /// not a raw variant and not a target baseline.
     JournalFloor,
 }
@@ -543,7 +545,7 @@ impl Session {
                 Ok(Some(w.versions()))
             }
             Session::Journal(conn) => {
-                run_journaled(conn, &w.up_statements, Order::Forward).await?;
+                journal_floor::run(conn, &w.up_statements, Direction::Up).await?;
                 Ok(Some(w.versions()))
             }
         }
@@ -580,7 +582,7 @@ impl Session {
                 .await?;
             }
             Session::Journal(conn) => {
-                run_journaled(conn, &w.down_statements, Order::Reverse).await?;
+                journal_floor::run(conn, &w.down_statements, Direction::Down).await?;
             }
         }
         Ok(())
@@ -634,81 +636,6 @@ async fn run_raw(
                 conn.exec("COMMIT").await?;
             }
         }
-    }
-    Ok(())
-}
-
-/// The journal-floor diagnostic: the statements with journal writes shaped as migrate's
-/// (`migrate_core::runner`, MySQL/MariaDB), one round trip per file: a statement that
-/// does not commit implicitly commits in one transaction with the writes owed (the journal row,
-/// the record of a DDL statement before it) and its own record, or, the last one, the closing
-/// writes; a DDL statement goes after the writes owed, each committed by itself, and its record
-/// is owed to the next statement; after a last DDL statement the closing writes (finish or
-/// delete, log row) commit together. (The generator has no `CALL`, which migrate sends in a
-/// round trip of its own.)
-async fn run_journaled(
-    conn: &mut SqlxConn,
-    statements: &[Vec<String>],
-    order: Order,
-) -> anyhow::Result<()> {
-    let t = JOURNAL_TABLE;
-    let indexes: Vec<usize> = match order {
-        Order::Forward => (0..statements.len()).collect(),
-        Order::Reverse => (0..statements.len()).rev().collect(),
-    };
-    let action = match order {
-        Order::Forward => "up",
-        Order::Reverse => "down",
-    };
-    for i in indexes {
-        let (version, total) = (i + 1, statements[i].len());
-        let start = match order {
-            Order::Forward => format!(
-                "INSERT INTO {t} (version, state, direction, done, total) \
-                 VALUES ({version}, 'failed', 'up', 0, {total})"
-            ),
-            Order::Reverse => format!(
-                "UPDATE {t} SET state = 'failed', direction = 'down', done = 0, total = {total} \
-                 WHERE version = {version}"
-            ),
-        };
-        let finish = match order {
-            Order::Forward => format!(
-                "UPDATE {t} SET state = 'applied', direction = 'up', done = {total} \
-                 WHERE version = {version}"
-            ),
-            Order::Reverse => format!("DELETE FROM {t} WHERE version = {version}"),
-        };
-        let log = format!("INSERT INTO {t}_log (version, action) VALUES ({version}, '{action}')");
-        let mut owed = vec![start];
-        let mut parts: Vec<String> = Vec::new();
-        for (done, statement) in statements[i].iter().enumerate() {
-            let last = done + 1 == total;
-            let joins = !migrate_core::implicit_commit::commits_implicitly(statement);
-            if joins {
-                parts.push("BEGIN".to_owned());
-            }
-            parts.append(&mut owed);
-            parts.push(statement.clone());
-            let record = format!(
-                "UPDATE {t} SET done = {} WHERE version = {version}",
-                done + 1
-            );
-            if joins {
-                if last {
-                    parts.extend([finish.clone(), log.clone()]);
-                } else {
-                    parts.push(record);
-                }
-                parts.push("COMMIT".to_owned());
-            } else if last {
-                parts.extend(["BEGIN".to_owned(), finish.clone(), log.clone()]);
-                parts.push("COMMIT".to_owned());
-            } else {
-                owed.push(record);
-            }
-        }
-        conn.exec(&parts.join(";\n")).await?;
     }
     Ok(())
 }

@@ -1,6 +1,7 @@
-//! The sequential scenarios, measured for one runner on one fresh database per repetition:
+//! The sequential scenarios, measured for one runner on one fresh database per round:
 //! (a) apply all N, (b) no-op start-up with N applied, (c) revert all N — with the raw
-//! one-query floor measured next to migrate's no-op, on the same database, interleaved.
+//! one-query floor measured next to migrate's no-op, on the same database, interleaved — and
+//! the rounds that run every runner once each, so that runners are compared round by round.
 
 use std::time::{Duration, Instant};
 
@@ -10,7 +11,9 @@ use migrate_core::testing::{Backend, TestDatabase};
 use migrate_core::Dialect;
 
 use crate::checks;
+use crate::report::{backend_name, RunnerResult};
 use crate::runners::{history_query, raw_fetch_in, Client, Runner, Session, SqlxConn, Workload};
+use crate::stats::Human;
 
 /// How many of each no-op series are run before timing starts (connection and server caches).
 pub(crate) const NOOP_WARMUP: usize = 3;
@@ -48,14 +51,14 @@ pub(crate) fn backend(dialect: Dialect) -> Backend {
     }
 }
 
-/// The timings of one runner's sequential scenarios, over every repetition.
+/// The timings of one runner's sequential scenarios, in one round or over several.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Timings {
-    /// (a) applying all N, one per repetition.
+    /// (a) applying all N, one per round.
     pub(crate) apply: Vec<Duration>,
-    /// (b) no-op start-ups, `noop_reps` per repetition.
+    /// (b) no-op start-ups, `noop_reps` per round.
     pub(crate) noop: Vec<Duration>,
-    /// (c) reverting all N, one per repetition.
+    /// (c) reverting all N, one per round.
     pub(crate) revert: Vec<Duration>,
     /// The raw one-query floor, timed alternately with migrate's no-op: the no-op's own
     /// history query sent raw through the same client on the same connection, rows fetched
@@ -68,7 +71,67 @@ pub(crate) struct Timings {
     pub(crate) floor_decoded: Vec<Duration>,
 }
 
-/// Runs one repetition of `runner`'s sequential scenarios on a fresh database and adds the
+/// One round's timings of one runner.
+#[derive(Debug, Clone)]
+pub(crate) struct Round {
+    /// Which round, from 0.
+    pub(crate) index: usize,
+    /// What it measured.
+    pub(crate) timings: Timings,
+}
+
+/// Runs `rounds` rounds of the sequential scenarios: in each, every runner once, on a fresh
+/// database, the order rotated by one runner per round so that none always goes first (or
+/// last) and a change in the machine's load over the run touches every runner alike. Runners
+/// are then compared round by round.
+pub(crate) async fn rounds(
+    runners: &[Runner],
+    w: &Workload,
+    rounds: usize,
+    noop_reps: usize,
+) -> Vec<RunnerResult> {
+    let name = backend_name(w.dialect);
+    let mut results: Vec<RunnerResult> = runners
+        .iter()
+        .map(|&runner| RunnerResult {
+            runner,
+            rounds: Vec::new(),
+            errors: Vec::new(),
+        })
+        .collect();
+    let count = results.len();
+    for index in 0..rounds {
+        for i in 0..count {
+            let result = &mut results[(i + index) % count];
+            let label = result.runner.label(w.dialect);
+            let mut timings = Timings::default();
+            match measure(result.runner, w, noop_reps, &mut timings).await {
+                Ok(()) => {
+                    let revert = match (result.runner.reverts(), timings.revert.first()) {
+                        (true, Some(&r)) => format!(", revert {}", Human(r)),
+                        _ => String::new(),
+                    };
+                    let apply = timings
+                        .apply
+                        .first()
+                        .map_or(String::new(), |&a| format!("apply {}", Human(a)));
+                    eprintln!(
+                        "{name} round {}/{rounds}: {label}: {apply}{revert}",
+                        index + 1
+                    );
+                    result.rounds.push(Round { index, timings });
+                }
+                Err(e) => {
+                    eprintln!("{name} round {}: {label}: FAILED: {e:#}", index + 1);
+                    result.errors.push(format!("{e:#}"));
+                }
+            }
+        }
+    }
+    results
+}
+
+/// Runs one round of `runner`'s sequential scenarios on a fresh database and adds the
 /// timings to `into`. Every result is checked against the database before it counts.
 pub(crate) async fn measure(
     runner: Runner,

@@ -2,10 +2,14 @@
 //! round trip, and what a failure at any part means for the history row.
 //!
 //! Pure: no SQL text and no I/O. The runner renders each [`Part`] to text, sends the
-//! [`JournalPlan::batches`] in order and, when one stops, asks [`JournalPlan::stopped`] what to
+//! [`JournalPlan::batches`] in order and, when one stops, asks `JournalPlan::stopped` what to
 //! report and what to write again. The contract (part order, where each statement's record
 //! goes) is described on the runner's journaled path; this module is the one place that
 //! decides it, so that a unit test can cover every [`JournalStop`] without a server.
+//!
+//! The planning half (kinds, parts, batches) is public, hidden from the docs, so that the
+//! benchmark's journal diagnostic sends the same parts in the same round trips as the runner;
+//! it is not a stable API.
 
 use std::fmt::Display;
 
@@ -23,7 +27,7 @@ pub(crate) const BATCH_BYTES: usize = 1 << 20;
 
 /// How a statement takes part in the journal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Kind {
+pub enum Kind {
     /// It keeps a transaction open and sends back one result (DML): it runs in a transaction
     /// with its own record and the writes owed before it.
     Joins,
@@ -38,7 +42,7 @@ pub(crate) enum Kind {
 impl Kind {
     /// The kind of `sql` on `dialect`. Only MySQL/MariaDB batches, so elsewhere every
     /// statement is [`Kind::Apart`].
-    pub(crate) fn of(sql: &str, dialect: Dialect) -> Kind {
+    pub fn of(sql: &str, dialect: Dialect) -> Kind {
         if !dialect.batches() || !returns_one_result(sql) {
             Kind::Apart
         } else if joins_a_transaction(sql) {
@@ -51,7 +55,7 @@ impl Kind {
 
 /// One thing the journaled path sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Part {
+pub enum Part {
     /// Starts the server's clock (MySQL/MariaDB session variable).
     Mark,
     /// Writes the row that starts the journal (new or resumed).
@@ -72,25 +76,25 @@ pub(crate) enum Part {
 
 /// What the plan is built from.
 #[derive(Debug, Clone)]
-pub(crate) struct Input<'a> {
+pub struct Input<'a> {
     /// The kind of each statement still to run, from `start` on.
-    pub(crate) kinds: &'a [Kind],
+    pub kinds: &'a [Kind],
     /// The index of the first statement to run.
-    pub(crate) start: usize,
+    pub start: usize,
     /// Whether the server's clock is started first ([`Part::Mark`]).
-    pub(crate) mark: bool,
+    pub mark: bool,
     /// Whether a batch is one round trip (else each part is).
-    pub(crate) batched: bool,
+    pub batched: bool,
     /// Whether the closing writes may go with the last statement: nothing has to be described
     /// between them.
-    pub(crate) close_with_last: bool,
+    pub close_with_last: bool,
 }
 
 /// One round trip (or, unbatched, one part per round trip).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Batch {
+pub struct Batch {
     /// The parts, in order.
-    pub(crate) parts: Vec<Part>,
+    pub parts: Vec<Part>,
     /// The segments it holds.
     segments: std::ops::Range<usize>,
 }
@@ -113,7 +117,7 @@ struct Segment {
 
 /// The journal of one step: its batches and the meaning of a failure anywhere in them.
 #[derive(Debug, Clone)]
-pub(crate) struct JournalPlan {
+pub struct JournalPlan {
     start: usize,
     count: usize,
     batched: bool,
@@ -190,7 +194,7 @@ const COMMIT: &str = "committing a statement with its journal record";
 
 impl JournalPlan {
     /// Plans the journal; `weigh` gives each part's size in bytes, to cut at [`BATCH_BYTES`].
-    pub(crate) fn new(input: Input<'_>, weigh: impl Fn(Part) -> usize) -> JournalPlan {
+    pub fn new(input: Input<'_>, weigh: impl Fn(Part) -> usize) -> JournalPlan {
         let segments = segments(&input);
         let owed_after = match segments.last() {
             None => input
@@ -215,7 +219,7 @@ impl JournalPlan {
     }
 
     /// The batches, sent in order.
-    pub(crate) fn batches(&self) -> &[Batch] {
+    pub fn batches(&self) -> &[Batch] {
         &self.batches
     }
 
@@ -231,19 +235,19 @@ impl JournalPlan {
     }
 
     /// Whether the closing writes went with the last statement: nothing is left to send.
-    pub(crate) fn closed(&self) -> bool {
+    pub fn closed(&self) -> bool {
         self.segments.last().is_some_and(|s| s.closing)
     }
 
     /// The writes still owed once every batch was sent.
-    pub(crate) fn owed_after(&self) -> &[Part] {
+    pub fn owed_after(&self) -> &[Part] {
         &self.owed_after
     }
 
     /// Whether the writes owed are sent before the closing writes (and before describing the
     /// schema): when no statement ran (the journal's start), or when the schema is described
     /// first (the last record, so that a crash while describing leaves nothing unknown).
-    pub(crate) fn sends_owed_first(&self) -> bool {
+    pub fn sends_owed_first(&self) -> bool {
         self.start == self.count || !self.close_with_last
     }
 

@@ -100,7 +100,10 @@ mod error;
 pub mod history;
 mod history_sql;
 pub mod implicit_commit;
-mod journal;
+// How a step run statement by statement is journaled: exposed for the benchmark's journal
+// diagnostic, not a stable API.
+#[doc(hidden)]
+pub mod journal;
 mod lex;
 mod migration;
 pub mod plan;
