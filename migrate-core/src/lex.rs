@@ -501,7 +501,7 @@ fn trim_spaces(bytes: &[u8], range: Range<usize>) -> Range<usize> {
 
 #[cfg(test)]
 mod tests {
-    use super::{Lexer, Open, Quote, Token};
+    use super::{Event, Lexer, Open, Quote, Token};
     use crate::Dialect;
 
     fn kinds(sql: &str, dialect: Dialect) -> Vec<Result<Token, Open>> {
@@ -545,6 +545,41 @@ mod tests {
             ]
         );
         assert_eq!(kinds("/*!50001 DROP */", Dialect::Sqlite), []);
+    }
+
+    #[test]
+    fn splitting_reads_delimiters_directives_and_executable_openers() {
+        use super::Event::{Delimiter, Directive, ExecOpen, Token as T};
+        let events = |sql: &str, held: bool| -> Vec<Event> {
+            let mut lexer = Lexer::splitting(sql, Dialect::MySql);
+            lexer.hold_delimiters(held);
+            std::iter::from_fn(|| lexer.event())
+                .map(|e| e.map(|(e, _)| e).expect("closed"))
+                .collect()
+        };
+        assert_eq!(
+            events("\u{feff}DELIMITER $$\nSELECT a$$/*!1 b */;", false),
+            [
+                Directive,
+                T(Token::Word),
+                T(Token::Word),
+                Delimiter,
+                ExecOpen,
+                T(Token::Word),
+                T(Token::ExecClose),
+                T(Token::Punct(b';'))
+            ]
+        );
+        assert_eq!(
+            events("a;\nDELIMITER //\n", true),
+            [
+                T(Token::Word),
+                T(Token::Punct(b';')),
+                T(Token::Word),
+                T(Token::Punct(b'/')),
+                T(Token::Punct(b'/'))
+            ]
+        );
     }
 
     #[test]
