@@ -11,11 +11,13 @@
 //!
 //! # The lexer
 //!
-//! The script is read byte by byte by one loop driven by a lexical state (ordinary text, a word,
-//! a quoted token, a line comment, a block comment, a dollar-quoted body). The delimiter is only
-//! looked for in ordinary text and words, so it never splits a literal, an identifier or a
-//! comment. The rules below live in the crate's private `lex` module, which the scope reader
-//! and the implicit-commit rules read too, so all three agree on words, quotes and comments.
+//! The script is read by the crate's tokenizer, the private `lex` module's `Lexer`: one loop
+//! driven by a lexical state (ordinary text, or inside a MySQL executable comment) that reads
+//! quoted tokens, comments and dollar-quoted bodies whole, so the delimiter is only found
+//! between tokens or inside a word and never splits a literal, an identifier or a comment. The
+//! scope reader and the implicit-commit rules read the same tokens, so all three agree on
+//! words, quotes and comments; the splitter also has it report delimiters, `DELIMITER` lines
+//! and the openers of executable comments, and holds delimiters while a compound body is open.
 //! Each dialect quotes and comments as its server does:
 //!
 //! - **MySQL/MariaDB**: `'…'` and `"…"` are strings where both a backslash and a doubled quote
@@ -38,8 +40,9 @@
 //!
 //! The delimiter is `;`. On MySQL a line that starts (after spaces or tabs) with `DELIMITER`,
 //! a space or tab and some text makes the first word of that text the delimiter until the next
-//! such line (so `DELIMITER ; # back to normal` sets `;`); this is the `mysql` client's directive, so the line itself is never sent and a
-//! statement still pending when it appears ends there, as in the client. A `DELIMITER` line with
+//! such line (so `DELIMITER ; # back to normal` sets `;`); this is the `mysql` client's
+//! directive, so the line itself is never sent and a statement still pending when it appears
+//! ends there, as in the client. A `DELIMITER` line with
 //! nothing after the word is not a directive: it stays statement text and the server reports it.
 //! Inside an executable comment or an open compound body there is no directive.
 //!
@@ -47,7 +50,8 @@
 //!
 //! Some statements hold `;` of their own. The splitter follows the keywords of each statement
 //! (unquoted words outside comments, compared case-insensitively as whole words; a word right
-//! after a `.` is a qualified name, never a keyword) and keeps a stack of open blocks: while the
+//! after a `.` is a qualified name, never a keyword, while a number such as `1.` is one token
+//! whose dot qualifies nothing) and keeps a stack of open blocks: while the
 //! stack is not empty a `;` is statement text. `END` closes the innermost block.
 //!
 //! - **MySQL/MariaDB**, only while the delimiter is `;` (a script that sets its own delimiter has
@@ -83,7 +87,7 @@
 use std::ops::Range;
 
 use self::body::{keyword, Body, Tok};
-use crate::lex::{self, is_space, is_word_byte, Quote};
+use crate::lex::{Event, Lexer, Open, Quote, Token};
 use crate::Dialect;
 
 /// One statement of a script, exactly as it will be sent to the server.
@@ -149,42 +153,9 @@ pub fn split(script: &str, dialect: Dialect) -> Result<Vec<Statement<'_>>, Split
     Splitter::new(script, dialect).run()
 }
 
-/// The length of a leading UTF-8 byte order mark: an editor's mark, not SQL, which servers
-/// reject, so the splitter starts after it.
-pub(crate) fn bom_len(text: &str) -> usize {
-    if text.starts_with('\u{feff}') {
-        '\u{feff}'.len_utf8()
-    } else {
-        0
-    }
-}
-
 mod body;
 #[cfg(test)]
 mod tests;
-
-// ---------------------------------------------------------------------------------------------
-// Lexer
-// ---------------------------------------------------------------------------------------------
-
-/// Where the byte under the cursor belongs. Quoted tokens, comments and dollar-quoted bodies
-/// are read whole by [`crate::lex`]; the states for them are only reached when one is left
-/// open, and say what to report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum State {
-    /// Ordinary SQL between tokens.
-    Normal,
-    /// An unquoted word (keyword, identifier, number) that began at `start`.
-    Word { start: usize },
-    /// A string or quoted identifier opened at `start` and never closed.
-    Quoted { start: usize, quote: Quote },
-    /// A `--` or `#` comment, up to the end of the line.
-    LineComment,
-    /// A `/* … */` comment opened at `start` and never closed.
-    BlockComment { start: usize },
-    /// A PostgreSQL dollar-quoted body whose opening `$tag$` is `start..body`, never closed.
-    DollarQuoted { start: usize, body: usize },
-}
 
 impl Quote {
     /// What is reported when a token of this kind is left open.
@@ -234,17 +205,11 @@ struct Pending {
     body: Body,
 }
 
-/// The scanner: one pass over the script, one state, one statement pending at a time.
+/// The splitter: the lexer's events in, statements out, one statement pending at a time.
 struct Splitter<'a> {
     text: &'a str,
-    src: &'a [u8],
     dialect: Dialect,
-    pos: usize,
-    state: State,
-    /// The current delimiter (changed by MySQL `DELIMITER` lines).
-    delimiter: &'a [u8],
-    /// Where the open MySQL executable comment (`/*!`), if any, starts.
-    executable: Option<usize>,
+    lexer: Lexer<'a>,
     lines: Lines<'a>,
     pending: Option<Pending>,
     out: Vec<Statement<'a>>,
@@ -252,18 +217,12 @@ struct Splitter<'a> {
 
 impl<'a> Splitter<'a> {
     fn new(text: &'a str, dialect: Dialect) -> Self {
-        let src = text.as_bytes();
         Splitter {
             text,
-            src,
             dialect,
-            // A leading UTF-8 byte order mark is an editor's, not SQL: servers reject it.
-            pos: bom_len(text),
-            state: State::Normal,
-            delimiter: b";",
-            executable: None,
+            lexer: Lexer::splitting(text, dialect),
             lines: Lines {
-                src,
+                src: text.as_bytes(),
                 at: 0,
                 line: 1,
             },
@@ -272,185 +231,39 @@ impl<'a> Splitter<'a> {
         }
     }
 
-    /// The main loop: every step looks at the byte under the cursor in the current state, and
-    /// either moves the cursor forward or changes the state.
+    /// The main loop: every event of the lexer either ends the pending statement or adds to
+    /// it; while its compound body is open, the lexer holds delimiters as text.
     fn run(mut self) -> Result<Vec<Statement<'a>>, SplitError> {
-        while let Some(&b) = self.src.get(self.pos) {
-            match self.state {
-                State::Normal => self.normal(b),
-                State::Word { start } => {
-                    if is_word_byte(b) && !self.at_delimiter() {
-                        self.pos += 1;
-                    } else {
-                        self.end_word(start, Some(b));
-                    }
-                }
-                State::LineComment if b == b'\n' => self.state = State::Normal,
-                State::LineComment => self.pos += 1,
-                State::Quoted { .. } | State::BlockComment { .. } | State::DollarQuoted { .. } => {
-                    self.pos = self.src.len();
-                }
+        while let Some(item) = self.lexer.event() {
+            let (event, range) = item.map_err(|open| self.error(open))?;
+            match event {
+                Event::Delimiter | Event::Directive => self.flush(),
+                // The opener of an executable comment is text, but no token.
+                Event::ExecOpen => self.content(range),
+                Event::Token(token) => self.token(token, range),
             }
+            let held = self.pending.as_ref().is_some_and(|p| p.body.is_open());
+            self.lexer.hold_delimiters(held);
         }
-        self.finish()
-    }
-
-    /// The script from the cursor on.
-    fn rest(&self) -> &'a [u8] {
-        self.src.get(self.pos..).unwrap_or_default()
-    }
-
-    fn peek(&self, ahead: usize) -> Option<u8> {
-        self.src.get(self.pos + ahead).copied()
-    }
-
-    fn normal(&mut self, b: u8) {
-        if self.dialect == Dialect::MySql && self.directive() {
-            return;
+        if let Some(line) = self.pending.as_ref().and_then(|p| p.body.open_line()) {
+            return Err(SplitError {
+                what: Unterminated::CompoundBody,
+                line,
+            });
         }
-        if self.at_delimiter() {
-            self.flush();
-            self.pos += self.delimiter.len();
-            return;
-        }
-        let start = self.pos;
-        let next = self.peek(1);
-        if is_space(b) {
-            self.pos += 1;
-        } else if let Some((close, quote)) = lex::opens_quote(self.dialect, b) {
-            self.quoted(start, start, close, quote);
-        } else if b == b'-' && next == Some(b'-') && lex::dashes_comment(self.dialect, self.peek(2))
-        {
-            self.state = State::LineComment;
-            self.pos += 2;
-        } else if b == b'#' && lex::hash_comment(self.dialect) {
-            self.state = State::LineComment;
-            self.pos += 1;
-        } else if b == b'/' && next == Some(b'*') {
-            self.open_block_comment();
-        } else if b == b'*' && next == Some(b'/') && self.executable.is_some() {
-            self.executable = None;
-            self.pos += 2;
-            self.content(start, self.pos);
-        } else if let Some(tag) = lex::dollar_tag(self.dialect, self.rest()) {
-            let body = start + tag;
-            match lex::dollar_end(self.src, start, body) {
-                Some(end) => {
-                    self.pos = end;
-                    self.token(Tok::Quoted, start, end);
-                }
-                None => self.state = State::DollarQuoted { start, body },
-            }
-        } else if is_word_byte(b) {
-            self.state = State::Word { start };
-            self.pos += 1;
-        } else {
-            self.pos += 1;
-            self.token(Tok::Punct(b), start, self.pos);
-        }
-    }
-
-    /// At a `/*`: a MySQL executable comment (statement text) or an ordinary comment.
-    fn open_block_comment(&mut self) {
-        let start = self.pos;
-        match lex::executable_opener(self.dialect, self.rest()) {
-            Some(len) if self.executable.is_none() => {
-                // The marker and its version number are text, but no token.
-                self.executable = Some(start);
-                self.content(start, start + len);
-                self.pos = start + len;
-            }
-            _ => match lex::block_comment_end(self.dialect, self.src, start) {
-                Some(end) => self.pos = end,
-                None => self.state = State::BlockComment { start },
-            },
-        }
-    }
-
-    /// Reads the quoted token starting at `start` whose opening quote is at `at`.
-    fn quoted(&mut self, start: usize, at: usize, close: u8, quote: Quote) {
-        match lex::quoted_end(self.src, at, close, quote) {
-            Some(end) => {
-                self.pos = end;
-                self.token(Tok::Quoted, start, end);
-            }
-            None => self.state = State::Quoted { start, quote },
-        }
-    }
-
-    /// Ends the word `start..pos`; `next` is the byte after it. On PostgreSQL a lone `E` before
-    /// a quote opens an escape string.
-    fn end_word(&mut self, start: usize, next: Option<u8>) {
-        let word = self.src.get(start..self.pos).unwrap_or_default();
-        if lex::opens_escape_string(self.dialect, word, next) {
-            self.state = State::Normal;
-            self.quoted(start, self.pos, b'\'', Quote::EscapeString);
-        } else {
-            self.state = State::Normal;
-            self.token(Tok::Word(keyword(word)), start, self.pos);
-        }
-    }
-
-    /// Whether the delimiter starts under the cursor and may end a statement here.
-    fn at_delimiter(&self) -> bool {
-        self.executable.is_none()
-            && self.rest().starts_with(self.delimiter)
-            && !self.pending.as_ref().is_some_and(|p| p.body.is_open())
-    }
-
-    /// On MySQL at the start of a line, reads a `DELIMITER` directive if there is one.
-    fn directive(&mut self) -> bool {
-        let at_line_start =
-            self.pos == bom_len(self.text) || self.src.get(self.pos - 1) == Some(&b'\n');
-        if !at_line_start
-            || self.executable.is_some()
-            || self.pending.as_ref().is_some_and(|p| p.body.is_open())
-        {
-            return false;
-        }
-        let rest = self.rest();
-        let line_len = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
-        let indent = rest
-            .iter()
-            .take_while(|&&b| b == b' ' || b == b'\t')
-            .count();
-        let word = indent..indent + 9;
-        let is_directive = rest
-            .get(word.clone())
-            .is_some_and(|w| w.eq_ignore_ascii_case(b"DELIMITER"))
-            && matches!(rest.get(word.end), Some(b' ' | b'\t'));
-        if !is_directive {
-            return false;
-        }
-        let arg = trim_spaces(rest, word.end..line_len);
-        if arg.is_empty() {
-            return false;
-        }
-        // Like the `mysql` client, only the first word: `DELIMITER ; # reset` sets `;`.
-        let first_word = rest
-            .get(arg.clone())
-            .and_then(|a| a.iter().position(|&b| is_space(b)))
-            .unwrap_or(arg.len());
-        let arg = arg.start..arg.start + first_word;
         self.flush();
-        self.delimiter = self
-            .src
-            .get(self.pos + arg.start..self.pos + arg.end)
-            .unwrap_or(b";");
-        self.pos = (self.pos + line_len + 1).min(self.src.len());
-        true
+        Ok(self.out)
     }
 
-    /// Extends the pending statement (or starts one) with statement text `start..end` that is no
-    /// token, such as the markers of an executable comment.
-    fn content(&mut self, start: usize, end: usize) {
+    /// Extends the pending statement (or starts one) with the statement text `range`.
+    fn content(&mut self, range: Range<usize>) {
         match &mut self.pending {
-            Some(pending) => pending.span.end = end,
+            Some(pending) => pending.span.end = range.end,
             None => {
-                let line = self.lines.line_at(start);
-                let body = Body::new(self.dialect, self.delimiter);
+                let line = self.lines.line_at(range.start);
+                let body = Body::new(self.dialect, self.lexer.delimiter());
                 self.pending = Some(Pending {
-                    span: start..end,
+                    span: range,
                     line,
                     body,
                 });
@@ -458,10 +271,19 @@ impl<'a> Splitter<'a> {
         }
     }
 
-    /// Adds the token `start..end` to the pending statement (or starts one with it).
-    fn token(&mut self, tok: Tok, start: usize, end: usize) {
-        self.content(start, end);
-        let line = self.lines.line_at(start);
+    /// Adds the token `token` at `range` to the pending statement (or starts one with it).
+    fn token(&mut self, token: Token, range: Range<usize>) {
+        let text = self.text.as_bytes().get(range.clone()).unwrap_or_default();
+        let tok = match token {
+            Token::Word => Tok::Word(keyword(text)),
+            Token::Number => Tok::Word(None),
+            Token::Quoted(_) | Token::Dollar => Tok::Quoted,
+            Token::Punct(b) => Tok::Punct(b),
+            // The close of an executable comment is text, but no token.
+            Token::ExecClose => return self.content(range),
+        };
+        let line = self.lines.line_at(range.start);
+        self.content(range);
         if let Some(pending) = &mut self.pending {
             pending.body.feed(tok, line);
         }
@@ -479,56 +301,25 @@ impl<'a> Splitter<'a> {
         }
     }
 
-    fn error(&mut self, what: Unterminated, start: usize) -> SplitError {
+    /// The error for what the script leaves `open`.
+    fn error(&mut self, open: Open) -> SplitError {
+        let (what, start) = match open {
+            Open::Quoted { start, quote } => (quote.unterminated(), start),
+            Open::Comment { start } => (Unterminated::BlockComment, start),
+            Open::Dollar { tag } => {
+                let name = self
+                    .text
+                    .get(tag.start + 1..tag.end - 1)
+                    .unwrap_or_default();
+                let what = Unterminated::DollarQuotedBody {
+                    tag: name.to_owned(),
+                };
+                (what, tag.start)
+            }
+        };
         SplitError {
             what,
             line: self.lines.line_at(start),
         }
-    }
-
-    /// At the end of the script: whatever is still open is an error, else the last statement is
-    /// emitted.
-    fn finish(mut self) -> Result<Vec<Statement<'a>>, SplitError> {
-        match self.state {
-            State::Normal | State::LineComment => {}
-            State::Word { start } => self.end_word(start, None),
-            State::Quoted { start, quote, .. } => {
-                return Err(self.error(quote.unterminated(), start))
-            }
-            State::BlockComment { start } => {
-                return Err(self.error(Unterminated::BlockComment, start))
-            }
-            State::DollarQuoted { start, body } => {
-                let tag = self
-                    .text
-                    .get(start + 1..body - 1)
-                    .unwrap_or_default()
-                    .to_owned();
-                return Err(self.error(Unterminated::DollarQuotedBody { tag }, start));
-            }
-        }
-        if let Some(start) = self.executable {
-            return Err(self.error(Unterminated::BlockComment, start));
-        }
-        if let Some(line) = self.pending.as_ref().and_then(|p| p.body.open_line()) {
-            return Err(SplitError {
-                what: Unterminated::CompoundBody,
-                line,
-            });
-        }
-        self.flush();
-        Ok(self.out)
-    }
-}
-
-/// The part of `range` in `bytes` without leading and trailing whitespace.
-fn trim_spaces(bytes: &[u8], range: Range<usize>) -> Range<usize> {
-    let slice = bytes.get(range.clone()).unwrap_or_default();
-    let lead = slice.iter().take_while(|&&b| is_space(b)).count();
-    let trail = slice.iter().rev().take_while(|&&b| is_space(b)).count();
-    if lead == slice.len() {
-        range.start..range.start
-    } else {
-        range.start + lead..range.end - trail
     }
 }

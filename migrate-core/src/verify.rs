@@ -320,25 +320,16 @@ impl<'s> Verifier<'s> {
                 check.round_trip = RoundTrip::Irreversible;
                 before = after_up;
             } else {
-                let previous =
-                    Version::new(version.get() - 1).map_or(Target::Empty, Target::Version);
                 let outcome = self
-                    .round_trip(&migrator, &mut db, previous, version, &before, &after_up)
+                    .round_trip(&migrator, &mut db, version, &before, &after_up)
                     .await?;
                 check.problems = outcome.problems;
-                before = match outcome.state {
-                    Some(state) => state,
-                    None => {
-                        // The database is in an unknown state: carry on from a fresh one at
-                        // the same version.
-                        scratch.dispose(db).await?;
-                        db = self.fresh(scratch).await?;
-                        if let Err(e) = migrator.up(&mut db, Target::Version(version)).await {
-                            check.problems.push(failed(RoundTripStep::Up, &e));
-                        }
-                        self.describe(&mut db).await?
-                    }
-                };
+                match outcome.state {
+                    Some(state) => before = state,
+                    // The database is in an unknown state: carry on from a fresh one at the
+                    // same version.
+                    None => (db, before) = self.recover(&migrator, scratch, db, &mut check).await?,
+                }
             }
             check.duration = check_started.elapsed();
             observer(&check);
@@ -349,17 +340,37 @@ impl<'s> Verifier<'s> {
         Ok(report)
     }
 
-    /// Down to `previous`, compare with `before`; up to `version` again, compare with
-    /// `after_up`. The state is `None` when a script failed and the database cannot be trusted.
+    /// After a round trip that left `db` in an unknown state: a fresh database brought to the
+    /// checked version, to carry on from, and its schema. A failure to get there is one more
+    /// problem of `check`.
+    async fn recover<S: ScratchDatabases>(
+        &self,
+        migrator: &Migrator<'_>,
+        scratch: &mut S,
+        db: S::Driver,
+        check: &mut VersionCheck,
+    ) -> Result<(S::Driver, SchemaDescription), Error> {
+        scratch.dispose(db).await?;
+        let mut db = self.fresh(scratch).await?;
+        if let Err(e) = migrator.up(&mut db, Target::Version(check.version)).await {
+            check.problems.push(failed(RoundTripStep::Up, &e));
+        }
+        let state = self.describe(&mut db).await?;
+        Ok((db, state))
+    }
+
+    /// Down to the version before `version`, compare with `before`; up to `version` again,
+    /// compare with `after_up`. The state is `None` when a script failed and the database
+    /// cannot be trusted.
     async fn round_trip<D: Driver>(
         &self,
         migrator: &Migrator<'_>,
         db: &mut D,
-        previous: Target,
         version: Version,
         before: &SchemaDescription,
         after_up: &SchemaDescription,
     ) -> Result<RoundTripOutcome, Error> {
+        let previous = Version::new(version.get() - 1).map_or(Target::Empty, Target::Version);
         let mut problems = Vec::new();
         if let Err(e) = migrator.down(db, previous).await {
             problems.push(failed(RoundTripStep::Down, &e));

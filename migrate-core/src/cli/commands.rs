@@ -99,21 +99,7 @@ impl Session<'_, '_> {
             }
             Command::Down { to, yes } => self.down(driver, out, to, yes).await,
             Command::Redo { yes } => self.redo(driver, out, yes).await,
-            Command::Plan { to, down, json } => {
-                // clap makes `--down` require `--to`.
-                let to = to.unwrap_or(Target::Latest);
-                let (direction, plan) = if down {
-                    (Direction::Down, self.migrator.plan_down(driver, to).await?)
-                } else {
-                    (Direction::Up, self.migrator.plan_up(driver, to).await?)
-                };
-                if json {
-                    output::plan_json(out, &self.db, direction, &plan)?;
-                } else {
-                    output::plan_text(out, &self.db, direction, &plan)?;
-                }
-                Ok(Exit::Success)
-            }
+            Command::Plan { to, down, json } => self.plan(driver, out, to, down, json).await,
             Command::Validate { json } => self.validate(driver, out, json).await,
             Command::Resume { skip, rerun } => {
                 let resume = match (skip, rerun) {
@@ -124,26 +110,7 @@ impl Session<'_, '_> {
                 let report = self.migrator.resume(driver, resume).await?;
                 self.print_outcome(driver, out, report.drift).await
             }
-            Command::Repair => {
-                let failed = self.failed_row(driver).await?;
-                let report = self.migrator.repair(driver).await?;
-                if let Some(row) = failed {
-                    let stopped = match row.statements_done >= row.statements_total {
-                        true => format!("after all {} statements", row.statements_total),
-                        false => format!(
-                            "at statement {} of {}",
-                            row.statements_done + 1,
-                            row.statements_total
-                        ),
-                    };
-                    writeln!(
-                        out,
-                        "version {} marked not applied; {} stopped {stopped} in `{}` (recorded in the log table)",
-                        row.version, row.direction, row.script
-                    )?;
-                }
-                self.print_outcome(driver, out, report.drift).await
-            }
+            Command::Repair => self.repair(driver, out).await,
             Command::Baseline { version } => {
                 self.migrator.baseline(driver, version).await?;
                 writeln!(
@@ -152,40 +119,100 @@ impl Session<'_, '_> {
                 )?;
                 self.print_standing(driver, out).await
             }
-            Command::AcceptChecksum { version } => {
-                let before = self.migrator.history(driver).await?;
-                self.migrator.accept_checksum(driver, version).await?;
-                let after = self.migrator.history(driver).await?;
-                let checksum = |rows: &[AppliedMigration]| {
-                    rows.iter()
-                        .find(|r| r.version == version)
-                        .map(|r| (r.checksum, r.script.clone()))
-                };
-                if let (Some((old, _)), Some((new, script))) = (checksum(&before), checksum(&after))
-                {
-                    writeln!(
-                        out,
-                        "version {version}: accepted checksum {new} of `{script}` (was {old}); recorded in the log table"
-                    )?;
-                }
-                Ok(Exit::Success)
-            }
-            Command::AcceptSchema => {
-                self.migrator.accept_schema(driver).await?;
-                let applied = self.migrator.history(driver).await?;
-                if let Some(row) = crate::schema::drift::last_applied(&applied) {
-                    let fingerprint = row.fingerprint.map(|f| f.to_string()).unwrap_or_default();
-                    writeln!(
-                        out,
-                        "recorded the live schema ({fingerprint}) as the one after version {}; recorded in the log table",
-                        row.version
-                    )?;
-                }
-                Ok(Exit::Success)
-            }
+            Command::AcceptChecksum { version } => self.accept_checksum(driver, out, version).await,
+            Command::AcceptSchema => self.accept_schema(driver, out).await,
             // Handled before connecting.
             Command::New { .. } | Command::Verify { .. } => Ok(Exit::Success),
         }
+    }
+
+    /// `plan`: what `up` (or `down --to`) would run, as text or JSON.
+    async fn plan(
+        &self,
+        driver: &mut AnyDriver,
+        out: &mut impl Write,
+        to: Option<Target>,
+        down: bool,
+        json: bool,
+    ) -> Result<Exit, CliError> {
+        // clap makes `--down` require `--to`.
+        let to = to.unwrap_or(Target::Latest);
+        let (direction, plan) = if down {
+            (Direction::Down, self.migrator.plan_down(driver, to).await?)
+        } else {
+            (Direction::Up, self.migrator.plan_up(driver, to).await?)
+        };
+        if json {
+            output::plan_json(out, &self.db, direction, &plan)?;
+        } else {
+            output::plan_text(out, &self.db, direction, &plan)?;
+        }
+        Ok(Exit::Success)
+    }
+
+    /// `repair`: marks a failed row not applied, saying where its step stopped.
+    async fn repair(&self, driver: &mut AnyDriver, out: &mut impl Write) -> Result<Exit, CliError> {
+        let failed = self.failed_row(driver).await?;
+        let report = self.migrator.repair(driver).await?;
+        if let Some(row) = failed {
+            let stopped = match row.statements_done >= row.statements_total {
+                true => format!("after all {} statements", row.statements_total),
+                false => format!(
+                    "at statement {} of {}",
+                    row.statements_done + 1,
+                    row.statements_total
+                ),
+            };
+            writeln!(
+                out,
+                "version {} marked not applied; {} stopped {stopped} in `{}` (recorded in the log table)",
+                row.version, row.direction, row.script
+            )?;
+        }
+        self.print_outcome(driver, out, report.drift).await
+    }
+
+    /// `accept-checksum`: records the embedded checksum of `version`, saying what it replaced.
+    async fn accept_checksum(
+        &self,
+        driver: &mut AnyDriver,
+        out: &mut impl Write,
+        version: Version,
+    ) -> Result<Exit, CliError> {
+        let before = self.migrator.history(driver).await?;
+        self.migrator.accept_checksum(driver, version).await?;
+        let after = self.migrator.history(driver).await?;
+        let checksum = |rows: &[AppliedMigration]| {
+            rows.iter()
+                .find(|r| r.version == version)
+                .map(|r| (r.checksum, r.script.clone()))
+        };
+        if let (Some((old, _)), Some((new, script))) = (checksum(&before), checksum(&after)) {
+            writeln!(
+                out,
+                "version {version}: accepted checksum {new} of `{script}` (was {old}); recorded in the log table"
+            )?;
+        }
+        Ok(Exit::Success)
+    }
+
+    /// `accept-schema`: records the live schema as the one after the last applied version.
+    async fn accept_schema(
+        &self,
+        driver: &mut AnyDriver,
+        out: &mut impl Write,
+    ) -> Result<Exit, CliError> {
+        self.migrator.accept_schema(driver).await?;
+        let applied = self.migrator.history(driver).await?;
+        if let Some(row) = crate::schema::drift::last_applied(&applied) {
+            let fingerprint = row.fingerprint.map(|f| f.to_string()).unwrap_or_default();
+            writeln!(
+                out,
+                "recorded the live schema ({fingerprint}) as the one after version {}; recorded in the log table",
+                row.version
+            )?;
+        }
+        Ok(Exit::Success)
     }
 
     async fn status(

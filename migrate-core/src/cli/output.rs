@@ -266,53 +266,8 @@ pub(super) fn status_table(
         "duration",
         "checksum",
     ];
-    let rows: Vec<[String; 7]> = lines
-        .iter()
-        .map(|line| {
-            let row = line.applied.as_ref();
-            let state = match (line.state, row) {
-                (VersionState::Failed, Some(r)) if r.statements_done >= r.statements_total => {
-                    format!("failed after all {}", r.statements_total)
-                }
-                (VersionState::Failed, Some(r)) => format!(
-                    "failed at {} of {}",
-                    r.statements_done + 1,
-                    r.statements_total
-                ),
-                (state, _) => state.as_str().to_owned(),
-            };
-            [
-                line.version.to_string(),
-                line.description.clone(),
-                state,
-                row.map_or("-".to_owned(), |r| r.applied_at.clone()),
-                row.map_or("-".to_owned(), |r| r.applied_by.clone()),
-                row.map_or("-".to_owned(), |r| format!("{} ms", r.execution_ms)),
-                line.checksum.as_str().to_owned(),
-            ]
-        })
-        .collect();
-    let mut widths = header.map(str::len);
-    for row in &rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
-        }
-    }
-    let print_row = |out: &mut dyn Write, cells: [&str; 7]| -> io::Result<()> {
-        let mut text = String::new();
-        for (i, (cell, width)) in cells.iter().zip(widths).enumerate() {
-            if i + 1 == cells.len() {
-                text.push_str(cell);
-            } else {
-                text.push_str(&format!("{cell:<width$}  "));
-            }
-        }
-        writeln!(out, "{}", text.trim_end())
-    };
-    print_row(out, header)?;
-    for row in &rows {
-        print_row(out, row.each_ref().map(String::as_str))?;
-    }
+    let rows: Vec<[String; 7]> = lines.iter().map(status_row).collect();
+    write_columns(out, header, &rows)?;
     if lines.is_empty() {
         writeln!(out, "(no versions)")?;
     }
@@ -326,6 +281,61 @@ pub(super) fn status_table(
         "{}",
         standing(current(&recorded), latest, &pending(lines))
     )
+}
+
+/// The cells of one version's line of the status table.
+fn status_row(line: &VersionStatus) -> [String; 7] {
+    let row = line.applied.as_ref();
+    let state = match (line.state, row) {
+        (VersionState::Failed, Some(r)) if r.statements_done >= r.statements_total => {
+            format!("failed after all {}", r.statements_total)
+        }
+        (VersionState::Failed, Some(r)) => format!(
+            "failed at {} of {}",
+            r.statements_done + 1,
+            r.statements_total
+        ),
+        (state, _) => state.as_str().to_owned(),
+    };
+    [
+        line.version.to_string(),
+        line.description.clone(),
+        state,
+        row.map_or("-".to_owned(), |r| r.applied_at.clone()),
+        row.map_or("-".to_owned(), |r| r.applied_by.clone()),
+        row.map_or("-".to_owned(), |r| format!("{} ms", r.execution_ms)),
+        line.checksum.as_str().to_owned(),
+    ]
+}
+
+/// The header and rows, each column as wide as its widest cell (the last one unpadded).
+fn write_columns<const N: usize>(
+    out: &mut impl Write,
+    header: [&str; N],
+    rows: &[[String; N]],
+) -> io::Result<()> {
+    let mut widths = header.map(str::len);
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let print_row = |out: &mut dyn Write, cells: [&str; N]| -> io::Result<()> {
+        let mut text = String::new();
+        for (i, (cell, width)) in cells.iter().zip(widths).enumerate() {
+            if i + 1 == cells.len() {
+                text.push_str(cell);
+            } else {
+                text.push_str(&format!("{cell:<width$}  "));
+            }
+        }
+        writeln!(out, "{}", text.trim_end())
+    };
+    print_row(out, header)?;
+    for row in rows {
+        print_row(out, row.each_ref().map(String::as_str))?;
+    }
+    Ok(())
 }
 
 /// `at version 2 of 3; pending: 3`.

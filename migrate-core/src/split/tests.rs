@@ -140,6 +140,7 @@ mod cases {
     splits_at!(mysql_crlf_lines_and_no_carriage_return_left, MySql, "SELECT 1;\r\n\r\nSELECT\r\n  2;\r\n", [("SELECT 1", 1), ("SELECT\r\n  2", 3)]);
     splits!(mysql_empty_statements_are_dropped, MySql, ";;SELECT 1;;; ;SELECT 2;;", ["SELECT 1", "SELECT 2"]);
     splits!(mysql_comment_only_file_has_no_statement, MySql, "-- a\n# b\n/* c; */\n", []);
+    splits!(mysql_number_ending_in_a_dot_qualifies_no_keyword, MySql, "CREATE PROCEDURE p() BEGIN IF a = 1. THEN IF b THEN SELECT 1; END IF; END IF; END; SELECT 2", ["CREATE PROCEDURE p() BEGIN IF a = 1. THEN IF b THEN SELECT 1; END IF; END IF; END", "SELECT 2"]);
     splits!(mysql_last_statement_without_delimiter, MySql, "SELECT 1;\nSELECT 2", ["SELECT 1", "SELECT 2"]);
     splits!(mysql_multibyte_characters_next_to_delimiters, MySql, "SELECT 'é';é;SELECT ü", ["SELECT 'é'", "é", "SELECT ü"]);
     splits_at!(mysql_line_is_that_of_first_token_after_comments, MySql, "# one\n/* two\n */ -- three\n\n  SELECT 1;", [("SELECT 1", 5)]);
@@ -407,7 +408,9 @@ fn check_gap(
                 steps.push((d.len(), false));
             }
         }
-        if dialect == Dialect::MySql && (at == super::bom_len(script) || bytes[at - 1] == b'\n') {
+        if dialect == Dialect::MySql
+            && (at == crate::lex::bom_len(script) || bytes[at - 1] == b'\n')
+        {
             let line_len = rest
                 .iter()
                 .position(|&b| b == b'\n')
@@ -472,7 +475,7 @@ fn check_script(script: &str, dialect: Dialect) -> Result<(), TestCaseError> {
     };
     let delimiters = candidate_delimiters(script, dialect);
     // A leading byte order mark is skipped, never part of a statement or a gap.
-    let mut end = super::bom_len(script);
+    let mut end = crate::lex::bom_len(script);
     for s in &statements {
         prop_assert!(
             end <= s.span.start && s.span.start < s.span.end,

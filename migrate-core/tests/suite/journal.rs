@@ -392,11 +392,296 @@ pub async fn history_row<D: Driver>(m: &Migrator<'_>, d: &mut D, version: u32) -
 }
 
 /// A journal write the server refuses (a trigger on the history tables stands in for a full
-/// disk, a lost connection or a revoked privilege) stops the step with an error that says where
-/// it stood; the row says how far the step got, a statement rolled back with the write is
-/// undone, the next run refuses with the same facts, and `resume` finishes the step with each
-/// statement applied once.
-pub async fn mysql_refused_journal_write_leaves_a_truthful_row<C: Connect>(ctx: &Ctx<C>) {
+/// disk, a lost connection or a revoked privilege): version 2 of a two-version tree is applied
+/// (or reverted) while `when` holds for a write `on` a history table.
+///
+/// Every case checks the same facts: the error says where the step stood and carries the
+/// server's refusal; the row says how far the step got, with the cause when `recorded`; a
+/// statement rolled back with the write is undone; the next run refuses with the same facts;
+/// once the trigger is gone the step finishes with each statement applied once; and the log
+/// holds every outcome it could record.
+pub struct Refusal {
+    /// Version 2's up script.
+    pub up: &'static str,
+    /// Version 2's down script.
+    pub down: &'static str,
+    /// Whether version 2 is applied or (after being applied) reverted when refused.
+    pub direction: Direction,
+    /// The trigger's event, such as `UPDATE ON schema_history`.
+    pub on: &'static str,
+    /// The trigger's condition.
+    pub when: &'static str,
+    /// Fingerprints for every run of the case.
+    pub fingerprints: Fingerprints,
+    /// Where the step stood, as the error says.
+    pub stop: JournalStop,
+    /// The line the error names.
+    pub line: Option<u32>,
+    /// How many statements the script has.
+    pub statements: u32,
+    /// Whether the row was brought to say where the step stopped.
+    pub recorded: bool,
+    /// Phrases of the error's message.
+    pub says: &'static [&'static str],
+    /// The statements the row counts as done after the refusal; `None`: no row was written.
+    pub done: Option<u32>,
+    /// Phrases of the row's error besides the refusal (only for a `recorded` row).
+    pub row_says: &'static [&'static str],
+    /// The user tables after the refusal.
+    pub tables: &'static [&'static str],
+    /// The table version 2 inserts one row into: empty after the refusal, one row at the end.
+    pub inserts_into: Option<&'static str>,
+    /// How the step is finished once the trigger is gone.
+    pub then: Then,
+    /// The user tables at the end.
+    pub tables_after: &'static [&'static str],
+    /// The log at the end, as `action:version:outcome`.
+    pub log: &'static [&'static str],
+}
+
+/// How a refused step is finished.
+pub enum Then {
+    /// The next run is refused by the failed row, which names `statement` and whose message
+    /// holds `says`; once the trigger is gone, `resume` with `mode` runs `ran` statements.
+    Resume {
+        /// The statement the failed row names.
+        statement: u32,
+        /// Phrases of the refusal.
+        says: &'static [&'static str],
+        /// How to resume.
+        mode: Resume,
+        /// How many statements the resume runs.
+        ran: usize,
+    },
+    /// Once the trigger is gone, the same command succeeds.
+    Retry,
+}
+
+/// `refusals! { name: Refusal { … }, … }`: one suite test per case, named after it.
+macro_rules! refusals {
+    ($($(#[$doc:meta])* $name:ident: $case:expr,)*) => {
+        $(
+            $(#[$doc])*
+            pub async fn $name<C: Connect>(ctx: &Ctx<C>) {
+                check_refusal(ctx, $case).await;
+            }
+        )*
+    };
+}
+
+const REFUSED_BY: &str = "journal write refused by jr_refuse";
+
+refusals! {
+    /// The record of an INSERT, in the INSERT's transaction, is refused: the INSERT is rolled
+    /// back and the row is marked failed at it.
+    mysql_refused_record_of_dml_rolls_the_statement_back: Refusal {
+        up: "CREATE TABLE jr_a (id INTEGER);\n\
+             INSERT INTO jr_a (id) VALUES (1);\n\
+             CREATE TABLE jr_b (id INTEGER);\n",
+        down: "DROP TABLE jr_b;\nDROP TABLE jr_a;\n",
+        direction: Direction::Up,
+        on: "UPDATE ON schema_history",
+        when: "NEW.version = 2 AND NEW.statements_done = 2",
+        fingerprints: Fingerprints::Off,
+        stop: JournalStop::RolledBack(2),
+        line: Some(2),
+        statements: 3,
+        recorded: true,
+        says: &[
+            "applying version 2 stopped at statement 2 of 3",
+            "`V2__refused/up.sql` line 2",
+            "rolled back",
+            "marked failed at it",
+        ],
+        done: Some(1),
+        row_says: &["rolled back"],
+        tables: &["jr_a", "jr_base"],
+        inserts_into: Some("jr_a"),
+        then: Then::Resume {
+            statement: 2,
+            says: &["failed at statement 2 of 3"],
+            mode: Resume::AfterFix,
+            ran: 2,
+        },
+        tables_after: &["jr_a", "jr_b", "jr_base"],
+        log: &["up:1:ok", "up:2:failed", "resume:2:ok"],
+    },
+
+    /// With fingerprints, the closing write after a last DDL statement is refused: every
+    /// statement is done, and `resume` records the version (and the schema) without running
+    /// one again.
+    mysql_refused_closing_write_leaves_every_statement_done: Refusal {
+        up: "CREATE TABLE jr_c (id INTEGER);\nCREATE TABLE jr_d (id INTEGER);\n",
+        down: "DROP TABLE jr_d;\nDROP TABLE jr_c;\n",
+        direction: Direction::Up,
+        on: "UPDATE ON schema_history",
+        when: "NEW.version = 2 AND NEW.state = 'applied'",
+        fingerprints: Fingerprints::EveryVersion,
+        stop: JournalStop::AllDone,
+        line: None,
+        statements: 2,
+        recorded: true,
+        says: &["applying version 2 did not finish: all 2 statements"],
+        done: Some(2),
+        row_says: &[],
+        tables: &["jr_base", "jr_c", "jr_d"],
+        inserts_into: None,
+        then: Then::Resume {
+            statement: 3,
+            says: &[
+                "all 2 statements of `V2__refused/up.sql` completed",
+                "runs no statement and records the version as applied",
+            ],
+            mode: Resume::AfterFix,
+            ran: 0,
+        },
+        tables_after: &["jr_base", "jr_c", "jr_d"],
+        log: &["up:1:ok", "up:2:failed", "resume:2:ok"],
+    },
+
+    /// The log row that goes with the last statement (DML) is refused: the statement is rolled
+    /// back with the closing write, and the failure cannot be logged either.
+    mysql_refused_log_row_rolls_the_last_statement_back: Refusal {
+        up: "CREATE TABLE jr_e (id INTEGER);\nINSERT INTO jr_e (id) VALUES (1);\n",
+        down: "DROP TABLE jr_e;\n",
+        direction: Direction::Up,
+        on: "INSERT ON schema_history_log",
+        when: "NEW.version = 2",
+        fingerprints: Fingerprints::Off,
+        stop: JournalStop::RolledBack(2),
+        line: Some(2),
+        statements: 2,
+        recorded: true,
+        says: &["applying version 2 stopped at statement 2 of 2", "rolled back"],
+        done: Some(1),
+        row_says: &["rolled back"],
+        tables: &["jr_base", "jr_e"],
+        inserts_into: Some("jr_e"),
+        then: Then::Resume {
+            statement: 2,
+            says: &["failed at statement 2 of 2"],
+            mode: Resume::AfterFix,
+            ran: 1,
+        },
+        tables_after: &["jr_base", "jr_e"],
+        log: &["up:1:ok", "resume:2:ok"],
+    },
+
+    /// The record of a DDL statement, owed to the next statement, is refused once: the next
+    /// statement does not run, and the row is then marked failed at it.
+    mysql_refused_record_of_ddl_stops_before_the_next_statement: Refusal {
+        up: "CREATE TABLE jr_f (id INTEGER);\nCREATE TABLE jr_g (id INTEGER);\n",
+        down: "DROP TABLE jr_g;\nDROP TABLE jr_f;\n",
+        direction: Direction::Up,
+        on: "UPDATE ON schema_history",
+        when: "NEW.version = 2 AND NEW.statements_done = 1 AND @jr_refused IS NULL \
+               AND (@jr_refused := 1)",
+        fingerprints: Fingerprints::Off,
+        stop: JournalStop::Before(2),
+        line: Some(2),
+        statements: 2,
+        recorded: true,
+        says: &[
+            "stopped before statement 2 of 2",
+            "statements 1 to 1 completed",
+            "marked failed at statement 2",
+        ],
+        done: Some(1),
+        row_says: &["before the statement ran"],
+        tables: &["jr_base", "jr_f"],
+        inserts_into: None,
+        then: Then::Resume {
+            statement: 2,
+            says: &["failed at statement 2 of 2"],
+            mode: Resume::AfterFix,
+            ran: 1,
+        },
+        tables_after: &["jr_base", "jr_f", "jr_g"],
+        log: &["up:1:ok", "up:2:failed", "resume:2:ok"],
+    },
+
+    /// The record of a DDL statement is refused every time: the error says the row could not
+    /// be updated, which still shows the completed statement as in flight, so it is skipped.
+    mysql_refused_record_that_cannot_be_updated_leaves_the_row_behind: Refusal {
+        up: "CREATE TABLE jr_h (id INTEGER);\nINSERT INTO jr_h (id) VALUES (1);\n",
+        down: "DROP TABLE jr_h;\n",
+        direction: Direction::Up,
+        on: "UPDATE ON schema_history",
+        when: "NEW.version = 2 AND NEW.statements_done >= 1",
+        fingerprints: Fingerprints::Off,
+        stop: JournalStop::Before(2),
+        line: Some(2),
+        statements: 2,
+        recorded: false,
+        says: &["could not be updated either"],
+        done: Some(0),
+        row_says: &[],
+        tables: &["jr_base", "jr_h"],
+        inserts_into: Some("jr_h"),
+        then: Then::Resume {
+            statement: 1,
+            says: &["statement 1 of 2", "whether that statement took effect is unknown"],
+            mode: Resume::Skip,
+            ran: 1,
+        },
+        tables_after: &["jr_base", "jr_h"],
+        log: &["up:1:ok", "up:2:failed", "resume:2:ok"],
+    },
+
+    /// The journal row itself is refused: nothing ran, the history is as before, and the same
+    /// command succeeds once the cause is gone.
+    mysql_refused_journal_row_starts_nothing: Refusal {
+        up: "CREATE TABLE jr_i (id INTEGER);\n",
+        down: "DROP TABLE jr_i;\n",
+        direction: Direction::Up,
+        on: "INSERT ON schema_history",
+        when: "NEW.version = 2",
+        fingerprints: Fingerprints::Off,
+        stop: JournalStop::NotStarted,
+        line: None,
+        statements: 1,
+        recorded: true,
+        says: &["did not start"],
+        done: None,
+        row_says: &[],
+        tables: &["jr_base"],
+        inserts_into: None,
+        then: Then::Retry,
+        tables_after: &["jr_base", "jr_i"],
+        log: &["up:1:ok", "up:2:failed", "up:2:ok"],
+    },
+
+    /// Reverting: removing the row is refused after the statement ran, and `resume` removes
+    /// it without running the statement again.
+    mysql_refused_removal_of_a_reverted_row_leaves_it_failed: Refusal {
+        up: "CREATE TABLE jr_i (id INTEGER);\n",
+        down: "DROP TABLE jr_i;\n",
+        direction: Direction::Down,
+        on: "DELETE ON schema_history",
+        when: "OLD.version = 2",
+        fingerprints: Fingerprints::Off,
+        stop: JournalStop::AllDone,
+        line: None,
+        statements: 1,
+        recorded: true,
+        says: &["reverting version 2 did not finish"],
+        done: Some(1),
+        row_says: &[],
+        tables: &["jr_base"],
+        inserts_into: None,
+        then: Then::Resume {
+            statement: 2,
+            says: &["removes the version from the history"],
+            mode: Resume::AfterFix,
+            ran: 0,
+        },
+        tables_after: &["jr_base"],
+        log: &["up:1:ok", "up:2:ok", "down:2:failed", "resume:2:ok"],
+    },
+}
+
+/// Runs one [`Refusal`] case and checks every fact it states.
+async fn check_refusal<C: Connect>(ctx: &Ctx<C>, case: Refusal) {
     let mut d = ctx.driver().await;
     assert_eq!(
         d.dialect(),
@@ -406,391 +691,155 @@ pub async fn mysql_refused_journal_write_leaves_a_truthful_row<C: Connect>(ctx: 
     let tree = Tree::new(&[
         ("V1__base/up.sql", "CREATE TABLE jr_base (id INTEGER);\n"),
         ("V1__base/down.sql", "DROP TABLE jr_base;\n"),
-        (
-            "V2__dml_record/up.sql",
-            "CREATE TABLE jr_a (id INTEGER);\n\
-             INSERT INTO jr_a (id) VALUES (1);\n\
-             CREATE TABLE jr_b (id INTEGER);\n",
-        ),
-        (
-            "V2__dml_record/down.sql",
-            "DROP TABLE jr_b;\nDROP TABLE jr_a;\n",
-        ),
-        (
-            "V3__closing/up.sql",
-            "CREATE TABLE jr_c (id INTEGER);\nCREATE TABLE jr_d (id INTEGER);\n",
-        ),
-        (
-            "V3__closing/down.sql",
-            "DROP TABLE jr_d;\nDROP TABLE jr_c;\n",
-        ),
-        (
-            "V4__log/up.sql",
-            "CREATE TABLE jr_e (id INTEGER);\nINSERT INTO jr_e (id) VALUES (1);\n",
-        ),
-        ("V4__log/down.sql", "DROP TABLE jr_e;\n"),
-        (
-            "V5__ddl_record/up.sql",
-            "CREATE TABLE jr_f (id INTEGER);\nCREATE TABLE jr_g (id INTEGER);\n",
-        ),
-        (
-            "V5__ddl_record/down.sql",
-            "DROP TABLE jr_g;\nDROP TABLE jr_f;\n",
-        ),
-        (
-            "V6__unrecorded/up.sql",
-            "CREATE TABLE jr_h (id INTEGER);\nINSERT INTO jr_h (id) VALUES (1);\n",
-        ),
-        ("V6__unrecorded/down.sql", "DROP TABLE jr_h;\n"),
-        ("V7__start/up.sql", "CREATE TABLE jr_i (id INTEGER);\n"),
-        ("V7__start/down.sql", "DROP TABLE jr_i;\n"),
+        ("V2__refused/up.sql", case.up),
+        ("V2__refused/down.sql", case.down),
     ]);
     let set = tree.set();
-    let m = Migrator::with_config(&set, config().fingerprints(Fingerprints::Off));
-    m.up(&mut d, Target::Version(v(1))).await.expect("up to 1");
-    let cause = |err: &Error| {
-        std::error::Error::source(err)
-            .map(ToString::to_string)
-            .unwrap_or_default()
+    let m = Migrator::with_config(&set, config().fingerprints(case.fingerprints));
+    let first = match case.direction {
+        Direction::Up => Target::Version(v(1)),
+        Direction::Down => Target::Latest,
     };
+    m.up(&mut d, first).await.expect("set up");
+    refuse(&mut d, "jr_refuse", case.on, case.when).await;
 
-    // V2: the record of the INSERT (statement 2), in the INSERT's transaction, is refused.
-    refuse(
-        &mut d,
-        "jr_refuse_2",
-        "UPDATE ON schema_history",
-        "NEW.version = 2 AND NEW.statements_done = 2",
-    )
-    .await;
-    let err = m.up(&mut d, Target::Latest).await.expect_err("refused");
-    assert!(
-        matches!(
-            err,
-            Error::JournalFailed {
-                stop: JournalStop::RolledBack(2),
-                line: Some(2),
-                statements_total: 3,
-                recorded: true,
-                ..
-            }
-        ),
-        "{err:?}"
-    );
-    let message = err.to_string();
-    assert!(
-        message.contains("applying version 2 stopped at statement 2 of 3")
-            && message.contains("`V2__dml_record/up.sql` line 2")
-            && message.contains("rolled back")
-            && message.contains("marked failed at it"),
-        "{message}"
-    );
-    assert!(cause(&err).contains("refused by jr_refuse_2"), "{err:?}");
-    let failed = history_row(&m, &mut d, 2).await;
-    assert_eq!((failed.state, failed.statements_done), (State::Failed, 1));
-    assert!(
-        failed
-            .error
-            .as_deref()
-            .is_some_and(|e| e.contains("rolled back") && e.contains("refused by jr_refuse_2")),
-        "{failed:?}"
-    );
-    assert_eq!(
-        count(&mut d, "jr_a").await,
-        "0",
-        "the INSERT was rolled back"
-    );
-    assert_eq!(user_tables(&mut d).await, ["jr_a", "jr_base"]);
-    let refused = m.up(&mut d, Target::Latest).await.expect_err("failed row");
-    assert!(
-        matches!(
-            refused,
-            Error::FailedMigration {
-                statement: 2,
-                error: Some(_),
-                ..
-            }
-        ),
-        "{refused:?}"
-    );
-    assert!(
-        refused.to_string().contains("failed at statement 2 of 3"),
-        "{refused}"
-    );
-    d.execute("DROP TRIGGER jr_refuse_2").await.expect("drop");
-    let report = m.resume(&mut d, Resume::AfterFix).await.expect("resume");
-    assert_eq!(report.steps[0].statements, 2, "the INSERT and the CREATE");
-    assert_eq!(count(&mut d, "jr_a").await, "1", "the INSERT ran once");
+    let err = case.run(&m, &mut d).await.expect_err("refused");
+    case.check_error(&err);
+    case.check_row(&m, &mut d).await;
+    assert_eq!(user_tables(&mut d).await, case.tables);
+    if let Some(table) = case.inserts_into {
+        assert_eq!(count(&mut d, table).await, "0", "the INSERT was undone");
+    }
 
-    // V3, with fingerprints: the closing write after a last DDL statement is refused.
-    refuse(
-        &mut d,
-        "jr_refuse_3",
-        "UPDATE ON schema_history",
-        "NEW.version = 3 AND NEW.state = 'applied'",
-    )
-    .await;
-    let with_fingerprints = migrator(&set);
-    let err = with_fingerprints
-        .up(&mut d, Target::Latest)
-        .await
-        .expect_err("refused");
-    closing_write_was_refused(&m, &mut d, &err, 3, "jr_refuse_3").await;
-    let refused = m.up(&mut d, Target::Latest).await.expect_err("failed row");
-    assert!(
-        matches!(
-            refused,
-            Error::FailedMigration {
-                statement: 3,
-                statements_total: 2,
-                ..
-            }
-        ),
-        "{refused:?}"
-    );
-    let message = refused.to_string();
-    assert!(
-        message.contains("all 2 statements of `V3__closing/up.sql` completed")
-            && message.contains("runs no statement and records the version as applied"),
-        "{message}"
-    );
-    d.execute("DROP TRIGGER jr_refuse_3").await.expect("drop");
-    let report = with_fingerprints
-        .resume(&mut d, Resume::AfterFix)
-        .await
-        .expect("resume");
-    assert_eq!(report.steps[0].statements, 0);
-    let done = history_row(&m, &mut d, 3).await;
-    assert_eq!(done.state, State::Applied);
-    assert!(done.fingerprint.is_some(), "resume recorded the schema");
+    case.finish(&m, &mut d).await;
+    let history = m.history(&mut d).await.expect("history");
+    match case.direction {
+        Direction::Up => {
+            assert_eq!(versions(&history), [1, 2]);
+            let row = history_row(&m, &mut d, 2).await;
+            assert_eq!(row.state, State::Applied);
+            let described = case.fingerprints == Fingerprints::EveryVersion;
+            assert_eq!(row.fingerprint.is_some(), described, "{row:?}");
+        }
+        Direction::Down => assert_eq!(versions(&history), [1]),
+    }
+    assert_eq!(user_tables(&mut d).await, case.tables_after);
+    if let Some(table) = case.inserts_into {
+        assert_eq!(count(&mut d, table).await, "1", "the INSERT ran once");
+    }
+    assert_eq!(log_actions(&m, &mut d).await, case.log);
+}
 
-    // V4: the log row that goes with the last statement (DML) is refused: the statement is
-    // rolled back with the closing write.
-    refuse(
-        &mut d,
-        "jr_refuse_4",
-        "INSERT ON schema_history_log",
-        "NEW.version = 4",
-    )
-    .await;
-    let err = m.up(&mut d, Target::Latest).await.expect_err("refused");
-    assert!(
-        matches!(
-            err,
-            Error::JournalFailed {
-                stop: JournalStop::RolledBack(2),
-                ..
-            }
-        ),
-        "{err:?}"
-    );
-    let failed = history_row(&m, &mut d, 4).await;
-    assert_eq!((failed.state, failed.statements_done), (State::Failed, 1));
-    assert_eq!(
-        count(&mut d, "jr_e").await,
-        "0",
-        "the INSERT was rolled back"
-    );
-    d.execute("DROP TRIGGER jr_refuse_4").await.expect("drop");
-    m.resume(&mut d, Resume::AfterFix).await.expect("resume");
-    assert_eq!(count(&mut d, "jr_e").await, "1", "the INSERT ran once");
+impl Refusal {
+    /// The command the case is about: applying to the latest version, or reverting to 1.
+    async fn run<D: Driver>(&self, m: &Migrator<'_>, d: &mut D) -> Result<(), Error> {
+        match self.direction {
+            Direction::Up => m.up(d, Target::Latest).await.map(drop),
+            Direction::Down => m.down(d, Target::Version(v(1))).await.map(drop),
+        }
+    }
 
-    // V5: the record of a DDL statement, owed to the next statement, is refused once: the next
-    // statement does not run, and the row is then marked failed at it.
-    refuse(
-        &mut d,
-        "jr_refuse_5",
-        "UPDATE ON schema_history",
-        "NEW.version = 5 AND NEW.statements_done = 1 AND @jr_refused_5 IS NULL \
-         AND (@jr_refused_5 := 1)",
-    )
-    .await;
-    let err = m.up(&mut d, Target::Latest).await.expect_err("refused");
-    assert!(
-        matches!(
-            err,
-            Error::JournalFailed {
-                stop: JournalStop::Before(2),
-                line: Some(2),
-                recorded: true,
-                ..
-            }
-        ),
-        "{err:?}"
-    );
-    let message = err.to_string();
-    assert!(
-        message.contains("stopped before statement 2 of 2")
-            && message.contains("statements 1 to 1 completed")
-            && message.contains("marked failed at statement 2"),
-        "{message}"
-    );
-    let failed = history_row(&m, &mut d, 5).await;
-    assert_eq!((failed.state, failed.statements_done), (State::Failed, 1));
-    assert!(
-        failed
-            .error
-            .as_deref()
-            .is_some_and(|e| e.contains("before the statement ran")),
-        "{failed:?}"
-    );
-    assert!(user_tables(&mut d).await.contains(&"jr_f".to_owned()));
-    assert!(!user_tables(&mut d).await.contains(&"jr_g".to_owned()));
-    d.execute("DROP TRIGGER jr_refuse_5").await.expect("drop");
-    let report = m.resume(&mut d, Resume::AfterFix).await.expect("resume");
-    assert_eq!(report.steps[0].statements, 1);
-    assert!(user_tables(&mut d).await.contains(&"jr_g".to_owned()));
+    /// The refusal's error says where the step stood and carries the server's error.
+    fn check_error(&self, err: &Error) {
+        let Error::JournalFailed {
+            stop,
+            line,
+            statements_total,
+            recorded,
+            direction,
+            version,
+            ..
+        } = err
+        else {
+            panic!("not a journal failure: {err:?}");
+        };
+        assert_eq!(
+            (*version, *direction, *stop, *line),
+            (v(2), self.direction, self.stop, self.line),
+            "{err:?}"
+        );
+        assert_eq!(
+            (*statements_total, *recorded),
+            (self.statements, self.recorded),
+            "{err:?}"
+        );
+        let message = err.to_string();
+        for phrase in self.says {
+            assert!(message.contains(phrase), "{phrase:?} in {message}");
+        }
+        let cause = std::error::Error::source(err).map(ToString::to_string);
+        assert!(
+            cause.is_some_and(|c| c.contains(REFUSED_BY)),
+            "the server's refusal is the cause: {err:?}"
+        );
+    }
 
-    // V6: the record of the DDL statement is refused every time: the error says the row could
-    // not be updated, which still shows the completed statement as in flight.
-    refuse(
-        &mut d,
-        "jr_refuse_6",
-        "UPDATE ON schema_history",
-        "NEW.version = 6 AND NEW.statements_done >= 1",
-    )
-    .await;
-    let err = m.up(&mut d, Target::Latest).await.expect_err("refused");
-    assert!(
-        matches!(
-            err,
-            Error::JournalFailed {
-                stop: JournalStop::Before(2),
-                recorded: false,
-                ..
+    /// The row says how far the step got, with the cause when recorded; without a row the
+    /// history is as before.
+    async fn check_row<D: Driver>(&self, m: &Migrator<'_>, d: &mut D) {
+        let Some(done) = self.done else {
+            let history = m.history(d).await.expect("history");
+            assert_eq!(versions(&history), [1], "no row was written");
+            return;
+        };
+        let row = history_row(m, d, 2).await;
+        assert_eq!(
+            (row.state, row.direction, row.statements_done),
+            (State::Failed, self.direction, done),
+            "{row:?}"
+        );
+        match (&row.error, self.recorded) {
+            (Some(error), true) => {
+                for phrase in self.row_says.iter().chain([&REFUSED_BY]) {
+                    assert!(error.contains(phrase), "{phrase:?} in {error}");
+                }
             }
-        ),
-        "{err:?}"
-    );
-    assert!(
-        err.to_string().contains("could not be updated either"),
-        "{err}"
-    );
-    let failed = history_row(&m, &mut d, 6).await;
-    assert_eq!(
-        (
-            failed.state,
-            failed.statements_done,
-            failed.error.as_deref()
-        ),
-        (State::Failed, 0, None)
-    );
-    assert_eq!(count(&mut d, "jr_h").await, "0", "the INSERT did not run");
-    let refused = m.up(&mut d, Target::Latest).await.expect_err("failed row");
-    assert!(
-        matches!(
-            refused,
-            Error::FailedMigration {
-                statement: 1,
-                error: None,
-                ..
-            }
-        ),
-        "{refused:?}"
-    );
-    d.execute("DROP TRIGGER jr_refuse_6").await.expect("drop");
-    let report = m.resume(&mut d, Resume::Skip).await.expect("resume --skip");
-    assert_eq!(report.steps[0].statements, 1);
-    assert_eq!(count(&mut d, "jr_h").await, "1", "the INSERT ran once");
+            (None, false) => {}
+            _ => panic!(
+                "the row's error does not match recorded = {}: {row:?}",
+                self.recorded
+            ),
+        }
+    }
 
-    // V7: the journal row itself is refused: nothing ran, the history is as before, and the
-    // same command succeeds once the cause is gone.
-    refuse(
-        &mut d,
-        "jr_refuse_7",
-        "INSERT ON schema_history",
-        "NEW.version = 7",
-    )
-    .await;
-    let err = m.up(&mut d, Target::Latest).await.expect_err("refused");
-    assert!(
-        matches!(
-            err,
-            Error::JournalFailed {
-                stop: JournalStop::NotStarted,
-                ..
-            }
-        ),
-        "{err:?}"
-    );
-    assert!(err.to_string().contains("did not start"), "{err}");
-    assert_eq!(
-        versions(&m.history(&mut d).await.expect("history")),
-        [1, 2, 3, 4, 5, 6]
-    );
-    assert!(!user_tables(&mut d).await.contains(&"jr_i".to_owned()));
-    d.execute("DROP TRIGGER jr_refuse_7").await.expect("drop");
-    m.up(&mut d, Target::Latest).await.expect("up");
-
-    // Reverting V7: removing its row is refused after its statement ran.
-    refuse(
-        &mut d,
-        "jr_refuse_down",
-        "DELETE ON schema_history",
-        "OLD.version = 7",
-    )
-    .await;
-    let err = m
-        .down(&mut d, Target::Version(v(6)))
-        .await
-        .expect_err("refused");
-    assert!(
-        matches!(
-            err,
-            Error::JournalFailed {
-                stop: JournalStop::AllDone,
-                direction: Direction::Down,
-                recorded: true,
-                ..
-            }
-        ),
-        "{err:?}"
-    );
-    let failed = history_row(&m, &mut d, 7).await;
-    assert_eq!(
-        (failed.state, failed.direction, failed.statements_done),
-        (State::Failed, Direction::Down, 1)
-    );
-    let refused = m
-        .down(&mut d, Target::Version(v(6)))
-        .await
-        .expect_err("failed row");
-    assert!(
-        refused
-            .to_string()
-            .contains("removes the version from the history"),
-        "{refused}"
-    );
-    d.execute("DROP TRIGGER jr_refuse_down")
-        .await
-        .expect("drop");
-    let report = m.resume(&mut d, Resume::AfterFix).await.expect("resume");
-    assert_eq!(report.steps[0].statements, 0);
-    assert_eq!(
-        versions(&m.history(&mut d).await.expect("history")),
-        [1, 2, 3, 4, 5, 6]
-    );
-    assert!(!user_tables(&mut d).await.contains(&"jr_i".to_owned()));
-
-    // Every failure the log could take is in it; V4's was refused with its row.
-    assert_eq!(
-        log_actions(&m, &mut d).await,
-        [
-            "up:1:ok",
-            "up:2:failed",
-            "resume:2:ok",
-            "up:3:failed",
-            "resume:3:ok",
-            "resume:4:ok",
-            "up:5:failed",
-            "resume:5:ok",
-            "up:6:failed",
-            "resume:6:ok",
-            "up:7:failed",
-            "up:7:ok",
-            "down:7:failed",
-            "resume:7:ok",
-        ]
-    );
+    /// Finishes the step as [`Refusal::then`] says, checking the refusal before the fix.
+    async fn finish<D: Driver>(&self, m: &Migrator<'_>, d: &mut D) {
+        let Then::Resume {
+            statement,
+            says,
+            mode,
+            ran,
+        } = self.then
+        else {
+            d.execute("DROP TRIGGER jr_refuse").await.expect("drop");
+            self.run(m, d)
+                .await
+                .expect("the same command, once the cause is gone");
+            return;
+        };
+        let refused = self.run(m, d).await.expect_err("failed row");
+        let Error::FailedMigration {
+            statement: named,
+            statements_total,
+            ref error,
+            ..
+        } = refused
+        else {
+            panic!("not refused by the failed row: {refused:?}");
+        };
+        assert_eq!(
+            (named, statements_total, error.is_some()),
+            (statement, self.statements, self.recorded),
+            "{refused:?}"
+        );
+        let message = refused.to_string();
+        for phrase in says {
+            assert!(message.contains(phrase), "{phrase:?} in {message}");
+        }
+        d.execute("DROP TRIGGER jr_refuse").await.expect("drop");
+        let report = m.resume(d, mode).await.expect("resume");
+        assert_eq!(report.steps[0].statements, ran, "{report:?}");
+    }
 }
 
 /// With nothing to describe in between, the closing write after a last DDL statement goes in
