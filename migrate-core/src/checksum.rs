@@ -64,12 +64,8 @@ impl Checksum {
 
     /// The digest in lower-case hexadecimal digits.
     fn lower_hex(&self) -> [u8; 64] {
-        const DIGITS: &[u8; 16] = b"0123456789abcdef";
         let mut hex = [0u8; 64];
-        for (pair, byte) in hex.chunks_exact_mut(2).zip(self.0) {
-            pair[0] = DIGITS[usize::from(byte >> 4)];
-            pair[1] = DIGITS[usize::from(byte & 0x0f)];
-        }
+        hex::encode_to_slice(self.0, &mut hex).expect("64 digits for 32 bytes");
         hex
     }
 }
@@ -156,14 +152,8 @@ impl FromStr for Checksum {
             .and_then(|rest| rest.strip_prefix(':'))
             .ok_or_else(|| ParseChecksumError::UnknownAlgorithm { text: text.into() })?;
         let malformed = || ParseChecksumError::MalformedDigest { text: text.into() };
-        if hex.len() != 64 || !hex.is_ascii() {
-            return Err(malformed());
-        }
         let mut digest = [0u8; 32];
-        for (byte, pair) in digest.iter_mut().zip(hex.as_bytes().chunks_exact(2)) {
-            let pair = std::str::from_utf8(pair).map_err(|_| malformed())?;
-            *byte = u8::from_str_radix(pair, 16).map_err(|_| malformed())?;
-        }
+        hex::decode_to_slice(hex, &mut digest).map_err(|_| malformed())?;
         Ok(Checksum(digest))
     }
 }
@@ -272,10 +262,23 @@ mod tests {
             "sha256:xyz".parse::<Checksum>(),
             Err(ParseChecksumError::MalformedDigest { .. })
         ));
-        let non_hex = format!("sha256:{}", "g".repeat(64));
-        assert!(matches!(
-            non_hex.parse::<Checksum>(),
-            Err(ParseChecksumError::MalformedDigest { .. })
-        ));
+        // Signs are not digits (a radix parse of each pair would take `+f`).
+        for digits in [
+            "g".repeat(64),
+            "+f".repeat(32),
+            "é".repeat(32),
+            "a".repeat(65),
+        ] {
+            assert!(
+                matches!(
+                    format!("sha256:{digits}").parse::<Checksum>(),
+                    Err(ParseChecksumError::MalformedDigest { .. })
+                ),
+                "{digits}"
+            );
+        }
+        let upper = Checksum::of_script("").to_string().to_uppercase();
+        let upper = upper.replacen("SHA256", "sha256", 1);
+        assert_eq!(upper.parse::<Checksum>(), Ok(Checksum::of_script("")));
     }
 }
