@@ -81,6 +81,22 @@
 //! credentials hidden. Drivers wait at most the connect timeout of `driver::ConnectOptions`
 //! (10 seconds by default) for the server to answer.
 //!
+//! ## Crate layout
+//!
+//! Pure parts first; the runner and the drivers are the only code that talks to a database.
+//!
+//! | layer | modules |
+//! |---|---|
+//! | model | `version`, `migration` ([`Migration`], [`MigrationSet`]), [`checksum`], `dialect` ([`Dialect`]: quoting and per-dialect facts), `error` |
+//! | loading | [`source`]: the folder contract, shared by the macro and [`source::load_dir`] |
+//! | reading SQL | `lex` (the one tokenizer, a state enum), [`split`] (statements and lines), [`implicit_commit`] (MySQL statements that commit) |
+//! | deciding | [`plan`] (what to apply or revert: `(embedded, applied, target) -> Plan`), `journal` (how a statement-by-statement step records each part, and what a stop means), [`status`] |
+//! | recording | [`history`] (the row model), `history_sql` (its SQL per dialect) |
+//! | schema | [`schema`]: description, diff, recorded changes, scoped describe, drift |
+//! | running | [`runner`]: [`Migrator`]'s commands, one file per phase (lock, execute, atomic, journal, fingerprint, drift, record, admin) |
+//! | drivers | [`driver`]: the [`driver::Driver`] seam and one file per client |
+//! | around it | [`verify`] (round trips on scratch databases), [`database_url`], `cli`, `testing` |
+//!
 //! ## Features
 //!
 //! | feature | what |
