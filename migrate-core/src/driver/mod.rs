@@ -119,8 +119,8 @@ pub trait Driver: Send {
     /// [`Driver::query`] for a query this connection is likely to run again with the same
     /// text: the schema description, once per applied version. A driver whose server plans
     /// such a query at length keeps it prepared on the connection, so that only the first run
-    /// pays for parsing and planning (PostgreSQL: about 6.5 ms for the description of a
-    /// hundred tables). The first run may then take two round trips (prepare, execute). The
+    /// pays for parsing and planning (on PostgreSQL, most of the description's cost). The
+    /// first run may then take two round trips (prepare, execute). The
     /// default is [`Driver::query`]; a driver that wraps another should forward this method,
     /// or the wrapped driver's preparation is lost.
     fn query_repeated(

@@ -96,7 +96,7 @@ where
 
 /// Hands text-protocol rows to a [`super::Driver::query_each`] visitor as borrowed cells.
 /// (Collected with `fetch_all` first: on SQLite, pulling rows one by one from the connection's
-/// worker thread measured slower than collecting them.)
+/// worker thread is slower than collecting them.)
 pub(crate) fn visit_text_rows<R>(
     rows: &[R],
     mut visit: impl FnMut(&[Option<&str>]),

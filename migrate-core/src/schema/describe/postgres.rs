@@ -26,7 +26,7 @@ pub(super) fn query(history: &History) -> String {
 /// ` AND c.relname = ANY (…)` in a scoped query, reading the names from the setting
 /// [`super::PG_SCOPE_SETTING`] (set by [`super::set_scope`]) rather than from literals:
 /// the query's text then stays the same whatever the scope, so that the connection
-/// keeps it prepared (planning it takes about 3 ms; running it, half a millisecond).
+/// keeps it prepared (planning it costs several times more than running it).
 fn in_scope(history: &History) -> String {
     history.scoped(|_| {
         format!(
@@ -92,8 +92,8 @@ fn unqualified(text: &str) -> String {
 
 /// Joins the comment (`ds.description`) of the column `subid` of the relation `oid` (0:
 /// the relation itself): what `col_description` and `obj_description` return, read in the
-/// join instead of by a function called once per row, which measured a third of the
-/// columns' part on a schema of a hundred tables. `pg_description`'s primary key is
+/// join instead of by a function called once per row, which is slower. `pg_description`'s
+/// primary key is
 /// (objoid, classoid, objsubid), so the join adds no rows.
 fn comment(oid: &str, subid: &str) -> String {
     format!(
