@@ -93,8 +93,7 @@ fn unqualified(text: &str) -> String {
 /// Joins the comment (`ds.description`) of the column `subid` of the relation `oid` (0:
 /// the relation itself): what `col_description` and `obj_description` return, read in the
 /// join instead of by a function called once per row, which is slower. `pg_description`'s
-/// primary key is
-/// (objoid, classoid, objsubid), so the join adds no rows.
+/// primary key is (objoid, classoid, objsubid), so the join adds no rows.
 fn comment(oid: &str, subid: &str) -> String {
     format!(
         "LEFT JOIN pg_description ds ON ds.objoid = {oid} \
