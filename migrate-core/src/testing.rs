@@ -184,7 +184,7 @@ impl TestDatabase {
             dropped: false,
             _dir: None,
         };
-        template::create(&mut admin, &database.name, template)
+        template::create(&mut admin, &server, &database.name, template)
             .await
             .map_err(|e| admin_error("creating the test database", e))?;
         Ok(Some(database))

@@ -41,6 +41,7 @@ per_backend!(
     parallel_tests_on_one_template_do_not_interfere,
     an_edited_migration_is_not_served_an_old_template,
     a_copy_at_an_older_version_equals_a_replay,
+    a_copy_of_many_tables_equals_a_replay,
 );
 
 /// Tables with keys, an index, a foreign key and rows; `nickname` added to `customers` in V1
@@ -406,4 +407,37 @@ async fn stale_templates_are_swept_on_mariadb() {
 #[tokio::test]
 async fn stale_templates_are_swept_on_postgres() {
     stale_templates_are_swept(Backend::Postgres).await;
+}
+
+/// More tables than one MariaDB session copies: the copy is shared among sessions.
+async fn a_copy_of_many_tables_equals_a_replay(backend: Backend) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_tree(dir.path(), false);
+    for n in 4..=43 {
+        let v = dir.path().join(format!("V{n}__part_{n}"));
+        std::fs::create_dir_all(&v).expect("folder");
+        let parent = if n == 4 {
+            "customers".to_owned()
+        } else {
+            format!("part_{}", n - 1)
+        };
+        std::fs::write(
+            v.join("up.sql"),
+            format!(
+                "CREATE TABLE part_{n} (id INTEGER NOT NULL PRIMARY KEY, up_id INTEGER NULL, \
+                 FOREIGN KEY (up_id) REFERENCES {parent} (id));\n\
+                 INSERT INTO part_{n} (id, up_id) VALUES (1, 1);\n"
+            ),
+        )
+        .expect("up");
+        std::fs::write(v.join("down.sql"), format!("DROP TABLE part_{n};\n")).expect("down");
+    }
+    let set = load(dir.path());
+    let tables: &[Table] = &[("part_43", &["id", "up_id"]), ("part_4", &["id", "up_id"])];
+    let Some((origin, copy, replay)) = copy_and_replay(backend, &set, Target::Latest, tables).await
+    else {
+        return;
+    };
+    assert_eq!(origin, Origin::Cloned);
+    assert_eq!(copy, replay);
 }

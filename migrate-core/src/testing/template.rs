@@ -368,6 +368,7 @@ async fn migrate(request: &Request<'_>, url: &str) -> Result<(), Error> {
 /// Creates the server database `name`, empty or as a copy of `template`.
 pub(crate) async fn create(
     admin: &mut Admin,
+    server: &str,
     name: &str,
     template: Option<&Template>,
 ) -> Result<(), DriverError> {
@@ -379,7 +380,7 @@ pub(crate) async fn create(
         }
         Some(Template::MySql(copy)) => {
             admin.execute(&format!("CREATE DATABASE {name}")).await?;
-            copy.run(admin, name).await
+            copy.run(admin, server, name).await
         }
         _ => admin.execute(&format!("CREATE DATABASE {name}")).await,
     }

@@ -8,18 +8,24 @@
 //! system-versioned tables cannot be filled by `INSERT … SELECT`. A template holding any of
 //! those is not copied: its tests replay the migrations ([`Template::Replay`]).
 
+use std::collections::HashMap;
+
 use super::{admin_error, Admin, Template};
 use crate::driver::DriverError;
 use crate::{Dialect, Error};
 
-/// The statements that copy a template's tables into the current database of the session,
+/// How many tables one session copies, at least, before another session joins in.
+const TABLES_PER_SESSION: usize = 16;
+/// How many sessions copy one database at most.
+const MAX_SESSIONS: usize = 4;
+
+/// The statements that copy a template's tables into the current database of a session,
 /// reading from the template by its qualified name.
 #[derive(Debug)]
 pub(crate) struct Copy {
-    /// `CREATE TABLE` statements, unqualified (they run after `USE` of the new database).
-    tables: Vec<String>,
-    /// `INSERT … SELECT` statements, for the tables that hold rows.
-    rows: Vec<String>,
+    /// Per table: `CREATE TABLE`, unqualified (it runs after `USE` of the new database), and
+    /// `INSERT … SELECT` when the table holds rows.
+    tables: Vec<(String, Option<String>)>,
 }
 
 /// What to make of the template database `name`: a [`Copy`], or replay.
@@ -59,10 +65,7 @@ async fn inspect(admin: &mut Admin, name: &str) -> Result<Option<Copy>, DriverEr
         return Ok(None);
     }
     let source = Dialect::MySql.quote_ident(name);
-    let mut copy = Copy {
-        tables: Vec::with_capacity(names.len()),
-        rows: Vec::new(),
-    };
+    let mut creates = Vec::with_capacity(names.len());
     for table in &names {
         let quoted = Dialect::MySql.quote_ident(table);
         let row = admin
@@ -75,10 +78,15 @@ async fn inspect(admin: &mut Admin, name: &str) -> Result<Option<Copy>, DriverEr
                 "SHOW CREATE TABLE returned nothing for {table}"
             )));
         };
-        copy.tables.push(create);
+        creates.push(create);
     }
-    copy.rows = row_copies(admin, name, &names).await?;
-    Ok(Some(copy))
+    let mut rows = row_copies(admin, name, &names).await?;
+    let tables = names
+        .iter()
+        .zip(creates)
+        .map(|(table, create)| (create, rows.remove(table)))
+        .collect();
+    Ok(Some(Copy { tables }))
 }
 
 /// `INSERT … SELECT` for each of `tables` that holds rows, naming the stored columns (not the
@@ -87,9 +95,9 @@ async fn row_copies(
     admin: &mut Admin,
     name: &str,
     tables: &[String],
-) -> Result<Vec<String>, DriverError> {
+) -> Result<HashMap<String, String>, DriverError> {
     if tables.is_empty() {
-        return Ok(Vec::new());
+        return Ok(HashMap::new());
     }
     let source = Dialect::MySql.quote_ident(name);
     let probe = tables
@@ -120,7 +128,7 @@ async fn row_copies(
         ))
         .await?;
     Ok(filled
-        .iter()
+        .into_iter()
         .map(|table| {
             let list = columns
                 .iter()
@@ -129,30 +137,71 @@ async fn row_copies(
                 .map(|c| Dialect::MySql.quote_ident(c))
                 .collect::<Vec<_>>()
                 .join(", ");
-            let quoted = Dialect::MySql.quote_ident(table);
-            format!("INSERT INTO {quoted} ({list}) SELECT {list} FROM {source}.{quoted}")
+            let quoted = Dialect::MySql.quote_ident(&table);
+            let insert =
+                format!("INSERT INTO {quoted} ({list}) SELECT {list} FROM {source}.{quoted}");
+            (table, insert)
         })
         .collect())
 }
 
 impl Copy {
-    /// Copies the template into the empty database `target`, in one batch on `admin`'s
-    /// session (which it leaves using `target`, with foreign key checks on).
-    pub(crate) async fn run(&self, admin: &mut Admin, target: &str) -> Result<(), DriverError> {
+    /// Copies the template into the empty database `target`: `admin`'s session and up to
+    /// [`MAX_SESSIONS`]` - 1` more to `server` each copy a share of the tables in one batch.
+    pub(crate) async fn run(
+        &self,
+        admin: &mut Admin,
+        server: &str,
+        target: &str,
+    ) -> Result<(), DriverError> {
+        let sessions = self
+            .tables
+            .len()
+            .div_ceil(TABLES_PER_SESSION)
+            .clamp(1, MAX_SESSIONS);
         let using = format!("USE {}", Dialect::MySql.quote_ident(target));
-        let mut statements: Vec<&str> = vec![
-            // Tables are created in name order, before the tables their keys reference.
-            "SET SESSION foreign_key_checks = 0",
-            &using,
-        ];
-        statements.extend(self.tables.iter().map(String::as_str));
-        if !self.rows.is_empty() {
+        let shares: Vec<Vec<&str>> = (0..sessions)
+            .map(|i| self.statements(&using, i, sessions))
+            .collect();
+        let mut extra = Vec::with_capacity(sessions - 1);
+        for _ in 1..sessions {
+            extra.push(Admin::connect(super::Backend::MySql, server).await?);
+        }
+        let Some((first, rest)) = shares.split_first() else {
+            return Ok(()); // no table at all
+        };
+        let others = extra
+            .iter_mut()
+            .zip(rest)
+            .map(|(session, share)| session.execute_all(share));
+        let (mine, theirs) = futures_util::future::join(
+            admin.execute_all(first),
+            futures_util::future::join_all(others),
+        )
+        .await;
+        theirs.into_iter().try_for_each(|r| r)?;
+        mine
+    }
+
+    /// The batch of session `index` of `sessions` (every `sessions`-th table from `index`),
+    /// after `using` (the `USE` of the new database).
+    fn statements<'a>(&'a self, using: &'a str, index: usize, sessions: usize) -> Vec<&'a str> {
+        let mine: Vec<&(String, Option<String>)> =
+            self.tables.iter().skip(index).step_by(sessions).collect();
+        // With the checks off a key may name a table that another session creates later.
+        let mut statements = vec!["SET SESSION foreign_key_checks = 0", using];
+        statements.extend(mine.iter().map(|(create, _)| create.as_str()));
+        let rows: Vec<&str> = mine
+            .iter()
+            .filter_map(|(_, rows)| rows.as_deref())
+            .collect();
+        if !rows.is_empty() {
             // One commit for every row instead of one per table.
             statements.push("START TRANSACTION");
-            statements.extend(self.rows.iter().map(String::as_str));
+            statements.extend(rows);
             statements.push("COMMIT");
         }
         statements.push("SET SESSION foreign_key_checks = 1");
-        admin.execute_all(&statements).await
+        statements
     }
 }
