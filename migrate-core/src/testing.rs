@@ -117,6 +117,7 @@ pub struct TestDatabase {
     url: String,
     name: String,
     origin: Origin,
+    template: Option<String>,
     dropped: bool,
     _dir: Option<tempfile::TempDir>,
 }
@@ -145,6 +146,7 @@ impl TestDatabase {
         } else {
             Origin::Empty
         };
+        let source = template.and_then(Template::name);
         let Some(server) = backend.server_url() else {
             let dir = tempfile::tempdir()
                 .map_err(|e| admin_error("creating a temporary folder", DriverError::other(e)))?;
@@ -158,6 +160,7 @@ impl TestDatabase {
                 url: format!("sqlite://{}", path.display()),
                 name,
                 origin,
+                template: source,
                 dropped: false,
                 _dir: Some(dir),
             }));
@@ -181,6 +184,7 @@ impl TestDatabase {
             url: with_database(&server, &name),
             name,
             origin,
+            template: source,
             dropped: false,
             _dir: None,
         };
@@ -208,6 +212,12 @@ impl TestDatabase {
     /// How the database got its content.
     pub fn origin(&self) -> Origin {
         self.origin
+    }
+
+    /// The template the database was copied from: a database name on a server, a file path
+    /// on SQLite; `None` unless [`TestDatabase::origin`] is [`Origin::Cloned`].
+    pub fn template(&self) -> Option<&str> {
+        self.template.as_deref()
     }
 
     /// A fresh database migrated with `set` to `target`, copied from a template built once

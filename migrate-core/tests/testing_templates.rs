@@ -5,6 +5,7 @@
 #![cfg(feature = "testing")]
 
 use std::path::Path;
+use std::process::Command;
 
 use migrate_core::driver::{AnyDriver, Driver};
 use migrate_core::history::{AppliedMigration, HistoryTable};
@@ -42,6 +43,7 @@ per_backend!(
     an_edited_migration_is_not_served_an_old_template,
     a_copy_at_an_older_version_equals_a_replay,
     a_copy_of_many_tables_equals_a_replay,
+    processes_starting_together_share_one_template,
 );
 
 /// Tables with keys, an index, a foreign key and rows; `nickname` added to `customers` in V1
@@ -440,4 +442,202 @@ async fn a_copy_of_many_tables_equals_a_replay(backend: Backend) {
     };
     assert_eq!(origin, Origin::Cloned);
     assert_eq!(copy, replay);
+}
+
+/// Set in a child process: the tree whose copy it takes, and the backend.
+const CHILD_TREE: &str = "MIGRATE_TEMPLATES_CHILD_TREE";
+/// See [`CHILD_TREE`].
+const CHILD_BACKEND: &str = "MIGRATE_TEMPLATES_CHILD_BACKEND";
+
+/// The child's half of `processes_starting_together_share_one_template`: takes a copy of the
+/// tree it is given and prints the template it came from. Does nothing in a normal run.
+#[tokio::test]
+async fn child_takes_a_copy() {
+    let (Some(tree), Ok(backend)) = (std::env::var_os(CHILD_TREE), std::env::var(CHILD_BACKEND))
+    else {
+        return;
+    };
+    let backend = match backend.as_str() {
+        "MySql" => Backend::MySql,
+        "Postgres" => Backend::Postgres,
+        _ => Backend::Sqlite,
+    };
+    let set = load(Path::new(&tree));
+    let db = TestDatabase::at(backend, &set, Target::Latest)
+        .await
+        .expect("copy")
+        .expect("reachable");
+    assert_eq!(db.origin(), Origin::Cloned);
+    let mut driver = AnyDriver::connect(db.url()).await.expect("connect");
+    let history = Migrator::new(&set)
+        .history(&mut driver)
+        .await
+        .expect("history");
+    drop(driver);
+    println!("TEMPLATE={}", db.template().expect("a template"));
+    println!("VERSIONS={}", history.len());
+    db.drop_database().await;
+}
+
+/// Cargo runs one process per test binary: processes that need the same template at once
+/// build it once and all copy it.
+async fn processes_starting_together_share_one_template(backend: Backend) {
+    let Some(probe) = TestDatabase::create(backend).await.expect("probe") else {
+        return;
+    };
+    probe.drop_database().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_tree(dir.path(), false);
+    make_unique(dir.path());
+    let (templates, versions) = children(backend, dir.path(), 4);
+    assert_eq!(versions, [3, 3, 3, 3]);
+    assert_eq!(templates.len(), 4, "{templates:?}");
+    assert!(
+        templates.iter().all(|t| *t == templates[0]),
+        "{templates:?}"
+    );
+    drop_template(backend, &templates[0]).await;
+}
+
+async fn drop_template(backend: Backend, template: &str) {
+    let Some(server) = backend.server_url() else {
+        std::fs::remove_file(template).expect("remove the template file");
+        return;
+    };
+    let mut admin = AnyDriver::connect(&server).await.expect("connect");
+    if backend == Backend::Postgres {
+        admin
+            .execute(&format!("ALTER DATABASE {template} WITH IS_TEMPLATE false"))
+            .await
+            .expect("unmark");
+    }
+    admin
+        .execute(&format!("DROP DATABASE {template}"))
+        .await
+        .expect("drop the template");
+}
+
+/// Makes the tree at `root` a set no other test has: its template cannot exist yet.
+fn make_unique(root: &Path) {
+    let nonce = format!(
+        "-- {} {:?}\n",
+        std::process::id(),
+        std::time::SystemTime::now()
+    );
+    let v1 = root.join("V1__customers").join("up.sql");
+    let up = std::fs::read_to_string(&v1).expect("read");
+    std::fs::write(&v1, nonce + &up).expect("write");
+}
+
+/// Runs `count` children taking a copy of `tree` at once; the templates they copied and the
+/// versions in their copies' history.
+fn children(backend: Backend, tree: &Path, count: usize) -> (Vec<String>, Vec<usize>) {
+    let running: Vec<_> = (0..count)
+        .map(|_| {
+            Command::new(std::env::current_exe().expect("test binary"))
+                .args([
+                    "--exact",
+                    "child_takes_a_copy",
+                    "--nocapture",
+                    "--test-threads=1",
+                ])
+                .env(CHILD_TREE, tree)
+                .env(CHILD_BACKEND, format!("{backend:?}"))
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("spawn")
+        })
+        .collect();
+    let (mut templates, mut versions) = (Vec::new(), Vec::new());
+    for child in running {
+        let output = child.wait_with_output().expect("child");
+        let text = String::from_utf8_lossy(&output.stdout).into_owned()
+            + &String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{text}");
+        // The harness may have begun a line with the test's name.
+        let value = |key: &str| {
+            text.lines()
+                .find_map(|l| l.split_once(key))
+                .map(|(_, v)| v.trim().to_owned())
+                .unwrap_or_else(|| panic!("no {key} in:\n{text}"))
+        };
+        templates.push(value("TEMPLATE="));
+        versions.push(value("VERSIONS=").parse().expect("a number"));
+    }
+    (templates, versions)
+}
+
+/// A template whose build was killed (PostgreSQL: not marked complete; MariaDB: its history
+/// short of the target) is not copied: the next process builds it again.
+async fn a_half_built_template_is_built_again(backend: Backend) {
+    let Some(probe) = TestDatabase::create(backend).await.expect("probe") else {
+        return;
+    };
+    probe.drop_database().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_tree(dir.path(), false);
+    make_unique(dir.path());
+    let (templates, _) = children(backend, dir.path(), 1);
+    let server = backend.server_url().expect("a server");
+    let mut admin = AnyDriver::connect(&server).await.expect("connect");
+    let mark = format!(
+        "SELECT COALESCE(shobj_description(oid, 'pg_database'), '') FROM pg_database WHERE datname = '{}'",
+        templates[0]
+    );
+    if backend == Backend::Postgres {
+        admin
+            .execute(&format!("COMMENT ON DATABASE {} IS NULL", templates[0]))
+            .await
+            .expect("unmark");
+    } else {
+        let url = server.rsplit_once('/').expect("a path").0.to_owned() + "/" + &templates[0];
+        let mut template = AnyDriver::connect(&url).await.expect("connect");
+        template
+            .execute("DELETE FROM schema_history WHERE version = 3")
+            .await
+            .expect("cut the history");
+    }
+    let (again, versions) = children(backend, dir.path(), 1);
+    assert_eq!(versions, [3]);
+    if backend == Backend::Postgres {
+        let rows = admin
+            .query(&mark.replace(&templates[0], &again[0]))
+            .await
+            .expect("mark");
+        let marked = rows[0][0].as_deref().unwrap_or_default();
+        assert!(marked.starts_with("migrate template "), "{marked:?}");
+    }
+    drop(admin);
+    for template in templates
+        .iter()
+        .chain(&again)
+        .collect::<std::collections::BTreeSet<_>>()
+    {
+        drop_template_if_exists(backend, template).await;
+    }
+}
+
+#[tokio::test]
+async fn a_half_built_template_is_built_again_on_mariadb() {
+    a_half_built_template_is_built_again(Backend::MySql).await;
+}
+
+#[tokio::test]
+async fn a_half_built_template_is_built_again_on_postgres() {
+    a_half_built_template_is_built_again(Backend::Postgres).await;
+}
+
+async fn drop_template_if_exists(backend: Backend, template: &str) {
+    let server = backend.server_url().expect("a server");
+    let mut admin = AnyDriver::connect(&server).await.expect("connect");
+    if backend == Backend::Postgres {
+        let _ = admin
+            .execute(&format!("ALTER DATABASE {template} WITH IS_TEMPLATE false"))
+            .await;
+    }
+    admin
+        .execute(&format!("DROP DATABASE IF EXISTS {template}"))
+        .await
+        .expect("drop the template");
 }

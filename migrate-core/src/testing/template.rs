@@ -55,13 +55,24 @@ pub(crate) enum Template {
     /// A PostgreSQL template database: `CREATE DATABASE … TEMPLATE`.
     Postgres(String),
     /// A MariaDB/MySQL database whose tables are copied by the statements `copy` holds.
-    MySql(Arc<mysql::Copy>),
+    MySql(String, Arc<mysql::Copy>),
     /// An SQLite file, copied.
     Sqlite(PathBuf),
     /// Nothing to copy from: the migrations made objects that a copy would not reproduce
     /// faithfully (MySQL/MariaDB views, triggers, routines, events, sequences, system-versioned
     /// tables), so each test replays them.
     Replay,
+}
+
+impl Template {
+    /// The template database's name, or its file's path; `None` for [`Template::Replay`].
+    pub(crate) fn name(&self) -> Option<String> {
+        match self {
+            Template::Postgres(name) | Template::MySql(name, _) => Some(name.clone()),
+            Template::Sqlite(path) => Some(path.display().to_string()),
+            Template::Replay => None,
+        }
+    }
 }
 
 /// What a test database must be at.
@@ -378,7 +389,7 @@ pub(crate) async fn create(
                 .execute(&format!("CREATE DATABASE {name} TEMPLATE {source}"))
                 .await
         }
-        Some(Template::MySql(copy)) => {
+        Some(Template::MySql(_, copy)) => {
             admin.execute(&format!("CREATE DATABASE {name}")).await?;
             copy.run(admin, server, name).await
         }

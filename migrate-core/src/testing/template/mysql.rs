@@ -31,7 +31,7 @@ pub(crate) struct Copy {
 /// What to make of the template database `name`: a [`Copy`], or replay.
 pub(crate) async fn template(admin: &mut Admin, name: &str) -> Result<Template, Error> {
     match inspect(admin, name).await {
-        Ok(Some(copy)) => Ok(Template::MySql(std::sync::Arc::new(copy))),
+        Ok(Some(copy)) => Ok(Template::MySql(name.to_owned(), std::sync::Arc::new(copy))),
         Ok(None) => Ok(Template::Replay),
         Err(e) => Err(admin_error("reading a template's tables", e)),
     }
