@@ -189,8 +189,15 @@ pub(crate) fn markdown(
          in a run (the template at N is built, then copied) and after (a copy of the \
          template); and the `#[sqlx::test]` way, a fresh database on which sqlx's migrator runs \
          the N migrations. The variants are interleaved within each repetition, after one \
-         untimed round. Target: a copy at the largest N costs at most {TARGET}× an empty \
-         database.\n\nCommand: `{command}`\n\n\
+         untimed round. Before each first use every template on the server is dropped. \
+         Target: a copy at the largest N costs at most {TARGET}× an empty database.\n\n\
+         How a copy is made: PostgreSQL `CREATE DATABASE … TEMPLATE` (the server copies \
+         files, as it does for an empty database from `template1`); SQLite a copy of the \
+         template file; MariaDB, which has no template databases, recreates each table from \
+         `SHOW CREATE TABLE` and copies its rows (`INSERT … SELECT`), the tables shared among \
+         up to four sessions — so there a copy costs about one table creation per table, \
+         while an empty database is one directory. The generated history (seed as in the \
+         main run) has about half as many tables as versions.\n\nCommand: `{command}`\n\n\
          | backend | N | empty | first use (build + copy) | copy | copy made by | sqlx-style replay | copy / empty | target |\n\
          |---|---:|---:|---:|---:|---|---:|---:|---|\n"
     );
