@@ -31,6 +31,7 @@ mod report;
 mod runners;
 mod scenarios;
 mod stats;
+mod testdb;
 mod tree;
 mod verify_scale;
 
@@ -72,6 +73,28 @@ enum Sub {
     /// Round-trip verification (`migrate_core::verify`) of a long generated history plus
     /// stored programs, per backend; writes its own section of BENCHMARKS.md.
     VerifyScale(VerifyScaleArgs),
+    /// Test databases at version N (`TestDatabase::at`) against an empty database and a
+    /// sqlx-style replay, per backend; writes its own section of BENCHMARKS.md.
+    Testdb(TestdbArgs),
+}
+
+#[derive(Debug, Args)]
+struct TestdbArgs {
+    /// Repetitions of every variant.
+    #[arg(long, default_value_t = 5)]
+    reps: usize,
+    /// The versions N measured.
+    #[arg(long, value_delimiter = ',', default_value = "2,200")]
+    versions: Vec<u32>,
+    /// Seed of the generated history.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Backends to measure.
+    #[arg(long, value_delimiter = ',', default_value = "mysql,postgres,sqlite")]
+    backends: Vec<BackendArg>,
+    /// The markdown file whose section is replaced (default: BENCHMARKS.md at the workspace root).
+    #[arg(long)]
+    output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -131,6 +154,9 @@ struct RunArgs {
     /// Where to write the generated trees, to inspect them (default: a temporary folder).
     #[arg(long)]
     trees: Option<PathBuf>,
+    /// Repetitions of the test-database scenario (N = 2 and N); 0 skips it.
+    #[arg(long, default_value_t = 3)]
+    testdb_reps: usize,
     /// Seconds a concurrent worker may take before it is killed.
     #[arg(long, default_value_t = 600)]
     worker_timeout: u64,
@@ -180,6 +206,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Some(Sub::Worker(args)) => runtime.block_on(worker(args)),
         Some(Sub::VerifyScale(args)) => runtime.block_on(verify_scale(args)),
+        Some(Sub::Testdb(args)) => runtime.block_on(testdb(args)),
         None => runtime.block_on(run(cli.run)),
     };
     match result {
@@ -222,6 +249,25 @@ async fn verify_scale(args: VerifyScaleArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+async fn testdb(args: TestdbArgs) -> anyhow::Result<ExitCode> {
+    let dialects: Vec<Dialect> = args.backends.iter().map(|b| b.dialect()).collect();
+    let command = format!(
+        "cargo run --release -p migrate-bench -- {}",
+        std::env::args().skip(1).collect::<Vec<_>>().join(" ")
+    );
+    let section =
+        testdb::section(&dialects, &args.versions, args.reps, args.seed, &command).await?;
+    println!("{section}");
+    let output = args
+        .output
+        .unwrap_or_else(|| workspace_root().join("BENCHMARKS.md"));
+    let current = std::fs::read_to_string(&output).unwrap_or_default();
+    std::fs::write(&output, testdb::splice(&current, &section))
+        .with_context(|| format!("writing {}", output.display()))?;
+    eprintln!("wrote {}", output.display());
+    Ok(ExitCode::SUCCESS)
 }
 
 fn workspace_root() -> PathBuf {
@@ -291,6 +337,18 @@ async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         .map_err(|e| format!("{e:#}"))
     });
 
+    let dialects: Vec<Dialect> = args.backends.iter().map(|b| b.dialect()).collect();
+    let versions = [2, args.versions];
+    let testdb = (args.testdb_reps > 0).then_some(
+        testdb::section(
+            &dialects,
+            &versions,
+            args.testdb_reps,
+            args.seed,
+            &settings.command,
+        )
+        .await?,
+    );
     let report = RunReport {
         settings,
         backends,
@@ -308,6 +366,11 @@ async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         .and_then(|text| verify_scale::existing(&text))
     {
         markdown = verify_scale::splice(&markdown, &section);
+    }
+    // The test-database section: this run's, else the one measured before.
+    let old = std::fs::read_to_string(&output).ok();
+    if let Some(section) = testdb.or_else(|| old.as_deref().and_then(testdb::existing)) {
+        markdown = testdb::splice(&markdown, &section);
     }
     std::fs::write(&output, &markdown).with_context(|| format!("writing {}", output.display()))?;
     eprintln!("wrote {}", output.display());

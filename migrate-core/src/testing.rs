@@ -21,16 +21,40 @@
 //!
 //! Databases are named `migrate_test_<pid>_<unix seconds>_<n>`; each is dropped when its
 //! [`TestDatabase`] is dropped, and the first database a process creates on a server also drops
-//! those created more than a day ago (left by killed test runs). The age is the rule, not
-//! whether the process still runs: a process id says nothing about a run on another machine or
-//! in another container sharing the server.
+//! those created more than a day ago (left by killed test runs), templates included. The age is
+//! the rule, not whether the process still runs: a process id says nothing about a run on
+//! another machine or in another container sharing the server.
+//!
+//! ## Databases at a version
+//!
+//! [`TestDatabase::at`] (and so `#[migrate_macros::test]`) does not replay the migrations for
+//! every test. The first test of a process that needs version N of a migration set builds a
+//! *template* at N once (another process may have built it already: templates are shared
+//! through the server, under a server-side lock), and every test then gets a copy:
+//!
+//! | backend | copy |
+//! |---|---|
+//! | PostgreSQL | `CREATE DATABASE … TEMPLATE migrate_tpl_…` |
+//! | SQLite | a copy of the template file (`migrate_templates` in the temporary folder) |
+//! | MySQL/MariaDB | each table recreated from `SHOW CREATE TABLE` and its rows copied, in one batch; a template with views, triggers, routines, events, sequences or system-versioned tables is not copied, and its tests replay the migrations |
+//!
+//! A template is identified by the migrations up to N (checksums included), N, and the runner's
+//! configuration, so an edited migration never reuses an old template. Its completion is
+//! checked before use; a half-built one (a killed build) is dropped and built again.
+//! [`TestDatabase::origin`] says how a database was made; [`TestDatabase::at_replayed`] replays
+//! the migrations regardless.
 
 use std::sync::OnceLock;
 
+mod admin;
 pub mod attribute;
+mod template;
 
-use crate::driver::{redact_url, with_database, Driver, DriverError, SqlxMySql, SqlxPostgres};
-use crate::Error;
+use admin::{admin_error, Admin};
+use template::Template;
+
+use crate::driver::{with_database, DriverError};
+use crate::{Config, Dialect, Error, MigrationSet, Target};
 
 /// A database server kind a test can run against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -57,6 +81,15 @@ impl Backend {
         };
         Some(std::env::var(var).unwrap_or_else(|_| default.to_owned()))
     }
+
+    /// The SQL dialect of the backend.
+    pub fn dialect(self) -> Dialect {
+        match self {
+            Backend::Sqlite => Dialect::Sqlite,
+            Backend::MySql => Dialect::MySql,
+            Backend::Postgres => Dialect::Postgres,
+        }
+    }
 }
 
 /// Whether unreachable servers fail tests instead of skipping them.
@@ -66,12 +99,25 @@ pub fn servers_required() -> bool {
         .any(|var| std::env::var(var).is_ok_and(|v| !v.is_empty() && v != "0" && v != "false"))
 }
 
+/// How a [`TestDatabase`] got its content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Origin {
+    /// Created empty ([`TestDatabase::create`]).
+    Empty,
+    /// Migrated by replaying the migrations on an empty database.
+    Replayed,
+    /// Copied from a template database built once at the version (see the module docs).
+    Cloned,
+}
+
 /// A database that exists for one test.
 #[derive(Debug)]
 pub struct TestDatabase {
     backend: Backend,
     url: String,
     name: String,
+    origin: Origin,
+    template: Option<String>,
     dropped: bool,
     _dir: Option<tempfile::TempDir>,
 }
@@ -86,38 +132,41 @@ impl TestDatabase {
     /// A fresh, empty database; `Ok(None)` when the server is unreachable and not required
     /// (a skip message has been printed).
     pub async fn create(backend: Backend) -> Result<Option<TestDatabase>, Error> {
+        TestDatabase::create_from(backend, None).await
+    }
+
+    /// A fresh database, empty or a copy of `template`.
+    async fn create_from(
+        backend: Backend,
+        template: Option<&Template>,
+    ) -> Result<Option<TestDatabase>, Error> {
         let name = crate::scratch_name::new_name(PREFIX);
+        let origin = if template.is_some() {
+            Origin::Cloned
+        } else {
+            Origin::Empty
+        };
+        let source = template.and_then(Template::name);
         let Some(server) = backend.server_url() else {
             let dir = tempfile::tempdir()
                 .map_err(|e| admin_error("creating a temporary folder", DriverError::other(e)))?;
-            let url = format!(
-                "sqlite://{}",
-                dir.path().join(format!("{name}.db")).display()
-            );
+            let path = dir.path().join(format!("{name}.db"));
+            if let Some(Template::Sqlite(source)) = template {
+                std::fs::copy(source, &path)
+                    .map_err(|e| admin_error("copying the template file", DriverError::other(e)))?;
+            }
             return Ok(Some(TestDatabase {
                 backend,
-                url,
+                url: format!("sqlite://{}", path.display()),
                 name,
+                origin,
+                template: source,
                 dropped: false,
                 _dir: Some(dir),
             }));
         };
-        let mut admin = match Admin::connect(backend, &server).await {
-            Ok(admin) => admin,
-            Err(e) if !servers_required() => {
-                // Past the harness's capture, which hides a passing test's output.
-                attribute::announce(&format!(
-                    "SKIPPED: {backend:?} server at {} is not reachable ({e}); set MIGRATE_REQUIRE_SERVERS=1 to make this a failure",
-                    redact_url(&server)
-                ));
-                return Ok(None);
-            }
-            Err(e) => {
-                return Err(admin_error(
-                    "connecting to the test server (MIGRATE_REQUIRE_SERVERS is set)",
-                    e,
-                ))
-            }
+        let Some(mut admin) = Admin::reach(backend, &server).await? else {
+            return Ok(None);
         };
         let cleaned = match backend {
             Backend::MySql => &CLEANED_MYSQL,
@@ -129,17 +178,20 @@ impl TestDatabase {
                 .await
                 .map_err(|e| admin_error("dropping stale test databases", e))?;
         }
-        admin
-            .execute(&format!("CREATE DATABASE {name}"))
-            .await
-            .map_err(|e| admin_error("creating the test database", e))?;
-        Ok(Some(TestDatabase {
+        // Owned before it exists, so that a copy failing half-way is dropped.
+        let database = TestDatabase {
             backend,
             url: with_database(&server, &name),
             name,
+            origin,
+            template: source,
             dropped: false,
             _dir: None,
-        }))
+        };
+        template::create(&mut admin, &server, &database.name, template)
+            .await
+            .map_err(|e| admin_error("creating the test database", e))?;
+        Ok(Some(database))
     }
 
     /// The backend.
@@ -157,41 +209,117 @@ impl TestDatabase {
         &self.name
     }
 
-    /// A fresh database migrated with `set` to `target`; `Ok(None)` when the server is
-    /// unreachable and not required (the skip was printed). Used by `#[migrate_macros::test]`
-    /// through [`attribute::run`].
+    /// How the database got its content.
+    pub fn origin(&self) -> Origin {
+        self.origin
+    }
+
+    /// The template the database was copied from: a database name on a server, a file path
+    /// on SQLite; `None` unless [`TestDatabase::origin`] is [`Origin::Cloned`].
+    pub fn template(&self) -> Option<&str> {
+        self.template.as_deref()
+    }
+
+    /// A fresh database migrated with `set` to `target`, copied from a template built once
+    /// per version (see the module docs); `Ok(None)` when the server is unreachable and not
+    /// required (the skip was printed). Used by `#[migrate_macros::test]` through
+    /// [`attribute::run`].
     pub async fn at(
         backend: Backend,
-        set: &crate::MigrationSet,
-        target: crate::Target,
+        set: &MigrationSet,
+        target: Target,
     ) -> Result<Option<TestDatabase>, Error> {
-        let Some(db) = TestDatabase::create(backend).await? else {
+        TestDatabase::at_with(backend, set, target, &Config::default()).await
+    }
+
+    /// [`TestDatabase::at`] migrated with `config` (another history table, no fingerprints,
+    /// …): a template is built per configuration.
+    pub async fn at_with(
+        backend: Backend,
+        set: &MigrationSet,
+        target: Target,
+        config: &Config,
+    ) -> Result<Option<TestDatabase>, Error> {
+        let Some(version) = template::version_for(set, target, backend) else {
+            return TestDatabase::replayed(backend, set, target, config).await;
+        };
+        let request = template::Request {
+            backend,
+            set,
+            version,
+            config,
+        };
+        // A second attempt when the copy fails: another run's sweep may have dropped a
+        // template this process had resolved.
+        for attempt in 0..2 {
+            let template = match template::obtain(&request).await? {
+                None => return Ok(None),
+                Some(Template::Replay) => {
+                    return TestDatabase::replayed(backend, set, target, config).await
+                }
+                Some(template) => template,
+            };
+            match TestDatabase::create_from(backend, Some(&template)).await {
+                Err(_) if attempt == 0 => template::forget(&request),
+                result => return result,
+            }
+        }
+        unreachable!("the second attempt returns")
+    }
+
+    /// A fresh database on which the migrations of `set` up to `target` were replayed, as
+    /// before templates existed: for comparisons, and for tests that time the migrations.
+    pub async fn at_replayed(
+        backend: Backend,
+        set: &MigrationSet,
+        target: Target,
+    ) -> Result<Option<TestDatabase>, Error> {
+        TestDatabase::replayed(backend, set, target, &Config::default()).await
+    }
+
+    async fn replayed(
+        backend: Backend,
+        set: &MigrationSet,
+        target: Target,
+        config: &Config,
+    ) -> Result<Option<TestDatabase>, Error> {
+        let Some(mut db) = TestDatabase::create(backend).await? else {
             return Ok(None);
         };
-        db.migrate_to(set, target).await?;
+        db.migrate_with(set, target, config).await?;
+        db.origin = Origin::Replayed;
         Ok(Some(db))
     }
 
     /// Migrates the database with `set` to `target` (a fresh database "at a chosen version").
     pub async fn migrate_to(
         &self,
-        set: &crate::MigrationSet,
-        target: crate::Target,
+        set: &MigrationSet,
+        target: Target,
+    ) -> Result<crate::Report, Error> {
+        self.migrate_with(set, target, &Config::default()).await
+    }
+
+    async fn migrate_with(
+        &self,
+        set: &MigrationSet,
+        target: Target,
+        config: &Config,
     ) -> Result<crate::Report, Error> {
         let mut driver = crate::driver::AnyDriver::connect(&self.url)
             .await
             .map_err(|e| admin_error("connecting to the test database", e))?;
-        let migrator = crate::Migrator::new(set);
+        let migrator = crate::Migrator::with_config(set, config.clone());
         let current = migrator
             .history(&mut driver)
             .await?
             .last()
             .map(|r| r.version);
         match target {
-            crate::Target::Version(v) if current.is_some_and(|c| c > v) => {
+            Target::Version(v) if current.is_some_and(|c| c > v) => {
                 migrator.down(&mut driver, target).await
             }
-            crate::Target::Empty => migrator.down(&mut driver, target).await,
+            Target::Empty => migrator.down(&mut driver, target).await,
             _ => migrator.up(&mut driver, target).await,
         }
     }
@@ -233,17 +361,15 @@ async fn drop_database(backend: Backend, name: &str) {
     }
 }
 
-/// Drops the test databases on `backend`'s server created more than a day ago (what
-/// [`TestDatabase::create`] does once per process); `Ok(None)` when the server is unreachable
-/// and not required. Returns the names dropped.
+/// Drops the test databases and templates on `backend`'s server created more than a day ago
+/// (what [`TestDatabase::create`] does once per process); `Ok(None)` when the server is
+/// unreachable and not required. Returns the names dropped.
 pub async fn drop_stale_databases(backend: Backend) -> Result<Option<Vec<String>>, Error> {
-    let Some(server) = backend.server_url() else {
+    if backend == Backend::Sqlite {
         return Ok(Some(Vec::new()));
-    };
-    let mut admin = match Admin::connect(backend, &server).await {
-        Ok(admin) => admin,
-        Err(_) if !servers_required() => return Ok(None),
-        Err(e) => return Err(admin_error("connecting to the test server", e)),
+    }
+    let Some(mut admin) = reach_quietly(backend).await? else {
+        return Ok(None);
     };
     admin
         .drop_stale()
@@ -252,73 +378,30 @@ pub async fn drop_stale_databases(backend: Backend) -> Result<Option<Vec<String>
         .map_err(|e| admin_error("dropping stale test databases", e))
 }
 
-fn admin_error(doing: &'static str, source: DriverError) -> Error {
-    Error::Driver { doing, source }
+/// Drops every template on `backend`'s server (SQLite: every template file) whatever its age —
+/// including one that a test process running now copies from, whose next copies then fail —
+/// and forgets this process's templates; `Ok(None)` when the server is unreachable and not
+/// required. For benchmarks that time building templates, and for clearing a shared server by
+/// hand. Returns the names dropped.
+pub async fn drop_all_templates(backend: Backend) -> Result<Option<Vec<String>>, Error> {
+    if backend == Backend::Sqlite {
+        return template::drop_all_files().map(Some);
+    }
+    let Some(mut admin) = reach_quietly(backend).await? else {
+        return Ok(None);
+    };
+    template::drop_all(&mut admin, backend).await.map(Some)
 }
 
-/// An administrative connection to a test server.
-enum Admin {
-    MySql(SqlxMySql),
-    Postgres(SqlxPostgres),
-}
-
-impl Admin {
-    async fn connect(backend: Backend, url: &str) -> Result<Admin, DriverError> {
-        let connect = async {
-            match backend {
-                Backend::MySql => SqlxMySql::connect(url).await.map(Admin::MySql),
-                _ => SqlxPostgres::connect(url).await.map(Admin::Postgres),
-            }
-        };
-        tokio::time::timeout(std::time::Duration::from_secs(10), connect)
-            .await
-            .unwrap_or_else(|_| Err(DriverError::other("timed out connecting")))
-    }
-
-    async fn execute(&mut self, sql: &str) -> Result<(), DriverError> {
-        match self {
-            Admin::MySql(d) => d.execute(sql).await,
-            Admin::Postgres(d) => d.execute(sql).await,
-        }
-    }
-
-    async fn query(&mut self, sql: &str) -> Result<Vec<crate::driver::Row>, DriverError> {
-        match self {
-            Admin::MySql(d) => d.query(sql).await,
-            Admin::Postgres(d) => d.query(sql).await,
-        }
-    }
-
-    async fn drop_database(&mut self, name: &str) -> Result<(), DriverError> {
-        if let Admin::Postgres(_) = self {
-            // Sessions a test leaked (a killed child process) would block the drop.
-            self.execute(&format!(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}' AND pid <> pg_backend_pid()"
-            ))
-            .await?;
-        }
-        self.execute(&format!("DROP DATABASE IF EXISTS {name}"))
-            .await
-    }
-
-    /// Drops test databases created more than a day ago; returns their names.
-    async fn drop_stale(&mut self) -> Result<Vec<String>, DriverError> {
-        let dialect = match self {
-            Admin::MySql(_) => crate::Dialect::MySql,
-            Admin::Postgres(_) => crate::Dialect::Postgres,
-        };
-        let list = crate::scratch_name::list_sql(dialect, PREFIX);
-        let now = crate::scratch_name::now_secs();
-        let mut dropped = Vec::new();
-        for row in self.query(&list).await? {
-            let Some(name) = row.into_iter().next().flatten() else {
-                continue;
-            };
-            if crate::scratch_name::is_stale(PREFIX, &name, now) {
-                self.drop_database(&name).await?;
-                dropped.push(name);
-            }
-        }
-        Ok(dropped)
+/// The admin connection to `backend`'s server (not SQLite); `Ok(None)` when it is unreachable
+/// and not required, without announcing a skip.
+async fn reach_quietly(backend: Backend) -> Result<Option<Admin>, Error> {
+    let Some(server) = backend.server_url() else {
+        return Ok(None);
+    };
+    match Admin::connect(backend, &server).await {
+        Ok(admin) => Ok(Some(admin)),
+        Err(_) if !servers_required() => Ok(None),
+        Err(e) => Err(admin_error("connecting to the test server", e)),
     }
 }

@@ -1,0 +1,643 @@
+//! Test databases at a version are copies of a template built once (`TestDatabase::at`): a
+//! copy describes, holds and records exactly what a replay of the migrations does; parallel
+//! tests taking one template do not see each other; an edited migration set gets a template
+//! of its own; stale templates are swept. One test per backend for each scenario.
+#![cfg(feature = "testing")]
+
+use std::path::Path;
+use std::process::Command;
+
+use migrate_core::driver::{AnyDriver, Driver};
+use migrate_core::history::{AppliedMigration, HistoryTable};
+use migrate_core::schema::describe;
+use migrate_core::testing::{drop_stale_databases, Backend, Origin, TestDatabase};
+use migrate_core::{Dialect, MigrationSet, Migrator, Target};
+
+macro_rules! per_backend {
+    ($($scenario:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test]
+            async fn $scenario() {
+                super::$scenario(super::Backend::Sqlite).await;
+            })*
+        }
+        mod mariadb {
+            $(#[tokio::test]
+            async fn $scenario() {
+                super::$scenario(super::Backend::MySql).await;
+            })*
+        }
+        mod postgres {
+            $(#[tokio::test]
+            async fn $scenario() {
+                super::$scenario(super::Backend::Postgres).await;
+            })*
+        }
+    };
+}
+
+per_backend!(
+    a_copy_equals_a_replay,
+    views_are_copied_or_replayed_faithfully,
+    parallel_tests_on_one_template_do_not_interfere,
+    an_edited_migration_is_not_served_an_old_template,
+    a_copy_at_an_older_version_equals_a_replay,
+    a_copy_of_many_tables_equals_a_replay,
+    processes_starting_together_share_one_template,
+);
+
+/// Tables with keys, an index, a foreign key and rows; `nickname` added to `customers` in V1
+/// when `edited`.
+fn write_tree(root: &Path, edited: bool) {
+    let nickname = if edited {
+        ", nickname VARCHAR(40) NULL"
+    } else {
+        ""
+    };
+    let versions = [
+        (
+            "V1__customers",
+            format!(
+                "CREATE TABLE customers (id INTEGER NOT NULL PRIMARY KEY, name VARCHAR(50) NOT NULL{nickname});\n\
+                 CREATE INDEX ix_customers_name ON customers (name);\n\
+                 INSERT INTO customers (id, name) VALUES (1, 'Ann'), (2, 'Bob');\n"
+            ),
+            "DROP TABLE customers;\n".to_owned(),
+        ),
+        (
+            "V2__orders",
+            "CREATE TABLE orders (id INTEGER NOT NULL PRIMARY KEY, customer_id INTEGER NOT NULL, \
+             total DECIMAL(10, 2) NOT NULL DEFAULT 0, FOREIGN KEY (customer_id) REFERENCES customers (id));\n\
+             INSERT INTO orders (id, customer_id, total) VALUES (10, 1, 9.5), (11, 2, 0);\n"
+                .to_owned(),
+            "DROP TABLE orders;\n".to_owned(),
+        ),
+        (
+            "V3__email",
+            "ALTER TABLE customers ADD COLUMN email VARCHAR(100) NULL;\n\
+             CREATE INDEX ix_orders_customer ON orders (customer_id);\n\
+             UPDATE customers SET email = 'ann@example.com' WHERE id = 1;\n"
+                .to_owned(),
+            "DROP INDEX ix_orders_customer;\n".to_owned(),
+        ),
+    ];
+    for (folder, up, down) in versions {
+        let dir = root.join(folder);
+        std::fs::create_dir_all(&dir).expect("folder");
+        std::fs::write(dir.join("up.sql"), up).expect("up");
+        std::fs::write(dir.join("down.sql"), down).expect("down");
+    }
+    // Dialects differ on dropping an index and a column.
+    let v3 = root.join("V3__email");
+    std::fs::write(
+        v3.join("down.mysql.sql"),
+        "DROP INDEX ix_orders_customer ON orders;\nALTER TABLE customers DROP COLUMN email;\n",
+    )
+    .expect("down");
+    std::fs::write(
+        v3.join("down.postgres.sql"),
+        "DROP INDEX ix_orders_customer;\nALTER TABLE customers DROP COLUMN email;\n",
+    )
+    .expect("down");
+    std::fs::write(
+        v3.join("down.sqlite.sql"),
+        "DROP INDEX ix_orders_customer;\nALTER TABLE customers DROP COLUMN email;\n",
+    )
+    .expect("down");
+}
+
+fn load(root: &Path) -> MigrationSet {
+    migrate_core::source::load_dir(root, &[Dialect::MySql, Dialect::Postgres, Dialect::Sqlite])
+        .expect("load")
+}
+
+fn tree(edited: bool) -> (tempfile::TempDir, MigrationSet) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_tree(dir.path(), edited);
+    let set = load(dir.path());
+    (dir, set)
+}
+
+/// What a history row says apart from when, by whom and how fast.
+fn essentials(rows: &[AppliedMigration]) -> Vec<String> {
+    rows.iter()
+        .map(|r| {
+            format!(
+                "{} {} {} {} {:?} {:?} {:?} {}/{} {:?} {:?}",
+                r.version,
+                r.description,
+                r.script,
+                r.checksum,
+                r.down_checksum,
+                r.state,
+                r.direction,
+                r.statements_done,
+                r.statements_total,
+                r.error,
+                r.fingerprint
+            )
+        })
+        .collect()
+}
+
+/// A table and the columns whose values are compared.
+type Table = (&'static str, &'static [&'static str]);
+
+const CUSTOMERS_ORDERS: &[Table] = &[
+    ("customers", &["id", "name", "email"]),
+    ("orders", &["id", "customer_id", "total"]),
+];
+
+/// `SELECT` of `table`'s `columns` as text, ordered by the first.
+fn select_text(backend: Backend, (table, columns): Table) -> String {
+    let text = if backend == Backend::MySql {
+        "CHAR"
+    } else {
+        "TEXT"
+    };
+    let list: Vec<String> = columns
+        .iter()
+        .map(|c| format!("CAST({c} AS {text})"))
+        .collect();
+    format!(
+        "SELECT {} FROM {table} ORDER BY {table}.{}",
+        list.join(", "),
+        columns[0]
+    )
+}
+
+/// Everything a test can observe of a database at a version: schema, history, rows.
+async fn observe(db: &TestDatabase, set: &MigrationSet, tables: &[Table]) -> Vec<String> {
+    let mut driver = AnyDriver::connect(db.url()).await.expect("connect");
+    let schema = describe(&mut driver, &HistoryTable::default())
+        .await
+        .expect("describe");
+    let history = Migrator::new(set)
+        .history(&mut driver)
+        .await
+        .expect("history");
+    let mut seen = vec![schema.canonical_text()];
+    seen.extend(essentials(&history));
+    for &table in tables {
+        // A table the target version does not have yet is observed as missing.
+        let rows = driver.query(&select_text(db.backend(), table)).await.ok();
+        seen.push(format!("{}: {rows:?}", table.0));
+    }
+    seen
+}
+
+async fn copy_and_replay(
+    backend: Backend,
+    set: &MigrationSet,
+    target: Target,
+    tables: &[Table],
+) -> Option<(Origin, Vec<String>, Vec<String>)> {
+    let copy = TestDatabase::at(backend, set, target)
+        .await
+        .expect("copy")?;
+    let replay = TestDatabase::at_replayed(backend, set, target)
+        .await
+        .expect("replay")?;
+    assert_eq!(replay.origin(), Origin::Replayed);
+    let seen = (
+        copy.origin(),
+        observe(&copy, set, tables).await,
+        observe(&replay, set, tables).await,
+    );
+    copy.drop_database().await;
+    replay.drop_database().await;
+    Some(seen)
+}
+
+async fn a_copy_equals_a_replay(backend: Backend) {
+    let (_dir, set) = tree(false);
+    let Some((origin, copy, replay)) =
+        copy_and_replay(backend, &set, Target::Latest, CUSTOMERS_ORDERS).await
+    else {
+        return;
+    };
+    assert_eq!(origin, Origin::Cloned);
+    assert_eq!(copy, replay);
+    // A second database is a copy of the same template, and equal too.
+    let again = TestDatabase::at(backend, &set, Target::Latest)
+        .await
+        .expect("copy")
+        .expect("reachable");
+    assert_eq!(again.origin(), Origin::Cloned);
+    assert_eq!(observe(&again, &set, CUSTOMERS_ORDERS).await, replay);
+    again.drop_database().await;
+}
+
+async fn a_copy_at_an_older_version_equals_a_replay(backend: Backend) {
+    let (_dir, set) = tree(false);
+    let target = Target::Version(migrate_core::Version::new(2).expect("version"));
+    let Some((origin, copy, replay)) =
+        copy_and_replay(backend, &set, target, CUSTOMERS_ORDERS).await
+    else {
+        return;
+    };
+    assert_eq!(origin, Origin::Cloned);
+    assert_eq!(copy, replay);
+    // Version 3's column is not there.
+    assert!(
+        copy.iter().any(|l| l.starts_with("customers: None")),
+        "{copy:?}"
+    );
+}
+
+async fn views_are_copied_or_replayed_faithfully(backend: Backend) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_tree(dir.path(), false);
+    let v4 = dir.path().join("V4__view");
+    std::fs::create_dir_all(&v4).expect("folder");
+    std::fs::write(
+        v4.join("up.sql"),
+        "CREATE VIEW big_orders AS SELECT id, total FROM orders WHERE total > 1;\n",
+    )
+    .expect("up");
+    std::fs::write(v4.join("down.sql"), "DROP VIEW big_orders;\n").expect("down");
+    let set = load(dir.path());
+    let Some((origin, copy, replay)) = copy_and_replay(
+        backend,
+        &set,
+        Target::Latest,
+        &[("big_orders", &["id", "total"])],
+    )
+    .await
+    else {
+        return;
+    };
+    // MariaDB/MySQL views name their database: those sets are replayed, not copied.
+    let expected = match backend {
+        Backend::MySql => Origin::Replayed,
+        _ => Origin::Cloned,
+    };
+    assert_eq!(origin, expected);
+    assert_eq!(copy, replay);
+}
+
+async fn parallel_tests_on_one_template_do_not_interfere(backend: Backend) {
+    let (_dir, set) = tree(false);
+    let set = std::sync::Arc::new(set);
+    // Each "test" on a thread and runtime of its own, as the harness runs them.
+    let tests: Vec<_> = (0..6)
+        .map(|i| {
+            let set = std::sync::Arc::clone(&set);
+            std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime");
+                rt.block_on(async move {
+                    let db = TestDatabase::at(backend, &set, Target::Latest)
+                        .await
+                        .expect("copy")?;
+                    let mut driver = AnyDriver::connect(db.url()).await.expect("connect");
+                    driver
+                        .execute(&format!(
+                            "INSERT INTO customers (id, name) VALUES ({}, 'mine')",
+                            100 + i
+                        ))
+                        .await
+                        .expect("insert");
+                    let rows = driver
+                        .query(&select_text(backend, ("customers", &["id"])))
+                        .await
+                        .expect("rows");
+                    let ids: Vec<String> = rows.into_iter().filter_map(|r| r[0].clone()).collect();
+                    assert_eq!(ids, ["1", "2", &(100 + i).to_string()], "test {i}");
+                    drop(driver);
+                    let name = db.name().to_owned();
+                    db.drop_database().await;
+                    Some(name)
+                })
+            })
+        })
+        .collect();
+    let names: Vec<Option<String>> = tests
+        .into_iter()
+        .map(|t| t.join().expect("test thread"))
+        .collect();
+    let names: std::collections::BTreeSet<String> = names.into_iter().flatten().collect();
+    assert!(names.is_empty() || names.len() == 6, "{names:?}");
+}
+
+async fn an_edited_migration_is_not_served_an_old_template(backend: Backend) {
+    let (_a, original) = tree(false);
+    let (_b, edited) = tree(true);
+    let Some(before) = TestDatabase::at(backend, &original, Target::Latest)
+        .await
+        .expect("copy")
+    else {
+        return;
+    };
+    let after = TestDatabase::at(backend, &edited, Target::Latest)
+        .await
+        .expect("copy")
+        .expect("reachable");
+    assert_eq!(after.origin(), Origin::Cloned);
+    let mut driver = AnyDriver::connect(after.url()).await.expect("connect");
+    driver
+        .query("SELECT nickname FROM customers")
+        .await
+        .expect("the edited V1's column is there");
+    let history = Migrator::new(&edited)
+        .history(&mut driver)
+        .await
+        .expect("history");
+    Migrator::new(&edited)
+        .validate(&mut driver)
+        .await
+        .expect("the copy's history matches the edited set");
+    assert_eq!(history.len(), 3);
+    let mut driver = AnyDriver::connect(before.url()).await.expect("connect");
+    assert!(driver
+        .query("SELECT nickname FROM customers")
+        .await
+        .is_err());
+    before.drop_database().await;
+    after.drop_database().await;
+}
+
+async fn stale_templates_are_swept(backend: Backend) {
+    let Some(server) = backend.server_url() else {
+        return;
+    };
+    // Reachable? (skips like every other test when not.)
+    let Some(probe) = TestDatabase::create(backend).await.expect("probe") else {
+        return;
+    };
+    probe.drop_database().await;
+    let mut admin = AnyDriver::connect(&server).await.expect("connect");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs();
+    let stale = "migrate_tpl_00ff_1000".to_owned();
+    let fresh = format!("migrate_tpl_00fe_{now}");
+    for name in [&stale, &fresh] {
+        admin
+            .execute(&format!("CREATE DATABASE {name}"))
+            .await
+            .expect("create");
+    }
+    if backend == Backend::Postgres {
+        admin
+            .execute(&format!(
+                "ALTER DATABASE {stale} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false"
+            ))
+            .await
+            .expect("mark");
+    }
+    let dropped = drop_stale_databases(backend)
+        .await
+        .expect("sweep")
+        .expect("reachable");
+    admin
+        .execute(&format!("DROP DATABASE {fresh}"))
+        .await
+        .expect("the fresh template was kept");
+    assert!(dropped.contains(&stale), "{dropped:?}");
+    assert!(!dropped.contains(&fresh), "{dropped:?}");
+}
+
+#[tokio::test]
+async fn stale_templates_are_swept_on_mariadb() {
+    stale_templates_are_swept(Backend::MySql).await;
+}
+
+#[tokio::test]
+async fn stale_templates_are_swept_on_postgres() {
+    stale_templates_are_swept(Backend::Postgres).await;
+}
+
+/// More tables than one MariaDB session copies: the copy is shared among sessions.
+async fn a_copy_of_many_tables_equals_a_replay(backend: Backend) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_tree(dir.path(), false);
+    for n in 4..=43 {
+        let v = dir.path().join(format!("V{n}__part_{n}"));
+        std::fs::create_dir_all(&v).expect("folder");
+        let parent = if n == 4 {
+            "customers".to_owned()
+        } else {
+            format!("part_{}", n - 1)
+        };
+        std::fs::write(
+            v.join("up.sql"),
+            format!(
+                "CREATE TABLE part_{n} (id INTEGER NOT NULL PRIMARY KEY, up_id INTEGER NULL, \
+                 FOREIGN KEY (up_id) REFERENCES {parent} (id));\n\
+                 INSERT INTO part_{n} (id, up_id) VALUES (1, 1);\n"
+            ),
+        )
+        .expect("up");
+        std::fs::write(v.join("down.sql"), format!("DROP TABLE part_{n};\n")).expect("down");
+    }
+    let set = load(dir.path());
+    let tables: &[Table] = &[("part_43", &["id", "up_id"]), ("part_4", &["id", "up_id"])];
+    let Some((origin, copy, replay)) = copy_and_replay(backend, &set, Target::Latest, tables).await
+    else {
+        return;
+    };
+    assert_eq!(origin, Origin::Cloned);
+    assert_eq!(copy, replay);
+}
+
+/// Set in a child process: the tree whose copy it takes, and the backend.
+const CHILD_TREE: &str = "MIGRATE_TEMPLATES_CHILD_TREE";
+/// See [`CHILD_TREE`].
+const CHILD_BACKEND: &str = "MIGRATE_TEMPLATES_CHILD_BACKEND";
+
+/// The child's half of `processes_starting_together_share_one_template`: takes a copy of the
+/// tree it is given and prints the template it came from. Does nothing in a normal run.
+#[tokio::test]
+async fn child_takes_a_copy() {
+    let (Some(tree), Ok(backend)) = (std::env::var_os(CHILD_TREE), std::env::var(CHILD_BACKEND))
+    else {
+        return;
+    };
+    let backend = match backend.as_str() {
+        "MySql" => Backend::MySql,
+        "Postgres" => Backend::Postgres,
+        _ => Backend::Sqlite,
+    };
+    let set = load(Path::new(&tree));
+    let db = TestDatabase::at(backend, &set, Target::Latest)
+        .await
+        .expect("copy")
+        .expect("reachable");
+    assert_eq!(db.origin(), Origin::Cloned);
+    let mut driver = AnyDriver::connect(db.url()).await.expect("connect");
+    let history = Migrator::new(&set)
+        .history(&mut driver)
+        .await
+        .expect("history");
+    drop(driver);
+    println!("TEMPLATE={}", db.template().expect("a template"));
+    println!("VERSIONS={}", history.len());
+    db.drop_database().await;
+}
+
+/// Cargo runs one process per test binary: processes that need the same template at once
+/// build it once and all copy it.
+async fn processes_starting_together_share_one_template(backend: Backend) {
+    let Some(probe) = TestDatabase::create(backend).await.expect("probe") else {
+        return;
+    };
+    probe.drop_database().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_tree(dir.path(), false);
+    make_unique(dir.path());
+    let (templates, versions) = children(backend, dir.path(), 4);
+    assert_eq!(versions, [3, 3, 3, 3]);
+    assert_eq!(templates.len(), 4, "{templates:?}");
+    assert!(
+        templates.iter().all(|t| *t == templates[0]),
+        "{templates:?}"
+    );
+    drop_template(backend, &templates[0]).await;
+}
+
+async fn drop_template(backend: Backend, template: &str) {
+    let Some(server) = backend.server_url() else {
+        std::fs::remove_file(template).expect("remove the template file");
+        return;
+    };
+    let mut admin = AnyDriver::connect(&server).await.expect("connect");
+    if backend == Backend::Postgres {
+        admin
+            .execute(&format!("ALTER DATABASE {template} WITH IS_TEMPLATE false"))
+            .await
+            .expect("unmark");
+    }
+    admin
+        .execute(&format!("DROP DATABASE {template}"))
+        .await
+        .expect("drop the template");
+}
+
+/// Makes the tree at `root` a set no other test has: its template cannot exist yet.
+fn make_unique(root: &Path) {
+    let nonce = format!(
+        "-- {} {:?}\n",
+        std::process::id(),
+        std::time::SystemTime::now()
+    );
+    let v1 = root.join("V1__customers").join("up.sql");
+    let up = std::fs::read_to_string(&v1).expect("read");
+    std::fs::write(&v1, nonce + &up).expect("write");
+}
+
+/// Runs `count` children taking a copy of `tree` at once; the templates they copied and the
+/// versions in their copies' history.
+fn children(backend: Backend, tree: &Path, count: usize) -> (Vec<String>, Vec<usize>) {
+    let running: Vec<_> = (0..count)
+        .map(|_| {
+            Command::new(std::env::current_exe().expect("test binary"))
+                .args([
+                    "--exact",
+                    "child_takes_a_copy",
+                    "--nocapture",
+                    "--test-threads=1",
+                ])
+                .env(CHILD_TREE, tree)
+                .env(CHILD_BACKEND, format!("{backend:?}"))
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("spawn")
+        })
+        .collect();
+    let (mut templates, mut versions) = (Vec::new(), Vec::new());
+    for child in running {
+        let output = child.wait_with_output().expect("child");
+        let text = String::from_utf8_lossy(&output.stdout).into_owned()
+            + &String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{text}");
+        // The harness may have begun a line with the test's name.
+        let value = |key: &str| {
+            text.lines()
+                .find_map(|l| l.split_once(key))
+                .map(|(_, v)| v.trim().to_owned())
+                .unwrap_or_else(|| panic!("no {key} in:\n{text}"))
+        };
+        templates.push(value("TEMPLATE="));
+        versions.push(value("VERSIONS=").parse().expect("a number"));
+    }
+    (templates, versions)
+}
+
+/// A template whose build was killed (PostgreSQL: not marked complete; MariaDB: its history
+/// short of the target) is not copied: the next process builds it again.
+async fn a_half_built_template_is_built_again(backend: Backend) {
+    let Some(probe) = TestDatabase::create(backend).await.expect("probe") else {
+        return;
+    };
+    probe.drop_database().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_tree(dir.path(), false);
+    make_unique(dir.path());
+    let (templates, _) = children(backend, dir.path(), 1);
+    let server = backend.server_url().expect("a server");
+    let mut admin = AnyDriver::connect(&server).await.expect("connect");
+    let mark = format!(
+        "SELECT COALESCE(shobj_description(oid, 'pg_database'), '') FROM pg_database WHERE datname = '{}'",
+        templates[0]
+    );
+    if backend == Backend::Postgres {
+        admin
+            .execute(&format!("COMMENT ON DATABASE {} IS NULL", templates[0]))
+            .await
+            .expect("unmark");
+    } else {
+        let url = server.rsplit_once('/').expect("a path").0.to_owned() + "/" + &templates[0];
+        let mut template = AnyDriver::connect(&url).await.expect("connect");
+        template
+            .execute("DELETE FROM schema_history WHERE version = 3")
+            .await
+            .expect("cut the history");
+    }
+    let (again, versions) = children(backend, dir.path(), 1);
+    assert_eq!(versions, [3]);
+    if backend == Backend::Postgres {
+        let rows = admin
+            .query(&mark.replace(&templates[0], &again[0]))
+            .await
+            .expect("mark");
+        let marked = rows[0][0].as_deref().unwrap_or_default();
+        assert!(marked.starts_with("migrate template "), "{marked:?}");
+    }
+    drop(admin);
+    for template in templates
+        .iter()
+        .chain(&again)
+        .collect::<std::collections::BTreeSet<_>>()
+    {
+        drop_template_if_exists(backend, template).await;
+    }
+}
+
+#[tokio::test]
+async fn a_half_built_template_is_built_again_on_mariadb() {
+    a_half_built_template_is_built_again(Backend::MySql).await;
+}
+
+#[tokio::test]
+async fn a_half_built_template_is_built_again_on_postgres() {
+    a_half_built_template_is_built_again(Backend::Postgres).await;
+}
+
+async fn drop_template_if_exists(backend: Backend, template: &str) {
+    let server = backend.server_url().expect("a server");
+    let mut admin = AnyDriver::connect(&server).await.expect("connect");
+    if backend == Backend::Postgres {
+        let _ = admin
+            .execute(&format!("ALTER DATABASE {template} WITH IS_TEMPLATE false"))
+            .await;
+    }
+    admin
+        .execute(&format!("DROP DATABASE IF EXISTS {template}"))
+        .await
+        .expect("drop the template");
+}
