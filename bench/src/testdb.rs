@@ -21,7 +21,7 @@ use migrate_core::{Dialect, Target};
 use crate::report::backend_name;
 use crate::runners::{SqlxConn, Workload};
 use crate::scenarios::backend;
-use crate::stats::Summary;
+use crate::stats::{self, Ratio, Summary};
 use crate::tree::{self, TreeDirs};
 
 /// A copy at the largest N: at most this many times an empty database.
@@ -212,15 +212,19 @@ pub(crate) fn markdown(
                 continue;
             }
         };
-        let empty = Summary::of(&b.empty);
         let largest = b.at.iter().map(|a| a.n).max();
         for at in &b.at {
-            let ratio = Summary::of(&at.cloned)
-                .zip(empty)
-                .map(|(c, e)| c.ratio_to(&e));
+            // Per round: the copy over the empty database made in the same round.
+            let per_round: Vec<f64> = at
+                .cloned
+                .iter()
+                .zip(&b.empty)
+                .map(|(c, e)| stats::ratio(*c, *e))
+                .collect();
+            let ratio = Ratio::of(&per_round);
             let verdict = match ratio {
                 Some(r) if Some(at.n) == largest => {
-                    if r <= TARGET {
+                    if r.median <= TARGET {
                         "met"
                     } else {
                         "**missed**"
@@ -238,7 +242,7 @@ pub(crate) fn markdown(
                 at.origin
                     .map_or("—".to_owned(), |o| format!("{o:?}").to_lowercase()),
                 median(&at.sqlx),
-                ratio.map_or("—".to_owned(), |r| format!("{r:.2}×")),
+                ratio.map_or("—".to_owned(), |r| r.to_string()),
             ));
         }
     }
