@@ -443,7 +443,10 @@ mod tests {
         assert!(!expired(&mut cluster, &row));
         assert!(!expired(&mut cluster, &row));
         let seen = cluster.seen.as_mut().expect("seen");
-        seen.since = seen.since.checked_sub(LEASE).expect("a clock older than a lease");
+        seen.since = seen
+            .since
+            .checked_sub(LEASE)
+            .expect("a clock older than a lease");
         assert!(expired(&mut cluster, &row));
         let renewed: Row = vec![Some("a".into()), Some("2".into())];
         assert!(!expired(&mut cluster, &renewed));
