@@ -58,6 +58,11 @@ impl HistoryTable {
     pub fn log_name(&self) -> String {
         format!("{}_log", self.0)
     }
+
+    /// The lock table's name, used on Galera clusters instead of `GET_LOCK`.
+    pub fn lock_name(&self) -> String {
+        format!("{}_lock", self.0)
+    }
 }
 
 impl Default for HistoryTable {

@@ -202,8 +202,10 @@ impl HistorySql {
             }
             // Never asked for: see `Millis::SinceBegin`.
             (Millis::SinceBegin, Dialect::MySql | Dialect::Sqlite) => "0".to_owned(),
+            // `SYSDATE(6)`, not `UTC_TIMESTAMP(6)`: see `MARK`. Never negative, should the
+            // session's local clock go back (a daylight-saving change) during a step.
             (Millis::SinceMark(fallback), Dialect::MySql) => format!(
-                "COALESCE(TIMESTAMPDIFF(MICROSECOND, {MARK}, UTC_TIMESTAMP(6)) DIV 1000, \
+                "COALESCE(GREATEST(TIMESTAMPDIFF(MICROSECOND, {MARK}, SYSDATE(6)) DIV 1000, 0), \
                  {fallback})"
             ),
             (Millis::SinceMark(fallback), Dialect::Postgres | Dialect::Sqlite) => {
@@ -217,7 +219,7 @@ impl HistorySql {
     pub(crate) fn mark(&self) -> Option<String> {
         self.dialect
             .session_clock()
-            .then(|| format!("SET {MARK} = UTC_TIMESTAMP(6)"))
+            .then(|| format!("SET {MARK} = SYSDATE(6)"))
     }
 
     /// Whether the server can time a unit itself ([`Millis::SinceBegin`]).
@@ -405,7 +407,11 @@ impl HistorySql {
     }
 }
 
-/// The MySQL/MariaDB session variable holding the time [`HistorySql::mark`] ran.
+/// The MySQL/MariaDB session variable holding the time [`HistorySql::mark`] ran, read with
+/// `SYSDATE(6)`, the time a function call runs: `UTC_TIMESTAMP(6)` and `NOW(6)` are the time
+/// the statement started, which a Galera node does not advance between the statements of one
+/// multi-statement query, so a step sent as one batch would take 0 ms
+/// (<https://mariadb.com/kb/en/sysdate/>).
 const MARK: &str = "@migrate_step_started";
 
 /// A duration in milliseconds written to the history or the log.

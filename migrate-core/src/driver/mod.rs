@@ -41,6 +41,8 @@ mod batch_text;
     feature = "mysql_async"
 ))]
 mod connect;
+#[cfg(any(feature = "sqlx-mysql", feature = "mysql_async"))]
+mod galera;
 #[cfg(feature = "mysql_async")]
 mod mysql_async;
 #[cfg(any(feature = "sqlx-mysql", feature = "mysql_async"))]

@@ -1,7 +1,8 @@
 //! MySQL and MariaDB through mysql_async (feature `mysql_async`).
 //!
 //! Same server behaviour as the sqlx MySQL driver: DDL commits implicitly, so the runner
-//! journals; the migration lock is `GET_LOCK` ([`super::mysql_lock`]). Queries use the text
+//! journals; the migration lock is `GET_LOCK` ([`super::mysql_lock`]), or on a Galera node a
+//! replicated lock row ([`super::galera`]). Queries use the text
 //! protocol (`COM_QUERY`), one round trip each; a [`super::Batch`] is one multi-statement
 //! `COM_QUERY` (mysql_async always asks for `CLIENT_MULTI_STATEMENTS`).
 
@@ -11,6 +12,7 @@ use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Opts, Pool, Value};
 
 use super::batch_text::BatchText;
+use super::galera::{ClusterLock, Clustered};
 use super::{
     mysql_lock, mysql_session, Batch, BatchError, Driver, DriverError, DriverErrorKind,
     LockOutcome, Row,
@@ -21,6 +23,7 @@ use crate::Dialect;
 pub struct MysqlAsync {
     conn: Conn,
     locked: bool,
+    cluster: ClusterLock,
 }
 
 impl MysqlAsync {
@@ -55,6 +58,7 @@ impl MysqlAsync {
         MysqlAsync {
             conn,
             locked: false,
+            cluster: ClusterLock::default(),
         }
     }
 
@@ -78,6 +82,19 @@ impl Drop for MysqlAsync {
         if self.locked {
             self.conn.reset_connection(true);
         }
+    }
+}
+
+impl Clustered for MysqlAsync {
+    type Beat = MysqlAsync;
+
+    fn cluster(&mut self) -> &mut ClusterLock {
+        &mut self.cluster
+    }
+
+    async fn open_heartbeat(&mut self) -> Result<MysqlAsync, DriverError> {
+        let conn = Conn::new(self.conn.opts().clone()).await.map_err(error)?;
+        Ok(MysqlAsync::from_connection(conn))
     }
 }
 
@@ -193,6 +210,8 @@ impl Driver for MysqlAsync {
         if !self.locked {
             return Ok(());
         }
+        // A Galera lock row stays until its lease runs out, as a killed runner's would.
+        self.cluster.abandon();
         // An abandoned command may have left a multi-statement batch running on the server,
         // whose results this connection can no longer tell from the next query's, so the
         // session is given up like a killed client's: the server finishes what it runs and

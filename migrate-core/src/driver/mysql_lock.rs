@@ -1,5 +1,9 @@
 //! The migration lock on MySQL/MariaDB, shared by both MySQL drivers.
 //!
+//! The first lock a driver takes asks whether the server is a Galera node (one round trip,
+//! remembered): there the lock is a replicated row ([`super::galera`]), since `GET_LOCK` locks
+//! one node only. Elsewhere it is `GET_LOCK`.
+//!
 //! `GET_LOCK` names are server-wide, so the name mixes in the current database; names are
 //! limited to 64 characters, so the combination is hashed.
 //! <https://mariadb.com/kb/en/get_lock/>: `GET_LOCK(name, timeout)` returns 1 when acquired, 0
@@ -7,6 +11,7 @@
 
 use std::time::Duration;
 
+use super::galera::{self, Clustered, Server};
 use super::{Driver, DriverError, LockOutcome};
 use crate::Dialect;
 
@@ -19,11 +24,18 @@ fn lock_expr(name: &str) -> String {
 }
 
 /// Takes the lock on `driver`'s session, waiting up to `timeout`.
-pub(crate) async fn lock<D: Driver>(
+pub(crate) async fn lock<D: Clustered>(
     driver: &mut D,
     name: &str,
     timeout: Duration,
 ) -> Result<LockOutcome, DriverError> {
+    if let Server::Unknown = driver.cluster().server {
+        let server = galera::detect(driver).await?;
+        driver.cluster().server = server;
+    }
+    if let Server::Galera(_) = driver.cluster().server {
+        return galera::lock(driver, name, timeout).await;
+    }
     match scalar(driver, &get_lock(name, timeout)).await?.as_deref() {
         Some("1") => Ok(LockOutcome::Acquired),
         Some("0") => Ok(LockOutcome::TimedOut {
@@ -36,7 +48,10 @@ pub(crate) async fn lock<D: Driver>(
 }
 
 /// Releases the lock taken by [`lock`].
-pub(crate) async fn unlock<D: Driver>(driver: &mut D, name: &str) -> Result<(), DriverError> {
+pub(crate) async fn unlock<D: Clustered>(driver: &mut D, name: &str) -> Result<(), DriverError> {
+    if let Server::Galera(_) = driver.cluster().server {
+        return galera::unlock(driver, name).await;
+    }
     scalar(driver, &release_lock(name)).await.map(drop)
 }
 

@@ -3,7 +3,8 @@
 //! DDL commits implicitly on these servers
 //! (<https://mariadb.com/kb/en/sql-statements-that-cause-an-implicit-commit/>), so the runner
 //! journals statement by statement instead of relying on transactions. The migration lock is
-//! `GET_LOCK`, a session lock: see [`super::mysql_lock`].
+//! `GET_LOCK`, a session lock ([`super::mysql_lock`]); on a Galera node, a replicated lock row
+//! renewed from a second connection ([`super::galera`]).
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -12,6 +13,7 @@ use sqlx::mysql::{MySqlConnectOptions, MySqlConnection, MySqlDatabaseError};
 use sqlx::{AssertSqlSafe, ConnectOptions, Executor, MySql, Pool};
 
 use super::batch_text::{sqlx_results, BatchText};
+use super::galera::{ClusterLock, Clustered};
 use super::sqlx_common::{self, Conn, Held};
 use super::{
     mysql_lock, mysql_session, Batch, BatchError, Driver, DriverError, DriverErrorKind,
@@ -22,8 +24,10 @@ use crate::Dialect;
 /// A [`Driver`] on one MySQL or MariaDB connection.
 pub struct SqlxMySql {
     held: Held<MySql>,
-    /// Where a fresh session comes from when [`Driver::recover`] must give up this one.
+    /// Where a fresh session comes from when [`Driver::recover`] must give up this one (and
+    /// a Galera lock's heartbeat its connection).
     reopen: Reopen,
+    cluster: ClusterLock,
 }
 
 /// How to open a replacement connection.
@@ -75,6 +79,7 @@ impl SqlxMySql {
         SqlxMySql {
             held: Held::new(Conn::Owned(conn)),
             reopen: Reopen::Never,
+            cluster: ClusterLock::default(),
         }
     }
 
@@ -85,6 +90,7 @@ impl SqlxMySql {
         Ok(SqlxMySql {
             held: Held::new(Conn::Pooled(conn)),
             reopen: Reopen::Pool(pool.clone()),
+            cluster: ClusterLock::default(),
         })
     }
 
@@ -103,6 +109,29 @@ fn abandoned() -> DriverError {
          (closing the connection releases the lock once the server finishes what it runs) and \
          open a new one",
     )
+}
+
+impl Clustered for SqlxMySql {
+    type Beat = SqlxMySql;
+
+    fn cluster(&mut self) -> &mut ClusterLock {
+        &mut self.cluster
+    }
+
+    async fn open_heartbeat(&mut self) -> Result<SqlxMySql, DriverError> {
+        let conn = match &self.reopen {
+            Reopen::Options(options) => options.connect().await.map_err(error)?,
+            Reopen::Pool(pool) => pool.connect_options().connect().await.map_err(error)?,
+            Reopen::Never => {
+                return Err(DriverError::other(
+                    "on a Galera cluster the migration lock is renewed from a second \
+                     connection, which a driver made `from_connection` cannot open: use \
+                     `connect` or `from_pool`",
+                ))
+            }
+        };
+        Ok(SqlxMySql::from_connection(conn))
+    }
 }
 
 fn error(e: sqlx::Error) -> DriverError {
@@ -186,6 +215,8 @@ impl Driver for SqlxMySql {
         if !self.held.locked() {
             return Ok(());
         }
+        // A Galera lock row stays until its lease runs out, as a killed runner's would.
+        self.cluster.abandon();
         // An abandoned command may have left a multi-statement batch running on the server,
         // whose results this connection can no longer tell from the next query's, so the
         // session is given up like a killed client's: the server finishes what it runs and

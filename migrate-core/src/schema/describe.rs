@@ -149,13 +149,13 @@ impl SchemaDescription {
     }
 }
 
-/// The describe query for `dialect`, leaving out `table` and its log table; with `scope`, only
-/// what it covers (see [`super::Scope`]).
+/// The describe query for `dialect`, leaving out `table`, its log table and its lock table
+/// (Galera); with `scope`, only what it covers (see [`super::Scope`]).
 fn query(dialect: Dialect, table: &HistoryTable, scope: Option<&Scope>) -> String {
     let literal = |n: &str| dialect.string_literal(n);
     // A scope lists each table once, on SQLite in lower case (see `Scope`).
     let history = History {
-        names: [table.name(), table.log_name().as_str()]
+        names: [table.name(), &table.log_name(), &table.lock_name()]
             .map(literal)
             .join(", "),
         scope: scope.map(|scope| scope.names.iter().map(|n| literal(n)).collect()),
