@@ -360,6 +360,7 @@ fn new_creates_the_next_version_in_the_folder() {
     migrate
         .run(&["new", "add_index"])
         .expect(0)
-        .says("version 3");
+        .says("version 3")
+        .says("then run `up`");
     assert!(migrate.versions().join("V3__add_index/up.sql").is_file());
 }

@@ -24,7 +24,7 @@ pub(super) async fn run(cli: &Cli<'_>, args: Args) -> Result<Exit, CliError> {
             .clone()
             .or_else(|| cli.versions_dir.clone())
             .ok_or(CliError::NoVersionsDir)?;
-        return new(&dir, name);
+        return new(&dir, name, cli.migrations);
     }
     let url = args
         .database_url
@@ -69,13 +69,19 @@ pub(super) async fn run(cli: &Cli<'_>, args: Args) -> Result<Exit, CliError> {
 }
 
 /// `new NAME`: creates the next version folder in `dir`.
-fn new(dir: &Path, name: &str) -> Result<Exit, CliError> {
+fn new(dir: &Path, name: &str, migrations: Migrations<'_>) -> Result<Exit, CliError> {
     let created = new_version::create(dir, name)?;
     let folder = created.folder.display();
+    let next = match migrations {
+        Migrations::Set(_) => {
+            "write the SQL that applies and reverts it (the build rejects empty scripts), then rebuild"
+        }
+        // Read when a command runs: nothing to build.
+        Migrations::Folder => "write the SQL that applies and reverts it, then run `up`",
+    };
     writeln!(
         io::stdout(),
-        "created {folder}/up.sql and {folder}/down.sql (version {})\n\
-         write the SQL that applies and reverts it (the build rejects empty scripts), then rebuild",
+        "created {folder}/up.sql and {folder}/down.sql (version {})\n{next}",
         created.version
     )?;
     Ok(Exit::Success)
