@@ -16,23 +16,44 @@
 //! returns the [`Exit`] status. An application that already runs Tokio, or parses its own
 //! arguments first, uses [`Cli::run_async_from`].
 //!
+//! [`Cli::from_dir`] gives the same commands over a versions folder read when the command runs,
+//! instead of a set embedded at compile time: the standalone `migrate` binary of the
+//! `migrate-cli` package is `Cli::from_dir("sql/versions")`.
+//!
+//! The feature includes no driver: enable those of the databases the application reaches
+//! (`sqlx-sqlite` for an SQLite default such as the one above). A URL whose driver is not
+//! compiled in is refused when the command connects, naming the feature.
+//!
 //! ## Commands
 //!
 //! | command | what it does |
 //! |---|---|
 //! | `status [--json]` | every version: description, state, applied at, applied by, duration, checksum (`ok`, `changed`, `down changed`, `not embedded`), the pending versions, and whether the live schema matches the one recorded (drift, with what differs) |
-//! | `up [--to N]` | applies every pending version, or those up to N |
-//! | `down --to N [--yes]` | reverts every version after N (`--to 0`: all of them); asks on a terminal unless `--yes`, refuses without `--yes` elsewhere, and refuses irreversible versions, naming them |
+//! | `up [--to N] [--json]` | applies every pending version, or those up to N |
+//! | `down --to N [--yes] [--json]` | reverts every version after N (`--to 0`: all of them); asks on a terminal unless `--yes`, refuses without `--yes` elsewhere, and refuses irreversible versions, naming them |
 //! | `redo [--yes]` | reverts the newest version and applies it again (asks like `down`) |
 //! | `plan [--to N] [--down] [--json]` | every statement `up` (or `down --to N`) would run, in order, with file and line; on MySQL/MariaDB statements that commit implicitly are marked. Changes nothing |
 //! | `validate [--json]` | checks the history against the binary and the live schema against the fingerprint recorded for the last applied version, changing nothing; exit 3 on any mismatch, 4 on drift alone |
-//! | `verify [--dir DIR] [--scratch-url URL] [--json]` | on scratch databases created next to the database (or on the server of `--scratch-url`) and dropped afterwards, applies, reverts and re-applies every version (of the embedded set, or of the folder DIR), and reports each down script that does not restore the schema, or up script that is not repeatable after it, with the diff; exit 3 if any. The database itself is never touched |
+//! | `verify [--scratch-url URL] [--json]` | on scratch databases created next to the database (or on the server of `--scratch-url`) and dropped afterwards, applies, reverts and re-applies every version, and reports each down script that does not restore the schema, or up script that is not repeatable after it, with the diff; exit 3 if any. The database itself is never touched |
 //! | `resume [--skip \| --rerun]` | finishes a `failed` migration from its failed statement, after fixing its cause (`--skip`: from the next one, for a statement that took effect; `--rerun`: from it, for a statement in flight when the run stopped that did not; a row with such a statement needs one of the two) |
 //! | `repair` | marks a `failed` migration as not applied, after undoing its statements by hand; reports as drift what the schema still has of it (exit 4) |
 //! | `baseline --version N` | records versions 1 to N as applied without running them, on an existing database with no history |
 //! | `accept-schema` | records the live schema as the one after the last applied version (its fingerprint and change), after a change reported as drift was judged right (written to the log table). Until then, drift found before an `up` is kept out of what the applied versions record, so it stays reported |
 //! | `accept-checksum --version N` | records the embedded checksums of an applied version's up and down scripts after a deliberate edit (written to the log table) |
-//! | `new NAME [--dir DIR]` | creates the next `V{n}__NAME` folder with empty `up.sql` and `down.sql` |
+//! | `new NAME` | creates the next `V{n}__NAME` folder with empty `up.sql` and `down.sql` in the versions folder |
+//! | `database create` | creates the database the URL names if it does not exist (SQLite: an empty file) |
+//! | `database drop [--yes]` | drops the database the URL names, if it exists (SQLite: deletes the file and its journals); asks like `down` |
+//!
+//! Options that every command takes:
+//!
+//! - `--dir DIR`: the versions folder. `new` creates versions there, and every other command
+//!   runs the migrations read from it at run time instead of the application's own (for
+//!   example `verify --dir sql/versions` before a build). Without it `new` uses
+//!   [`Cli::versions_dir`]. For [`Cli::from_dir`], `MIGRATE_DIR` stands in for it, and the
+//!   folder given there is the default.
+//! - `--table NAME`: the history table (the log table is `NAME_log`), instead of the one of
+//!   [`Cli::config`] (default `schema_history`).
+//! - `--version`, when the application gave one ([`Cli::version`]).
 //!
 //! The database is `--database-url`, else `DATABASE_URL`, else the application's default
 //! ([`Cli::default_database_url`]). Its password never appears in output or errors (see
@@ -41,7 +62,11 @@
 //! standard error, filtered by `RUST_LOG` (default `warn`, without the runner's failure event,
 //! which the CLI prints as `error: …` itself;
 //! `RUST_LOG=migrate_core=debug` shows every statement). On a terminal, a run of several
-//! migrations shows a progress bar; otherwise each migration prints one line when it finishes.
+//! migrations shows a progress bar; otherwise each migration prints one line when it finishes
+//! (on standard error with `--json`).
+//!
+//! Every time printed (`applied at` in `status`, `applied_at` in its JSON, the log lines) is
+//! RFC 3339 in UTC with milliseconds, `2026-12-05T23:20:01.123Z`, whatever the server's type.
 //!
 //! ## Exit status
 //!
@@ -49,9 +74,9 @@
 //! |---|---|---|
 //! | 0 | `Success` | the command did its work; `validate` found nothing wrong |
 //! | 1 | `Failure` | the command failed: connection, SQL error, lock timeout, I/O, a declined confirmation |
-//! | 2 | `Usage` | bad arguments, no database URL or an invalid one (no scheme, malformed, no database name, a password with an unencoded `/`, `?` or `#`), an invalid `NAME`, or a revert without `--yes` off a terminal |
+//! | 2 | `Usage` | bad arguments, no database URL or an invalid one (no scheme, malformed, no database name, a password with an unencoded `/`, `?` or `#`), an invalid `NAME` or `--table`, a versions folder (`--dir`) that does not exist or breaks the directory contract (the error names the file), `database create` or `drop` of an in-memory SQLite database, or a revert or drop without `--yes` off a terminal |
 //! | 3 | `Mismatch` | the history disagrees with this binary (changed checksum of an up or down script, version unknown to the binary, `failed` row, out-of-order version, stale binary): `validate` found it, or a command refused because of it; for `verify`, a version failed its round trip |
-//! | 4 | `Drift` | the live schema differs from the one recorded for the last applied version, and nothing else is wrong: `validate` found only that, or `up`, `down`, `redo`, `resume` or `repair` did their work and found it (before applying, after reverting, or left behind by the repaired version; printed after the standing). It stays reported until undone by hand or recorded by `accept-schema` |
+//! | 4 | `Drift` | the live schema differs from the one recorded for the last applied version, and nothing else is wrong: `validate` found only that, or `up`, `down`, `redo`, `resume` or `repair` did their work and found it (before applying, after reverting, or left behind by the repaired version; printed after the standing, or in the `drift` field of `up --json` and `down --json`). It stays reported until undone by hand or recorded by `accept-schema` |
 //!
 //! `status` exits 0 whenever it could read the history, whatever the history says; `validate`
 //! is the check. Errors print on standard error as `error: …`, followed by one `caused by: …` line per
@@ -59,9 +84,10 @@
 //!
 //! ## Machine output
 //!
-//! With `--json`, `status`, `plan` and `validate` print exactly one JSON document on standard
-//! output (exit 0, or 3 or 4 for `validate` with problems). On exit 1 or 2 standard output is empty
-//! and the error is on standard error. Field order is as shown; fields may be added later.
+//! With `--json`, `status`, `plan`, `validate`, `verify`, `up` and `down` print exactly one JSON
+//! document on standard output (exit 0; 3 or 4 for `validate` with problems, 3 for `verify`, 4 for
+//! `up` and `down` that found drift). When a command fails (exit 1 or 2, or 3 when `up` or `down`
+//! refuses) standard output is empty and the error is on standard error. Field order is as shown; fields may be added later.
 //!
 //! `status --json`:
 //!
@@ -80,7 +106,7 @@
 //!       "state": "applied",
 //!       "checksum": "ok",
 //!       "script": "V1__apps/up.mysql.sql",
-//!       "applied_at": "2025-01-31 12:00:00.123456",
+//!       "applied_at": "2025-01-31T12:00:00.123Z",
 //!       "applied_by": "deploy@web-1",
 //!       "duration_ms": 41,
 //!       "statements_done": 3,
@@ -174,6 +200,33 @@
 //! `missing_script`, `stale_binary`, `schema_drift` or `other`; `version` is `null` where no single version is
 //! at fault; `message` says what to do. Pending versions are listed but are not problems.
 //!
+//! `up --json` and `down --json`, after the run (a `down` that is not confirmed prints nothing):
+//!
+//! ```json
+//! {
+//!   "database": "postgres://app:***@db:5432/app",
+//!   "dialect": "postgres",
+//!   "history_table": "schema_history",
+//!   "direction": "up",
+//!   "steps": [
+//!     { "version": 2, "description": "features", "script": "V2__features/up.sql", "statements": 4, "duration_ms": 12 },
+//!     { "version": 3, "description": "notes", "script": "V3__notes/up.sql", "statements": 1, "duration_ms": 3 }
+//!   ],
+//!   "drift": null,
+//!   "current": 3,
+//!   "latest": 3,
+//!   "pending": []
+//! }
+//! ```
+//!
+//! `direction` is `up` or `down`; `steps` are the versions applied (or reverted) in the order
+//! they ran, each with the script that ran, how many of its statements ran and how long it
+//! took; empty when there was nothing to do. `drift` is `null`, or what was found as in
+//! `status` (exit 4): `{ "version": 2, "recorded": "sha256:…", "live": "sha256:…", "diff":
+//! { "added": […], "removed": […], "changed": […] } }`, `diff` `null` when only the
+//! fingerprints can be compared. `current`, `latest` and `pending` are where the database
+//! stands afterwards, as in `status --json`.
+//!
 //! `verify --json`:
 //!
 //! ```json
@@ -204,6 +257,7 @@
 
 mod args;
 mod commands;
+mod database;
 mod new_version;
 mod output;
 mod progress;
@@ -212,50 +266,70 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::{ExitCode, Termination};
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 use crate::driver::DriverError;
-use crate::{Config, Error, MigrationSet, Version};
+use crate::{Config, Error, LoadError, MigrationSet, Version};
 
 use self::new_version::NewVersionError;
 
 /// The operator commands for one application's migrations: build it, then [`Cli::run`].
 #[derive(Debug, Clone)]
 pub struct Cli<'s> {
-    set: &'s MigrationSet,
+    migrations: Migrations<'s>,
     config: Config,
     default_database_url: Option<String>,
     versions_dir: Option<PathBuf>,
+    version: Option<&'static str>,
+}
+
+/// Where the migrations come from.
+#[derive(Debug, Clone, Copy)]
+enum Migrations<'s> {
+    /// Embedded in the binary (or loaded by the application); `--dir` replaces them.
+    Set(&'s MigrationSet),
+    /// Read at run time from `--dir`, `MIGRATE_DIR` or [`Cli::versions_dir`].
+    Folder,
 }
 
 impl<'s> Cli<'s> {
     /// The commands for `set`, with the default runner configuration.
     pub fn new(set: &'s MigrationSet) -> Cli<'s> {
         Cli {
-            set,
+            migrations: Migrations::Set(set),
             config: Config::default(),
             default_database_url: None,
             versions_dir: None,
+            version: None,
         }
     }
 
     /// The database used when neither `--database-url` nor `DATABASE_URL` is given (for
-    /// example an SQLite file, `sqlite://app.db`). Without one, a missing URL is a usage error.
+    /// example an SQLite file, `sqlite://app.db`, with the `sqlx-sqlite` feature). Without
+    /// one, a missing URL is a usage error.
     pub fn default_database_url(mut self, url: impl Into<String>) -> Cli<'s> {
         self.default_database_url = Some(url.into());
         self
     }
 
     /// The versions folder where `new` creates version folders when `--dir` is not given
-    /// (relative to the current directory, or absolute).
+    /// (relative to the current directory, or absolute). For [`Cli::from_dir`], also the
+    /// folder every command reads.
     pub fn versions_dir(mut self, dir: impl Into<PathBuf>) -> Cli<'s> {
         self.versions_dir = Some(dir.into());
         self
     }
 
-    /// The runner configuration (history table, lock timeout, actor, …).
+    /// The runner configuration (history table, lock timeout, actor, …); `--table` overrides
+    /// its history table.
     pub fn config(mut self, config: Config) -> Cli<'s> {
         self.config = config;
+        self
+    }
+
+    /// Adds `--version`, printing `migrate VERSION`.
+    pub fn version(mut self, version: &'static str) -> Cli<'s> {
+        self.version = Some(version);
         self
     }
 
@@ -292,14 +366,14 @@ impl<'s> Cli<'s> {
         I: IntoIterator<Item = T>,
         T: Into<OsString> + Clone,
     {
-        let args = match args::Args::try_parse_from(args) {
+        let args = match self.parse(args) {
             Ok(args) => args,
             Err(e) => {
                 let _ = e.print();
                 return if e.use_stderr() {
                     Exit::Usage
                 } else {
-                    Exit::Success // --help
+                    Exit::Success // --help, --version
                 };
             }
         };
@@ -314,7 +388,48 @@ impl<'s> Cli<'s> {
             }
         }
     }
+
+    /// The command line as this `Cli` reads it: with `--version` if one was given, and for
+    /// [`Cli::from_dir`] with `MIGRATE_DIR` behind `--dir`.
+    fn parse<I, T>(&self, args: I) -> Result<args::Args, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<OsString> + Clone,
+    {
+        let mut command = args::Args::command();
+        if let Some(version) = self.version {
+            command = command.version(version).disable_version_flag(false);
+        }
+        if let (Migrations::Folder, Some(dir)) = (self.migrations, &self.versions_dir) {
+            let help = format!(
+                "The versions folder every command reads, and where `new` creates versions [default: {}]",
+                dir.display()
+            );
+            command = command.mut_arg("dir", |arg| arg.env(DIR_ENV).help(help));
+        }
+        let matches = command.try_get_matches_from(args)?;
+        args::Args::from_arg_matches(&matches)
+    }
 }
+
+impl Cli<'static> {
+    /// The commands for the versions folder `dir`, read when a command runs (relative to
+    /// the current directory, or absolute): what the standalone `migrate` binary does.
+    /// `--dir` or the `MIGRATE_DIR` variable replace it. A folder that is missing or breaks the
+    /// directory contract is a usage error (exit 2) naming the file.
+    pub fn from_dir(dir: impl Into<PathBuf>) -> Cli<'static> {
+        Cli {
+            migrations: Migrations::Folder,
+            config: Config::default(),
+            default_database_url: None,
+            versions_dir: Some(dir.into()),
+            version: None,
+        }
+    }
+}
+
+/// The variable that names the versions folder for [`Cli::from_dir`].
+const DIR_ENV: &str = "MIGRATE_DIR";
 
 /// How a command ended; the process's exit status (see the module docs).
 ///
@@ -388,6 +503,31 @@ enum CliError {
     Declined,
     #[error("no versions folder; pass --dir")]
     NoVersionsDir,
+    #[error("versions folder `{}` does not exist; pass --dir (or set MIGRATE_DIR) with the folder that holds the `V{{n}}` version folders", dir.display())]
+    NoSuchVersionsDir { dir: PathBuf },
+    #[error("cannot read the migrations in `{}`; fix the file named below", dir.display())]
+    Load {
+        dir: PathBuf,
+        #[source]
+        source: LoadError,
+    },
+    #[error(
+        "cannot {action} database `{database}`; check that the account may {action} databases"
+    )]
+    DatabaseAdmin {
+        action: &'static str,
+        database: String,
+        #[source]
+        source: DriverError,
+    },
+    #[error("{url} is an in-memory SQLite database: there is no file to create or drop")]
+    InMemory { url: String },
+    #[error("cannot create or delete `{}`", path.display())]
+    File {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error(transparent)]
     NewVersion(#[from] NewVersionError),
     #[error("reading the answer or writing the output failed")]
@@ -412,7 +552,10 @@ impl CliError {
             CliError::NoDatabaseUrl
             | CliError::Url(_)
             | CliError::NotConfirmed { .. }
-            | CliError::NoVersionsDir => Exit::Usage,
+            | CliError::NoVersionsDir
+            | CliError::NoSuchVersionsDir { .. }
+            | CliError::Load { .. }
+            | CliError::InMemory { .. } => Exit::Usage,
             CliError::NewVersion(e) if e.is_usage() => Exit::Usage,
             CliError::Migrate(e) if is_mismatch(e) => Exit::Mismatch,
             CliError::Migrate(Error::SchemaDrift { .. }) => Exit::Drift,
@@ -456,7 +599,18 @@ fn init_logging() {
         });
     // An application that installed its own subscriber keeps it.
     let _ = tracing_subscriber::fmt()
+        .with_timer(LogTime)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .try_init();
+}
+
+/// Stamps log lines like every other time the CLI prints: RFC 3339, UTC, milliseconds.
+struct LogTime;
+
+impl tracing_subscriber::fmt::time::FormatTime for LogTime {
+    fn format_time(&self, w: &mut tracing_subscriber::fmt::format::Writer<'_>) -> std::fmt::Result {
+        w.write_str(&crate::timestamp::now())
+    }
 }

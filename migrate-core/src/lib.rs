@@ -103,7 +103,8 @@
 //! |---|---|
 //! | `sqlx-mysql`, `sqlx-postgres`, `sqlx-sqlite`, `mysql_async` | the drivers (see [`driver`]) |
 //! | `testing` | `migrate_core::testing`: a fresh database per test |
-//! | `cli` | `migrate_core::cli`: the operator commands (`status`, `up`, `down`, `plan`, `validate`, …) in one call; includes `sqlx-sqlite` |
+//! | `tls-rustls` | TLS through rustls for every driver enabled beside it (`sslmode=verify-full`, `ssl-mode=VERIFY_IDENTITY`, …) |
+//! | `cli` | `migrate_core::cli`: the operator commands (`status`, `up`, `down`, `plan`, `validate`, …) in one call; includes no driver: enable those of your databases (`sqlx-sqlite` for an SQLite file). The `migrate-cli` package is the same commands as a standalone `migrate` binary |
 
 pub mod checksum;
 #[cfg(feature = "cli")]
@@ -129,7 +130,8 @@ pub mod schema;
     feature = "sqlx-mysql",
     feature = "sqlx-postgres",
     feature = "sqlx-sqlite",
-    feature = "mysql_async"
+    feature = "mysql_async",
+    feature = "cli"
 ))]
 mod scratch_name;
 pub mod source;
@@ -137,6 +139,7 @@ pub mod split;
 pub mod status;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod timestamp;
 pub mod verify;
 mod version;
 

@@ -142,7 +142,10 @@ impl std::fmt::Display for StatusTable<'_> {
                 line.version,
                 line.description,
                 line.state.as_str(),
-                applied.map_or("-", |a| a.applied_at.as_str()),
+                applied.map_or_else(
+                    || "-".to_owned(),
+                    |a| crate::timestamp::rfc3339(&a.applied_at)
+                ),
                 applied.map_or("-", |a| a.applied_by.as_str()),
                 applied.map_or_else(|| "-".to_owned(), |a| format!("{} ms", a.execution_ms)),
                 line.checksum.as_str()

@@ -38,14 +38,16 @@ use crate::{
     feature = "sqlx-mysql",
     feature = "sqlx-postgres",
     feature = "sqlx-sqlite",
-    feature = "mysql_async"
+    feature = "mysql_async",
+    feature = "cli"
 ))]
 mod scratch;
 #[cfg(any(
     feature = "sqlx-mysql",
     feature = "sqlx-postgres",
     feature = "sqlx-sqlite",
-    feature = "mysql_async"
+    feature = "mysql_async",
+    feature = "cli"
 ))]
 pub use self::scratch::{ScratchServer, SCRATCH_PREFIX};
 

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+use crate::history::HistoryTable;
 use crate::plan::Target;
 use crate::Version;
 
@@ -20,6 +21,16 @@ pub(super) struct Args {
     /// themselves are not timed out: a long migration is legitimate.
     #[arg(long, global = true, value_name = "SECONDS", env = "MIGRATE_CONNECT_TIMEOUT", value_parser = crate::driver::parse_timeout)]
     pub(super) connect_timeout: Option<std::time::Duration>,
+
+    /// The versions folder: `new` creates versions there, and every other command runs the
+    /// migrations read from it instead of the application's own.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub(super) dir: Option<PathBuf>,
+
+    /// The history table (default: the application's, else `schema_history`); the log table
+    /// is `<NAME>_log`.
+    #[arg(long, global = true, value_name = "NAME", value_parser = history_table)]
+    pub(super) table: Option<HistoryTable>,
 
     #[command(subcommand)]
     pub(super) command: Command,
@@ -38,6 +49,9 @@ pub(super) enum Command {
         /// The last version to apply (default: the newest).
         #[arg(long, value_name = "N", value_parser = version)]
         to: Option<Version>,
+        /// Print JSON (shape in the `migrate_core::cli` docs).
+        #[arg(long)]
+        json: bool,
     },
     /// Revert every version after --to, newest first, with their down scripts.
     Down {
@@ -47,6 +61,9 @@ pub(super) enum Command {
         /// Do not ask for confirmation (needed when not on a terminal).
         #[arg(long, short)]
         yes: bool,
+        /// Print JSON (shape in the `migrate_core::cli` docs).
+        #[arg(long)]
+        json: bool,
     },
     /// Revert the newest version and apply it again.
     Redo {
@@ -106,9 +123,6 @@ pub(super) enum Command {
     /// down script restores the schema exactly; exit 3 if any does not. Never touches the
     /// database itself: scratch databases are created next to it and dropped afterwards.
     Verify {
-        /// Verify the versions folder at DIR instead of the embedded migrations.
-        #[arg(long)]
-        dir: Option<PathBuf>,
         /// Create the scratch databases on this server instead of the database's own (the
         /// account needs the right to create databases; `sqlite:` uses temporary files).
         #[arg(long, value_name = "URL")]
@@ -121,10 +135,29 @@ pub(super) enum Command {
     New {
         /// What the version does, in letters, digits and `_` (`add_index`).
         name: String,
-        /// The versions folder (default: the application's).
-        #[arg(long)]
-        dir: Option<PathBuf>,
     },
+    /// Create or drop the database the URL names.
+    Database {
+        #[command(subcommand)]
+        action: DatabaseAction,
+    },
+}
+
+#[derive(Debug, Clone, Copy, Subcommand)]
+pub(super) enum DatabaseAction {
+    /// Create the database if it does not exist (SQLite: an empty file).
+    Create,
+    /// Drop the database and everything in it (SQLite: delete the file).
+    Drop {
+        /// Do not ask for confirmation (needed when not on a terminal).
+        #[arg(long, short)]
+        yes: bool,
+    },
+}
+
+/// A valid history table name.
+fn history_table(text: &str) -> Result<HistoryTable, String> {
+    HistoryTable::new(text).map_err(|e| e.to_string())
 }
 
 /// A version number, 1 or more.
@@ -160,7 +193,8 @@ mod tests {
             args.command,
             Command::Down {
                 to: Target::Empty,
-                yes: true
+                yes: true,
+                json: false
             }
         ));
     }
@@ -194,6 +228,45 @@ mod tests {
         let args = Args::try_parse_from(["migrate", "status", "--database-url", "sqlite://x.db"])
             .expect("valid");
         assert_eq!(args.database_url.as_deref(), Some("sqlite://x.db"));
+    }
+
+    #[test]
+    fn dir_and_table_are_global() {
+        let args = Args::try_parse_from([
+            "migrate",
+            "up",
+            "--dir",
+            "db/versions",
+            "--table",
+            "history",
+            "--json",
+        ])
+        .expect("valid");
+        assert_eq!(args.dir, Some(PathBuf::from("db/versions")));
+        assert_eq!(args.table.as_ref().map(HistoryTable::name), Some("history"));
+        assert!(matches!(
+            args.command,
+            Command::Up {
+                to: None,
+                json: true
+            }
+        ));
+    }
+
+    #[test]
+    fn table_must_be_an_identifier() {
+        Args::try_parse_from(["migrate", "status", "--table", "x; DROP"]).expect_err("invalid");
+    }
+
+    #[test]
+    fn database_drop_takes_yes() {
+        let args = Args::try_parse_from(["migrate", "database", "drop", "--yes"]).expect("valid");
+        assert!(matches!(
+            args.command,
+            Command::Database {
+                action: DatabaseAction::Drop { yes: true }
+            }
+        ));
     }
 
     #[test]

@@ -2,77 +2,144 @@
 //! touches the history but through it.
 
 use std::io::{self, BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
 
 use super::args::{Args, Command};
 use super::output::{self, Database, Problem};
-use super::{new_version, progress, Cli, CliError, Exit};
+use super::progress::Lines;
+use super::{database, new_version, progress, Cli, CliError, Exit, Migrations};
 use crate::database_url::DatabaseUrl;
 use crate::driver::{AnyDriver, ConnectOptions, Driver};
 use crate::history::{AppliedMigration, State};
 use crate::migration::Reversibility;
 use crate::plan::{self, Resume, Target};
 use crate::verify::{ScratchServer, Verifier};
-use crate::{Direction, Migrator, Version};
+use crate::{Config, Dialect, Direction, MigrationSet, Migrator, Version};
 
 /// Runs one parsed command line.
 pub(super) async fn run(cli: &Cli<'_>, args: Args) -> Result<Exit, CliError> {
-    if let Command::New { name, dir } = &args.command {
-        let dir = dir
+    if let Command::New { name } = &args.command {
+        let dir = args
+            .dir
             .clone()
             .or_else(|| cli.versions_dir.clone())
             .ok_or(CliError::NoVersionsDir)?;
-        let created = new_version::create(&dir, name)?;
-        let folder = created.folder.display();
-        writeln!(
-            io::stdout(),
-            "created {folder}/up.sql and {folder}/down.sql (version {})\n\
-             write the SQL that applies and reverts it (the build rejects empty scripts), then rebuild",
-            created.version
-        )?;
-        return Ok(Exit::Success);
+        return new(&dir, name, cli.migrations);
     }
     let url = args
         .database_url
+        .clone()
         .filter(|url| !url.is_empty())
         .or_else(|| cli.default_database_url.clone())
         .ok_or(CliError::NoDatabaseUrl)?;
     let url = DatabaseUrl::parse(&url)?;
-    if let Command::Verify {
-        dir,
-        scratch_url,
-        json,
-    } = args.command
-    {
-        let server = match scratch_url {
-            Some(scratch) => DatabaseUrl::parse(&scratch)?,
-            None => url,
-        };
-        return verify(cli, &server, dir.as_deref(), json).await;
-    }
-    let shown = url.redacted().to_owned();
     let options = args
         .connect_timeout
         .map_or_else(ConnectOptions::default, |t| {
             ConnectOptions::default().connect_timeout(t)
         });
+    if let Command::Database { action } = args.command {
+        return database::run(&url, &options, action).await;
+    }
+    let mut config = cli.config.clone();
+    if let Some(table) = args.table.clone() {
+        config = config.table(table);
+    }
+    let loaded;
+    let set = match migrations_folder(cli, &args) {
+        Some(dir) => {
+            loaded = load(&dir, url.dialect())?;
+            &loaded
+        }
+        None => match cli.migrations {
+            Migrations::Set(set) => set,
+            Migrations::Folder => return Err(CliError::NoVersionsDir),
+        },
+    };
+    match args.command {
+        Command::Verify { scratch_url, json } => {
+            let server = match scratch_url {
+                Some(scratch) => DatabaseUrl::parse(&scratch)?,
+                None => url,
+            };
+            verify(set, config, &server, json).await
+        }
+        command => connected(set, config, &url, &options, command).await,
+    }
+}
+
+/// `new NAME`: creates the next version folder in `dir`.
+fn new(dir: &Path, name: &str, migrations: Migrations<'_>) -> Result<Exit, CliError> {
+    let created = new_version::create(dir, name)?;
+    let folder = created.folder.display();
+    let next = match migrations {
+        Migrations::Set(_) => {
+            "write the SQL that applies and reverts it (the build rejects empty scripts), then rebuild"
+        }
+        // Read when a command runs: nothing to build.
+        Migrations::Folder => "write the SQL that applies and reverts it, then run `up`",
+    };
+    writeln!(
+        io::stdout(),
+        "created {folder}/up.sql and {folder}/down.sql (version {})\n{next}",
+        created.version
+    )?;
+    Ok(Exit::Success)
+}
+
+/// The folder to read the migrations from, if they do not come from the application:
+/// `--dir` (or, for [`Cli::from_dir`], `MIGRATE_DIR` or its folder).
+fn migrations_folder(cli: &Cli<'_>, args: &Args) -> Option<PathBuf> {
+    match cli.migrations {
+        Migrations::Set(_) => args.dir.clone(),
+        Migrations::Folder => args.dir.clone().or_else(|| cli.versions_dir.clone()),
+    }
+}
+
+/// The versions folder `dir`, read for `dialect`.
+fn load(dir: &Path, dialect: Dialect) -> Result<MigrationSet, CliError> {
+    if !dir.is_dir() {
+        return Err(CliError::NoSuchVersionsDir {
+            dir: dir.to_path_buf(),
+        });
+    }
+    crate::source::load_dir(dir, &[dialect]).map_err(|source| CliError::Load {
+        dir: dir.to_path_buf(),
+        source,
+    })
+}
+
+/// The commands that work on the database itself: connects, then runs `command`.
+async fn connected(
+    set: &MigrationSet,
+    config: Config,
+    url: &DatabaseUrl,
+    options: &ConnectOptions,
+    command: Command,
+) -> Result<Exit, CliError> {
+    let shown = url.redacted().to_owned();
     tracing::debug!(database = %shown, timeout = ?options.connect_timeout, "connecting");
-    let mut driver = AnyDriver::connect_with(url.connection_string(), &options)
+    let mut driver = AnyDriver::connect_with(url.connection_string(), options)
         .await
         .map_err(|source| CliError::Connect {
             url: shown.clone(),
             source,
         })?;
-    let display = progress::Display::new();
+    let lines = match command {
+        Command::Up { json: true, .. } | Command::Down { json: true, .. } => Lines::Stderr,
+        _ => Lines::Stdout,
+    };
+    let display = progress::Display::new(lines);
+    let history_table = config.history_table().name().to_owned();
     let session = Session {
-        migrator: Migrator::with_config(cli.set, cli.config.clone())
-            .with_progress(display.observer()),
+        migrator: Migrator::with_config(set, config).with_progress(display.observer()),
         db: Database {
             url: &shown,
             dialect: driver.dialect(),
-            history_table: cli.config.history_table().name(),
+            history_table: &history_table,
         },
     };
-    let result = session.run(&mut driver, args.command).await;
+    let result = session.run(&mut driver, command).await;
     display.finish();
     result
 }
@@ -89,15 +156,18 @@ impl Session<'_, '_> {
         let out = &mut io::stdout();
         match command {
             Command::Status { json } => self.status(driver, out, json).await,
-            Command::Up { to } => {
+            Command::Up { to, json } => {
                 let target = to.map_or(Target::Latest, Target::Version);
                 let report = self.migrator.up(driver, target).await?;
+                if json {
+                    return self.run_json(driver, out, Direction::Up, &report).await;
+                }
                 if report.steps.is_empty() {
                     writeln!(out, "nothing to apply")?;
                 }
                 self.print_outcome(driver, out, report.drift).await
             }
-            Command::Down { to, yes } => self.down(driver, out, to, yes).await,
+            Command::Down { to, yes, json } => self.down(driver, out, to, yes, json).await,
             Command::Redo { yes } => self.redo(driver, out, yes).await,
             Command::Plan { to, down, json } => self.plan(driver, out, to, down, json).await,
             Command::Validate { json } => self.validate(driver, out, json).await,
@@ -122,7 +192,9 @@ impl Session<'_, '_> {
             Command::AcceptChecksum { version } => self.accept_checksum(driver, out, version).await,
             Command::AcceptSchema => self.accept_schema(driver, out).await,
             // Handled before connecting.
-            Command::New { .. } | Command::Verify { .. } => Ok(Exit::Success),
+            Command::New { .. } | Command::Verify { .. } | Command::Database { .. } => {
+                Ok(Exit::Success)
+            }
         }
     }
 
@@ -250,6 +322,7 @@ impl Session<'_, '_> {
         out: &mut impl Write,
         to: Target,
         yes: bool,
+        json: bool,
     ) -> Result<Exit, CliError> {
         let applied = self.migrator.history(driver).await?;
         let keep = match to {
@@ -268,6 +341,10 @@ impl Session<'_, '_> {
         // the question, so the operator is never asked about a revert that cannot run.
         let plan = plan::plan_down(self.migrator.migrations(), &applied, self.db.dialect, to)?;
         if plan.is_empty() {
+            if json {
+                let report = crate::Report::default();
+                return self.run_json(driver, out, Direction::Down, &report).await;
+            }
             writeln!(out, "nothing to revert")?;
             return self.print_standing(driver, out).await;
         }
@@ -285,6 +362,9 @@ impl Session<'_, '_> {
             ),
         )?;
         let report = self.migrator.down(driver, to).await?;
+        if json {
+            return self.run_json(driver, out, Direction::Down, &report).await;
+        }
         self.print_outcome(driver, out, report.drift).await
     }
 
@@ -387,12 +467,7 @@ impl Session<'_, '_> {
             };
             problems.push(Problem::new(Some(version), &error));
         }
-        let lines = crate::status::status(set, &applied, dialect);
-        let pending: Vec<u32> = lines
-            .iter()
-            .filter(|l| l.state == crate::status::VersionState::Pending)
-            .map(|l| l.version.get())
-            .collect();
+        let pending = pending(set, &applied, dialect);
         if json {
             output::validate_json(out, &self.db, &problems, &pending)?;
         } else {
@@ -434,6 +509,29 @@ impl Session<'_, '_> {
         Ok(Exit::Drift)
     }
 
+    /// `up --json`, `down --json`: the run's document (exit 4 when it found drift).
+    async fn run_json(
+        &self,
+        driver: &mut AnyDriver,
+        out: &mut impl Write,
+        direction: Direction,
+        report: &crate::Report,
+    ) -> Result<Exit, CliError> {
+        let set = self.migrator.migrations();
+        let applied = self.migrator.history(driver).await?;
+        let pending = pending(set, &applied, self.db.dialect);
+        let standing = output::Standing {
+            current: output::current(&applied),
+            latest: set.latest(),
+            pending: &pending,
+        };
+        output::run_json(out, &self.db, direction, report, &standing)?;
+        Ok(match report.drift {
+            Some(_) => Exit::Drift,
+            None => Exit::Success,
+        })
+    }
+
     /// `database at version 2; …` after a command that changed something.
     async fn print_standing(
         &self,
@@ -442,11 +540,7 @@ impl Session<'_, '_> {
     ) -> Result<Exit, CliError> {
         let set = self.migrator.migrations();
         let applied = self.migrator.history(driver).await?;
-        let pending: Vec<u32> = crate::status::status(set, &applied, self.db.dialect)
-            .iter()
-            .filter(|l| l.state == crate::status::VersionState::Pending)
-            .map(|l| l.version.get())
-            .collect();
+        let pending = pending(set, &applied, self.db.dialect);
         writeln!(
             out,
             "{}",
@@ -456,25 +550,16 @@ impl Session<'_, '_> {
     }
 }
 
-/// `verify`: round trips on scratch databases on the server of `server_url`, of the embedded
-/// migrations or of the folder `dir`. The database `server_url` names is not changed.
+/// `verify`: round trips of `set` on scratch databases on the server of `server_url`. The
+/// database `server_url` names is not changed.
 async fn verify(
-    cli: &Cli<'_>,
+    set: &MigrationSet,
+    config: Config,
     server_url: &DatabaseUrl,
-    dir: Option<&std::path::Path>,
     json: bool,
 ) -> Result<Exit, CliError> {
-    let loaded;
-    let set = match dir {
-        Some(dir) => {
-            let dialects = [server_url.dialect()];
-            loaded = crate::source::load_dir(dir, &dialects).map_err(crate::Error::from)?;
-            &loaded
-        }
-        None => cli.set,
-    };
     let mut scratch = ScratchServer::new(server_url.connection_string());
-    let verifier = Verifier::new(set).config(cli.config.clone());
+    let verifier = Verifier::new(set).config(config);
     let report = verifier
         .run_observed(&mut scratch, |check| {
             if !json {
@@ -498,8 +583,17 @@ async fn verify(
     })
 }
 
-/// Asks on a terminal; without one, only `--yes` lets a revert run.
-fn confirm(yes: bool, what: &str) -> Result<(), CliError> {
+/// The versions `set` has that the history does not.
+fn pending(set: &MigrationSet, applied: &[AppliedMigration], dialect: Dialect) -> Vec<u32> {
+    crate::status::status(set, applied, dialect)
+        .iter()
+        .filter(|l| l.state == crate::status::VersionState::Pending)
+        .map(|l| l.version.get())
+        .collect()
+}
+
+/// Asks on a terminal; without one, only `--yes` lets a revert (or a drop) run.
+pub(super) fn confirm(yes: bool, what: &str) -> Result<(), CliError> {
     if yes {
         return Ok(());
     }

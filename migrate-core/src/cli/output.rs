@@ -8,10 +8,17 @@ use serde::Serialize;
 use crate::history::AppliedMigration;
 use crate::implicit_commit::commits_implicitly;
 use crate::plan::{Plan, PlanWarning};
-use crate::schema::{SchemaCheck, SchemaDiff, SchemaObject};
-use crate::status::{ChecksumState, VersionState, VersionStatus};
-use crate::verify::{RoundTrip, RoundTripProblem, VerifyReport};
+use crate::schema::{SchemaDiff, SchemaObject};
+use crate::status::{VersionState, VersionStatus};
 use crate::{Dialect, Direction, Error, Script, Version};
+
+mod run;
+mod status;
+mod verify;
+
+pub(super) use self::run::{run_json, Standing};
+pub(super) use self::status::{status_json, status_table};
+pub(super) use self::verify::verify_json;
 
 /// Where the command ran, for headers and JSON.
 #[derive(Debug)]
@@ -54,68 +61,6 @@ impl Problem {
 fn json(out: &mut impl Write, value: &impl Serialize) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, value)?;
     writeln!(out)
-}
-
-// ---------------------------------------------------------------------------------------------
-// status
-
-#[derive(Serialize)]
-struct StatusJson<'a> {
-    database: &'a str,
-    dialect: &'static str,
-    history_table: &'a str,
-    current: Option<u32>,
-    latest: Option<u32>,
-    pending: Vec<u32>,
-    versions: Vec<VersionJson<'a>>,
-    schema: SchemaJson,
-}
-
-#[derive(Serialize)]
-struct SchemaJson {
-    state: &'static str,
-    version: Option<u32>,
-    recorded: Option<String>,
-    live: Option<String>,
-    diff: Option<DiffJson>,
-}
-
-impl SchemaJson {
-    fn new(check: &SchemaCheck) -> SchemaJson {
-        let (state, version, recorded, live, diff) = match check {
-            SchemaCheck::NothingApplied => ("nothing_applied", None, None, None, None),
-            SchemaCheck::NotRecorded { version } => {
-                ("not_recorded", Some(*version), None, None, None)
-            }
-            SchemaCheck::Interrupted { version } => {
-                ("interrupted", Some(*version), None, None, None)
-            }
-            SchemaCheck::Matches {
-                version,
-                fingerprint,
-            } => (
-                "matches",
-                Some(*version),
-                Some(fingerprint.to_string()),
-                Some(fingerprint.to_string()),
-                None,
-            ),
-            SchemaCheck::Drifted(drift) => (
-                "drift",
-                Some(drift.version),
-                Some(drift.recorded.to_string()),
-                Some(drift.live.to_string()),
-                drift.diff.as_ref().map(DiffJson::new),
-            ),
-        };
-        SchemaJson {
-            state,
-            version: version.map(Version::get),
-            recorded,
-            live,
-            diff,
-        }
-    }
 }
 
 #[derive(Serialize)]
@@ -164,31 +109,6 @@ impl DiffJson {
     }
 }
 
-#[derive(Serialize)]
-struct VersionJson<'a> {
-    version: u32,
-    description: &'a str,
-    state: &'static str,
-    checksum: Option<&'static str>,
-    script: Option<&'a str>,
-    applied_at: Option<&'a str>,
-    applied_by: Option<&'a str>,
-    duration_ms: Option<u64>,
-    statements_done: Option<u32>,
-    statements_total: Option<u32>,
-    error: Option<&'a str>,
-}
-
-fn checksum_json(state: ChecksumState) -> Option<&'static str> {
-    match state {
-        ChecksumState::Ok => Some("ok"),
-        ChecksumState::Changed => Some("changed"),
-        ChecksumState::DownChanged => Some("down_changed"),
-        ChecksumState::NotEmbedded => Some("not_embedded"),
-        ChecksumState::NotApplied => None,
-    }
-}
-
 fn pending(lines: &[VersionStatus]) -> Vec<u32> {
     lines
         .iter()
@@ -200,142 +120,6 @@ fn pending(lines: &[VersionStatus]) -> Vec<u32> {
 /// The newest version the history records.
 pub(super) fn current(applied: &[AppliedMigration]) -> Option<Version> {
     applied.iter().map(|r| r.version).max()
-}
-
-pub(super) fn status_json(
-    out: &mut impl Write,
-    db: &Database<'_>,
-    lines: &[VersionStatus],
-    schema: &SchemaCheck,
-    latest: Option<Version>,
-) -> io::Result<()> {
-    let versions = lines
-        .iter()
-        .map(|line| {
-            let row = line.applied.as_ref();
-            VersionJson {
-                version: line.version.get(),
-                description: &line.description,
-                state: line.state.as_str(),
-                checksum: checksum_json(line.checksum),
-                script: row.map(|r| r.script.as_str()),
-                applied_at: row.map(|r| r.applied_at.as_str()),
-                applied_by: row.map(|r| r.applied_by.as_str()),
-                duration_ms: row.map(|r| r.execution_ms),
-                statements_done: row.map(|r| r.statements_done),
-                statements_total: row.map(|r| r.statements_total),
-                error: row.and_then(|r| r.error.as_deref()),
-            }
-        })
-        .collect();
-    let recorded: Vec<AppliedMigration> = lines.iter().filter_map(|l| l.applied.clone()).collect();
-    json(
-        out,
-        &StatusJson {
-            database: db.url,
-            dialect: db.dialect.tag(),
-            history_table: db.history_table,
-            current: current(&recorded).map(Version::get),
-            latest: latest.map(Version::get),
-            pending: pending(lines),
-            versions,
-            schema: SchemaJson::new(schema),
-        },
-    )
-}
-
-/// The status table, then what to do about failed rows, then where the database stands.
-pub(super) fn status_table(
-    out: &mut impl Write,
-    db: &Database<'_>,
-    lines: &[VersionStatus],
-    failures: &[(Version, Error)],
-    latest: Option<Version>,
-) -> io::Result<()> {
-    writeln!(
-        out,
-        "{} ({}), history table {}\n",
-        db.url, db.dialect, db.history_table
-    )?;
-    let header = [
-        "version",
-        "description",
-        "state",
-        "applied at",
-        "applied by",
-        "duration",
-        "checksum",
-    ];
-    let rows: Vec<[String; 7]> = lines.iter().map(status_row).collect();
-    write_columns(out, header, &rows)?;
-    if lines.is_empty() {
-        writeln!(out, "(no versions)")?;
-    }
-    for (version, error) in failures {
-        writeln!(out, "\nversion {version}: {error}")?;
-    }
-    let recorded: Vec<AppliedMigration> = lines.iter().filter_map(|l| l.applied.clone()).collect();
-    writeln!(out)?;
-    writeln!(
-        out,
-        "{}",
-        standing(current(&recorded), latest, &pending(lines))
-    )
-}
-
-/// The cells of one version's line of the status table.
-fn status_row(line: &VersionStatus) -> [String; 7] {
-    let row = line.applied.as_ref();
-    let state = match (line.state, row) {
-        (VersionState::Failed, Some(r)) if r.statements_done >= r.statements_total => {
-            format!("failed after all {}", r.statements_total)
-        }
-        (VersionState::Failed, Some(r)) => format!(
-            "failed at {} of {}",
-            r.statements_done + 1,
-            r.statements_total
-        ),
-        (state, _) => state.as_str().to_owned(),
-    };
-    [
-        line.version.to_string(),
-        line.description.clone(),
-        state,
-        row.map_or("-".to_owned(), |r| r.applied_at.clone()),
-        row.map_or("-".to_owned(), |r| r.applied_by.clone()),
-        row.map_or("-".to_owned(), |r| format!("{} ms", r.execution_ms)),
-        line.checksum.as_str().to_owned(),
-    ]
-}
-
-/// The header and rows, each column as wide as its widest cell (the last one unpadded).
-fn write_columns<const N: usize>(
-    out: &mut impl Write,
-    header: [&str; N],
-    rows: &[[String; N]],
-) -> io::Result<()> {
-    let mut widths = header.map(str::len);
-    for row in rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
-        }
-    }
-    let print_row = |out: &mut dyn Write, cells: [&str; N]| -> io::Result<()> {
-        let mut text = String::new();
-        for (i, (cell, width)) in cells.iter().zip(widths).enumerate() {
-            if i + 1 == cells.len() {
-                text.push_str(cell);
-            } else {
-                text.push_str(&format!("{cell:<width$}  "));
-            }
-        }
-        writeln!(out, "{}", text.trim_end())
-    };
-    print_row(out, header)?;
-    for row in rows {
-        print_row(out, row.each_ref().map(String::as_str))?;
-    }
-    Ok(())
 }
 
 /// `at version 2 of 3; pending: 3`.
@@ -588,94 +372,6 @@ pub(super) fn validate_text(
         }
     }
     writeln!(out, "{standing}")
-}
-
-// ---------------------------------------------------------------------------------------------
-// verify
-
-#[derive(Serialize)]
-struct VerifyJson<'a> {
-    server: &'a str,
-    dialect: &'static str,
-    ok: bool,
-    duration_ms: u64,
-    versions: Vec<VersionCheckJson<'a>>,
-    not_checked: Vec<u32>,
-}
-
-#[derive(Serialize)]
-struct VersionCheckJson<'a> {
-    version: u32,
-    description: &'a str,
-    round_trip: &'static str,
-    ok: bool,
-    duration_ms: u64,
-    problems: Vec<RoundTripJson<'a>>,
-}
-
-#[derive(Serialize)]
-struct RoundTripJson<'a> {
-    kind: &'static str,
-    step: Option<String>,
-    error: Option<&'a str>,
-    diff: Option<DiffJson>,
-}
-
-pub(super) fn verify_json(
-    out: &mut impl Write,
-    server: &str,
-    report: &VerifyReport,
-) -> io::Result<()> {
-    let millis = |d: std::time::Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
-    let versions = report
-        .versions
-        .iter()
-        .map(|check| VersionCheckJson {
-            version: check.version.get(),
-            description: &check.description,
-            round_trip: match check.round_trip {
-                RoundTrip::Checked => "checked",
-                RoundTrip::Irreversible => "irreversible",
-            },
-            ok: check.is_ok(),
-            duration_ms: millis(check.duration),
-            problems: check
-                .problems
-                .iter()
-                .map(|problem| match problem {
-                    RoundTripProblem::DownDoesNotRestore { diff } => RoundTripJson {
-                        kind: "down_does_not_restore",
-                        step: None,
-                        error: None,
-                        diff: Some(DiffJson::new(diff)),
-                    },
-                    RoundTripProblem::UpNotRepeatable { diff } => RoundTripJson {
-                        kind: "up_not_repeatable",
-                        step: None,
-                        error: None,
-                        diff: Some(DiffJson::new(diff)),
-                    },
-                    RoundTripProblem::Failed { step, error } => RoundTripJson {
-                        kind: "failed",
-                        step: Some(step.to_string()),
-                        error: Some(error),
-                        diff: None,
-                    },
-                })
-                .collect(),
-        })
-        .collect();
-    json(
-        out,
-        &VerifyJson {
-            server,
-            dialect: report.dialect.tag(),
-            ok: report.is_ok(),
-            duration_ms: millis(report.duration),
-            versions,
-            not_checked: report.not_checked.iter().map(|v| v.get()).collect(),
-        },
-    )
 }
 
 #[cfg(test)]

@@ -13,6 +13,15 @@ use crate::Direction;
 /// A run needs at least this many migrations to get a bar; shorter runs print lines only.
 const BAR_FROM_STEPS: u64 = 2;
 
+/// Where the line of each finished migration goes when no bar is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Lines {
+    /// Standard output, with the command's own output.
+    Stdout,
+    /// Standard error: standard output holds a JSON document.
+    Stderr,
+}
+
 /// Shows a run's progress; [`Display::observer`] goes to [`crate::Migrator::with_progress`].
 #[derive(Debug, Clone)]
 pub(super) struct Display {
@@ -20,25 +29,30 @@ pub(super) struct Display {
     bar: Option<ProgressBar>,
     /// Where the bar is drawn once it appears (standard error); taken then.
     target: Arc<Mutex<Option<ProgressDrawTarget>>>,
+    lines: Lines,
 }
 
 impl Display {
-    /// A bar when standard output and standard error are both a terminal; plain lines on
-    /// standard output otherwise (so that `migrate up > deploy.log` keeps every line).
-    pub(super) fn new() -> Display {
-        let terminal = std::io::stdout().is_terminal() && std::io::stderr().is_terminal();
+    /// A bar when the output `lines` would go to and standard error are both a terminal;
+    /// plain lines otherwise (so that `migrate up > deploy.log` keeps every line).
+    pub(super) fn new(lines: Lines) -> Display {
+        let terminal = match lines {
+            Lines::Stdout => std::io::stdout().is_terminal(),
+            Lines::Stderr => true,
+        } && std::io::stderr().is_terminal();
         if terminal {
-            Display::drawing_to(ProgressDrawTarget::stderr())
+            Display::drawing_to(ProgressDrawTarget::stderr(), lines)
         } else {
             Display {
                 bar: None,
                 target: Arc::default(),
+                lines,
             }
         }
     }
 
     /// A bar drawn on `target` once a run is long enough (a terminal, or a test's recorder).
-    fn drawing_to(target: ProgressDrawTarget) -> Display {
+    fn drawing_to(target: ProgressDrawTarget, lines: Lines) -> Display {
         // Hidden, but with a length to grow: a bar without one never reaches `BAR_FROM_STEPS`.
         let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::hidden());
         if let Ok(style) =
@@ -49,6 +63,7 @@ impl Display {
         Display {
             bar: Some(bar),
             target: Arc::new(Mutex::new(Some(target))),
+            lines,
         }
     }
 
@@ -93,9 +108,12 @@ impl Display {
                         bar.inc(1);
                         bar.println(line);
                     }
-                    // A closed standard output (`| head`) must not stop the migration.
+                    // A closed output (`| head`) must not stop the migration.
                     _ => {
-                        let _ = writeln!(std::io::stdout(), "{line}");
+                        let _ = match self.lines {
+                            Lines::Stdout => writeln!(std::io::stdout(), "{line}"),
+                            Lines::Stderr => writeln!(std::io::stderr(), "{line}"),
+                        };
                     }
                 }
             }
@@ -200,8 +218,10 @@ mod tests {
     #[test]
     fn bar_is_drawn_for_a_run_of_several_migrations() {
         let recorder = Recorder::default();
-        let display =
-            Display::drawing_to(ProgressDrawTarget::term_like(Box::new(recorder.clone())));
+        let display = Display::drawing_to(
+            ProgressDrawTarget::term_like(Box::new(recorder.clone())),
+            Lines::Stdout,
+        );
         let observe = display.observer();
         observe(Progress::Planned { steps: 3 });
         observe(Progress::Started {
@@ -226,8 +246,10 @@ mod tests {
     #[test]
     fn a_single_migration_gets_no_bar() {
         let recorder = Recorder::default();
-        let display =
-            Display::drawing_to(ProgressDrawTarget::term_like(Box::new(recorder.clone())));
+        let display = Display::drawing_to(
+            ProgressDrawTarget::term_like(Box::new(recorder.clone())),
+            Lines::Stdout,
+        );
         display.observer()(Progress::Planned { steps: 1 });
         assert!(display.bar.as_ref().is_some_and(ProgressBar::is_hidden));
         assert!(recorder.0.lock().expect("recorder").is_empty());

@@ -1,5 +1,17 @@
 //! [`AnyDriver`]: the driver for a URL, chosen by its scheme among the drivers compiled in.
 
+// With no driver compiled in (feature `cli` alone), nothing reaches a driver: the arguments and
+// helpers below go unused.
+#![cfg_attr(
+    not(any(
+        feature = "sqlx-mysql",
+        feature = "mysql_async",
+        feature = "sqlx-postgres",
+        feature = "sqlx-sqlite"
+    )),
+    allow(unused_variables, dead_code)
+)]
+
 use std::time::Duration;
 
 use super::{Batch, BatchError, ConnectOptions, Driver, DriverError, LockOutcome, Row};
@@ -27,6 +39,16 @@ pub enum AnyDriver {
     /// SQLite through sqlx.
     #[cfg(feature = "sqlx-sqlite")]
     SqlxSqlite(super::SqlxSqlite),
+    /// No driver is compiled in (feature `cli` alone): no value of this type exists, and
+    /// [`AnyDriver::connect`] names the feature to enable.
+    #[cfg(not(any(
+        feature = "sqlx-mysql",
+        feature = "mysql_async",
+        feature = "sqlx-postgres",
+        feature = "sqlx-sqlite"
+    )))]
+    #[doc(hidden)]
+    NoDriver(std::convert::Infallible),
 }
 
 impl AnyDriver {
@@ -82,6 +104,13 @@ macro_rules! dispatch {
             AnyDriver::SqlxPostgres($d) => $call,
             #[cfg(feature = "sqlx-sqlite")]
             AnyDriver::SqlxSqlite($d) => $call,
+            #[cfg(not(any(
+                feature = "sqlx-mysql",
+                feature = "mysql_async",
+                feature = "sqlx-postgres",
+                feature = "sqlx-sqlite"
+            )))]
+            AnyDriver::NoDriver(never) => match *never {},
         }
     };
 }

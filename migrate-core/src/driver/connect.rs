@@ -8,6 +8,18 @@
 //! abandoning it half-way on MySQL/MariaDB would leave exactly the unknown state the journal
 //! exists to avoid. The lock wait has its own bound ([`crate::Config`]).
 
+// With no driver compiled in (feature `cli` alone), nothing reaches a driver: the arguments and
+// helpers below go unused.
+#![cfg_attr(
+    not(any(
+        feature = "sqlx-mysql",
+        feature = "mysql_async",
+        feature = "sqlx-postgres",
+        feature = "sqlx-sqlite"
+    )),
+    allow(unused_variables, dead_code)
+)]
+
 use std::future::Future;
 use std::time::Duration;
 

@@ -25,7 +25,8 @@ use crate::Dialect;
     feature = "sqlx-mysql",
     feature = "sqlx-postgres",
     feature = "sqlx-sqlite",
-    feature = "mysql_async"
+    feature = "mysql_async",
+    feature = "cli"
 ))]
 mod any;
 #[cfg(any(
@@ -38,7 +39,8 @@ mod batch_text;
     feature = "sqlx-mysql",
     feature = "sqlx-postgres",
     feature = "sqlx-sqlite",
-    feature = "mysql_async"
+    feature = "mysql_async",
+    feature = "cli"
 ))]
 mod connect;
 #[cfg(any(feature = "sqlx-mysql", feature = "mysql_async"))]
@@ -66,14 +68,16 @@ mod sqlx_sqlite;
     feature = "sqlx-mysql",
     feature = "sqlx-postgres",
     feature = "sqlx-sqlite",
-    feature = "mysql_async"
+    feature = "mysql_async",
+    feature = "cli"
 ))]
 pub use self::any::AnyDriver;
 #[cfg(any(
     feature = "sqlx-mysql",
     feature = "sqlx-postgres",
     feature = "sqlx-sqlite",
-    feature = "mysql_async"
+    feature = "mysql_async",
+    feature = "cli"
 ))]
 pub use self::connect::{
     parse_timeout, ConnectOptions, CONNECT_TIMEOUT_ENV, DEFAULT_CONNECT_TIMEOUT,
@@ -389,7 +393,8 @@ pub fn redact_url(url: &str) -> String {
     feature = "sqlx-mysql",
     feature = "sqlx-postgres",
     feature = "sqlx-sqlite",
-    feature = "mysql_async"
+    feature = "mysql_async",
+    feature = "cli"
 ))]
 pub(crate) fn with_database(url: &str, name: &str) -> String {
     match crate::database_url::DatabaseUrl::parse(url) {

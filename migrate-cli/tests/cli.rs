@@ -1,0 +1,366 @@
+//! The standalone `migrate` binary end to end: each test runs the built binary as a separate
+//! process on a copy of the example application's `sql/versions`, against a fresh database of
+//! its own (SQLite always, MariaDB and PostgreSQL when reachable; `MIGRATE_REQUIRE_SERVERS=1`
+//! makes an unreachable server a failure), and checks what it printed and its exit status.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use migrate_core::testing::{servers_required, Backend, TestDatabase};
+use serde_json::Value;
+
+/// The test certificate authority `scripts/start-servers.sh` signs PostgreSQL's certificate with.
+const CERTIFICATE: &str = "/var/lib/postgresql/migrate-tls/ca.crt";
+
+/// What one run of the binary did.
+#[derive(Debug)]
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    #[track_caller]
+    fn expect(self, code: i32) -> Run {
+        assert_eq!(
+            self.code, code,
+            "exit status\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+
+    #[track_caller]
+    fn says(self, text: &str) -> Run {
+        assert!(
+            self.stdout.contains(text),
+            "expected {text:?} in\n{}",
+            self.stdout
+        );
+        self
+    }
+
+    #[track_caller]
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}):\n{}", self.stdout))
+    }
+}
+
+/// The binary, bound to a database URL and run in a project folder holding `sql/versions`.
+struct Migrate {
+    url: String,
+    project: tempfile::TempDir,
+}
+
+impl Migrate {
+    /// A project folder with a copy of the example application's versions.
+    fn new(url: &str) -> Migrate {
+        let project = tempfile::tempdir().expect("temp dir");
+        let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../sql/versions");
+        copy_tree(&source, &project.path().join("sql/versions"));
+        Migrate {
+            url: url.to_owned(),
+            project,
+        }
+    }
+
+    /// Runs `migrate ARGS` in the project folder with `DATABASE_URL` set and standard input
+    /// closed (not a terminal).
+    fn run(&self, args: &[&str]) -> Run {
+        self.run_with(args, &[])
+    }
+
+    fn run_with(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_migrate"));
+        command
+            .args(args)
+            .current_dir(self.project.path())
+            .env("DATABASE_URL", &self.url)
+            .env_remove("MIGRATE_DIR")
+            .env_remove("RUST_LOG")
+            .stdin(Stdio::null());
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let output = command.output().expect("run migrate");
+        Run {
+            code: output.status.code().expect("exited, not killed"),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    fn versions(&self) -> PathBuf {
+        self.project.path().join("sql/versions")
+    }
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create folder");
+    for entry in std::fs::read_dir(from).expect("read folder") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("file type").is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy file");
+        }
+    }
+}
+
+/// Whether `text` reads like `2026-12-05T23:20:01.123Z`.
+fn is_rfc3339_millis(text: &str) -> bool {
+    let shape: String = text
+        .chars()
+        .map(|c| if c.is_ascii_digit() { '9' } else { c })
+        .collect();
+    shape == "9999-99-99T99:99:99.999Z"
+}
+
+/// The versions `status --json` reports in each state, as `(version, state)`.
+fn states(status: &Value) -> Vec<(u64, String)> {
+    status["versions"]
+        .as_array()
+        .expect("versions")
+        .iter()
+        .map(|v| {
+            (
+                v["version"].as_u64().expect("version"),
+                v["state"].as_str().expect("state").to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn applied_through(n: u64) -> Vec<(u64, String)> {
+    (1..=2)
+        .map(|v| (v, if v <= n { "applied" } else { "pending" }.to_owned()))
+        .collect()
+}
+
+/// The steps of an `up --json` or `down --json` document, as version numbers.
+fn step_versions(run: &Value) -> Vec<u64> {
+    run["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .map(|s| s["version"].as_u64().expect("version"))
+        .collect()
+}
+
+/// `database drop`, `database create`, `status`, `up`, `down --to 1`, `verify`, the JSON of
+/// `up` and `down`, another history table, and `database drop` again, on `url`.
+fn operator_path(url: &str) {
+    let migrate = Migrate::new(url);
+
+    // The fresh database is dropped (SQLite: its file does not exist yet), then created again
+    // by the binary.
+    migrate.run(&["database", "create"]).expect(0);
+    migrate.run(&["database", "drop"]).expect(2);
+    migrate
+        .run(&["database", "drop", "--yes"])
+        .expect(0)
+        .says("dropped database");
+    migrate
+        .run(&["database", "drop", "--yes"])
+        .expect(0)
+        .says("does not exist; nothing to do");
+    migrate
+        .run(&["database", "create"])
+        .expect(0)
+        .says("created database");
+    migrate
+        .run(&["database", "create"])
+        .expect(0)
+        .says("exists already; nothing to do");
+
+    migrate
+        .run(&["--dir", "sql/versions", "status"])
+        .expect(0)
+        .says("pending: 1, 2 (run `up`)");
+    migrate
+        .run(&["up"])
+        .expect(0)
+        .says("applied V1 apps")
+        .says("applied V2 features")
+        .says("nothing pending");
+    let table = migrate.run(&["status"]).expect(0).stdout;
+    let stamps = table
+        .split_whitespace()
+        .filter(|word| is_rfc3339_millis(word))
+        .count();
+    assert_eq!(stamps, 2, "one RFC 3339 time per applied version:\n{table}");
+    let status = migrate.run(&["status", "--json"]).expect(0).json();
+    assert_eq!(states(&status), applied_through(2));
+    for version in status["versions"].as_array().expect("versions") {
+        let at = version["applied_at"].as_str().expect("applied_at");
+        assert!(is_rfc3339_millis(at), "{at}");
+    }
+
+    migrate
+        .run(&["down", "--to", "1", "--yes"])
+        .expect(0)
+        .says("reverted V2 features");
+    let status = migrate.run(&["status", "--json"]).expect(0).json();
+    assert_eq!(states(&status), applied_through(1));
+    assert_eq!(status["current"], 1);
+
+    migrate
+        .run(&["verify"])
+        .expect(0)
+        .says("down restores the schema");
+
+    let up = migrate.run(&["up", "--json"]).expect(0).json();
+    assert_eq!(up["direction"], "up");
+    assert_eq!(step_versions(&up), [2]);
+    assert!(up["steps"][0]["duration_ms"].is_u64(), "{up}");
+    assert_eq!(up["drift"], Value::Null);
+    assert_eq!(
+        (up["current"].clone(), up["latest"].clone()),
+        (2.into(), 2.into())
+    );
+    assert_eq!(up["pending"], Value::Array(Vec::new()));
+    let nothing = migrate.run(&["up", "--json"]).expect(0).json();
+    assert_eq!(step_versions(&nothing), Vec::<u64>::new());
+
+    let down = migrate
+        .run(&["down", "--to", "0", "--yes", "--json"])
+        .expect(0)
+        .json();
+    assert_eq!(down["direction"], "down");
+    assert_eq!(step_versions(&down), [2, 1]);
+    assert_eq!(down["current"], Value::Null);
+    assert_eq!(down["pending"], serde_json::json!([1, 2]));
+
+    // Another history table: the default one stays empty.
+    let up = migrate
+        .run(&["--table", "cli_history", "up", "--json"])
+        .expect(0)
+        .json();
+    assert_eq!(up["history_table"], "cli_history");
+    assert_eq!(step_versions(&up), [1, 2]);
+    let other = migrate
+        .run(&["status", "--json", "--table", "cli_history"])
+        .expect(0)
+        .json();
+    assert_eq!(states(&other), applied_through(2));
+    let default = migrate.run(&["status", "--json"]).expect(0).json();
+    assert_eq!(states(&default), applied_through(0));
+    migrate.run(&["--table", "bad name", "status"]).expect(2);
+
+    migrate
+        .run(&["database", "drop", "--yes"])
+        .expect(0)
+        .says("dropped database");
+    migrate
+        .run(&["database", "drop", "--yes"])
+        .expect(0)
+        .says("does not exist; nothing to do");
+}
+
+/// A fresh database on `backend`, or `None` (skip printed) when its server is unreachable and
+/// not required.
+async fn fresh(backend: Backend) -> Option<TestDatabase> {
+    TestDatabase::create(backend).await.expect("test database")
+}
+
+#[tokio::test]
+async fn operator_path_on_sqlite() {
+    let db = fresh(Backend::Sqlite)
+        .await
+        .expect("SQLite is always there");
+    operator_path(db.url());
+}
+
+#[tokio::test]
+async fn operator_path_on_mariadb() {
+    if let Some(db) = fresh(Backend::MySql).await {
+        operator_path(db.url());
+    }
+}
+
+#[tokio::test]
+async fn operator_path_on_postgres() {
+    if let Some(db) = fresh(Backend::Postgres).await {
+        operator_path(db.url());
+    }
+}
+
+#[tokio::test]
+async fn operator_path_on_postgres_over_tls() {
+    if !Path::new(CERTIFICATE).exists() {
+        assert!(
+            !servers_required(),
+            "{CERTIFICATE} is missing: run scripts/start-servers.sh"
+        );
+        eprintln!("SKIPPED: {CERTIFICATE} is missing (run scripts/start-servers.sh)");
+        return;
+    }
+    if let Some(db) = fresh(Backend::Postgres).await {
+        let url = format!("{}?sslmode=verify-full&sslrootcert={CERTIFICATE}", db.url());
+        operator_path(&url);
+    }
+}
+
+#[test]
+fn version_prints_the_package_version() {
+    let migrate = Migrate::new("sqlite://unused.db");
+    let run = migrate.run(&["--version"]).expect(0);
+    assert_eq!(
+        run.stdout.trim(),
+        format!("migrate {}", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn migrate_dir_names_the_folder() {
+    let migrate = Migrate::new("sqlite://app.db");
+    let moved = migrate.project.path().join("db/migrations");
+    std::fs::create_dir_all(moved.parent().expect("parent")).expect("folder");
+    std::fs::rename(migrate.versions(), &moved).expect("move the versions");
+    migrate
+        .run(&["status"])
+        .expect(2)
+        .stderr
+        .contains("versions folder `sql/versions` does not exist")
+        .then_some(())
+        .expect("names the missing folder");
+    migrate
+        .run_with(&["status"], &[("MIGRATE_DIR", "db/migrations")])
+        .expect(0)
+        .says("pending: 1, 2");
+    migrate
+        .run_with(
+            &["--dir", "db/migrations", "up"],
+            &[("MIGRATE_DIR", "elsewhere")],
+        )
+        .expect(0)
+        .says("applied V2 features");
+}
+
+#[test]
+fn a_broken_folder_is_a_usage_error_naming_the_file() {
+    let migrate = Migrate::new("sqlite://app.db");
+    std::fs::remove_file(migrate.versions().join("V1__apps/down.sql")).expect("remove");
+    let run = migrate.run(&["up"]).expect(2);
+    assert!(
+        run.stderr.contains("V1__apps/down.sql"),
+        "the error names the file:\n{}",
+        run.stderr
+    );
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+    assert!(!migrate.project.path().join("app.db").exists());
+}
+
+#[test]
+fn new_creates_the_next_version_in_the_folder() {
+    let migrate = Migrate::new("sqlite://app.db");
+    migrate
+        .run(&["new", "add_index"])
+        .expect(0)
+        .says("version 3")
+        .says("then run `up`");
+    assert!(migrate.versions().join("V3__add_index/up.sql").is_file());
+}
