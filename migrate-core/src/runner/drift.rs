@@ -39,13 +39,68 @@ pub(super) enum AfterRevert {
     Nothing,
 }
 
+/// A revert that ran every step: what [`Migrator::after_reverting`] needs.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct RevertRun<'a> {
+    /// The history and log statements.
+    pub(super) sql: &'a HistorySql,
+    /// The rows read before the run.
+    pub(super) applied: &'a [AppliedMigration],
+    /// The steps it ran.
+    pub(super) plan: &'a Plan<'a>,
+    /// What it does about the schema it leaves.
+    pub(super) after: AfterRevert,
+}
+
 impl Migrator<'_> {
+    /// Before the steps of a run (`after_revert` is `Some` when it reverts): the comparison
+    /// before an `up`, and before a revert that will record the schema it leaves.
+    pub(super) async fn drift_before_run<D: Driver>(
+        &self,
+        driver: &mut D,
+        recorder: &mut Recorder<'_>,
+        applied: &[AppliedMigration],
+        after_revert: Option<AfterRevert>,
+    ) -> Result<Option<Drift>, Error> {
+        match after_revert {
+            None => self.drift_before_up(driver, recorder, applied).await,
+            Some(AfterRevert::Record(_)) => {
+                self.drift_before_revert(driver, recorder, applied).await
+            }
+            Some(AfterRevert::Compare | AfterRevert::Nothing) => Ok(None),
+        }
+    }
+
+    /// After the steps of a revert: compares the schema it left, or records it, in `report`.
+    pub(super) async fn after_reverting<D: Driver>(
+        &self,
+        driver: &mut D,
+        recorder: &mut Recorder<'_>,
+        run: RevertRun<'_>,
+        report: &mut super::Report,
+    ) -> Result<(), Error> {
+        match run.after {
+            AfterRevert::Compare => {
+                report.drift = self
+                    .drift_after_revert(driver, recorder, run.applied, run.plan)
+                    .await?;
+            }
+            AfterRevert::Record(version) => {
+                report.schema_recorded = self
+                    .record_after_revert(driver, run.sql, recorder, version)
+                    .await?;
+            }
+            AfterRevert::Nothing => {}
+        }
+        Ok(())
+    }
+
     /// Before applying, with fingerprints on: describes the live schema and compares it with
     /// the one recorded for the last applied version. A difference is warned of, returned, and
     /// kept out of what the versions about to be applied record. A `resume` (a `failed` row in `applied`) is not
     /// compared: its version stopped part-way, so the live schema is between two versions,
     /// and what was fixed by hand to let it go on becomes part of it.
-    pub(super) async fn drift_before_up<D: Driver>(
+    async fn drift_before_up<D: Driver>(
         &self,
         driver: &mut D,
         recorder: &mut Recorder<'_>,
@@ -103,7 +158,7 @@ impl Migrator<'_> {
     /// compares the live schema with the one recorded for the last version still applied; a
     /// difference (a down script that did not restore it, or a change made by hand before) is
     /// warned of and returned.
-    pub(super) async fn drift_after_revert<D: Driver>(
+    async fn drift_after_revert<D: Driver>(
         &self,
         driver: &mut D,
         recorder: &mut Recorder<'_>,
@@ -144,7 +199,7 @@ impl Migrator<'_> {
     /// Before a revert to a version without a fingerprint ([`AfterRevert::Record`]): compares
     /// the live schema with the newest row's fingerprint, when it has one, so that a difference
     /// made by hand is reported and kept out of what the revert records.
-    pub(super) async fn drift_before_revert<D: Driver>(
+    async fn drift_before_revert<D: Driver>(
         &self,
         driver: &mut D,
         recorder: &mut Recorder<'_>,
@@ -161,7 +216,7 @@ impl Migrator<'_> {
 
     /// After a revert to `version`, whose row has no fingerprint ([`AfterRevert::Record`]):
     /// records the schema found as its fingerprint, and says so.
-    pub(super) async fn record_after_revert<D: Driver>(
+    async fn record_after_revert<D: Driver>(
         &self,
         driver: &mut D,
         sql: &HistorySql,

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use tracing::Instrument;
 
-use super::drift::{AfterRevert, Stopped};
+use super::drift::{RevertRun, Stopped};
 use super::fingerprint::Recorder;
 use super::{events, lost, Migrator, Progress, Report, StepReport};
 use crate::driver::Driver;
@@ -40,14 +40,9 @@ impl Migrator<'_> {
         let mut recorder = Recorder::start(self, driver, sql, plan).await?;
         let reverting = plan.steps.iter().all(|s| s.direction == Direction::Down);
         let after_revert = reverting.then(|| self.after_revert(applied, plan));
-        report.drift = match after_revert {
-            None => self.drift_before_up(driver, &mut recorder, applied).await?,
-            Some(AfterRevert::Record(_)) => {
-                self.drift_before_revert(driver, &mut recorder, applied)
-                    .await?
-            }
-            Some(AfterRevert::Compare | AfterRevert::Nothing) => None,
-        };
+        report.drift = self
+            .drift_before_run(driver, &mut recorder, applied, after_revert)
+            .await?;
         self.report(Progress::Planned {
             steps: plan.steps.len(),
         });
@@ -90,18 +85,15 @@ impl Migrator<'_> {
             self.report(Progress::Finished(&done));
             report.steps.push(done);
         }
-        match after_revert {
-            Some(AfterRevert::Compare) => {
-                report.drift = self
-                    .drift_after_revert(driver, &mut recorder, applied, plan)
-                    .await?;
-            }
-            Some(AfterRevert::Record(version)) => {
-                report.schema_recorded = self
-                    .record_after_revert(driver, sql, &mut recorder, version)
-                    .await?;
-            }
-            Some(AfterRevert::Nothing) | None => {}
+        if let Some(after_revert) = after_revert {
+            let run = RevertRun {
+                sql,
+                applied,
+                plan,
+                after: after_revert,
+            };
+            self.after_reverting(driver, &mut recorder, run, &mut report)
+                .await?;
         }
         Ok(report)
     }
