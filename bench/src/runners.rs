@@ -663,8 +663,8 @@ mod tests {
 
     #[test]
     fn only_mysql_measures_mysql_async() {
-        assert_eq!(Runner::for_dialect(Dialect::MySql).len(), 13);
-        assert_eq!(Runner::for_dialect(Dialect::Postgres).len(), 7);
+        assert_eq!(Runner::for_dialect(Dialect::MySql).len(), 15);
+        assert_eq!(Runner::for_dialect(Dialect::Postgres).len(), 8);
         assert!(!Runner::for_dialect(Dialect::Sqlite)
             .iter()
             .any(|r| matches!(r, Runner::Migrate(Client::MysqlAsync, _))));
