@@ -356,7 +356,7 @@ mod tests {
     use crate::runners::{Client, RawMode};
     use crate::scenarios::Round;
 
-    const DEFAULT: Runner = Runner::Migrate(Client::Sqlx, Fingerprints::EveryVersion);
+    const DEFAULT: Runner = Runner::Migrate(Client::Sqlx, Fingerprints::PerRun);
     const RAW: Runner = Runner::Raw(RawMode::File, Client::Sqlx);
 
     /// A runner that applied and reverted in `ms[i].1` milliseconds in round `ms[i].0`.

@@ -68,10 +68,14 @@ impl Runner {
             Dialect::MySql => &[Client::Sqlx, Client::MysqlAsync],
             Dialect::Postgres | Dialect::Sqlite => &[Client::Sqlx],
         };
-        let mut runners: Vec<Runner> = [Fingerprints::Off, Fingerprints::EveryVersion]
-            .into_iter()
-            .flat_map(|fp| clients.iter().map(move |&c| Runner::Migrate(c, fp)))
-            .collect();
+        let mut runners: Vec<Runner> = [
+            Fingerprints::Off,
+            Fingerprints::PerRun,
+            Fingerprints::EveryVersion,
+        ]
+        .into_iter()
+        .flat_map(|fp| clients.iter().map(move |&c| Runner::Migrate(c, fp)))
+        .collect();
         runners.extend([Runner::SqlxMigrator, Runner::Refinery]);
         for &client in clients {
             for mode in [RawMode::Statement, RawMode::File, RawMode::FileTx] {
@@ -88,6 +92,9 @@ impl Runner {
     pub(crate) fn id(self) -> String {
         match self {
             Runner::Migrate(client, Fingerprints::Off) => format!("migrate-{}", client_id(client)),
+            Runner::Migrate(client, Fingerprints::PerRun) => {
+                format!("migrate-fp-run-{}", client_id(client))
+            }
             Runner::Migrate(client, Fingerprints::EveryVersion) => {
                 format!("migrate-fp-{}", client_id(client))
             }
@@ -128,10 +135,12 @@ impl Runner {
             Runner::Migrate(c, Fingerprints::Off) => {
                 format!("migrate ({}), fingerprints off", client(c))
             }
-            Runner::Migrate(c, Fingerprints::EveryVersion) => format!(
-                "migrate ({}), fingerprint after every version (the default)",
-                client(c)
-            ),
+            Runner::Migrate(c, Fingerprints::PerRun) => {
+                format!("migrate ({}), fingerprint per run (the default)", client(c))
+            }
+            Runner::Migrate(c, Fingerprints::EveryVersion) => {
+                format!("migrate ({}), fingerprint after every version", client(c))
+            }
             Runner::SqlxMigrator => "sqlx::migrate::Migrator".to_owned(),
             Runner::Refinery => format!(
                 "refinery ({})",
@@ -654,8 +663,8 @@ mod tests {
 
     #[test]
     fn only_mysql_measures_mysql_async() {
-        assert_eq!(Runner::for_dialect(Dialect::MySql).len(), 13);
-        assert_eq!(Runner::for_dialect(Dialect::Postgres).len(), 7);
+        assert_eq!(Runner::for_dialect(Dialect::MySql).len(), 15);
+        assert_eq!(Runner::for_dialect(Dialect::Postgres).len(), 8);
         assert!(!Runner::for_dialect(Dialect::Sqlite)
             .iter()
             .any(|r| matches!(r, Runner::Migrate(Client::MysqlAsync, _))));

@@ -66,13 +66,18 @@
 //!
 //! ## Schema fingerprints and round trips
 //!
-//! After each applied version the runner records the [`schema::Fingerprint`] of the live schema
-//! in its history row; [`Migrator::check_schema`] (and `validate`, `status`) compare the live
-//! schema with it and show what changed by hand. `up`, reverts and `repair` compare too and
-//! return what they find in [`Report::drift`]; a difference found before an `up` is kept out of
-//! what it records, so it stays reported until [`Migrator::accept_schema`] records it. [`verify::Verifier`] applies, reverts and
-//! re-applies every version on scratch databases and reports each down script that does not
-//! restore the schema exactly. See [`schema`] and [`verify`].
+//! At the end of each run that applies or reverts, the runner records the
+//! [`schema::Fingerprint`] of the live schema in the history row of the version the run ends
+//! at ([`Fingerprints::PerRun`], the default; [`Fingerprints::EveryVersion`] records one after
+//! every applied version, [`Fingerprints::Off`] none). [`Migrator::check_schema`] (and
+//! `validate`, `status`) compare the live schema with the newest applied row's and show what
+//! changed by hand. `up`, reverts and `repair` compare too and return what they find in
+//! [`Report::drift`]; a difference found before an `up` is kept out of what it records, so it
+//! stays reported until [`Migrator::accept_schema`] records it. A revert to a version that has
+//! no fingerprint records what it finds there ([`Report::schema_recorded`]).
+//! [`verify::Verifier`] applies, reverts and re-applies every version on scratch databases and
+//! reports each down script that does not restore the schema exactly. See [`schema`] and
+//! [`verify`].
 //!
 //! ## Database URLs and connecting
 //!

@@ -24,14 +24,17 @@
 //!   On MySQL/MariaDB a DML statement commits together with the record of its completion, and
 //!   the other journal writes travel with the statements (see `Migrator::run_journaled`).
 //!
-//! After each applied version the runner describes the schema ([`crate::schema::describe`]; only
-//! the tables its statements name, or nothing, where that is all they can change: see
-//! [`crate::schema`]) and records its fingerprint, and the change from the schema the history
-//! expected before it, in the version's row (inside the transaction where there is one). A run
-//! that applies versions first compares the live schema with the expected one, and a run that
-//! reverts compares afterwards; a difference is logged as a warning (changes made by hand are
-//! then folded into the next version's recorded change). The no-op start-up does none of this:
-//! it stays one query.
+//! At the end of a run that applies or reverts, the runner describes the schema
+//! ([`crate::schema::describe`]) and records its fingerprint, and the change from the schema
+//! the history expected before the run, in the row of the version the run ends at (inside the
+//! transaction where there is one): the [`Fingerprints::PerRun`] default. With
+//! [`Fingerprints::EveryVersion`] it does so after each applied version (only the tables its
+//! statements name, or nothing, where that is all they can change: see [`crate::schema`]). A
+//! run that applies versions first compares the live schema with the expected one, and a run
+//! that reverts compares afterwards (or, per run, before, when the version it ends at has no
+//! fingerprint, which it then records); a difference is logged as a warning and kept out of
+//! what the run records, so that it stays reported. The no-op start-up does none of this: it
+//! stays one query.
 //!
 //! # Layout
 //!
@@ -96,21 +99,35 @@ pub struct Config {
     fingerprints: Fingerprints,
 }
 
-/// Whether the runner describes the schema after each applied version and records its
-/// fingerprint (see [`crate::schema`]).
+/// When the runner describes the schema and records its fingerprint in a history row (see
+/// [`crate::schema`]). Whichever is chosen, `status` and `validate` compare the live schema
+/// with the fingerprint of the newest applied row, and report drift.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Fingerprints {
-    /// After every applied version (the default): `status` and `validate` can report drift,
-    /// and runs that apply or revert, and `repair`, compare the live schema with the one
-    /// recorded for the last applied version ([`Report::drift`]). Costs one
-    /// describe query per run, and per applied version usually one more: scoped to the tables
-    /// its statements name where that is all they can change ([`crate::schema`] lists the
-    /// forms; on PostgreSQL a scoped description also sets the names in a round trip of its
-    /// own, and the runner asks once whether user functions exist), none where they cannot
-    /// change the schema (data statements on MySQL/MariaDB and SQLite, and on PostgreSQL when
-    /// no user function exists), else the whole schema. The last version of a run, when known
-    /// or scoped after scoped descriptions, is also described whole and compared.
+    /// Once per run (the default): a run that applies or reverts records the fingerprint of
+    /// the version it ends at, and that version's row the change from the schema recorded
+    /// before the run, so the versions it applies before its last record none and need none.
+    /// Costs one describe query before a run that applies (the drift check) and one after it;
+    /// a revert compares afterwards with the fingerprint of the version it ends at, or, when
+    /// that version has none (it was applied in the middle of a run), compares before it and
+    /// records the schema it finds there ([`Report::schema_recorded`]). A run that stops at a
+    /// failed version records the schema after the last version it applied, when the failure
+    /// left nothing of its own. The newest applied row has a fingerprint unless a run was cut
+    /// off (a crash, a lost connection, a failed version that left statements done) or
+    /// fingerprints were off: then `status` says
+    /// `not_recorded` until the next run records one, since versions applied after an older
+    /// fingerprint would show as drift.
     #[default]
+    PerRun,
+    /// After every applied version: each row records the schema its version left, so a revert
+    /// to any version compares with what was recorded for it. Costs one describe query per
+    /// run, and per applied version usually one more: scoped to the tables its statements
+    /// name where that is all they can change ([`crate::schema`] lists the forms; on
+    /// PostgreSQL a scoped description also sets the names in a round trip of its own, and the
+    /// runner asks once whether user functions exist), none where they cannot change the
+    /// schema (data statements on MySQL/MariaDB and SQLite, and on PostgreSQL when no user
+    /// function exists), else the whole schema. The last version of a run, when known or
+    /// scoped after scoped descriptions, is also described whole and compared.
     EveryVersion,
     /// Never: no describe query runs, rows record no fingerprint, and drift cannot be
     /// reported (`status` says `not_recorded`). For databases where describing the schema is
@@ -125,7 +142,7 @@ impl Default for Config {
             lock_timeout: Duration::from_secs(60),
             out_of_order: OutOfOrder::Reject,
             actor: default_actor(),
-            fingerprints: Fingerprints::EveryVersion,
+            fingerprints: Fingerprints::PerRun,
         }
     }
 }
@@ -155,7 +172,7 @@ impl Config {
         self
     }
 
-    /// Whether to record schema fingerprints (default: after every applied version).
+    /// When to record schema fingerprints (default: [`Fingerprints::PerRun`]).
     pub fn fingerprints(mut self, fingerprints: Fingerprints) -> Config {
         self.fingerprints = fingerprints;
         self
@@ -191,6 +208,11 @@ pub struct Report {
     /// failed version left). It stays reported by `status` and `validate` until
     /// [`Migrator::accept_schema`].
     pub drift: Option<crate::schema::Drift>,
+    /// The version a revert ended at whose row had no fingerprint (with
+    /// [`Fingerprints::PerRun`], a version applied in the middle of a run): the revert
+    /// recorded the schema it found there as that version's, so it was not compared. Drift
+    /// found before the revert ([`Report::drift`]) is kept out of what it recorded.
+    pub schema_recorded: Option<Version>,
 }
 
 /// One migration applied or reverted.

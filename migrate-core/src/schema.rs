@@ -15,10 +15,13 @@
 //! [`SchemaDescription::diff`] says what was added, removed or changed between two
 //! descriptions.
 //!
-//! The runner records the fingerprint after each applied migration in its history row, along
-//! with the [`SchemaChange`] from the expected schema before it, so that the expected schema at
-//! the last applied version can be rebuilt and compared with the live one ([`Drift`]). After
-//! most versions it describes only the tables their statements can change (see `scope`).
+//! The runner records the fingerprint in the history row of the version a run ends at (by
+//! default; after each applied version with `Fingerprints::EveryVersion`), along with the
+//! [`SchemaChange`] from the expected schema before it (before the run: the change of the
+//! whole run), so that the expected schema at the last applied version can be rebuilt from the
+//! rows that have one and compared with the live one ([`Drift`]). Rows without a change
+//! contribute nothing. Recording every version, it describes after most versions only the
+//! tables their statements can change (see `scope`).
 //!
 //! # Modules
 //!

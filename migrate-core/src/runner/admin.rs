@@ -49,8 +49,8 @@ impl Migrator<'_> {
             .drift_after_repair(driver, sql, applied, row.version)
             .await?;
         Ok(Report {
-            steps: Vec::new(),
             drift,
+            ..Report::default()
         })
     }
 
@@ -79,7 +79,7 @@ impl Migrator<'_> {
         )?;
         // The schema found is recorded as the top version's: what the next `status` compares.
         let mut found = match self.config.fingerprints {
-            Fingerprints::EveryVersion => Some(self.describe(driver).await?),
+            Fingerprints::PerRun | Fingerprints::EveryVersion => Some(self.describe(driver).await?),
             Fingerprints::Off => None,
         };
         let top = plan.steps.len().saturating_sub(1);

@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use tracing::Instrument;
 
+use super::drift::{RevertRun, Stopped};
 use super::fingerprint::Recorder;
 use super::{events, lost, Migrator, Progress, Report, StepReport};
 use crate::driver::Driver;
@@ -38,9 +39,10 @@ impl Migrator<'_> {
         let mut report = Report::default();
         let mut recorder = Recorder::start(self, driver, sql, plan).await?;
         let reverting = plan.steps.iter().all(|s| s.direction == Direction::Down);
-        if !reverting {
-            report.drift = self.drift_before_up(driver, &mut recorder, applied).await?;
-        }
+        let after_revert = reverting.then(|| self.after_revert(applied, plan));
+        report.drift = self
+            .drift_before_run(driver, &mut recorder, applied, after_revert)
+            .await?;
         self.report(Progress::Planned {
             steps: plan.steps.len(),
         });
@@ -60,17 +62,37 @@ impl Migrator<'_> {
                 direction: step.direction,
                 statements: step.statements.len().saturating_sub(step.start),
             });
-            let done = self
+            let ran = self
                 .run_step(driver, sql, step, row, &mut recorder)
                 .instrument(span)
                 .await
-                .map_err(|e| lost::connection_lost(e, step, driver.dialect()))?;
+                .map_err(|e| lost::connection_lost(e, step, driver.dialect()));
+            let done = match ran {
+                Ok(done) => done,
+                Err(failure) => {
+                    let stopped = Stopped {
+                        step,
+                        failure: &failure,
+                        done: &report.steps,
+                        applied,
+                        after_revert,
+                    };
+                    self.record_stopped(driver, sql, &mut recorder, stopped)
+                        .await;
+                    return Err(failure);
+                }
+            };
             self.report(Progress::Finished(&done));
             report.steps.push(done);
         }
-        if reverting {
-            report.drift = self
-                .drift_after_revert(driver, &mut recorder, applied, plan)
+        if let Some(after_revert) = after_revert {
+            let run = RevertRun {
+                sql,
+                applied,
+                plan,
+                after: after_revert,
+            };
+            self.after_reverting(driver, &mut recorder, run, &mut report)
                 .await?;
         }
         Ok(report)

@@ -5,7 +5,11 @@
 //! expects once, judges before each step how the schema after it will be found (known before
 //! it runs, scoped to the tables its statements name, or whole: see [`crate::schema`]), finds
 //! it once the statements ran and turns it into the fingerprint and change the step's row
-//! records. Which steps record a fingerprint is decided in one place, [`Recorder::records`].
+//! records. Which steps record a fingerprint is decided in one place, [`Recorder::records`]:
+//! every applied version with [`Fingerprints::EveryVersion`], the run's last with
+//! [`Fingerprints::PerRun`]. A row a run leaves without one, where the schema has to be known
+//! after all (the version a revert ends at, the last a stopped run applied), is described whole
+//! and recorded by [`Recorder::found`].
 
 use super::{driver_error, Fingerprints, Migrator};
 use crate::driver::Driver;
@@ -30,6 +34,11 @@ pub(super) struct Recorder<'r> {
     /// How the schema after the current step will be found ([`Recorder::prepare`]); `None`
     /// when the step records no fingerprint.
     how: Option<Describe>,
+    /// Which steps record a fingerprint.
+    policy: Fingerprints,
+    /// The version the run applies last, when its last step applies: with
+    /// [`Fingerprints::PerRun`] the only one that records.
+    last: Option<Version>,
 }
 
 impl<'r> Recorder<'r> {
@@ -41,8 +50,11 @@ impl<'r> Recorder<'r> {
         sql: &HistorySql,
         plan: &Plan<'_>,
     ) -> Result<Recorder<'r>, Error> {
-        let mut expected = match m.config.fingerprints {
-            Fingerprints::EveryVersion => Some(ExpectedSchema::new(changes(driver, sql).await?)),
+        let policy = m.config.fingerprints;
+        let mut expected = match policy {
+            Fingerprints::PerRun | Fingerprints::EveryVersion => {
+                Some(ExpectedSchema::new(changes(driver, sql).await?))
+            }
             Fingerprints::Off => None,
         };
         if let Some(expected) = expected.as_mut() {
@@ -53,10 +65,17 @@ impl<'r> Recorder<'r> {
                 .find(|s| s.direction == Direction::Up);
             expected.last_up(last_up.map(|s| s.migration.version()));
         }
+        let last = plan
+            .steps
+            .last()
+            .filter(|s| s.direction == Direction::Up)
+            .map(|s| s.migration.version());
         Ok(Recorder {
             table: &m.config.table,
             expected,
             how: None,
+            policy,
+            last,
         })
     }
 
@@ -66,10 +85,15 @@ impl<'r> Recorder<'r> {
     }
 
     /// Whether `step` records the schema it leaves in its row: the policy, decided here only.
-    /// With fingerprints on, every applied version does; a revert removes its row, so it
-    /// records nothing.
+    /// Every applied version does with [`Fingerprints::EveryVersion`], the run's last applied
+    /// one with [`Fingerprints::PerRun`]; a revert removes its row, so it records nothing.
     fn records(&self, step: &Step<'_>) -> bool {
-        self.expected.is_some() && step.direction == Direction::Up
+        let applies = self.expected.is_some() && step.direction == Direction::Up;
+        match self.policy {
+            Fingerprints::EveryVersion => applies,
+            Fingerprints::PerRun => applies && self.last == Some(step.migration.version()),
+            Fingerprints::Off => false,
+        }
     }
 
     /// Before `step` runs: judges from its statements ([`schema::reach`]) how the schema after
@@ -84,6 +108,11 @@ impl<'r> Recorder<'r> {
         let records = self.records(step);
         self.how = match (records, self.expected.as_mut()) {
             (true, Some(expected)) => Some(how(driver, expected, step).await?),
+            (false, Some(expected)) if step.direction == Direction::Up => {
+                // Its statements may change the schema, and nothing describes it after them.
+                expected.unrecorded(step.migration.version());
+                None
+            }
             _ => None,
         };
         Ok(())
@@ -135,6 +164,23 @@ impl<'r> Recorder<'r> {
         };
         expected.found(&found);
         Ok(Some(expected.applied(version, after)))
+    }
+
+    /// The schema found now, described whole, as `version`'s row records it: its fingerprint
+    /// and its change from the expected schema; `None` with fingerprints off. For a row a run
+    /// leaves without one where the schema must be known after all: the version a revert ends
+    /// at, or the last one a run applied before a version that failed and left nothing.
+    pub(super) async fn found<D: Driver>(
+        &mut self,
+        driver: &mut D,
+        version: Version,
+    ) -> Result<Option<(Fingerprint, SchemaChange)>, Error> {
+        let Some(expected) = self.expected.as_mut() else {
+            return Ok(None);
+        };
+        let live = schema::describe(driver, self.table).await?;
+        expected.found(&Describe::Full);
+        Ok(Some(expected.applied(version, Found::Whole(live))))
     }
 }
 

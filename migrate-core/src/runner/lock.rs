@@ -194,6 +194,7 @@ impl Migrator<'_> {
             let again = self.execute(driver, &sql, &up, &applied).await?;
             report.steps.extend(again.steps);
             report.drift = again.drift.or(report.drift);
+            report.schema_recorded = report.schema_recorded.or(again.schema_recorded);
         }
         Ok(report)
     }

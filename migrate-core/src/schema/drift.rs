@@ -5,6 +5,14 @@
 //! versions it applies record, so that it stays reported until `accept-schema` records it), after
 //! a revert and after a `repair` (what the failed version left behind). A `resume` does not
 //! compare: its version stopped part-way, so the schema is between two versions.
+//!
+//! The fingerprint compared with is always that of the newest applied row ([`last_applied`]).
+//! With fingerprints per run (the default) the versions a run applies before its last have
+//! none, and need none: the last one's covers them, and its stored change is the whole run's,
+//! so the stored changes still rebuild the recorded schema. When the newest row has none (a
+//! run cut off before it recorded one, or one with fingerprints off), nothing is compared
+//! ([`SchemaCheck::NotRecorded`]): an older fingerprint would report the changes of the
+//! versions applied since as drift.
 
 use std::fmt;
 
@@ -63,7 +71,9 @@ impl Drift {
 }
 
 /// The row whose recorded fingerprint the live schema is compared with: the last applied by
-/// time (with out-of-order versions the newest row is not always the highest version).
+/// time (with out-of-order versions the newest row is not always the highest version). A run
+/// records the fingerprint of the version it ends at, so this row has the last one recorded,
+/// unless the run was cut off before recording it.
 pub(crate) fn last_applied<'a>(
     rows: impl IntoIterator<Item = &'a AppliedMigration>,
 ) -> Option<&'a AppliedMigration> {
@@ -128,8 +138,11 @@ pub(crate) fn without(after: &SchemaDescription, drift: &SchemaDiff) -> SchemaDe
 pub enum SchemaCheck {
     /// No version is applied, so there is nothing to compare with.
     NothingApplied,
-    /// The last applied version has no recorded fingerprint (it was recorded by a baseline
-    /// below its top version, or before fingerprints were recorded).
+    /// The last applied version has no recorded fingerprint: a run stopped (a crash, a lost
+    /// connection, a journaled version that failed after changing the schema) before it
+    /// recorded one for the versions it applied, fingerprints were off, or the history was
+    /// written before fingerprints were recorded. The next run that applies or reverts
+    /// records one (or `accept-schema`).
     NotRecorded {
         /// The last applied version.
         version: crate::Version,

@@ -12,8 +12,9 @@ use super::{
 use crate::Dialect;
 
 /// The schema the history says the database has, kept up to date while a command runs:
-/// rebuilt from the rows' stored changes, replaced by the live description after each applied
-/// version. It also keeps the live schema as last described during the command, while no
+/// rebuilt from the rows' stored changes, replaced by the live description after each version
+/// that records one (a version applied without a record leaves it as it was,
+/// [`ExpectedSchema::unrecorded`]). It also keeps the live schema as last described during the command, while no
 /// statement that could change it has run since, and decides how the schema after each
 /// version is found ([`ExpectedSchema::how`]).
 #[derive(Debug, Default)]
@@ -276,6 +277,19 @@ impl ExpectedSchema {
         match self.live {
             Live::Current => self.live = self.current.take().map_or(Live::Unknown, Live::Own),
             _ => self.current = None,
+        }
+    }
+
+    /// Records that `version` is applied without a record of the schema it leaves (a version
+    /// before a run's last with fingerprints per run): the live schema is no longer known,
+    /// and the expected one stays the one before it, which the change recorded for the run's
+    /// last version starts from.
+    pub(crate) fn unrecorded(&mut self, version: crate::Version) {
+        self.live = Live::Unknown;
+        self.functions = None;
+        self.scoped = false;
+        if self.changes.remove(&version).is_some() {
+            self.current = None;
         }
     }
 

@@ -317,6 +317,60 @@ mod checks {
     }
 
     #[test]
+    fn a_run_recorded_at_its_last_version_rebuilds_and_matches() {
+        // Per run: version 1 alone, then versions 2 and 3 in one run (2 unrecorded).
+        let mut expected = ExpectedSchema::default();
+        let (first, change_1) = expected.applied(v(1), Found::Whole(v1()));
+        expected.observed(v1());
+        expected.unrecorded(v(2));
+        assert_eq!(
+            expected.live(),
+            None,
+            "version 2's statements may change it"
+        );
+        assert_eq!(
+            expected.description(),
+            &v1(),
+            "still the schema before the run"
+        );
+        let mut v3 = v2();
+        v3.apply(&SchemaChange {
+            removed: vec![],
+            set: vec![object(ObjectKind::Column, "features.name", "1 text")],
+        });
+        let (last, change_3) = expected.applied(v(3), Found::Whole(v3.clone()));
+        assert_eq!(last, v3.fingerprint());
+        let rows = vec![
+            row(1, "1", Some(first)),
+            row(2, "2", None),
+            row(3, "2", Some(last)),
+        ];
+        let changes = vec![(v(1), Some(change_1)), (v(2), None), (v(3), Some(change_3))];
+        assert_eq!(
+            SchemaCheck::compare(&rows, &changes, &v3),
+            SchemaCheck::Matches {
+                version: v(3),
+                fingerprint: last
+            }
+        );
+        // A change by hand has a diff: the stored changes rebuild version 3's schema.
+        let SchemaCheck::Drifted(drift) = SchemaCheck::compare(&rows, &changes, &v2()) else {
+            panic!("expected drift");
+        };
+        let diff = drift.diff.expect("rebuilt from the sparse changes");
+        assert_eq!(diff.removed[0].name, "features.name");
+    }
+
+    #[test]
+    fn a_newest_row_without_a_fingerprint_is_not_compared_with_an_older_one() {
+        let rows = vec![row(1, "1", Some(v1().fingerprint())), row(2, "2", None)];
+        assert_eq!(
+            SchemaCheck::compare(&rows, &[], &v2()),
+            SchemaCheck::NotRecorded { version: v(2) }
+        );
+    }
+
+    #[test]
     fn expected_schema_forgets_a_reverted_version() {
         let mut expected = ExpectedSchema::default();
         expected.applied(v(1), Found::Whole(v1()));

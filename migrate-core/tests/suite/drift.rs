@@ -9,8 +9,8 @@ use migrate_core::status::{ChecksumState, VersionStatus};
 use migrate_core::{Error, Resume, Target};
 
 use super::{
-    apply_by_hand, journaled_failure, log_actions, migrator, user_tables, v, versions, Connect,
-    Ctx, Tree, BASIC,
+    apply_by_hand, drift_of, every_version, fingerprinted, journaled_failure, log_actions,
+    migrator, user_tables, v, versions, Connect, Ctx, Tree, BASIC, FIVE,
 };
 
 /// A table whose qualified object names are longer than PostgreSQL's 63-byte `name` type.
@@ -205,6 +205,8 @@ pub async fn baseline_then_revert_reports_no_false_drift<C: Connect>(ctx: &Ctx<C
     m.baseline(&mut d, v(3)).await.expect("baseline");
     let report = m.down(&mut d, Target::Version(v(2))).await.expect("down");
     assert_eq!(report.steps.len(), 1);
+    // V2 has no fingerprint: the revert compared before it, with V3's, and recorded V2's.
+    assert_eq!(report.schema_recorded, Some(v(2)));
     assert!(
         report.drift.is_none(),
         "V2's schema has no fingerprint to compare with: {}",
@@ -280,11 +282,14 @@ pub async fn drift_before_up_stays_reported_until_accepted<C: Connect>(ctx: &Ctx
     );
 }
 
+/// With fingerprints per run, V1 (applied in the same run as the failed V2, which stopped after
+/// a statement that created a table) has none, so `repair` has nothing to compare with: see
+/// `failed_run_records_the_schema_after_its_last_applied_version`.
 pub async fn repair_reports_what_was_not_undone<C: Connect>(ctx: &Ctx<C>) {
     let mut d = ctx.driver().await;
     let tree = journaled_failure(d.dialect()).expect("generated for journaling backends only");
     let set = tree.set();
-    let m = migrator(&set);
+    let m = every_version(&set);
     m.up(&mut d, Target::Latest).await.expect_err("fails");
     // Only the data statement is undone; the table of statement 1 is left.
     d.execute("DELETE FROM base").await.expect("clean up");
@@ -301,4 +306,56 @@ pub async fn repair_reports_what_was_not_undone<C: Connect>(ctx: &Ctx<C>) {
         m.check_schema(&mut d).await.expect("check"),
         SchemaCheck::Matches { version, .. } if version == v(1)
     ));
+}
+
+pub async fn accept_schema_works_with_sparse_fingerprints<C: Connect>(ctx: &Ctx<C>) {
+    let tree = Tree::new(FIVE);
+    let set = tree.set();
+    let m = migrator(&set);
+    let mut d = ctx.driver().await;
+    m.up(&mut d, Target::Latest).await.expect("up");
+    d.execute("ALTER TABLE posts ADD COLUMN hotfix INTEGER NULL")
+        .await
+        .expect("by hand");
+    let (version, size, diff) = drift_of(m.check_schema(&mut d).await.expect("check"));
+    assert_eq!((version, size), (v(5), 1), "{diff}");
+
+    m.accept_schema(&mut d).await.expect("accept");
+    assert!(matches!(
+        m.check_schema(&mut d).await.expect("check"),
+        SchemaCheck::Matches { version, .. } if version == v(5)
+    ));
+    m.validate(&mut d).await.expect("accepted");
+    assert_eq!(
+        fingerprinted(&m.history(&mut d).await.expect("history")),
+        [5]
+    );
+    assert_eq!(
+        log_actions(&m, &mut d).await.last().map(String::as_str),
+        Some("accept-schema:5:ok")
+    );
+    // The accepted change, kept by the down scripts, is what a revert to V4 finds there.
+    let report = m.down(&mut d, Target::Version(v(4))).await.expect("down");
+    assert_eq!((report.schema_recorded, report.drift), (Some(v(4)), None));
+    assert!(matches!(
+        m.check_schema(&mut d).await.expect("check"),
+        SchemaCheck::Matches { version, .. } if version == v(4)
+    ));
+    // The history still rebuilds each recorded schema: a change by hand now has its diff.
+    d.execute(
+        "DROP INDEX posts_user_idx"
+            .replace(
+                "idx",
+                if d.dialect() == migrate_core::Dialect::MySql {
+                    "idx ON posts"
+                } else {
+                    "idx"
+                },
+            )
+            .as_str(),
+    )
+    .await
+    .expect("by hand");
+    let (version, size, diff) = drift_of(m.check_schema(&mut d).await.expect("check"));
+    assert_eq!((version, size), (v(4), 1), "{diff}");
 }

@@ -45,7 +45,11 @@ pub async fn syntax_error_names_its_statement<C: Connect>(ctx: &Ctx<C>) {
         ("V2__typo/down.sql", "DROP TABLE first_part;\n"),
     ]);
     let set = tree.set();
-    for fingerprints in [Fingerprints::Off, Fingerprints::EveryVersion] {
+    for fingerprints in [
+        Fingerprints::Off,
+        Fingerprints::PerRun,
+        Fingerprints::EveryVersion,
+    ] {
         let m = Migrator::with_config(&set, config().fingerprints(fingerprints));
         let mut d = ctx.driver().await;
         let err = m.up(&mut d, Target::Latest).await.expect_err("fails");

@@ -1,13 +1,19 @@
-//! Schema fingerprints: recorded, reported as drift, off, and described only when needed.
+//! Schema fingerprints: recorded (per run, or after every version), reported as drift, off,
+//! and described only when needed.
 
 use super::*;
+
+/// A runner that records a fingerprint after every applied version.
+pub fn every_version(set: &MigrationSet) -> Migrator<'_> {
+    Migrator::with_config(set, config().fingerprints(Fingerprints::EveryVersion))
+}
 
 pub async fn fingerprint_is_recorded_and_manual_changes_are_reported_as_drift<C: Connect>(
     ctx: &Ctx<C>,
 ) {
     let tree = Tree::new(BASIC);
     let set = tree.set();
-    let m = migrator(&set);
+    let m = every_version(&set);
     let mut d = ctx.driver().await;
     assert_eq!(
         m.check_schema(&mut d).await.expect("check"),
@@ -197,7 +203,7 @@ pub async fn data_only_version_is_not_described_again<C: Connect>(ctx: &Ctx<C>) 
         ("V4__fix/down.sql", "DELETE FROM dv WHERE id = 2;\n"),
     ]);
     let set = tree.set();
-    let m = migrator(&set);
+    let m = every_version(&set);
     // (whole descriptions, scoped ones)
     let describes = |calls: &[String]| describe_calls(calls);
 
@@ -408,7 +414,7 @@ pub async fn scoped_descriptions_record_what_whole_ones_would<C: Connect>(ctx: &
     ]);
     let tree = Tree::new(&files);
     let set = tree.set();
-    let m = migrator(&set);
+    let m = every_version(&set);
 
     let mut one_run = Counting::new(ctx.driver().await);
     m.up(&mut one_run, Target::Latest)
@@ -466,5 +472,238 @@ pub async fn scoped_descriptions_record_what_whole_ones_would<C: Connect>(ctx: &
     if postgres {
         // The INSERT of V13 ran the trigger function, whose table the fingerprints include.
         assert_eq!(count(&mut d, "made_by_trigger").await, "0");
+    }
+}
+
+/// Five portable versions; V3 to V5 leave `posts` alone, so a column added to it by hand
+/// survives a revert to V2 unchanged.
+pub const FIVE: &[(&str, &str)] = &[
+    (
+        "V1__users/up.sql",
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, name VARCHAR(100) NOT NULL);\n",
+    ),
+    ("V1__users/down.sql", "DROP TABLE users;\n"),
+    (
+        "V2__posts/up.sql",
+        "CREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL);\n\
+         CREATE INDEX posts_user_idx ON posts (user_id);\n",
+    ),
+    ("V2__posts/down.sql", "DROP TABLE posts;\n"),
+    (
+        "V3__tags/up.sql",
+        "CREATE TABLE tags (name VARCHAR(50) NOT NULL);\n",
+    ),
+    ("V3__tags/down.sql", "DROP TABLE tags;\n"),
+    (
+        "V4__rows/up.sql",
+        "INSERT INTO users (id, name) VALUES (1, 'a');\n",
+    ),
+    ("V4__rows/down.sql", "DELETE FROM users;\n"),
+    (
+        "V5__email/up.sql",
+        "ALTER TABLE users ADD COLUMN email VARCHAR(200) NULL;\n",
+    ),
+    (
+        "V5__email/down.sql",
+        "ALTER TABLE users DROP COLUMN email;\n",
+    ),
+];
+
+/// The versions whose rows record a fingerprint.
+pub fn fingerprinted(history: &[AppliedMigration]) -> Vec<u32> {
+    history
+        .iter()
+        .filter(|r| r.fingerprint.is_some())
+        .map(|r| r.version.get())
+        .collect()
+}
+
+/// The drift `check` found, which must be there and have a diff, and its diff's size.
+pub fn drift_of(check: SchemaCheck) -> (Version, usize, String) {
+    let SchemaCheck::Drifted(drift) = check else {
+        panic!("expected drift, got {check:?}");
+    };
+    let diff = drift
+        .diff
+        .expect("the history rebuilds the recorded schema");
+    let size = diff.added.len() + diff.removed.len() + diff.changed.len();
+    (drift.version, size, diff.to_string())
+}
+
+pub async fn per_run_records_the_last_version_of_each_run<C: Connect>(ctx: &Ctx<C>) {
+    assert_eq!(Fingerprints::default(), Fingerprints::PerRun);
+    let tree = Tree::new(FIVE);
+    let set = tree.set();
+    let m = migrator(&set);
+    let mut d = Counting::new(ctx.driver().await);
+    m.up(&mut d, Target::Version(v(2))).await.expect("up to 2");
+    d.hook.calls.clear();
+    let report = m.up(&mut d, Target::Latest).await.expect("up");
+    assert_eq!(report.steps.len(), 3);
+    assert!(report.drift.is_none());
+    // The whole schema before the run (the drift check) and after its last version: nothing
+    // between.
+    assert_eq!(describe_calls(&d.hook.calls), (2, 0), "{:#?}", d.hook.calls);
+    let history = m.history(&mut d).await.expect("history");
+    assert_eq!(fingerprinted(&history), [2, 5]);
+    match m.check_schema(&mut d).await.expect("check") {
+        SchemaCheck::Matches {
+            version,
+            fingerprint,
+        } => assert_eq!((version, Some(fingerprint)), (v(5), history[4].fingerprint)),
+        other => panic!("expected a match at version 5, got {other:?}"),
+    }
+    m.validate(&mut d).await.expect("no drift");
+
+    // A change by hand is drift, with a diff rebuilt from the two runs' recorded changes.
+    d.execute("ALTER TABLE posts ADD COLUMN hotfix INTEGER NULL")
+        .await
+        .expect("by hand");
+    let (version, size, diff) = drift_of(m.check_schema(&mut d).await.expect("check"));
+    assert_eq!((version, size), (v(5), 1), "{diff}");
+    assert!(diff.contains("+ column posts.hotfix"), "{diff}");
+    let refused = m.validate(&mut d).await.expect_err("validate reports it");
+    assert!(matches!(refused, Error::SchemaDrift { .. }), "{refused}");
+}
+
+pub async fn revert_to_a_version_without_a_fingerprint_records_what_it_finds<C: Connect>(
+    ctx: &Ctx<C>,
+) {
+    let tree = Tree::new(FIVE);
+    let set = tree.set();
+    let m = migrator(&set);
+    let mut d = ctx.driver().await;
+    m.up(&mut d, Target::Latest).await.expect("up");
+    let report = m.down(&mut d, Target::Version(v(3))).await.expect("down");
+    assert_eq!(report.schema_recorded, Some(v(3)));
+    assert!(report.drift.is_none(), "{:?}", report.drift);
+    let history = m.history(&mut d).await.expect("history");
+    assert_eq!(fingerprinted(&history), [3]);
+    assert!(matches!(
+        m.check_schema(&mut d).await.expect("check"),
+        SchemaCheck::Matches { version, fingerprint }
+            if version == v(3) && Some(fingerprint) == history[2].fingerprint
+    ));
+
+    // V3 is recorded now: a revert to it compares instead.
+    m.up(&mut d, Target::Latest).await.expect("up again");
+    assert_eq!(
+        fingerprinted(&m.history(&mut d).await.expect("history")),
+        [3, 5]
+    );
+    let report = m.down(&mut d, Target::Version(v(3))).await.expect("down");
+    assert_eq!((report.schema_recorded, report.drift), (None, None));
+
+    // A change by hand before a revert to a version without a fingerprint is found by the
+    // comparison before it, and kept out of what the revert records.
+    m.up(&mut d, Target::Latest).await.expect("up again");
+    d.execute("ALTER TABLE posts ADD COLUMN hotfix INTEGER NULL")
+        .await
+        .expect("by hand");
+    let report = m.down(&mut d, Target::Version(v(2))).await.expect("down");
+    assert_eq!(report.schema_recorded, Some(v(2)));
+    let drift = report.drift.expect("the change by hand is reported");
+    assert_eq!(drift.version, v(5));
+    let (version, size, diff) = drift_of(m.check_schema(&mut d).await.expect("check"));
+    assert_eq!((version, size), (v(2), 1), "{diff}");
+    assert!(diff.contains("+ column posts.hotfix"), "{diff}");
+    d.execute("ALTER TABLE posts DROP COLUMN hotfix")
+        .await
+        .expect("undone");
+    assert!(matches!(
+        m.check_schema(&mut d).await.expect("check"),
+        SchemaCheck::Matches { version, .. } if version == v(2)
+    ));
+}
+
+pub async fn every_version_still_records_every_version<C: Connect>(ctx: &Ctx<C>) {
+    let tree = Tree::new(FIVE);
+    let set = tree.set();
+    let m = every_version(&set);
+    let mut d = ctx.driver().await;
+    m.up(&mut d, Target::Latest).await.expect("up");
+    let history = m.history(&mut d).await.expect("history");
+    assert_eq!(fingerprinted(&history), [1, 2, 3, 4, 5]);
+    let report = m.down(&mut d, Target::Version(v(2))).await.expect("down");
+    assert_eq!((report.schema_recorded, report.drift), (None, None));
+    assert!(matches!(
+        m.check_schema(&mut d).await.expect("check"),
+        SchemaCheck::Matches { version, fingerprint }
+            if version == v(2) && Some(fingerprint) == history[1].fingerprint
+    ));
+}
+
+/// V3 fails at its first statement, or after a table its first statement created.
+fn failing_third(first_fails: bool) -> Tree {
+    let tree = Tree::new(&FIVE[..4]);
+    let up = match first_fails {
+        true => "INSERT INTO missing_table (id) VALUES (1);\nCREATE TABLE t3 (id INTEGER);\n",
+        false => "CREATE TABLE t3 (id INTEGER);\nINSERT INTO missing_table (id) VALUES (1);\n",
+    };
+    tree.write("V3__fails/up.sql", up);
+    tree.write("V3__fails/down.sql", "DROP TABLE t3;\n");
+    tree
+}
+
+/// A run stopped by a failed version records the schema after the last version it applied,
+/// when the failure left nothing of its own: always where a version is atomic, and on
+/// MySQL/MariaDB when the first statement failed. Where a journaled version stopped after a
+/// statement that changed the schema, the versions before it in its run have no fingerprint,
+/// so after `repair` nothing is compared until one is recorded.
+pub async fn failed_run_records_the_schema_after_its_last_applied_version<C: Connect>(
+    ctx: &Ctx<C>,
+) {
+    for first_fails in [true, false] {
+        let tree = failing_third(first_fails);
+        let set = tree.set();
+        let m = migrator(&set);
+        let db = TestDatabase::create(C::BACKEND)
+            .await
+            .expect("database")
+            .expect("the server answered for the first");
+        let mut d = ctx.connector.connect(db.url()).await;
+        let err = m.up(&mut d, Target::Latest).await.expect_err("V3 fails");
+        assert!(
+            matches!(err, Error::StatementFailed { version, .. } if version == v(3)),
+            "{err}"
+        );
+        let history = m.history(&mut d).await.expect("history");
+        let journaled = d.dialect() == Dialect::MySql;
+        let left_nothing = first_fails || !journaled;
+        let expected: &[u32] = if left_nothing { &[2] } else { &[] };
+        assert_eq!(
+            fingerprinted(&history),
+            expected,
+            "first fails: {first_fails}"
+        );
+        if journaled {
+            assert_eq!(
+                m.check_schema(&mut d).await.expect("check"),
+                SchemaCheck::Interrupted { version: v(3) }
+            );
+            if !first_fails {
+                d.execute("DROP TABLE t3").await.expect("clean up");
+            }
+            let report = m.repair(&mut d).await.expect("repair");
+            assert!(report.drift.is_none(), "{:?}", report.drift);
+        }
+        if left_nothing {
+            assert!(matches!(
+                m.check_schema(&mut d).await.expect("check"),
+                SchemaCheck::Matches { version, .. } if version == v(2)
+            ));
+        } else {
+            assert_eq!(
+                m.check_schema(&mut d).await.expect("check"),
+                SchemaCheck::NotRecorded { version: v(2) }
+            );
+            m.accept_schema(&mut d).await.expect("accept");
+            assert!(matches!(
+                m.check_schema(&mut d).await.expect("check"),
+                SchemaCheck::Matches { version, .. } if version == v(2)
+            ));
+        }
+        drop(d);
+        db.drop_database().await;
     }
 }

@@ -136,6 +136,11 @@ macro_rules! driver_suite {
             edited_down_script_is_refused_until_accepted,
             baseline_then_revert_reports_no_false_drift,
             drift_before_up_stays_reported_until_accepted,
+            per_run_records_the_last_version_of_each_run,
+            revert_to_a_version_without_a_fingerprint_records_what_it_finds,
+            every_version_still_records_every_version,
+            failed_run_records_the_schema_after_its_last_applied_version,
+            accept_schema_works_with_sparse_fingerprints,
             empty_and_comment_only_scripts_apply_and_revert_as_no_ops,
             empty_scripts_revert_to_empty,
         );
