@@ -199,10 +199,12 @@ fn operator_path(url: &str) {
         assert!(is_rfc3339_millis(at), "{at}");
     }
 
+    // One `up` applied V1 and V2, so only V2 has a recorded schema: the revert records V1's.
     migrate
         .run(&["down", "--to", "1", "--yes"])
         .expect(0)
-        .says("reverted V2 features");
+        .says("reverted V2 features")
+        .says("version 1 had no recorded schema fingerprint");
     let status = migrate.run(&["status", "--json"]).expect(0).json();
     assert_eq!(states(&status), applied_through(1));
     assert_eq!(status["current"], 1);
@@ -233,6 +235,7 @@ fn operator_path(url: &str) {
     assert_eq!(step_versions(&down), [2, 1]);
     assert_eq!(down["current"], Value::Null);
     assert_eq!(down["pending"], serde_json::json!([1, 2]));
+    assert_eq!(down["schema_recorded"], Value::Null, "{down}");
 
     // Another history table: the default one stays empty.
     let up = migrate

@@ -213,6 +213,7 @@
 //!     { "version": 3, "description": "notes", "script": "V3__notes/up.sql", "statements": 1, "duration_ms": 3 }
 //!   ],
 //!   "drift": null,
+//!   "schema_recorded": null,
 //!   "current": 3,
 //!   "latest": 3,
 //!   "pending": []
@@ -224,8 +225,10 @@
 //! took; empty when there was nothing to do. `drift` is `null`, or what was found as in
 //! `status` (exit 4): `{ "version": 2, "recorded": "sha256:…", "live": "sha256:…", "diff":
 //! { "added": […], "removed": […], "changed": […] } }`, `diff` `null` when only the
-//! fingerprints can be compared. `current`, `latest` and `pending` are where the database
-//! stands afterwards, as in `status --json`.
+//! fingerprints can be compared. `schema_recorded` is the version a `down` ended at when it
+//! had no recorded schema (it was applied in the middle of a run) and the schema found there
+//! was recorded as its own, else `null`. `current`, `latest` and `pending` are where the
+//! database stands afterwards, as in `status --json`.
 //!
 //! `verify --json`:
 //!

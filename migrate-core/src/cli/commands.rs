@@ -165,7 +165,7 @@ impl Session<'_, '_> {
                 if report.steps.is_empty() {
                     writeln!(out, "nothing to apply")?;
                 }
-                self.print_outcome(driver, out, report.drift).await
+                self.print_outcome(driver, out, &report).await
             }
             Command::Down { to, yes, json } => self.down(driver, out, to, yes, json).await,
             Command::Redo { yes } => self.redo(driver, out, yes).await,
@@ -178,7 +178,7 @@ impl Session<'_, '_> {
                     _ => Resume::AfterFix,
                 };
                 let report = self.migrator.resume(driver, resume).await?;
-                self.print_outcome(driver, out, report.drift).await
+                self.print_outcome(driver, out, &report).await
             }
             Command::Repair => self.repair(driver, out).await,
             Command::Baseline { version } => {
@@ -241,7 +241,7 @@ impl Session<'_, '_> {
                 row.version, row.direction, row.script
             )?;
         }
-        self.print_outcome(driver, out, report.drift).await
+        self.print_outcome(driver, out, &report).await
     }
 
     /// `accept-checksum`: records the embedded checksum of `version`, saying what it replaced.
@@ -365,7 +365,7 @@ impl Session<'_, '_> {
         if json {
             return self.run_json(driver, out, Direction::Down, &report).await;
         }
-        self.print_outcome(driver, out, report.drift).await
+        self.print_outcome(driver, out, &report).await
     }
 
     async fn redo(
@@ -387,7 +387,7 @@ impl Session<'_, '_> {
             &format!("revert and re-apply V{} of {}", newest.version, self.db.url),
         )?;
         let report = self.migrator.redo(driver).await?;
-        self.print_outcome(driver, out, report.drift).await
+        self.print_outcome(driver, out, &report).await
     }
 
     /// Refuses a revert that crosses irreversible versions, naming every one of them.
@@ -491,15 +491,22 @@ impl Session<'_, '_> {
         Ok(applied.into_iter().find(|r| r.state == State::Failed))
     }
 
-    /// [`Session::print_standing`], then the schema drift the command found, if any (exit 4).
+    /// [`Session::print_standing`], then the schema drift the command found, if any (exit 4),
+    /// and the version whose schema a revert recorded because it had none.
     async fn print_outcome(
         &self,
         driver: &mut AnyDriver,
         out: &mut impl Write,
-        drift: Option<crate::schema::Drift>,
+        report: &crate::Report,
     ) -> Result<Exit, CliError> {
         self.print_standing(driver, out).await?;
-        let Some(drift) = drift else {
+        if let Some(version) = report.schema_recorded {
+            writeln!(
+                out,
+                "version {version} had no recorded schema fingerprint (applied in the middle of a run); recorded the schema found now"
+            )?;
+        }
+        let Some(drift) = &report.drift else {
             return Ok(Exit::Success);
         };
         writeln!(
