@@ -49,8 +49,8 @@ impl Migrator<'_> {
             .drift_after_repair(driver, sql, applied, row.version)
             .await?;
         Ok(Report {
-            steps: Vec::new(),
             drift,
+            ..Report::default()
         })
     }
 
