@@ -57,8 +57,9 @@ pub enum Resume {
 pub struct Plan<'a> {
     /// The steps, in the order they run.
     pub steps: Vec<Step<'a>>,
-    /// The versions in the history that the binary does not embed, left alone under
-    /// [`UnknownVersions::Ignore`] (empty otherwise: [`UnknownVersions::Refuse`] refuses them).
+    /// The versions in the history that the binary does not embed, which an `up` or `down`
+    /// plan leaves alone under [`UnknownVersions::Ignore`]. Empty otherwise
+    /// ([`UnknownVersions::Refuse`] refuses them) and in a `resume` plan.
     pub unknown_versions: Vec<Version>,
 }
 

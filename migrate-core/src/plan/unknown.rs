@@ -22,8 +22,9 @@ use crate::{Error, MigrationSet, Version};
 /// database is newer than the binary).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum UnknownVersions {
-    /// Refuse every command, naming the first unknown version (the default): deploy a build
-    /// that includes it, or revert it with one.
+    /// Refuse (the default): every command that checks the history (`up`, `down`, `redo`,
+    /// `plan`, `validate`) fails, naming the first unknown version; deploy a build that
+    /// includes it, or revert it with one. `status` still shows them (`not embedded`).
     #[default]
     Refuse,
     /// Start next to them, touching nothing at or after them: `up` applies nothing and reports

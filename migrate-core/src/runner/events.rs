@@ -48,13 +48,17 @@ pub(super) fn unknown_ignored(unknown: &[Version], latest_known: Option<Version>
         return;
     }
     let list: Vec<String> = unknown.iter().map(Version::to_string).collect();
+    let list = list.join(", ");
     let latest = latest_known.map_or_else(|| "none".to_owned(), |v| v.to_string());
+    let which = match unknown.len() {
+        1 => format!("version {list} is"),
+        _ => format!("versions {list} are"),
+    };
     tracing::warn!(
-        unknown_versions = %list.join(", "),
+        unknown_versions = %list,
         latest_known = %latest,
-        "the database is newer than this binary: versions {} are applied but not embedded \
-         (this binary knows versions up to {latest}); ignoring them as configured, so nothing \
-         at or after them is applied or reverted",
-        list.join(", ")
+        "the database is newer than this binary: {which} applied but not embedded (this \
+         binary knows versions up to {latest}); ignored as configured, so nothing at or after \
+         them is applied or reverted"
     );
 }
