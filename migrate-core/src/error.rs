@@ -178,10 +178,9 @@ pub enum Error {
         /// The newest version the binary embeds.
         latest_known: Option<Version>,
     },
-    /// A `failed` history row for a version this binary does not embed: a newer binary
-    /// stopped part-way through it. Refused even under
-    /// [`UnknownVersions::Ignore`](crate::UnknownVersions::Ignore): the schema is between two
-    /// versions, and only a build with its scripts can finish or clean it up.
+    /// A `failed` row of a version this binary does not embed, refused even under
+    /// [`UnknownVersions::Ignore`](crate::UnknownVersions::Ignore): only a build with its
+    /// scripts can finish it.
     #[error("version {version} is recorded as failed, and this binary only knows versions up to {}: a newer binary stopped part-way through it; a half-applied version is not ignored, so run `resume` or `repair` with a build that includes version {version}", known(*latest_known))]
     FailedUnknownVersion {
         /// The unknown version.
@@ -190,9 +189,7 @@ pub enum Error {
         latest_known: Option<Version>,
     },
     /// Under [`UnknownVersions::Ignore`](crate::UnknownVersions::Ignore), an unapplied version
-    /// older than an applied version the binary does not embed: applying it would run it on a
-    /// schema it was never tested on, under changes this binary cannot see. Refused also when
-    /// out-of-order versions are allowed.
+    /// below an applied one the binary does not embed, refused even out of order.
     #[error("version {version} is not applied but version {unknown}, which this binary does not embed, is; applying {version} under it is refused even with unknown versions ignored: apply it with a build that includes version {unknown}")]
     PendingBelowUnknown {
         /// The unapplied embedded version.
@@ -202,10 +199,9 @@ pub enum Error {
     },
     /// Under [`UnknownVersions::Ignore`](crate::UnknownVersions::Ignore), a revert that would
     /// have to undo versions this binary does not embed (it has no down scripts for them).
-    #[error("{}", revert_unknown_message(versions, *latest_known))]
+    #[error("cannot revert: it would have to undo versions this binary does not embed ({}; it knows versions up to {}), and it has no down scripts for them; revert them first with a build that includes them", versions.iter().map(Version::to_string).collect::<Vec<_>>().join(", "), known(*latest_known))]
     RevertUnknown {
-        /// The versions the revert would have to undo that the binary does not embed, in
-        /// version order.
+        /// The versions to undo that the binary does not embed, in version order.
         versions: Vec<Version>,
         /// The newest version the binary embeds.
         latest_known: Option<Version>,
@@ -282,7 +278,7 @@ pub enum Error {
         script: String,
     },
     /// A target version the binary does not embed.
-    #[error("target version {target} does not exist; this binary's newest version is {}", latest_known.map_or_else(|| "none".to_owned(), |v| v.to_string()))]
+    #[error("target version {target} does not exist; this binary's newest version is {}", known(*latest_known))]
     UnknownTarget {
         /// The target asked for.
         target: Version,
@@ -457,21 +453,6 @@ pub enum Error {
 /// The newest embedded version, or `none`.
 fn known(latest: Option<Version>) -> String {
     latest.map_or_else(|| "none".to_owned(), |v| v.to_string())
-}
-
-fn revert_unknown_message(versions: &[Version], latest_known: Option<Version>) -> String {
-    let list: Vec<String> = versions.iter().map(Version::to_string).collect();
-    let list = list.join(", ");
-    let (are, them, their) = match versions.len() {
-        1 => (format!("version {list} is"), "it", "its down script"),
-        _ => (format!("versions {list} are"), "them", "their down scripts"),
-    };
-    format!(
-        "cannot revert: {are} applied but this binary does not embed {them} (it only knows \
-         versions up to {}), so it cannot run {their}; revert {them} first with a build that \
-         includes {them}",
-        known(latest_known)
-    )
 }
 
 fn failed_message(

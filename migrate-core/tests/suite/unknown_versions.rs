@@ -125,7 +125,8 @@ pub async fn older_binary_ignoring_unknown_versions_refuses_to_revert_through_th
         );
         let message = err.to_string();
         assert!(
-            message.contains("version 3 is applied") && message.contains("down script"),
+            message.contains("embed (3; it knows versions up to 2)")
+                && message.contains("down scripts"),
             "{message}"
         );
     }
