@@ -98,10 +98,10 @@ impl<'s> Shortcut<'s> {
             return;
         };
         let Some(migration) = self.set.get(version) else {
-            let ignored = self.policy == UnknownVersions::Ignore;
-            match ignored && state == State::Applied.as_str() {
-                true => self.unknown.push(version),
-                false => self.regular = false,
+            if self.policy == UnknownVersions::Ignore && state == State::Applied.as_str() {
+                self.unknown.push(version);
+            } else {
+                self.regular = false;
             }
             return;
         };
