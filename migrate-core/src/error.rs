@@ -171,10 +171,38 @@ pub enum Error {
         value: String,
     },
     /// The database has a version applied that this binary does not embed.
-    #[error("version {version} is applied in the database but this binary only knows versions up to {}; the database is newer than the binary: deploy a build that includes version {version}, or revert it with that build", latest_known.map_or_else(|| "none".to_owned(), |v| v.to_string()))]
+    #[error("version {version} is applied in the database but this binary only knows versions up to {}; the database is newer than the binary: deploy a build that includes version {version}, or revert it with that build (or let this binary run next to it with unknown versions ignored)", known(*latest_known))]
     UnknownVersion {
         /// The unknown version.
         version: Version,
+        /// The newest version the binary embeds.
+        latest_known: Option<Version>,
+    },
+    /// A `failed` row of a version this binary does not embed, refused even under
+    /// [`UnknownVersions::Ignore`](crate::UnknownVersions::Ignore): only a build with its
+    /// scripts can finish it.
+    #[error("version {version} is recorded as failed, and this binary only knows versions up to {}: a newer binary stopped part-way through it; a half-applied version is not ignored, so run `resume` or `repair` with a build that includes version {version}", known(*latest_known))]
+    FailedUnknownVersion {
+        /// The unknown version.
+        version: Version,
+        /// The newest version the binary embeds.
+        latest_known: Option<Version>,
+    },
+    /// Under [`UnknownVersions::Ignore`](crate::UnknownVersions::Ignore), an unapplied version
+    /// below an applied one the binary does not embed, refused even out of order.
+    #[error("version {version} is not applied but version {unknown}, which this binary does not embed, is; applying {version} under it is refused even with unknown versions ignored: apply it with a build that includes version {unknown}")]
+    PendingBelowUnknown {
+        /// The unapplied embedded version.
+        version: Version,
+        /// The newer applied version the binary does not embed.
+        unknown: Version,
+    },
+    /// Under [`UnknownVersions::Ignore`](crate::UnknownVersions::Ignore), a revert that would
+    /// have to undo versions this binary does not embed (it has no down scripts for them).
+    #[error("cannot revert: it would have to undo versions this binary does not embed ({}; it knows versions up to {}), and it has no down scripts for them; revert them first with a build that includes them", versions.iter().map(Version::to_string).collect::<Vec<_>>().join(", "), known(*latest_known))]
+    RevertUnknown {
+        /// The versions to undo that the binary does not embed, in version order.
+        versions: Vec<Version>,
         /// The newest version the binary embeds.
         latest_known: Option<Version>,
     },
@@ -250,7 +278,7 @@ pub enum Error {
         script: String,
     },
     /// A target version the binary does not embed.
-    #[error("target version {target} does not exist; this binary's newest version is {}", latest_known.map_or_else(|| "none".to_owned(), |v| v.to_string()))]
+    #[error("target version {target} does not exist; this binary's newest version is {}", known(*latest_known))]
     UnknownTarget {
         /// The target asked for.
         target: Version,
@@ -420,6 +448,11 @@ pub enum Error {
         /// Versions the binary embedded that are no longer on disk.
         not_on_disk: Vec<Version>,
     },
+}
+
+/// The newest embedded version, or `none`.
+fn known(latest: Option<Version>) -> String {
+    latest.map_or_else(|| "none".to_owned(), |v| v.to_string())
 }
 
 fn failed_message(

@@ -154,6 +154,6 @@ pub use error::{Error, JournalStop, LoadError};
 pub use migration::{
     Direction, Directives, Migration, MigrationSet, Reversibility, Script, TransactionMode,
 };
-pub use plan::{OutOfOrder, Plan, PlanWarning, Resume, Target};
+pub use plan::{OutOfOrder, Plan, PlanWarning, Resume, Target, UnknownVersions};
 pub use runner::{Config, Fingerprints, Migrator, Progress, Report, StepReport};
 pub use version::Version;

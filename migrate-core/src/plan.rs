@@ -2,6 +2,14 @@
 //! the exact statements to run, or a typed error saying why nothing may run.
 //!
 //! Nothing here does I/O, so every rule is tested in-module without a database.
+//!
+//! Versions in the history that the binary does not embed follow the [`UnknownVersions`]
+//! policy (see `unknown.rs`): the functions without it refuse them, as
+//! [`UnknownVersions::Refuse`] does; their `_with` forms take the policy.
+
+mod unknown;
+
+pub use unknown::{unknown_versions, UnknownVersions};
 
 use crate::history::{AppliedMigration, State};
 use crate::migration::Reversibility;
@@ -49,6 +57,10 @@ pub enum Resume {
 pub struct Plan<'a> {
     /// The steps, in the order they run.
     pub steps: Vec<Step<'a>>,
+    /// The versions in the history that the binary does not embed, which an `up` or `down`
+    /// plan leaves alone under [`UnknownVersions::Ignore`]. Empty otherwise
+    /// ([`UnknownVersions::Refuse`] refuses them) and in a `resume` plan.
+    pub unknown_versions: Vec<Version>,
 }
 
 impl Plan<'_> {
@@ -164,12 +176,24 @@ pub fn check_history(
     applied: &[AppliedMigration],
     dialect: Dialect,
 ) -> Result<(), Error> {
+    check_history_with(set, applied, dialect, UnknownVersions::Refuse).map(drop)
+}
+
+/// [`check_history`] under the policy `unknown`: with [`UnknownVersions::Ignore`], applied
+/// versions the binary does not embed pass and are returned, in history order (a `failed` one
+/// is still refused); the up scripts of the versions it embeds are checked all the same.
+pub fn check_history_with(
+    set: &MigrationSet,
+    applied: &[AppliedMigration],
+    dialect: Dialect,
+    unknown: UnknownVersions,
+) -> Result<Vec<Version>, Error> {
+    let mut ignored = Vec::new();
     for row in applied {
         let Some(migration) = set.get(row.version) else {
-            return Err(Error::UnknownVersion {
-                version: row.version,
-                latest_known: set.latest(),
-            });
+            unknown::check_row(set, row, unknown)?;
+            ignored.push(row.version);
+            continue;
         };
         if row.state != State::Applied {
             continue;
@@ -184,7 +208,7 @@ pub fn check_history(
             });
         }
     }
-    Ok(())
+    Ok(ignored)
 }
 
 /// Checks that the down script of every applied row is the one recorded when it was applied:
@@ -260,7 +284,28 @@ pub fn plan_up<'a>(
     target: Target,
     out_of_order: OutOfOrder,
 ) -> Result<Plan<'a>, Error> {
-    check_history(set, applied, dialect)?;
+    plan_up_with(
+        set,
+        applied,
+        dialect,
+        target,
+        out_of_order,
+        UnknownVersions::Refuse,
+    )
+}
+
+/// [`plan_up`] under the policy `unknown`. With [`UnknownVersions::Ignore`] the plan lists the
+/// versions it leaves alone, and a pending version below one of them is refused
+/// ([`Error::PendingBelowUnknown`]) whatever `out_of_order` says.
+pub fn plan_up_with<'a>(
+    set: &'a MigrationSet,
+    applied: &[AppliedMigration],
+    dialect: Dialect,
+    target: Target,
+    out_of_order: OutOfOrder,
+    unknown: UnknownVersions,
+) -> Result<Plan<'a>, Error> {
+    let unknown_versions = check_history_with(set, applied, dialect, unknown)?;
     reject_failed(set, applied, dialect)?;
     let last = match target {
         Target::Latest => set.latest(),
@@ -277,6 +322,7 @@ pub fn plan_up<'a>(
         if applied.iter().any(|r| r.version == version) {
             continue;
         }
+        unknown::reject_pending(version, &unknown_versions)?;
         if let Some(newest) = newest_applied.filter(|n| version < *n) {
             if out_of_order == OutOfOrder::Reject {
                 return Err(Error::OutOfOrder {
@@ -287,7 +333,10 @@ pub fn plan_up<'a>(
         }
         steps.push(step(migration, Direction::Up, dialect, 0)?);
     }
-    Ok(Plan { steps })
+    Ok(Plan {
+        steps,
+        unknown_versions,
+    })
 }
 
 /// Plans reverting every applied version after `target`, newest first.
@@ -297,19 +346,42 @@ pub fn plan_down<'a>(
     dialect: Dialect,
     target: Target,
 ) -> Result<Plan<'a>, Error> {
-    check_history(set, applied, dialect)?;
+    plan_down_with(set, applied, dialect, target, UnknownVersions::Refuse)
+}
+
+/// [`plan_down`] under the policy `unknown`. With [`UnknownVersions::Ignore`] a revert that
+/// would have to undo a version the binary does not embed is refused, naming every such
+/// version ([`Error::RevertUnknown`]): the binary has no down script for them.
+pub fn plan_down_with<'a>(
+    set: &'a MigrationSet,
+    applied: &[AppliedMigration],
+    dialect: Dialect,
+    target: Target,
+    unknown: UnknownVersions,
+) -> Result<Plan<'a>, Error> {
+    let unknown_versions = check_history_with(set, applied, dialect, unknown)?;
     reject_failed(set, applied, dialect)?;
     let keep = match target {
-        Target::Latest => return Ok(Plan { steps: Vec::new() }),
-        Target::Version(v) => Some(known(set, v)?),
+        Target::Latest => {
+            return Ok(Plan {
+                steps: Vec::new(),
+                unknown_versions,
+            })
+        }
+        Target::Version(v) => Some(v),
         Target::Empty => None,
     };
+    // Before the target's own check, so that `redo` of an unknown newest version names it.
+    unknown::reject_revert(set, applied, keep)?;
+    if let Some(keep) = keep {
+        known(set, keep)?;
+    }
     let mut steps = Vec::new();
     for row in applied.iter().rev() {
         if keep.is_some_and(|keep| row.version <= keep) {
             break;
         }
-        // check_history guarantees the set knows every applied version.
+        // check_history and reject_revert guarantee the set knows every version reverted.
         let Some(migration) = set.get(row.version) else {
             return Err(Error::UnknownVersion {
                 version: row.version,
@@ -326,7 +398,10 @@ pub fn plan_down<'a>(
         }
         steps.push(step(migration, Direction::Down, dialect, 0)?);
     }
-    Ok(Plan { steps })
+    Ok(Plan {
+        steps,
+        unknown_versions,
+    })
 }
 
 /// Plans finishing the operation a `failed` row records, from its failed statement on
@@ -368,7 +443,10 @@ pub fn plan_resume<'a>(
             line: in_flight.map(|s| s.line),
         });
     }
-    Ok(Plan { steps: vec![step] })
+    Ok(Plan {
+        steps: vec![step],
+        unknown_versions: Vec::new(),
+    })
 }
 
 fn known(set: &MigrationSet, version: Version) -> Result<Version, Error> {

@@ -85,7 +85,7 @@ use lock::Command;
 use crate::driver::{Driver, DriverError, DriverErrorKind};
 use crate::history::{AppliedMigration, HistoryTable, LogRow};
 use crate::history_sql::{self, HistorySql};
-use crate::plan::{self, OutOfOrder, Plan, Resume, Target};
+use crate::plan::{self, OutOfOrder, Plan, Resume, Target, UnknownVersions};
 use crate::schema::SchemaCheck;
 use crate::{Dialect, Direction, Error, MigrationSet, Version};
 
@@ -95,6 +95,7 @@ pub struct Config {
     table: HistoryTable,
     lock_timeout: Duration,
     out_of_order: OutOfOrder,
+    pub(crate) unknown_versions: UnknownVersions,
     actor: String,
     fingerprints: Fingerprints,
 }
@@ -141,6 +142,7 @@ impl Default for Config {
             table: HistoryTable::default(),
             lock_timeout: Duration::from_secs(60),
             out_of_order: OutOfOrder::Reject,
+            unknown_versions: UnknownVersions::Refuse,
             actor: default_actor(),
             fingerprints: Fingerprints::PerRun,
         }
@@ -163,6 +165,17 @@ impl Config {
     /// Whether unapplied versions older than the newest applied one may run (default: no).
     pub fn out_of_order(mut self, out_of_order: OutOfOrder) -> Config {
         self.out_of_order = out_of_order;
+        self
+    }
+
+    /// What to do with versions in the history that this binary does not embed, when the
+    /// database is newer than the binary (default: [`UnknownVersions::Refuse`], every command
+    /// that checks the history fails naming the first one). [`UnknownVersions::Ignore`] lets an
+    /// older release start next to them: `up` applies nothing, warns and lists them in
+    /// [`Report::unknown_versions`]; `validate` passes; a revert that would have to undo them,
+    /// a `failed` unknown version and a pending version below an unknown one are refused.
+    pub fn unknown_versions(mut self, unknown_versions: UnknownVersions) -> Config {
+        self.unknown_versions = unknown_versions;
         self
     }
 
@@ -213,6 +226,9 @@ pub struct Report {
     /// recorded the schema it found there as that version's, so it was not compared. Drift
     /// found before the revert ([`Report::drift`]) is kept out of what it recorded.
     pub schema_recorded: Option<Version>,
+    /// The versions in the history that this binary does not embed, which the command left
+    /// alone under [`UnknownVersions::Ignore`] (empty otherwise), for a service to surface.
+    pub unknown_versions: Vec<Version>,
 }
 
 /// One migration applied or reverted.
@@ -328,15 +344,22 @@ impl<'s> Migrator<'s> {
         self.recover(driver)
             .await
             .inspect_err(|e| events::failed(&command, e))?;
-        if self
+        let shortcut = self
             .nothing_to_apply(driver, target)
             .await
-            .inspect_err(|e| events::failed(&command, e))?
-        {
-            tracing::debug!("history matches the binary; nothing to apply");
-            return Ok(Report::default());
-        }
-        self.locked(driver, command).await
+            .inspect_err(|e| events::failed(&command, e))?;
+        let report = match shortcut {
+            Some(unknown_versions) => {
+                tracing::debug!("history matches the binary; nothing to apply");
+                Report {
+                    unknown_versions,
+                    ..Report::default()
+                }
+            }
+            None => self.locked(driver, command).await?,
+        };
+        events::unknown_ignored(&report.unknown_versions, self.set.latest());
+        Ok(report)
     }
 
     /// Reverts every applied version after `target`, newest first.
@@ -390,10 +413,13 @@ impl<'s> Migrator<'s> {
 
     /// Checks the history against the binary and the live schema against the history, without
     /// changing anything: unknown versions, changed checksums, failed rows and schema drift
-    /// (see [`Migrator::check_schema`]) are errors.
+    /// (see [`Migrator::check_schema`]) are errors. Under [`UnknownVersions::Ignore`] applied
+    /// unknown versions are not (a warning names them), but a `failed` one is.
     pub async fn validate<D: Driver>(&self, driver: &mut D) -> Result<(), Error> {
         let applied = self.history(driver).await?;
-        plan::check_history(self.set, &applied, driver.dialect())?;
+        let policy = self.config.unknown_versions;
+        let ignored = plan::check_history_with(self.set, &applied, driver.dialect(), policy)?;
+        events::unknown_ignored(&ignored, self.set.latest());
         plan::check_down_checksums(self.set, &applied, driver.dialect())?;
         plan::reject_failed(self.set, &applied, driver.dialect())?;
         match self.check_schema_against(driver, &applied).await? {
@@ -411,12 +437,13 @@ impl<'s> Migrator<'s> {
         target: Target,
     ) -> Result<Plan<'s>, Error> {
         let applied = self.history(driver).await?;
-        plan::plan_up(
+        plan::plan_up_with(
             self.set,
             &applied,
             driver.dialect(),
             target,
             self.config.out_of_order,
+            self.config.unknown_versions,
         )
     }
 
@@ -427,7 +454,8 @@ impl<'s> Migrator<'s> {
         target: Target,
     ) -> Result<Plan<'s>, Error> {
         let applied = self.history(driver).await?;
-        plan::plan_down(self.set, &applied, driver.dialect(), target)
+        let policy = self.config.unknown_versions;
+        plan::plan_down_with(self.set, &applied, driver.dialect(), target, policy)
     }
 
     /// Every version, embedded or recorded, with its state: one query, no lock.

@@ -14,7 +14,9 @@ use std::process::Command;
 use std::sync::{Arc, Mutex};
 
 use migrate_core::driver::SqlxSqlite;
-use migrate_core::{source, Dialect, Error, MigrationSet, Migrator, Target};
+use migrate_core::{
+    source, Config, Dialect, Error, MigrationSet, Migrator, Target, UnknownVersions,
+};
 use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
@@ -123,6 +125,74 @@ async fn statements_are_logged_at_debug_and_a_failure_as_one_error_event() {
 
 /// The CLI prints a failure once, as its `error: …` line: its default filter (no `RUST_LOG`)
 /// leaves out the runner's `error` event.
+/// An older binary (version 1) that ignores a version 2 a newer one applied says so in one
+/// `warn` event per command, naming the version.
+#[tokio::test]
+async fn ignored_unknown_versions_are_one_warning_naming_them() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let capture = Capture::default();
+    let subscriber = tracing_subscriber::registry()
+        .with(EnvFilter::new("migrate_core=info"))
+        .with(capture.clone());
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let load = |name: &str, files: &[(&str, &str)]| {
+        let root = dir.path().join(name);
+        for (path, text) in files {
+            let path = root.join(path);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+            std::fs::write(path, text).expect("write");
+        }
+        source::load_dir(&root, &Dialect::ALL).expect("tree loads")
+    };
+    let newer = load(
+        "newer",
+        &[
+            TREE[0],
+            TREE[1],
+            (
+                "V2__second/up.sql",
+                "CREATE TABLE second_table (id INTEGER);\n",
+            ),
+            ("V2__second/down.sql", "DROP TABLE second_table;\n"),
+        ],
+    );
+    let older = load("older", &TREE[..2]);
+    let url = format!("sqlite://{}", dir.path().join("app.db").display());
+    let mut driver = SqlxSqlite::connect(&url).await.expect("connect");
+    Migrator::new(&newer)
+        .up(&mut driver, Target::Latest)
+        .await
+        .expect("the newer binary migrates");
+    let config = Config::default().unknown_versions(UnknownVersions::Ignore);
+    let m = Migrator::with_config(&older, config);
+    let warnings = || -> Vec<Captured> {
+        let mut events = capture.0.lock().expect("capture");
+        let warnings = events
+            .iter()
+            .filter(|e| e.level == Level::WARN && e.target.starts_with("migrate_core"))
+            .cloned()
+            .collect();
+        events.clear();
+        warnings
+    };
+    warnings();
+    let report = m.up(&mut driver, Target::Latest).await.expect("starts");
+    assert_eq!(report.unknown_versions.len(), 1);
+    let after_up = warnings();
+    m.validate(&mut driver).await.expect("valid");
+    let after_validate = warnings();
+    for found in [after_up, after_validate] {
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(
+            found[0].fields.contains("unknown_versions=2 ")
+                && found[0]
+                    .fields
+                    .contains("version 2 is applied but not embedded"),
+            "{found:#?}"
+        );
+    }
+}
+
 #[test]
 fn cli_prints_a_failure_once() {
     let dir = tempfile::tempdir().expect("temp dir");

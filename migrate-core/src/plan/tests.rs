@@ -362,3 +362,231 @@ fn plan_down_rejects_an_edited_down_script_and_up_does_not() {
     applied[2].down_checksum = None;
     check_down_checksums(&set, &applied, Dialect::Sqlite).expect("nothing recorded");
 }
+
+/// The history of a database a newer binary migrated: versions 1 to 3, which `three()` embeds,
+/// then 4 and 5, which it does not.
+fn newer_history(set: &MigrationSet, dialect: Dialect) -> Vec<AppliedMigration> {
+    let mut rows: Vec<_> = (1..=3).map(|n| row(set, n, dialect)).collect();
+    for n in [4, 5] {
+        let mut unknown = row(set, 3, dialect);
+        unknown.version = v(n);
+        unknown.script = format!("V{n}/up.sql");
+        unknown.checksum = crate::Checksum::of_script(&format!("CREATE TABLE t{n} (id INT);"));
+        rows.push(unknown);
+    }
+    rows
+}
+
+fn up_under(
+    set: &MigrationSet,
+    applied: &[AppliedMigration],
+    target: Target,
+    out_of_order: OutOfOrder,
+    unknown: UnknownVersions,
+) -> Result<Vec<u32>, Error> {
+    plan_up_with(set, applied, Dialect::Sqlite, target, out_of_order, unknown)
+        .map(|plan| versions(&plan).into_iter().map(|(n, _)| n).collect())
+}
+
+#[test]
+fn unknown_versions_are_refused_by_default_naming_the_first() {
+    let (_dir, set) = three();
+    let applied = newer_history(&set, Dialect::Sqlite);
+    assert_eq!(UnknownVersions::default(), UnknownVersions::Refuse);
+    let err = plan_up(
+        &set,
+        &applied,
+        Dialect::Sqlite,
+        Target::Latest,
+        OutOfOrder::Reject,
+    )
+    .expect_err("refused");
+    assert!(
+        matches!(err, Error::UnknownVersion { version, latest_known: Some(known) }
+            if version == v(4) && known == v(3)),
+        "{err}"
+    );
+    let err = check_history(&set, &applied, Dialect::Sqlite).expect_err("refused");
+    assert!(matches!(err, Error::UnknownVersion { .. }), "{err}");
+}
+
+#[test]
+fn plan_up_ignoring_unknown_versions_plans_nothing_and_lists_them() {
+    let (_dir, set) = three();
+    let applied = newer_history(&set, Dialect::Sqlite);
+    for target in [Target::Latest, Target::Version(v(2)), Target::Empty] {
+        let plan = plan_up_with(
+            &set,
+            &applied,
+            Dialect::Sqlite,
+            target,
+            OutOfOrder::Reject,
+            UnknownVersions::Ignore,
+        )
+        .expect("ignored");
+        assert!(plan.is_empty(), "{target:?}");
+        assert_eq!(plan.unknown_versions, [v(4), v(5)], "{target:?}");
+    }
+    let ignored = check_history_with(&set, &applied, Dialect::Sqlite, UnknownVersions::Ignore);
+    assert_eq!(ignored.expect("ignored"), [v(4), v(5)]);
+    assert_eq!(unknown_versions(&set, &applied), [v(4), v(5)]);
+    assert!(unknown_versions(&set, &applied[..3]).is_empty());
+}
+
+#[test]
+fn ignoring_unknown_versions_still_checks_the_known_checksums() {
+    let (_dir, set) = three();
+    let mut applied = newer_history(&set, Dialect::Sqlite);
+    applied[1].checksum = crate::Checksum::of_script("CREATE TABLE b_old (id INT);");
+    let err = up_under(
+        &set,
+        &applied,
+        Target::Latest,
+        OutOfOrder::Reject,
+        UnknownVersions::Ignore,
+    )
+    .expect_err("changed");
+    assert!(
+        matches!(err, Error::ChecksumMismatch { version, .. } if version == v(2)),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_failed_unknown_version_is_refused_even_when_ignoring() {
+    let (_dir, set) = three();
+    let mut applied = newer_history(&set, Dialect::Sqlite);
+    applied[4].state = State::Failed;
+    applied[4].error = Some("duplicate column".to_owned());
+    for err in [
+        up_under(
+            &set,
+            &applied,
+            Target::Latest,
+            OutOfOrder::Allow,
+            UnknownVersions::Ignore,
+        )
+        .expect_err("failed unknown"),
+        check_history_with(&set, &applied, Dialect::Sqlite, UnknownVersions::Ignore)
+            .expect_err("failed unknown"),
+    ] {
+        assert!(
+            matches!(err, Error::FailedUnknownVersion { version, latest_known: Some(known) }
+                if version == v(5) && known == v(3)),
+            "{err}"
+        );
+        let message = err.to_string();
+        assert!(
+            message.contains("resume") && message.contains("includes version 5"),
+            "{message}"
+        );
+    }
+    // Refusing names the first unknown version, as for any other.
+    let err = up_under(
+        &set,
+        &applied,
+        Target::Latest,
+        OutOfOrder::Reject,
+        UnknownVersions::Refuse,
+    )
+    .expect_err("refused");
+    assert!(
+        matches!(err, Error::UnknownVersion { version, .. } if version == v(4)),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_pending_version_below_an_unknown_one_is_refused_even_out_of_order() {
+    let (_dir, set) = three();
+    // Embedded 1 to 3; the database has 1, 2 and the unknown 4, 5: version 3 is pending below.
+    let mut applied = newer_history(&set, Dialect::Sqlite);
+    applied.remove(2);
+    for out_of_order in [OutOfOrder::Reject, OutOfOrder::Allow] {
+        let err = up_under(
+            &set,
+            &applied,
+            Target::Latest,
+            out_of_order,
+            UnknownVersions::Ignore,
+        )
+        .expect_err("pending below");
+        assert!(
+            matches!(err, Error::PendingBelowUnknown { version, unknown }
+                if version == v(3) && unknown == v(4)),
+            "{out_of_order:?}: {err}"
+        );
+        assert!(err.to_string().contains("includes version 4"), "{err}");
+    }
+    // A target below the pending version has nothing to apply.
+    let below = up_under(
+        &set,
+        &applied,
+        Target::Version(v(2)),
+        OutOfOrder::Reject,
+        UnknownVersions::Ignore,
+    );
+    assert_eq!(below.expect("nothing"), Vec::<u32>::new());
+}
+
+#[test]
+fn a_revert_that_would_undo_unknown_versions_is_refused_naming_them() {
+    let (_dir, set) = three();
+    let applied = newer_history(&set, Dialect::Sqlite);
+    let down = |target| {
+        plan_down_with(
+            &set,
+            &applied,
+            Dialect::Sqlite,
+            target,
+            UnknownVersions::Ignore,
+        )
+    };
+    for target in [Target::Empty, Target::Version(v(3)), Target::Version(v(1))] {
+        let err = down(target).expect_err("crosses unknown versions");
+        assert!(
+            matches!(&err, Error::RevertUnknown { versions, latest_known: Some(known) }
+                if *versions == [v(4), v(5)] && *known == v(3)),
+            "{target:?}: {err}"
+        );
+        let message = err.to_string();
+        assert!(
+            message.contains("(4, 5; it knows versions up to 3)")
+                && message.contains("no down scripts"),
+            "{message}"
+        );
+    }
+    // Keeping version 4 would still undo 5 (what `redo` of the newest version asks for).
+    let err = down(Target::Version(v(4))).expect_err("crosses 5");
+    assert!(
+        matches!(&err, Error::RevertUnknown { versions, .. } if *versions == [v(5)]),
+        "{err}"
+    );
+    assert!(err.to_string().contains("embed (5; "), "{err}");
+    // Keeping them all reverts nothing, but a target the binary lacks is still a mistake.
+    let err = down(Target::Version(v(5))).expect_err("unknown target");
+    assert!(matches!(err, Error::UnknownTarget { .. }), "{err}");
+    let plan = down(Target::Latest).expect("nothing to revert");
+    assert!(plan.is_empty());
+    assert_eq!(plan.unknown_versions, [v(4), v(5)]);
+    // Refusing keeps naming the first unknown version.
+    let err = plan_down(&set, &applied, Dialect::Sqlite, Target::Empty).expect_err("refused");
+    assert!(
+        matches!(err, Error::UnknownVersion { version, .. } if version == v(4)),
+        "{err}"
+    );
+}
+
+#[test]
+fn ignoring_changes_nothing_without_unknown_versions() {
+    let (_dir, set) = three();
+    let applied = vec![row(&set, 1, Dialect::Sqlite)];
+    for unknown in [UnknownVersions::Refuse, UnknownVersions::Ignore] {
+        let plan = up_under(&set, &applied, Target::Latest, OutOfOrder::Reject, unknown);
+        assert_eq!(plan.expect("plan"), [2, 3]);
+        let down = plan_down_with(&set, &applied, Dialect::Sqlite, Target::Empty, unknown);
+        let down = down.expect("plan down");
+        assert_eq!(versions(&down), [(1, Direction::Down)]);
+        assert!(down.unknown_versions.is_empty());
+    }
+}

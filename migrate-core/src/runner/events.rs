@@ -1,12 +1,13 @@
 //! The runner's `tracing` events that operators and services rely on: each statement at
-//! debug level as it is about to run (`RUST_LOG=migrate_core=debug`), and a failed command as
+//! debug level as it is about to run (`RUST_LOG=migrate_core=debug`), a failed command as
 //! one `error` event carrying the whole error chain, so that a service that logs through
-//! `tracing` records why its start-up migration failed.
+//! `tracing` records why its start-up migration failed, and a `warn` event naming the
+//! versions newer than the binary that a command ignored.
 
 use std::fmt::Debug;
 
 use crate::plan::Step;
-use crate::Error;
+use crate::{Error, Version};
 
 /// The target of the failure event. The CLI's default filter turns it off: the CLI prints
 /// the same error itself.
@@ -38,4 +39,26 @@ pub(super) fn failed(command: &impl Debug, error: &Error) {
         source = cause.source();
     }
     tracing::error!(target: FAILURE_TARGET, command = ?command, error = %chain, "migration failed");
+}
+
+/// Warns, once per command, that the history holds `unknown`, versions newer than the newest
+/// one the binary embeds (`latest_known`), which were left alone; nothing when there are none.
+pub(super) fn unknown_ignored(unknown: &[Version], latest_known: Option<Version>) {
+    if unknown.is_empty() {
+        return;
+    }
+    let list: Vec<String> = unknown.iter().map(Version::to_string).collect();
+    let list = list.join(", ");
+    let latest = latest_known.map_or_else(|| "none".to_owned(), |v| v.to_string());
+    let which = match unknown.len() {
+        1 => format!("version {list} is"),
+        _ => format!("versions {list} are"),
+    };
+    tracing::warn!(
+        unknown_versions = %list,
+        latest_known = %latest,
+        "the database is newer than this binary: {which} applied but not embedded (this \
+         binary knows versions up to {latest}); ignored as configured, so nothing at or after \
+         them is applied or reverted"
+    );
 }

@@ -26,12 +26,13 @@ fn up_lock_slice(dialect: Dialect) -> Duration {
 }
 
 /// What waiting for the lock came to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Wait {
     /// This runner holds the lock.
     Acquired,
-    /// `up` only: another runner applied everything while this one waited.
-    NothingToApply,
+    /// `up` only: another runner applied everything while this one waited; the unknown
+    /// versions ignored beside it.
+    NothingToApply(Vec<Version>),
 }
 
 /// A command that runs under the lock.
@@ -68,12 +69,17 @@ impl Migrator<'_> {
         self.recover(driver).await?;
         let lock = self.lock_name();
         let started = Instant::now();
-        if let Wait::NothingToApply = self.wait_for_lock(driver, &lock, command).await? {
+        if let Wait::NothingToApply(unknown_versions) =
+            self.wait_for_lock(driver, &lock, command).await?
+        {
             tracing::debug!(
                 waited_ms = started.elapsed().as_millis() as u64,
                 "another runner applied everything while this one waited for the lock"
             );
-            return Ok(Report::default());
+            return Ok(Report {
+                unknown_versions,
+                ..Report::default()
+            });
         }
         tracing::debug!(lock = %lock, waited_ms = started.elapsed().as_millis() as u64, "migration lock taken");
         let result = self.run_locked(driver, command).await;
@@ -119,8 +125,8 @@ impl Migrator<'_> {
             let Command::Up(target) = command else {
                 return Err(self.lock_timeout(lock, started, holder));
             };
-            if self.nothing_to_apply(driver, target).await.unwrap_or(false) {
-                return Ok(Wait::NothingToApply);
+            if let Ok(Some(unknown)) = self.nothing_to_apply(driver, target).await {
+                return Ok(Wait::NothingToApply(unknown));
             }
             if started.elapsed() >= total {
                 return Err(self.lock_timeout(lock, started, holder));
@@ -149,17 +155,18 @@ impl Migrator<'_> {
         // not even with empty history tables.
         let applied = self.read_history(driver).await?;
         let set = self.set;
+        let (out_of_order, unknown) = (self.config.out_of_order, self.config.unknown_versions);
         let plan = match command {
             Command::Up(target) => {
-                plan::plan_up(set, &applied, dialect, target, self.config.out_of_order)?
+                plan::plan_up_with(set, &applied, dialect, target, out_of_order, unknown)?
             }
-            Command::Down(target) => plan::plan_down(set, &applied, dialect, target)?,
+            Command::Down(target) => plan::plan_down_with(set, &applied, dialect, target, unknown)?,
             Command::Redo => {
                 let Some(newest) = applied.last().map(|r| r.version) else {
                     return Ok(Report::default());
                 };
                 let before = Version::new(newest.get() - 1).map_or(Target::Empty, Target::Version);
-                plan::plan_down(set, &applied, dialect, before)?
+                plan::plan_down_with(set, &applied, dialect, before, unknown)?
             }
             Command::Resume(resume) => plan::plan_resume(set, &applied, dialect, resume)?,
             Command::Repair => return self.repair_locked(driver, &sql, &applied).await,
@@ -177,20 +184,19 @@ impl Migrator<'_> {
             }
         };
         if plan.is_empty() {
-            return Ok(Report::default());
+            return Ok(Report {
+                unknown_versions: plan.unknown_versions,
+                ..Report::default()
+            });
         }
         self.ensure_tables(driver, &sql).await?;
         let mut report = self.execute(driver, &sql, &plan, &applied).await?;
+        report.unknown_versions.clone_from(&plan.unknown_versions);
         if let Command::Redo = command {
             let newest = plan.steps[0].migration.version();
             let applied = self.read_history(driver).await?;
-            let up = plan::plan_up(
-                set,
-                &applied,
-                dialect,
-                Target::Version(newest),
-                self.config.out_of_order,
-            )?;
+            let again = Target::Version(newest);
+            let up = plan::plan_up_with(set, &applied, dialect, again, out_of_order, unknown)?;
             let again = self.execute(driver, &sql, &up, &applied).await?;
             report.steps.extend(again.steps);
             report.drift = again.drift.or(report.drift);

@@ -46,6 +46,8 @@ mod lock;
 pub use lock::*;
 mod startup;
 pub use startup::*;
+mod unknown_versions;
+pub use unknown_versions::*;
 
 /// Opens a driver on a database URL.
 pub trait Connect: Sync {
@@ -143,6 +145,9 @@ macro_rules! driver_suite {
             accept_schema_works_with_sparse_fingerprints,
             empty_and_comment_only_scripts_apply_and_revert_as_no_ops,
             empty_scripts_revert_to_empty,
+            older_binary_refuses_a_newer_database_unless_told_to_ignore,
+            older_binary_ignoring_unknown_versions_refuses_to_revert_through_them,
+            older_binary_ignoring_unknown_versions_still_refuses_what_is_unsafe,
         );
     };
     ($connector:expr; journaled) => {
