@@ -367,3 +367,50 @@ fn new_creates_the_next_version_in_the_folder() {
         .says("then run `up`");
     assert!(migrate.versions().join("V3__add_index/up.sql").is_file());
 }
+
+/// An older release's folder (V1 only) on a database a newer one took to V2: refused by
+/// default, and with `--unknown-versions ignore` (or its variable) `up` and `validate` pass
+/// touching nothing, while a revert through V2 is still refused.
+fn older_folder_on_a_newer_database(url: &str) {
+    let migrate = Migrate::new(url);
+    migrate.run(&["up"]).expect(0);
+    std::fs::remove_dir_all(migrate.versions().join("V2__features")).expect("remove V2");
+
+    let refused = migrate.run(&["up"]).expect(3);
+    assert!(refused.stderr.contains("version 2"), "{}", refused.stderr);
+    migrate.run(&["validate"]).expect(3);
+
+    let up = migrate
+        .run(&["--unknown-versions", "ignore", "up", "--json"])
+        .expect(0)
+        .json();
+    assert_eq!(step_versions(&up), Vec::<u64>::new(), "{up}");
+    let env = [("MIGRATE_UNKNOWN_VERSIONS", "ignore")];
+    migrate.run_with(&["validate"], &env).expect(0);
+    let status = migrate.run(&["status", "--json"]).expect(0).json();
+    assert_eq!(states(&status), applied_through(2), "nothing was touched");
+
+    let down = migrate
+        .run_with(&["down", "--to", "0", "--yes"], &env)
+        .expect(3);
+    assert!(down.stderr.contains('2'), "{}", down.stderr);
+    let bad = migrate
+        .run(&["--unknown-versions", "maybe", "status"])
+        .expect(2);
+    assert!(bad.stderr.contains("refuse"), "{}", bad.stderr);
+}
+
+#[tokio::test]
+async fn older_folder_on_a_newer_database_on_sqlite() {
+    let db = fresh(Backend::Sqlite)
+        .await
+        .expect("SQLite is always there");
+    older_folder_on_a_newer_database(db.url());
+}
+
+#[tokio::test]
+async fn older_folder_on_a_newer_database_on_postgres() {
+    if let Some(db) = fresh(Backend::Postgres).await {
+        older_folder_on_a_newer_database(db.url());
+    }
+}

@@ -53,6 +53,11 @@
 //!   folder given there is the default.
 //! - `--table NAME`: the history table (the log table is `NAME_log`), instead of the one of
 //!   [`Cli::config`] (default `schema_history`).
+//! - `--unknown-versions refuse|ignore` (or `MIGRATE_UNKNOWN_VERSIONS`): what to do with
+//!   versions in the history that these migrations do not have, applied by a newer release
+//!   (see [`crate::UnknownVersions`]). `ignore` lets an older release run next to a newer
+//!   database: `up` and `validate` warn and touch nothing at or after them; reverting them
+//!   is still refused (exit 3).
 //! - `--version`, when the application gave one ([`Cli::version`]).
 //!
 //! The database is `--database-url`, else `DATABASE_URL`, else the application's default
@@ -197,7 +202,7 @@
 //! ```
 //!
 //! `kind` is one of `checksum_changed`, `down_checksum_changed`, `not_embedded`, `failed`, `out_of_order`,
-//! `missing_script`, `stale_binary`, `schema_drift` or `other`; `version` is `null` where no single version is
+//! `missing_script`, `stale_binary`, `pending_below_unknown`, `schema_drift` or `other`; `version` is `null` where no single version is
 //! at fault; `message` says what to do. Pending versions are listed but are not problems.
 //!
 //! `up --json` and `down --json`, after the run (a `down` that is not confirmed prints nothing):
@@ -577,6 +582,9 @@ fn is_mismatch(error: &Error) -> bool {
             | Error::FailedMigration { .. }
             | Error::OutOfOrder { .. }
             | Error::StaleBinary { .. }
+            | Error::FailedUnknownVersion { .. }
+            | Error::PendingBelowUnknown { .. }
+            | Error::RevertUnknown { .. }
     )
 }
 

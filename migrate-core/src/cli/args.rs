@@ -32,6 +32,12 @@ pub(super) struct Args {
     #[arg(long, global = true, value_name = "NAME", value_parser = history_table)]
     pub(super) table: Option<HistoryTable>,
 
+    /// Versions in the history that these migrations do not have (applied by a newer
+    /// release): `refuse` them (the default), or `ignore` them, touching nothing at or after
+    /// them.
+    #[arg(long, global = true, value_name = "POLICY", env = "MIGRATE_UNKNOWN_VERSIONS", value_parser = unknown_versions)]
+    pub(super) unknown_versions: Option<crate::UnknownVersions>,
+
     #[command(subcommand)]
     pub(super) command: Command,
 }
@@ -174,6 +180,15 @@ fn target(text: &str) -> Result<Target, String> {
         .parse()
         .map_err(|_| format!("`{text}` is not a version number"))?;
     Ok(Version::new(n).map_or(Target::Empty, Target::Version))
+}
+
+/// `refuse` or `ignore`.
+fn unknown_versions(text: &str) -> Result<crate::UnknownVersions, String> {
+    match text {
+        "refuse" => Ok(crate::UnknownVersions::Refuse),
+        "ignore" => Ok(crate::UnknownVersions::Ignore),
+        other => Err(format!("`{other}` is not `refuse` or `ignore`")),
+    }
 }
 
 #[cfg(test)]

@@ -45,6 +45,9 @@ pub(super) async fn run(cli: &Cli<'_>, args: Args) -> Result<Exit, CliError> {
     if let Some(table) = args.table.clone() {
         config = config.table(table);
     }
+    if let Some(policy) = args.unknown_versions {
+        config = config.unknown_versions(policy);
+    }
     let loaded;
     let set = match migrations_folder(cli, &args) {
         Some(dir) => {
@@ -339,7 +342,9 @@ impl Session<'_, '_> {
         self.refuse_irreversible(&reverted, &shown_target)?;
         // The planner's own checks (changed checksums, failed rows, unknown target) come before
         // the question, so the operator is never asked about a revert that cannot run.
-        let plan = plan::plan_down(self.migrator.migrations(), &applied, self.db.dialect, to)?;
+        let policy = self.migrator.config().unknown_versions;
+        let set = self.migrator.migrations();
+        let plan = plan::plan_down_with(set, &applied, self.db.dialect, to, policy)?;
         if plan.is_empty() {
             if json {
                 let report = crate::Report::default();
@@ -433,10 +438,12 @@ impl Session<'_, '_> {
         if let Err(e) = set.check_source_dir() {
             problems.push(Problem::new(None, &e));
         }
+        // A version ignored under `--unknown-versions ignore` is not a problem: `up` warns.
+        let policy = self.migrator.config().unknown_versions;
         for row in &applied {
             let one = std::slice::from_ref(row);
-            if let Err(e) = plan::check_history(set, one, dialect)
-                .and_then(|()| plan::check_down_checksums(set, one, dialect))
+            if let Err(e) = plan::check_history_with(set, one, dialect, policy)
+                .and_then(|_| plan::check_down_checksums(set, one, dialect))
             {
                 problems.push(Problem::new(Some(row.version), &e));
             } else if let Err(e) = plan::reject_failed(set, one, dialect) {
@@ -452,7 +459,8 @@ impl Session<'_, '_> {
                 }
                 let version = match &e {
                     crate::Error::OutOfOrder { version, .. }
-                    | crate::Error::MissingDialectScript { version, .. } => Some(*version),
+                    | crate::Error::MissingDialectScript { version, .. }
+                    | crate::Error::PendingBelowUnknown { version, .. } => Some(*version),
                     _ => None,
                 };
                 problems.push(Problem::new(version, &e));

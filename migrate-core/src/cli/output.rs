@@ -43,6 +43,8 @@ impl Problem {
             Error::ChecksumMismatch { .. } => "checksum_changed",
             Error::DownChecksumMismatch { .. } => "down_checksum_changed",
             Error::UnknownVersion { .. } => "not_embedded",
+            Error::FailedUnknownVersion { .. } => "failed",
+            Error::PendingBelowUnknown { .. } => "pending_below_unknown",
             Error::FailedMigration { .. } => "failed",
             Error::OutOfOrder { .. } => "out_of_order",
             Error::MissingDialectScript { .. } => "missing_script",
