@@ -25,6 +25,7 @@
 mod build_cost;
 mod checks;
 mod concurrent;
+mod fleet;
 mod journal_floor;
 mod judge;
 mod report;
@@ -72,6 +73,29 @@ enum Sub {
     /// Round-trip verification (`migrate_core::verify`) of a long generated history plus
     /// stored programs, per backend; writes its own section of BENCHMARKS.md.
     VerifyScale(VerifyScaleArgs),
+    /// Many tenant databases on MariaDB: a loop of the `startup` example against
+    /// `migrate_core::fleet`; writes its own section of BENCHMARKS.md.
+    Fleet(FleetArgs),
+}
+
+#[derive(Debug, Args)]
+struct FleetArgs {
+    /// Tenant databases.
+    #[arg(long, default_value_t = 200)]
+    tenants: usize,
+    /// The fleet's parallelism values to measure.
+    #[arg(long, value_delimiter = ',', default_value = "2,4,8,16")]
+    parallelism: Vec<usize>,
+    /// Processes at once for the example under a pool (`xargs -P`).
+    #[arg(long, default_value_t = 4)]
+    processes: usize,
+    /// A remark printed under the table.
+    #[arg(long)]
+    note: Option<String>,
+    /// The markdown file whose fleet section is replaced (default: BENCHMARKS.md at the
+    /// workspace root).
+    #[arg(long)]
+    output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -180,6 +204,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Some(Sub::Worker(args)) => runtime.block_on(worker(args)),
         Some(Sub::VerifyScale(args)) => runtime.block_on(verify_scale(args)),
+        Some(Sub::Fleet(args)) => runtime.block_on(fleet_bench(args)),
         None => runtime.block_on(run(cli.run)),
     };
     match result {
@@ -222,6 +247,31 @@ async fn verify_scale(args: VerifyScaleArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+async fn fleet_bench(args: FleetArgs) -> anyhow::Result<ExitCode> {
+    let workspace = workspace_root();
+    let settings = fleet::Settings {
+        tenants: args.tenants,
+        parallelism: args.parallelism,
+        processes: args.processes,
+        command: format!(
+            "cargo run --release -p migrate-bench -- {}",
+            std::env::args().skip(1).collect::<Vec<_>>().join(" ")
+        ),
+        note: args.note,
+    };
+    let outcome = fleet::run(&settings, &workspace).await?;
+    let section = fleet::markdown(&settings, &outcome);
+    println!("{section}");
+    let output = args
+        .output
+        .unwrap_or_else(|| workspace.join("BENCHMARKS.md"));
+    let current = std::fs::read_to_string(&output).unwrap_or_default();
+    std::fs::write(&output, fleet::splice(&current, &section))
+        .with_context(|| format!("writing {}", output.display()))?;
+    eprintln!("wrote {}", output.display());
+    Ok(ExitCode::SUCCESS)
 }
 
 fn workspace_root() -> PathBuf {
@@ -308,6 +358,13 @@ async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         .and_then(|text| verify_scale::existing(&text))
     {
         markdown = verify_scale::splice(&markdown, &section);
+    }
+    // So is the fleet section.
+    if let Some(section) = std::fs::read_to_string(&output)
+        .ok()
+        .and_then(|text| fleet::existing(&text))
+    {
+        markdown = fleet::splice(&markdown, &section);
     }
     std::fs::write(&output, &markdown).with_context(|| format!("writing {}", output.display()))?;
     eprintln!("wrote {}", output.display());

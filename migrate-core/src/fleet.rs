@@ -98,7 +98,7 @@ impl Fleet {
     pub fn new(databases: Vec<DatabaseUrl>) -> Fleet {
         Fleet {
             databases,
-            parallelism: default_parallelism(),
+            parallelism: NonZeroUsize::new(default_parallelism()).unwrap_or(NonZeroUsize::MIN),
             canaries: 1,
             on_failure: OnFailure::Stop,
             connect: ConnectOptions::default(),
@@ -200,9 +200,9 @@ impl Fleet {
     }
 }
 
-/// Twice the available cores, at least 4: a migration mostly waits on its server, so a few
-/// more connections than cores keep the cores busy.
-fn default_parallelism() -> NonZeroUsize {
+/// The parallelism of a new [`Fleet`]: twice the available cores, at least 4. A migration
+/// mostly waits on its server, so a few more connections than cores keep the cores busy.
+pub fn default_parallelism() -> usize {
     let cores = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
-    NonZeroUsize::new((cores * 2).max(4)).unwrap_or(NonZeroUsize::MIN)
+    (cores * 2).max(4)
 }
