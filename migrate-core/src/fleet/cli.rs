@@ -108,7 +108,7 @@ pub async fn run(
     set: &MigrationSet,
     config: &Config,
     connect_timeout: Option<Duration>,
-    args: FleetArgs,
+    args: &FleetArgs,
 ) -> Exit {
     let mut out = io::stdout().lock();
     match run_to(set, config, connect_timeout, args, &mut out).await {
@@ -127,7 +127,7 @@ async fn run_to(
     set: &MigrationSet,
     config: &Config,
     connect_timeout: Option<Duration>,
-    args: FleetArgs,
+    args: &FleetArgs,
     out: &mut impl Write,
 ) -> io::Result<Exit> {
     let options = connect_timeout.map_or_else(ConnectOptions::default, |t| {
@@ -272,6 +272,64 @@ mod tests {
             (to.map(Version::get), parallel, canaries, keep_going, json),
             (Some(3), Some(8), 2, true, false)
         );
+    }
+
+    fn fleet_args(args: &[&str]) -> FleetArgs {
+        let all = ["migrate", "fleet"].iter().chain(args);
+        match Top::try_parse_from(all).expect("parses").fleet {
+            Wrapped::Fleet(f) => f,
+        }
+    }
+
+    fn sqlite_set(dir: &std::path::Path) -> MigrationSet {
+        let v1 = dir.join("versions/V1__items");
+        std::fs::create_dir_all(&v1).expect("mkdir");
+        std::fs::write(v1.join("up.sql"), "CREATE TABLE items (id INTEGER);\n").expect("up");
+        std::fs::write(v1.join("down.sql"), "DROP TABLE items;\n").expect("down");
+        crate::source::load_dir(dir.join("versions"), &[crate::Dialect::Sqlite]).expect("loads")
+    }
+
+    async fn run_args(set: &MigrationSet, args: &[&str]) -> (Exit, String) {
+        let mut out = Vec::new();
+        let exit = run_to(set, &Config::default(), None, &fleet_args(args), &mut out)
+            .await
+            .expect("writes");
+        (exit, String::from_utf8(out).expect("utf-8"))
+    }
+
+    #[tokio::test]
+    async fn up_then_status_on_a_file_of_sqlite_databases() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let set = sqlite_set(dir.path());
+        let list = dir.path().join("tenants.txt");
+        let urls: Vec<String> = (0..3)
+            .map(|i| format!("sqlite://{}", dir.path().join(format!("t{i}.db")).display()))
+            .collect();
+        std::fs::write(&list, format!("# tenants\n{}\n", urls.join("\n"))).expect("list");
+        let file = list.to_str().expect("utf-8 path");
+        let (exit, out) = run_args(&set, &["up", "--urls-file", file, "--json"]).await;
+        assert_eq!(exit, Exit::Success, "{out}");
+        let doc: serde_json::Value = serde_json::from_str(&out).expect("json");
+        assert_eq!(doc["summary"]["applied"], 3, "{out}");
+        assert_eq!(doc["databases"][1]["applied"], serde_json::json!([1]));
+        let (exit, out) = run_args(&set, &["status", "--urls-file", file]).await;
+        assert_eq!(exit, Exit::Success, "{out}");
+        assert!(
+            out.contains("3 databases") && out.contains("3 current"),
+            "{out}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_bad_list_is_a_usage_error_and_a_failed_database_a_failure() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let set = sqlite_set(dir.path());
+        let (exit, out) = run_args(&set, &["up", "--url", "not-a-url"]).await;
+        assert_eq!((exit, out.as_str()), (Exit::Usage, ""));
+        let missing = "sqlite:///nonexistent-folder/t.db";
+        let (exit, out) = run_args(&set, &["up", "--url", missing]).await;
+        assert_eq!(exit, Exit::Failure, "{out}");
+        assert!(out.contains("1 failed"), "{out}");
     }
 
     #[test]
