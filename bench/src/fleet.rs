@@ -144,13 +144,24 @@ impl Tenants {
     }
 }
 
-/// Builds the `startup` example with the benchmark's profile and returns the binary.
+/// Builds the `startup` example with the benchmark's profile and returns the binary. The
+/// benchmark's package is selected too, so that features unify as in its own build and
+/// nothing is rebuilt.
 fn build_example(workspace: &Path) -> anyhow::Result<(PathBuf, &'static str)> {
     let release = !cfg!(debug_assertions);
-    let mut cargo = std::process::Command::new(env!("CARGO"));
-    cargo
-        .current_dir(workspace)
-        .args(["build", "-p", "db", "--example", "startup"]);
+    // The cargo that runs the benchmark (`cargo run` sets CARGO), else the one on the PATH,
+    // which honours the workspace's toolchain.
+    let mut cargo =
+        std::process::Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    cargo.current_dir(workspace).args([
+        "build",
+        "-p",
+        "db",
+        "-p",
+        "migrate-bench",
+        "--example",
+        "startup",
+    ]);
     if release {
         cargo.arg("--release");
     }

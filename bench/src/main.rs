@@ -257,7 +257,11 @@ async fn fleet_bench(args: FleetArgs) -> anyhow::Result<ExitCode> {
         processes: args.processes,
         command: format!(
             "cargo run --release -p migrate-bench -- {}",
-            std::env::args().skip(1).collect::<Vec<_>>().join(" ")
+            std::env::args()
+                .skip(1)
+                .map(|a| if a.contains(' ') { format!("'{a}'") } else { a })
+                .collect::<Vec<_>>()
+                .join(" ")
         ),
         note: args.note,
     };
