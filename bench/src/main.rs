@@ -25,6 +25,7 @@
 mod build_cost;
 mod checks;
 mod concurrent;
+mod fleet;
 mod journal_floor;
 mod judge;
 mod report;
@@ -76,6 +77,9 @@ enum Sub {
     /// Test databases at version N (`TestDatabase::at`) against an empty database and a
     /// sqlx-style replay, per backend; writes its own section of BENCHMARKS.md.
     Testdb(TestdbArgs),
+    /// Many tenant databases on MariaDB: a loop of the `startup` example against
+    /// `migrate_core::fleet`; writes its own section of BENCHMARKS.md.
+    Fleet(FleetArgs),
 }
 
 #[derive(Debug, Args)]
@@ -93,6 +97,26 @@ struct TestdbArgs {
     #[arg(long, value_delimiter = ',', default_value = "mysql,postgres,sqlite")]
     backends: Vec<BackendArg>,
     /// The markdown file whose section is replaced (default: BENCHMARKS.md at the workspace root).
+    #[arg(long)]
+    output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct FleetArgs {
+    /// Tenant databases.
+    #[arg(long, default_value_t = 200)]
+    tenants: usize,
+    /// The fleet's parallelism values to measure.
+    #[arg(long, value_delimiter = ',', default_value = "2,4,8,16")]
+    parallelism: Vec<usize>,
+    /// Processes at once for the example under a pool (`xargs -P`).
+    #[arg(long, default_value_t = 4)]
+    processes: usize,
+    /// A remark printed under the table.
+    #[arg(long)]
+    note: Option<String>,
+    /// The markdown file whose fleet section is replaced (default: BENCHMARKS.md at the
+    /// workspace root).
     #[arg(long)]
     output: Option<PathBuf>,
 }
@@ -207,6 +231,7 @@ fn main() -> ExitCode {
         Some(Sub::Worker(args)) => runtime.block_on(worker(args)),
         Some(Sub::VerifyScale(args)) => runtime.block_on(verify_scale(args)),
         Some(Sub::Testdb(args)) => runtime.block_on(testdb(args)),
+        Some(Sub::Fleet(args)) => runtime.block_on(fleet_bench(args)),
         None => runtime.block_on(run(cli.run)),
     };
     match result {
@@ -265,6 +290,35 @@ async fn testdb(args: TestdbArgs) -> anyhow::Result<ExitCode> {
         .unwrap_or_else(|| workspace_root().join("BENCHMARKS.md"));
     let current = std::fs::read_to_string(&output).unwrap_or_default();
     std::fs::write(&output, testdb::splice(&current, &section))
+        .with_context(|| format!("writing {}", output.display()))?;
+    eprintln!("wrote {}", output.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn fleet_bench(args: FleetArgs) -> anyhow::Result<ExitCode> {
+    let workspace = workspace_root();
+    let settings = fleet::Settings {
+        tenants: args.tenants,
+        parallelism: args.parallelism,
+        processes: args.processes,
+        command: format!(
+            "cargo run --release -p migrate-bench -- {}",
+            std::env::args()
+                .skip(1)
+                .map(|a| if a.contains(' ') { format!("'{a}'") } else { a })
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
+        note: args.note,
+    };
+    let outcome = fleet::run(&settings, &workspace).await?;
+    let section = fleet::markdown(&settings, &outcome);
+    println!("{section}");
+    let output = args
+        .output
+        .unwrap_or_else(|| workspace.join("BENCHMARKS.md"));
+    let current = std::fs::read_to_string(&output).unwrap_or_default();
+    std::fs::write(&output, fleet::splice(&current, &section))
         .with_context(|| format!("writing {}", output.display()))?;
     eprintln!("wrote {}", output.display());
     Ok(ExitCode::SUCCESS)
@@ -371,6 +425,13 @@ async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let old = std::fs::read_to_string(&output).ok();
     if let Some(section) = testdb.or_else(|| old.as_deref().and_then(testdb::existing)) {
         markdown = testdb::splice(&markdown, &section);
+    }
+    // The fleet section is measured by its own command; keep it.
+    if let Some(section) = std::fs::read_to_string(&output)
+        .ok()
+        .and_then(|text| fleet::existing(&text))
+    {
+        markdown = fleet::splice(&markdown, &section);
     }
     std::fs::write(&output, &markdown).with_context(|| format!("writing {}", output.display()))?;
     eprintln!("wrote {}", output.display());

@@ -414,3 +414,34 @@ async fn older_folder_on_a_newer_database_on_postgres() {
         older_folder_on_a_newer_database(db.url());
     }
 }
+
+/// `fleet up` and `fleet status` through the binary, on three SQLite files and the folder.
+#[test]
+fn fleet_up_and_status_over_several_databases() {
+    let migrate = Migrate::new("sqlite::memory:");
+    let tenants: Vec<String> = (1..=3)
+        .map(|i| {
+            format!(
+                "sqlite://{}",
+                migrate.project.path().join(format!("t{i}.db")).display()
+            )
+        })
+        .collect();
+    let mut up = vec!["fleet", "up", "--parallel", "2", "--json"];
+    for url in &tenants {
+        up.extend(["--url", url.as_str()]);
+    }
+    for url in &tenants {
+        Migrate::new(url).run(&["database", "create"]).expect(0);
+    }
+    let report = migrate.run(&up).expect(0).json();
+    assert_eq!(report["summary"]["total"], 3, "{report}");
+    assert_eq!(report["summary"]["applied"], 3, "{report}");
+    let again = migrate.run(&up).expect(0).json();
+    assert_eq!(again["summary"]["current"], 3, "{again}");
+    let mut status = vec!["fleet", "status"];
+    for url in &tenants {
+        status.extend(["--url", url.as_str()]);
+    }
+    migrate.run(&status).expect(0).says("t2.db");
+}

@@ -40,6 +40,7 @@
 //! | `baseline --version N` | records versions 1 to N as applied without running them, on an existing database with no history |
 //! | `accept-schema` | records the live schema as the one after the last applied version (its fingerprint and change), after a change reported as drift was judged right (written to the log table). Until then, drift found before an `up` is kept out of what the applied versions record, so it stays reported |
 //! | `accept-checksum --version N` | records the embedded checksums of an applied version's up and down scripts after a deliberate edit (written to the log table) |
+//! | `fleet up\|status SOURCE [--parallel P] [--canaries N] [--keep-going] [--json]` | the same on many databases at once, one per tenant, listed by `--url` (repeated), `--urls-file FILE` or `--catalog-url URL --catalog-query SQL`: canaries first, a few at a time, a table (or JSON) of every database's outcome and a summary (see [`crate::fleet`]); the application's database URL is not used |
 //! | `new NAME` | creates the next `V{n}__NAME` folder with empty `up.sql` and `down.sql` in the versions folder |
 //! | `database create` | creates the database the URL names if it does not exist (SQLite: an empty file) |
 //! | `database drop [--yes]` | drops the database the URL names, if it exists (SQLite: deletes the file and its journals); asks like `down` |

@@ -44,6 +44,8 @@ pub(super) struct Args {
 
 #[derive(Debug, Subcommand)]
 pub(super) enum Command {
+    /// Migrate or inspect many databases at once (one database per tenant).
+    Fleet(crate::fleet::cli::FleetArgs),
     /// Every version with its state, when and by whom it was applied, and its checksum.
     Status {
         /// Print JSON (shape in the `migrate_core::cli` docs).

@@ -26,6 +26,9 @@ pub(super) async fn run(cli: &Cli<'_>, args: Args) -> Result<Exit, CliError> {
             .ok_or(CliError::NoVersionsDir)?;
         return new(&dir, name, cli.migrations);
     }
+    if let Command::Fleet(fleet) = &args.command {
+        return fleet_command(cli, &args, fleet).await;
+    }
     let url = args
         .database_url
         .clone()
@@ -41,17 +44,11 @@ pub(super) async fn run(cli: &Cli<'_>, args: Args) -> Result<Exit, CliError> {
     if let Command::Database { action } = args.command {
         return database::run(&url, &options, action).await;
     }
-    let mut config = cli.config.clone();
-    if let Some(table) = args.table.clone() {
-        config = config.table(table);
-    }
-    if let Some(policy) = args.unknown_versions {
-        config = config.unknown_versions(policy);
-    }
+    let config = config(cli, &args);
     let loaded;
     let set = match migrations_folder(cli, &args) {
         Some(dir) => {
-            loaded = load(&dir, url.dialect())?;
+            loaded = load(&dir, &[url.dialect()])?;
             &loaded
         }
         None => match cli.migrations {
@@ -99,14 +96,48 @@ fn migrations_folder(cli: &Cli<'_>, args: &Args) -> Option<PathBuf> {
     }
 }
 
-/// The versions folder `dir`, read for `dialect`.
-fn load(dir: &Path, dialect: Dialect) -> Result<MigrationSet, CliError> {
+/// The application's runner configuration with `--table` and `--unknown-versions` applied.
+fn config(cli: &Cli<'_>, args: &Args) -> crate::Config {
+    let mut config = cli.config.clone();
+    if let Some(table) = args.table.clone() {
+        config = config.table(table);
+    }
+    if let Some(policy) = args.unknown_versions {
+        config = config.unknown_versions(policy);
+    }
+    config
+}
+
+/// `fleet up|status`: the databases are the fleet's own, in any dialect, so a versions folder
+/// is read for every dialect.
+async fn fleet_command(
+    cli: &Cli<'_>,
+    args: &Args,
+    fleet: &crate::fleet::cli::FleetArgs,
+) -> Result<Exit, CliError> {
+    let config = config(cli, args);
+    let loaded;
+    let set = match migrations_folder(cli, args) {
+        Some(dir) => {
+            loaded = load(&dir, &Dialect::ALL)?;
+            &loaded
+        }
+        None => match cli.migrations {
+            Migrations::Set(set) => set,
+            Migrations::Folder => return Err(CliError::NoVersionsDir),
+        },
+    };
+    Ok(crate::fleet::cli::run(set, &config, args.connect_timeout, fleet).await)
+}
+
+/// The versions folder `dir`, read for `dialects`.
+fn load(dir: &Path, dialects: &[Dialect]) -> Result<MigrationSet, CliError> {
     if !dir.is_dir() {
         return Err(CliError::NoSuchVersionsDir {
             dir: dir.to_path_buf(),
         });
     }
-    crate::source::load_dir(dir, &[dialect]).map_err(|source| CliError::Load {
+    crate::source::load_dir(dir, dialects).map_err(|source| CliError::Load {
         dir: dir.to_path_buf(),
         source,
     })
@@ -195,9 +226,10 @@ impl Session<'_, '_> {
             Command::AcceptChecksum { version } => self.accept_checksum(driver, out, version).await,
             Command::AcceptSchema => self.accept_schema(driver, out).await,
             // Handled before connecting.
-            Command::New { .. } | Command::Verify { .. } | Command::Database { .. } => {
-                Ok(Exit::Success)
-            }
+            Command::New { .. }
+            | Command::Verify { .. }
+            | Command::Database { .. }
+            | Command::Fleet(_) => Ok(Exit::Success),
         }
     }
 
