@@ -3,7 +3,7 @@
 //!
 //! Written once for any per-database task (`up`, `status`), so that the rules cannot differ
 //! between commands. Every task runs on the caller's task through
-//! [`StreamExt::buffer_unordered`], which polls at most `parallelism` of them and starts the
+//! [`StreamExt::buffer_unordered`](futures_util::StreamExt::buffer_unordered), which polls at most `parallelism` of them and starts the
 //! next one only when one finishes — the point where a stop is checked.
 
 use std::future::Future;
