@@ -28,7 +28,7 @@ pub(crate) struct Copy {
     tables: Vec<(String, Option<String>)>,
 }
 
-/// What to make of the template database `name`: a [`Copy`], or replay.
+/// What to make of the template database `name`: a [`Copy`](struct@Copy), or replay.
 pub(crate) async fn template(admin: &mut Admin, name: &str) -> Result<Template, Error> {
     match inspect(admin, name).await {
         Ok(Some(copy)) => Ok(Template::MySql(name.to_owned(), std::sync::Arc::new(copy))),
