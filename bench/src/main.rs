@@ -31,6 +31,7 @@ mod judge;
 mod report;
 mod runners;
 mod scenarios;
+mod section;
 mod stats;
 mod testdb;
 mod tree;

@@ -252,24 +252,14 @@ pub(crate) fn markdown(
     md
 }
 
-/// `text` with its section replaced by `section` (appended when it has none).
+/// `text` with its test-database section replaced by `section`, or `section` appended.
 pub(crate) fn splice(text: &str, section: &str) -> String {
-    match (text.find(START), text.find(END)) {
-        (Some(start), Some(end)) if end > start => format!(
-            "{}{}{}",
-            &text[..start],
-            section.trim_end_matches('\n'),
-            &text[end + END.len()..]
-        ),
-        _ => format!("{}\n\n{section}", text.trim_end_matches('\n')),
-    }
+    crate::section::splice(text, (START, END), section)
 }
 
 /// The section already in `text`, if any (kept when the main benchmark rewrites the file).
 pub(crate) fn existing(text: &str) -> Option<String> {
-    let start = text.find(START)?;
-    let end = text.find(END)?;
-    (end > start).then(|| format!("{}\n", &text[start..end + END.len()]))
+    crate::section::existing(text, (START, END))
 }
 
 #[cfg(test)]

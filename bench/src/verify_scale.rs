@@ -252,28 +252,12 @@ pub(crate) fn markdown(versions: u32, seed: u64, command: &str, results: &[Scale
 
 /// `text` with its verify-scale section replaced by `section`, or `section` appended.
 pub(crate) fn splice(text: &str, section: &str) -> String {
-    match (text.find(START), text.find(END)) {
-        (Some(start), Some(end)) if end > start => {
-            let after = &text[end + END.len()..];
-            format!(
-                "{}{}{}",
-                &text[..start],
-                section.trim_end_matches('\n'),
-                after
-            )
-        }
-        _ => format!(
-            "{}\n{section}",
-            text.trim_end_matches('\n').to_owned() + "\n"
-        ),
-    }
+    crate::section::splice(text, (START, END), section)
 }
 
 /// The section already in `text`, if any (kept when the main benchmark rewrites the file).
 pub(crate) fn existing(text: &str) -> Option<String> {
-    let start = text.find(START)?;
-    let end = text.find(END)?;
-    (end > start).then(|| format!("{}\n", &text[start..end + END.len()]))
+    crate::section::existing(text, (START, END))
 }
 
 fn seconds(d: Duration) -> String {
