@@ -36,14 +36,14 @@ impl Migrator<'_> {
             row.statements_done + 1,
             row.statements_total
         );
-        let entry = self.entry(
-            Some(row.version),
-            Action::Repair,
-            Outcome::Ok,
-            Some(&detail),
+        self.log_done(
+            driver,
+            sql,
+            (Some(row.version), Action::Repair),
+            &detail,
             started,
-        );
-        self.write_log(driver, sql, &entry).await?;
+        )
+        .await?;
         tracing::info!(version = row.version.get(), "repaired: marked not applied");
         let drift = self
             .drift_after_repair(driver, sql, applied, row.version)
@@ -102,14 +102,14 @@ impl Migrator<'_> {
                 .map_err(driver_error("recording the baseline"))?;
         }
         let detail = format!("adopted at version {version} without running scripts");
-        let entry = self.entry(
-            Some(version),
-            Action::Baseline,
-            Outcome::Ok,
-            Some(&detail),
+        self.log_done(
+            driver,
+            sql,
+            (Some(version), Action::Baseline),
+            &detail,
             started,
-        );
-        self.write_log(driver, sql, &entry).await?;
+        )
+        .await?;
         Ok(Report::default())
     }
 
@@ -151,14 +151,14 @@ impl Migrator<'_> {
                 .map_or("none".to_owned(), |c| c.to_string());
             detail.push_str(&format!("; {}: {old} -> {}", down.path(), down.checksum()));
         }
-        let entry = self.entry(
-            Some(version),
-            Action::AcceptChecksum,
-            Outcome::Ok,
-            Some(&detail),
+        self.log_done(
+            driver,
+            sql,
+            (Some(version), Action::AcceptChecksum),
+            &detail,
             started,
-        );
-        self.write_log(driver, sql, &entry).await?;
+        )
+        .await?;
         Ok(Report::default())
     }
 
@@ -193,15 +193,28 @@ impl Migrator<'_> {
             "schema after version {}: {old} -> {fingerprint}",
             last.version
         );
-        let entry = self.entry(
-            Some(last.version),
-            Action::AcceptSchema,
-            Outcome::Ok,
-            Some(&detail),
+        self.log_done(
+            driver,
+            sql,
+            (Some(last.version), Action::AcceptSchema),
+            &detail,
             started,
-        );
-        self.write_log(driver, sql, &entry).await?;
+        )
+        .await?;
         tracing::info!(version = last.version.get(), %fingerprint, "accepted the live schema");
         Ok(Report::default())
+    }
+
+    /// Writes the log row of an administrative command that did its work.
+    async fn log_done<D: Driver>(
+        &self,
+        driver: &mut D,
+        sql: &HistorySql,
+        (version, action): (Option<Version>, Action),
+        detail: &str,
+        started: Instant,
+    ) -> Result<(), Error> {
+        let entry = self.entry(version, action, Outcome::Ok, Some(detail), started);
+        self.write_log(driver, sql, &entry).await
     }
 }
