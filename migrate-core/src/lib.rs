@@ -101,7 +101,7 @@
 //! | running | [`runner`]: [`Migrator`]'s commands, one file per phase (lock, execute, atomic, journal, fingerprint, drift, record, admin) |
 //! | drivers | [`driver`]: the [`driver::Driver`] seam and one file per client |
 //! | around it | [`verify`] (round trips on scratch databases), [`database_url`], `cli`, `testing` |
-//! | many databases | `fleet`: one database per tenant, migrated a few at a time with canaries, per-database results and `status` across the fleet (any driver feature) |
+//! | many databases | `fleet`: one database per tenant, migrated a few at a time with canaries, per-database results and `status` across the fleet (any driver feature, or `cli`) |
 //!
 //! ## Features
 //!
@@ -124,7 +124,8 @@ mod error;
     feature = "sqlx-mysql",
     feature = "sqlx-postgres",
     feature = "sqlx-sqlite",
-    feature = "mysql_async"
+    feature = "mysql_async",
+    feature = "cli"
 ))]
 pub mod fleet;
 pub mod history;
