@@ -476,3 +476,12 @@ pub enum JournalStop {
     /// statement, or the one that marks the version applied or removes it) failed.
     AllDone,
 }
+
+// With the error it returns, so that the version model does not depend on the error enum.
+impl TryFrom<u32> for Version {
+    type Error = Error;
+
+    fn try_from(n: u32) -> Result<Version, Error> {
+        Version::new(n).ok_or(Error::VersionZero)
+    }
+}

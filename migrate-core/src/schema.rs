@@ -47,6 +47,7 @@ mod diff;
 pub(crate) mod drift;
 mod expected;
 pub(crate) mod reach;
+pub(crate) mod recorded;
 mod scope;
 #[cfg(test)]
 mod tests;

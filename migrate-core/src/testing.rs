@@ -173,8 +173,7 @@ impl TestDatabase {
             _ => &CLEANED_POSTGRES,
         };
         if cleaned.set(()).is_ok() {
-            admin
-                .drop_stale()
+            drop_stale(&mut admin)
                 .await
                 .map_err(|e| admin_error("dropping stale test databases", e))?;
         }
@@ -361,6 +360,17 @@ async fn drop_database(backend: Backend, name: &str) {
     }
 }
 
+/// Drops the test databases and templates on `admin`'s server created more than a day ago;
+/// returns their names.
+async fn drop_stale(admin: &mut Admin) -> Result<Vec<String>, crate::driver::DriverError> {
+    let now = crate::scratch_name::now_secs();
+    let test_db = |name: &str, now| crate::scratch_name::is_stale(PREFIX, name, now);
+    let mut dropped = admin.drop_stale(PREFIX, test_db, now).await?;
+    let templates = admin.drop_stale(template::PREFIX, template::is_stale, now);
+    dropped.extend(templates.await?);
+    Ok(dropped)
+}
+
 /// Drops the test databases and templates on `backend`'s server created more than a day ago
 /// (what [`TestDatabase::create`] does once per process); `Ok(None)` when the server is
 /// unreachable and not required. Returns the names dropped.
@@ -371,8 +381,7 @@ pub async fn drop_stale_databases(backend: Backend) -> Result<Option<Vec<String>
     let Some(mut admin) = reach_quietly(backend).await? else {
         return Ok(None);
     };
-    admin
-        .drop_stale()
+    drop_stale(&mut admin)
         .await
         .map(Some)
         .map_err(|e| admin_error("dropping stale test databases", e))

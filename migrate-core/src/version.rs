@@ -59,14 +59,6 @@ impl From<Version> for u32 {
     }
 }
 
-impl TryFrom<u32> for Version {
-    type Error = crate::Error;
-
-    fn try_from(n: u32) -> Result<Version, crate::Error> {
-        Version::new(n).ok_or(crate::Error::VersionZero)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -311,7 +311,7 @@ impl Session<'_, '_> {
     ) -> Result<Exit, CliError> {
         self.migrator.accept_schema(driver).await?;
         let applied = self.migrator.history(driver).await?;
-        if let Some(row) = crate::schema::drift::last_applied(&applied) {
+        if let Some(row) = crate::schema::recorded::last_applied(&applied) {
             let fingerprint = row.fingerprint.map(|f| f.to_string()).unwrap_or_default();
             writeln!(
                 out,

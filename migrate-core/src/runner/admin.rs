@@ -9,7 +9,7 @@ use crate::driver::Driver;
 use crate::history::{Action, AppliedMigration, Outcome, State};
 use crate::history_sql::HistorySql;
 use crate::plan::{self, OutOfOrder, Target};
-use crate::schema::{drift, ExpectedSchema, Found};
+use crate::schema::{recorded, ExpectedSchema, Found};
 use crate::{Direction, Error, Version};
 
 impl Migrator<'_> {
@@ -173,7 +173,7 @@ impl Migrator<'_> {
     ) -> Result<Report, Error> {
         let started = Instant::now();
         plan::reject_failed(self.set, applied, driver.dialect())?;
-        let Some(last) = drift::last_applied(applied) else {
+        let Some(last) = recorded::last_applied(applied) else {
             return Err(Error::NothingApplied);
         };
         let before = self

@@ -22,7 +22,7 @@ use crate::driver::Driver;
 use crate::history::{AppliedMigration, State};
 use crate::history_sql::HistorySql;
 use crate::plan::{Plan, Step};
-use crate::schema::{self, drift, Drift};
+use crate::schema::{self, recorded, Drift};
 use crate::{Direction, Error, Version};
 
 /// What a revert does about the schema it leaves.
@@ -132,7 +132,7 @@ impl Migrator<'_> {
                 );
                 None
             }
-            None => drift::find(applied, expected.description(), &live),
+            None => recorded::find(applied, expected.description(), &live),
         };
         if let Some(found) = &found {
             match &found.diff {
@@ -171,7 +171,7 @@ impl Migrator<'_> {
         let reverted: Vec<Version> = plan.steps.iter().map(|s| s.migration.version()).collect();
         let kept = applied.iter().filter(|r| !reverted.contains(&r.version));
         let live = self.describe(driver).await?;
-        let found = drift::find(kept, expected.description(), &live);
+        let found = recorded::find(kept, expected.description(), &live);
         if let Some(found) = &found {
             tracing::warn!("after reverting: {found}");
         }
@@ -186,7 +186,8 @@ impl Migrator<'_> {
         plan: &Plan<'_>,
     ) -> AfterRevert {
         let reverted: Vec<Version> = plan.steps.iter().map(|s| s.migration.version()).collect();
-        let kept = drift::last_applied(applied.iter().filter(|r| !reverted.contains(&r.version)));
+        let kept =
+            recorded::last_applied(applied.iter().filter(|r| !reverted.contains(&r.version)));
         match (self.config.fingerprints, kept) {
             (Fingerprints::PerRun, None) => AfterRevert::Nothing,
             (Fingerprints::PerRun, Some(row)) if row.fingerprint.is_none() => {
@@ -205,7 +206,7 @@ impl Migrator<'_> {
         recorder: &mut Recorder<'_>,
         applied: &[AppliedMigration],
     ) -> Result<Option<Drift>, Error> {
-        match drift::last_applied(applied) {
+        match recorded::last_applied(applied) {
             Some(newest) if newest.fingerprint.is_some() => {
                 self.drift_before(driver, recorder, applied, "reverting")
                     .await
@@ -297,7 +298,7 @@ impl Migrator<'_> {
             return Ok(None);
         }
         let kept = applied.iter().filter(|r| r.version != failed);
-        match drift::last_applied(kept.clone()) {
+        match recorded::last_applied(kept.clone()) {
             Some(newest) if newest.fingerprint.is_none() => {
                 // With fingerprints per run: applied in the failed version's run, before it.
                 tracing::info!(
@@ -314,7 +315,7 @@ impl Migrator<'_> {
         }
         let expected = self.recorded_schema(driver, sql, None).await?;
         let live = self.describe(driver).await?;
-        let found = drift::find(kept, &expected, &live);
+        let found = recorded::find(kept, &expected, &live);
         if let Some(found) = &found {
             tracing::warn!(
                 version = failed.get(),

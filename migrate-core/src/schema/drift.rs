@@ -6,7 +6,7 @@
 //! a revert and after a `repair` (what the failed version left behind). A `resume` does not
 //! compare: its version stopped part-way, so the schema is between two versions.
 //!
-//! The fingerprint compared with is always that of the newest applied row ([`last_applied`]).
+//! The fingerprint compared with is always that of the newest applied row ([`super::recorded::last_applied`]).
 //! With fingerprints per run (the default) the versions a run applies before its last have
 //! none, and need none: the last one's covers them, and its stored change is the whole run's,
 //! so the stored changes still rebuild the recorded schema. When the newest row has none (a
@@ -17,8 +17,7 @@
 use std::fmt;
 
 use super::Fingerprint;
-use super::{rebuild, ObjectKind, SchemaChange, SchemaDescription, SchemaDiff};
-use crate::history::{AppliedMigration, State};
+use super::{ObjectKind, SchemaDescription, SchemaDiff};
 
 /// The live schema differs from the one recorded for the last applied version.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,31 +67,6 @@ impl Drift {
             diff: (expected.fingerprint() == recorded).then(|| expected.diff(live)),
         }
     }
-}
-
-/// The row whose recorded fingerprint the live schema is compared with: the last applied by
-/// time (with out-of-order versions the newest row is not always the highest version). A run
-/// records the fingerprint of the version it ends at, so this row has the last one recorded,
-/// unless the run was cut off before recording it.
-pub(crate) fn last_applied<'a>(
-    rows: impl IntoIterator<Item = &'a AppliedMigration>,
-) -> Option<&'a AppliedMigration> {
-    rows.into_iter()
-        .filter(|r| r.state == State::Applied)
-        .max_by(|a, b| (&a.applied_at, a.version).cmp(&(&b.applied_at, b.version)))
-}
-
-/// How `live` drifted from the schema recorded for the last applied of `rows`; `None` when it
-/// matches, or when nothing was recorded to compare with. `expected` is the schema the
-/// history's stored changes rebuild.
-pub(crate) fn find<'a>(
-    rows: impl IntoIterator<Item = &'a AppliedMigration>,
-    expected: &SchemaDescription,
-    live: &SchemaDescription,
-) -> Option<Drift> {
-    let last = last_applied(rows)?;
-    let recorded = last.fingerprint?;
-    (live.fingerprint() != recorded).then(|| Drift::new(last.version, recorded, expected, live))
 }
 
 /// `after`, the live schema after some versions were applied on a schema that had drifted by
@@ -162,39 +136,6 @@ pub enum SchemaCheck {
     },
     /// The live schema differs from the one recorded.
     Drifted(Drift),
-}
-
-impl SchemaCheck {
-    /// Compares `live` with the history: `applied` (the history rows) and `changes` (each row's
-    /// stored change, in version order).
-    pub(crate) fn compare(
-        applied: &[AppliedMigration],
-        changes: &[(crate::Version, Option<SchemaChange>)],
-        live: &SchemaDescription,
-    ) -> SchemaCheck {
-        if let Some(failed) = applied.iter().find(|r| r.state == State::Failed) {
-            return SchemaCheck::Interrupted {
-                version: failed.version,
-            };
-        }
-        let Some(last) = last_applied(applied) else {
-            return SchemaCheck::NothingApplied;
-        };
-        let Some(recorded) = last.fingerprint else {
-            return SchemaCheck::NotRecorded {
-                version: last.version,
-            };
-        };
-        let fingerprint = live.fingerprint();
-        if fingerprint == recorded {
-            return SchemaCheck::Matches {
-                version: last.version,
-                fingerprint,
-            };
-        }
-        let expected = rebuild(changes.iter().filter_map(|(_, c)| c.as_ref()));
-        SchemaCheck::Drifted(Drift::new(last.version, recorded, &expected, live))
-    }
 }
 
 impl fmt::Display for SchemaCheck {

@@ -1,7 +1,7 @@
 //! The administrative connection to a test server: creating, listing and dropping test
 //! databases and templates, and the sweep of those left by killed runs.
 
-use super::{attribute, servers_required, Backend, PREFIX};
+use super::{attribute, servers_required, Backend};
 use crate::driver::{redact_url, Batch, Driver, DriverError, Row, SqlxMySql, SqlxPostgres};
 use crate::Error;
 
@@ -111,20 +111,18 @@ impl Admin {
         }
     }
 
-    /// Drops test databases and templates created more than a day ago; returns their names.
-    pub(crate) async fn drop_stale(&mut self) -> Result<Vec<String>, DriverError> {
-        let now = crate::scratch_name::now_secs();
+    /// Drops the databases named `prefix…` that `stale` says were created more than a day
+    /// before `now`; returns their names.
+    pub(crate) async fn drop_stale(
+        &mut self,
+        prefix: &str,
+        stale: impl Fn(&str, u64) -> bool,
+        now: u64,
+    ) -> Result<Vec<String>, DriverError> {
         let mut dropped = Vec::new();
-        let list = crate::scratch_name::list_sql(self.dialect(), PREFIX);
+        let list = crate::scratch_name::list_sql(self.dialect(), prefix);
         for name in self.column(&list).await? {
-            if crate::scratch_name::is_stale(PREFIX, &name, now) {
-                self.drop_database(&name).await?;
-                dropped.push(name);
-            }
-        }
-        let list = crate::scratch_name::list_sql(self.dialect(), super::template::PREFIX);
-        for name in self.column(&list).await? {
-            if super::template::is_stale(&name, now) {
+            if stale(&name, now) {
                 self.drop_database(&name).await?;
                 dropped.push(name);
             }
