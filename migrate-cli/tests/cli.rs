@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use migrate_core::driver::Driver as _;
 use migrate_core::testing::{servers_required, Backend, TestDatabase};
 use serde_json::Value;
 
@@ -267,6 +268,49 @@ fn operator_path(url: &str) {
 /// not required.
 async fn fresh(backend: Backend) -> Option<TestDatabase> {
     TestDatabase::create(backend).await.expect("test database")
+}
+
+/// `database drop` refuses a database another session is connected to, naming the sessions,
+/// and `--force` ends them and drops it.
+async fn drop_in_use(backend: Backend) {
+    let Some(db) = fresh(backend).await else {
+        return;
+    };
+    let migrate = Migrate::new(db.url());
+    let mut holder = migrate_core::driver::AnyDriver::connect(db.url())
+        .await
+        .expect("second session");
+    holder.query("SELECT 'live'").await.expect("connected");
+    let refused = migrate.run(&["database", "drop", "--yes"]).expect(1);
+    assert!(
+        refused.stderr.contains("1 other session(s) connected")
+            && refused.stderr.contains("--force"),
+        "{}",
+        refused.stderr
+    );
+    migrate.run(&["status"]).expect(0);
+    migrate
+        .run(&["database", "drop", "--yes", "--force"])
+        .expect(0)
+        .says("dropped database");
+    assert!(
+        holder.query("SELECT 'live'").await.is_err(),
+        "the other session was ended"
+    );
+    migrate
+        .run(&["database", "drop", "--yes"])
+        .expect(0)
+        .says("does not exist; nothing to do");
+}
+
+#[tokio::test]
+async fn drop_in_use_on_mariadb() {
+    drop_in_use(Backend::MySql).await;
+}
+
+#[tokio::test]
+async fn drop_in_use_on_postgres() {
+    drop_in_use(Backend::Postgres).await;
 }
 
 #[tokio::test]

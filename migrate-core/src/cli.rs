@@ -529,6 +529,15 @@ enum CliError {
         #[source]
         source: DriverError,
     },
+    #[error(
+        "database `{database}` has {sessions} other session(s) connected ({who}); \
+         stop them, or pass --force to end them and drop it"
+    )]
+    DatabaseInUse {
+        database: String,
+        sessions: usize,
+        who: String,
+    },
     #[error("{url} is an in-memory SQLite database: there is no file to create or drop")]
     InMemory { url: String },
     #[error("cannot create or delete `{}`", path.display())]

@@ -155,11 +155,17 @@ pub(super) enum Command {
 pub(super) enum DatabaseAction {
     /// Create the database if it does not exist (SQLite: an empty file).
     Create,
-    /// Drop the database and everything in it (SQLite: delete the file).
+    /// Drop the database and everything in it (SQLite: delete the file). Refused while other
+    /// sessions are connected to it, unless `--force`.
     Drop {
         /// Do not ask for confirmation (needed when not on a terminal).
         #[arg(long, short)]
         yes: bool,
+        /// End the other sessions connected to the database first (PostgreSQL
+        /// `DROP DATABASE … WITH (FORCE)`; MySQL/MariaDB `KILL` of each session this account
+        /// can see; on a Galera cluster only those on the node connected to).
+        #[arg(long, short)]
+        force: bool,
     },
 }
 
@@ -281,7 +287,10 @@ mod tests {
         assert!(matches!(
             args.command,
             Command::Database {
-                action: DatabaseAction::Drop { yes: true }
+                action: DatabaseAction::Drop {
+                    yes: true,
+                    force: false
+                }
             }
         ));
     }

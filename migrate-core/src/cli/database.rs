@@ -26,7 +26,7 @@ pub(super) async fn run(
     let shown = url.redacted();
     let done = match (url.dialect(), action) {
         (Dialect::Sqlite, DatabaseAction::Create) => create_file(&sqlite_file(url)?)?,
-        (Dialect::Sqlite, DatabaseAction::Drop { yes }) => {
+        (Dialect::Sqlite, DatabaseAction::Drop { yes, .. }) => {
             let file = sqlite_file(url)?;
             if file.exists() {
                 confirm(yes, &format!("delete the database file of {shown}"))?;
@@ -45,16 +45,12 @@ pub(super) async fn run(
             }
             !exists
         }
-        (dialect, DatabaseAction::Drop { yes }) => {
+        (dialect, DatabaseAction::Drop { yes, force }) => {
             let mut admin = admin(url, options).await?;
             let exists = exists(&mut admin, dialect, name).await?;
             if exists {
                 confirm(yes, &format!("drop database {shown} and everything in it"))?;
-                let drop = format!("DROP DATABASE {}", dialect.quote_ident(name));
-                admin
-                    .execute(&drop)
-                    .await
-                    .map_err(admin_error("drop", name))?;
+                drop_database(&mut admin, dialect, name, force).await?;
             }
             exists
         }
@@ -89,6 +85,112 @@ async fn admin(url: &DatabaseUrl, options: &ConnectOptions) -> Result<AnyDriver,
             url: admin.redacted().to_owned(),
             source,
         })
+}
+
+/// Drops `name`: refused while other sessions use it, unless `force` ends them first.
+async fn drop_database(
+    admin: &mut AnyDriver,
+    dialect: Dialect,
+    name: &str,
+    force: bool,
+) -> Result<(), CliError> {
+    let others = sessions(admin, dialect, name).await?;
+    if !others.is_empty() && !force {
+        return Err(CliError::DatabaseInUse {
+            database: name.to_owned(),
+            sessions: others.len(),
+            who: others.join(", "),
+        });
+    }
+    let quoted = dialect.quote_ident(name);
+    let drop = match dialect {
+        Dialect::Postgres if force => format!("DROP DATABASE {quoted} WITH (FORCE)"),
+        Dialect::Postgres => format!("DROP DATABASE {quoted}"),
+        _ => {
+            if force {
+                kill_sessions(admin, dialect, name).await?;
+            }
+            // A session that connects after the check holds a metadata lock that would
+            // otherwise keep the drop waiting for as long as the server's default (a year).
+            admin
+                .execute("SET SESSION lock_wait_timeout = 30")
+                .await
+                .map_err(admin_error("drop", name))?;
+            format!("DROP DATABASE {quoted}")
+        }
+    };
+    admin
+        .execute(&drop)
+        .await
+        .map_err(admin_error("drop", name))
+}
+
+/// The other sessions connected to `name` that this account can see, each as
+/// `id user@host`.
+async fn sessions(
+    admin: &mut AnyDriver,
+    dialect: Dialect,
+    name: &str,
+) -> Result<Vec<String>, CliError> {
+    let literal = dialect.string_literal(name);
+    let sql = match dialect {
+        Dialect::Postgres => format!(
+            "SELECT CAST(pid AS TEXT), COALESCE(usename, '?'), \
+             COALESCE(CAST(client_addr AS TEXT), 'local') FROM pg_stat_activity \
+             WHERE datname = {literal} AND pid <> pg_backend_pid() ORDER BY pid"
+        ),
+        _ => format!(
+            "SELECT CAST(ID AS CHAR), USER, HOST FROM information_schema.PROCESSLIST \
+             WHERE DB = {literal} AND ID <> CONNECTION_ID() ORDER BY ID"
+        ),
+    };
+    let rows = admin
+        .query(&sql)
+        .await
+        .map_err(admin_error("list the sessions of", name))?;
+    Ok(rows
+        .iter()
+        .map(|row| {
+            let cell = |i: usize| row.get(i).cloned().flatten().unwrap_or_else(|| "?".into());
+            format!("{} {}@{}", cell(0), cell(1), cell(2))
+        })
+        .collect())
+}
+
+/// MySQL/MariaDB: ends every other session connected to `name` that this account can see. A
+/// session that ended on its own in between is not an error.
+async fn kill_sessions(
+    admin: &mut AnyDriver,
+    dialect: Dialect,
+    name: &str,
+) -> Result<(), CliError> {
+    let literal = dialect.string_literal(name);
+    let sql = format!(
+        "SELECT CAST(ID AS CHAR) FROM information_schema.PROCESSLIST \
+         WHERE DB = {literal} AND ID <> CONNECTION_ID()"
+    );
+    let rows = admin
+        .query(&sql)
+        .await
+        .map_err(admin_error("list the sessions of", name))?;
+    for id in rows
+        .into_iter()
+        .filter_map(|row| row.into_iter().next().flatten())
+    {
+        let id: u64 = id.parse().map_err(|_| CliError::DatabaseAdmin {
+            action: "end the sessions of",
+            database: name.to_owned(),
+            source: crate::driver::DriverError::other(format!("session id `{id}` is not a number")),
+        })?;
+        match admin.execute(&format!("KILL CONNECTION {id}")).await {
+            // 1094: unknown thread id, the session has gone.
+            Err(e) if e.number() != Some(1094) => {
+                return Err(admin_error("end the sessions of", name)(e))
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// Whether the server has a database called `name`.
