@@ -279,7 +279,7 @@ fn silent_server() -> (TcpListener, u16) {
 }
 
 #[test]
-fn a_server_that_never_answers_fails_status_and_startup_with_the_connect_timeout() {
+fn a_server_that_never_answers_fails_status_verify_and_startup_with_the_connect_timeout() {
     let dir = tempfile::tempdir().expect("temp dir");
     let (_listener, port) = silent_server();
     let limit = Duration::from_secs(15);
@@ -294,12 +294,21 @@ fn a_server_that_never_answers_fails_status_and_startup_with_the_connect_timeout
             dir.path(),
             limit,
         );
+        let verify = run(
+            "migrate",
+            &["verify", "--connect-timeout", "1"],
+            &url,
+            &[],
+            dir.path(),
+            limit,
+        );
         let env = [("MIGRATE_CONNECT_TIMEOUT", "1")];
         let from_env = run("migrate", &["status"], &url, &env, dir.path(), limit);
         let startup = run("startup", &[], &url, &env, dir.path(), limit);
         let status = run("status", &[], &url, &env, dir.path(), limit);
         for (what, run) in [
             ("status --connect-timeout 1", flag),
+            ("verify --connect-timeout 1", verify),
             ("status with MIGRATE_CONNECT_TIMEOUT=1", from_env),
             ("the startup example", startup),
             ("the status example", status),

@@ -62,7 +62,7 @@ pub(super) async fn run(cli: &Cli<'_>, args: Args) -> Result<Exit, CliError> {
                 Some(scratch) => DatabaseUrl::parse(&scratch)?,
                 None => url,
             };
-            verify(set, config, &server, json).await
+            verify(set, config, &server, &options, json).await
         }
         command => connected(set, config, &url, &options, command).await,
     }
@@ -603,9 +603,10 @@ async fn verify(
     set: &MigrationSet,
     config: Config,
     server_url: &DatabaseUrl,
+    options: &ConnectOptions,
     json: bool,
 ) -> Result<Exit, CliError> {
-    let mut scratch = ScratchServer::new(server_url.connection_string());
+    let mut scratch = ScratchServer::new(server_url.connection_string()).connect_options(*options);
     let verifier = Verifier::new(set).config(config);
     let report = verifier
         .run_observed(&mut scratch, |check| {

@@ -10,7 +10,7 @@ use std::fmt;
 use std::time::Duration;
 
 use super::ScratchDatabases;
-use crate::driver::{redact_url, with_database, AnyDriver, Driver, DriverError};
+use crate::driver::{redact_url, with_database, AnyDriver, ConnectOptions, Driver, DriverError};
 use crate::scratch_name;
 use crate::{Dialect, Error};
 
@@ -36,6 +36,8 @@ pub struct ScratchServer {
     created: Vec<String>,
     /// Whether the stale SQLite files were swept (servers: on the admin connection).
     swept_files: bool,
+    /// How every connection is opened (the connect timeout).
+    options: ConnectOptions,
 }
 
 impl fmt::Debug for ScratchServer {
@@ -56,7 +58,15 @@ impl ScratchServer {
             admin: None,
             created: Vec::new(),
             swept_files: false,
+            options: ConnectOptions::default(),
         }
+    }
+
+    /// The same, opening every connection (the admin one and each scratch database's) with
+    /// `options`, such as the CLI's `--connect-timeout`.
+    pub fn connect_options(mut self, options: ConnectOptions) -> ScratchServer {
+        self.options = options;
+        self
     }
 
     fn is_sqlite(&self) -> bool {
@@ -71,7 +81,8 @@ impl ScratchServer {
         let admin = match self.admin.take() {
             Some(admin) => admin,
             None => {
-                let mut admin = AnyDriver::connect(&self.url).await.map_err(scratch_error(
+                let connecting = AnyDriver::connect_with(&self.url, &self.options);
+                let mut admin = connecting.await.map_err(scratch_error(
                     "connecting to the server for scratch databases",
                 ))?;
                 sweep_stale(&mut admin).await;
@@ -113,6 +124,7 @@ impl Drop for ScratchServer {
         // Drop cannot await either. A helper thread with its own runtime connects anew.
         self.admin = None;
         let url = self.url.clone();
+        let options = self.options;
         let (done, wait) = std::sync::mpsc::channel();
         let spawned = std::thread::Builder::new()
             .name("migrate-verify-cleanup".to_owned())
@@ -121,7 +133,7 @@ impl Drop for ScratchServer {
                     .enable_all()
                     .build();
                 let result = match runtime {
-                    Ok(runtime) => runtime.block_on(drop_all(&url, &names)),
+                    Ok(runtime) => runtime.block_on(drop_all(&url, &options, &names)),
                     Err(e) => Err(DriverError::other(e)),
                 };
                 let _ = done.send(result);
@@ -143,8 +155,12 @@ impl Drop for ScratchServer {
 }
 
 /// Drops `names` over a new connection to `url`.
-async fn drop_all(url: &str, names: &[String]) -> Result<(), DriverError> {
-    let mut admin = AnyDriver::connect(url).await?;
+async fn drop_all(
+    url: &str,
+    options: &ConnectOptions,
+    names: &[String],
+) -> Result<(), DriverError> {
+    let mut admin = AnyDriver::connect_with(url, options).await?;
     for name in names {
         settle(&mut admin, name).await?;
         drop_on(&mut admin, name).await?;
@@ -273,7 +289,7 @@ impl ScratchDatabases for ScratchServer {
             }
             with_database(&self.url, &name)
         };
-        AnyDriver::connect(&url)
+        AnyDriver::connect_with(&url, &self.options)
             .await
             .map_err(|source| Error::Driver {
                 doing: "connecting to a scratch database",
