@@ -270,6 +270,7 @@ mod database;
 mod new_version;
 mod output;
 mod progress;
+mod prompt;
 
 use std::ffi::OsString;
 use std::path::PathBuf;

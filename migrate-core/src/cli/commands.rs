@@ -1,12 +1,13 @@
 //! Each command: connect, call the [`Migrator`], print. The runner does the work; nothing here
 //! touches the history but through it.
 
-use std::io::{self, BufRead, IsTerminal, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use super::args::{Args, Command};
 use super::output::{self, Database, Problem};
 use super::progress::Lines;
+use super::prompt::confirm;
 use super::{database, new_version, progress, Cli, CliError, Exit, Migrations};
 use crate::database_url::DatabaseUrl;
 use crate::driver::{AnyDriver, ConnectOptions, Driver};
@@ -638,25 +639,4 @@ fn pending(set: &MigrationSet, applied: &[AppliedMigration], dialect: Dialect) -
         .filter(|l| l.state == crate::status::VersionState::Pending)
         .map(|l| l.version.get())
         .collect()
-}
-
-/// Asks on a terminal; without one, only `--yes` lets a revert (or a drop) run.
-pub(super) fn confirm(yes: bool, what: &str) -> Result<(), CliError> {
-    if yes {
-        return Ok(());
-    }
-    let stdin = io::stdin();
-    if !stdin.is_terminal() {
-        return Err(CliError::NotConfirmed {
-            what: what.to_owned(),
-        });
-    }
-    eprint!("{what}? [y/N] ");
-    io::stderr().flush()?;
-    let mut answer = String::new();
-    stdin.lock().read_line(&mut answer)?;
-    match answer.trim().to_ascii_lowercase().as_str() {
-        "y" | "yes" => Ok(()),
-        _ => Err(CliError::Declined),
-    }
 }

@@ -9,7 +9,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use super::args::DatabaseAction;
-use super::commands::confirm;
+use super::prompt::confirm;
 use super::{CliError, Exit};
 use crate::database_url::DatabaseUrl;
 use crate::driver::{AnyDriver, ConnectOptions, Driver};

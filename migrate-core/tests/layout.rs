@@ -1,0 +1,147 @@
+//! The workspace's layout rules, checked on its own sources (issue 22): no source file over
+//! 700 lines, no function over 80 lines, no import circle between files. Test code does not
+//! count: `#[cfg(test)]` modules and files, `#[test]` functions. Each file of migrate-core's and
+//! migrate-macros' `src/`, and of this test, is parsed with `syn`; `layout/selftest.rs` shows on
+//! small crates that each check catches what it claims.
+
+/// The scanner; a crate root's `mod x;` would look beside this file, an inline module's
+/// under `layout/`.
+mod layout {
+    pub(crate) mod cycles;
+    pub(crate) mod lengths;
+    mod refs;
+    mod resolve;
+    mod selftest;
+    pub(crate) mod tree;
+}
+
+use std::path::Path;
+
+use layout::tree::{read_dir, Crate};
+use layout::{cycles, lengths};
+
+/// Most lines a source file may have, test code not counted.
+const FILE_LIMIT: usize = 700;
+/// Most lines a function may have, signature to closing brace.
+const FN_LIMIT: usize = 80;
+
+/// A crate checked: `label` for messages; its root file `root` in directory `dir` (relative to
+/// this crate's manifest), whose `.rs` files under `tree` are its sources.
+struct Root {
+    label: &'static str,
+    dir: &'static str,
+    root: &'static str,
+    tree: &'static str,
+}
+
+/// The crates checked. This test is the third: the analysis is held to the rules it checks.
+const ROOTS: [Root; 3] = [
+    Root {
+        label: "migrate-core/src",
+        dir: "src",
+        root: "lib.rs",
+        tree: "",
+    },
+    Root {
+        label: "migrate-macros/src",
+        dir: "../migrate-macros/src",
+        root: "lib.rs",
+        tree: "",
+    },
+    Root {
+        label: "migrate-core/tests",
+        dir: "tests",
+        root: "layout.rs",
+        tree: "layout",
+    },
+];
+
+/// Loads every checked crate; a source tree that is missing or does not parse fails the test.
+fn crates() -> Vec<Crate> {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    ROOTS
+        .iter()
+        .map(|root| {
+            let dir = manifest.join(root.dir);
+            let prefix = if root.tree.is_empty() {
+                String::new()
+            } else {
+                format!("{}/", root.tree)
+            };
+            let mut sources = read_dir(&dir.join(root.tree), &prefix);
+            let root_file = dir.join(root.root);
+            let text = std::fs::read_to_string(&root_file)
+                .unwrap_or_else(|e| panic!("{}: {e}", root_file.display()));
+            sources.insert(root.root.to_owned(), text);
+            Crate::load(root.label, &sources, root.root).unwrap_or_else(|e| panic!("{e}"))
+        })
+        .collect()
+}
+
+/// One message per file over `limit` non-test lines.
+pub(crate) fn long_files(krate: &Crate, limit: usize) -> Vec<String> {
+    lengths::file_lengths(krate)
+        .into_iter()
+        .filter(|&(_, lines)| lines > limit)
+        .map(|(file, lines)| {
+            let name = krate.file_name(file);
+            format!("{name}: {lines} lines without its tests (limit {limit})")
+        })
+        .collect()
+}
+
+/// One message per non-test function over `limit` lines.
+pub(crate) fn long_functions(krate: &Crate, limit: usize) -> Vec<String> {
+    lengths::functions(krate)
+        .into_iter()
+        .filter(|f| f.lines > limit)
+        .map(|f| {
+            let (name, file, line, lines) = (&f.name, krate.file_name(f.file), f.line, f.lines);
+            format!("{file}:{line}: fn {name} has {lines} lines (limit {limit})")
+        })
+        .collect()
+}
+
+/// Fails with every message of every crate, one a line.
+fn assert_none(check: &str, find: impl Fn(&Crate) -> Vec<String>) {
+    let found: Vec<String> = crates().iter().flat_map(find).collect();
+    assert!(found.is_empty(), "{check}:\n  {}", found.join("\n  "));
+}
+
+#[test]
+fn no_source_file_over_700_lines() {
+    assert_none("files too long", |krate| long_files(krate, FILE_LIMIT));
+}
+
+#[test]
+fn no_function_over_80_lines() {
+    assert_none("functions too long", |krate| {
+        long_functions(krate, FN_LIMIT)
+    });
+}
+
+#[test]
+fn no_import_circle_between_files() {
+    assert_none("import circles", cycles::circle_reports);
+}
+
+/// The circle check sees only what it can resolve: a `crate::`/`super::` path it cannot follow
+/// would be a blind spot, so there must be none.
+#[test]
+fn every_crate_relative_path_resolves() {
+    assert_none("unresolved paths", |krate| {
+        let (_, unresolved) = cycles::file_graph(krate);
+        let name = |file| krate.file_name(file);
+        let at = |u: &cycles::Unresolved| format!("{}:{} `{}`", name(u.file), u.line, u.path);
+        unresolved.iter().map(at).collect()
+    });
+}
+
+/// Every source file is reached from the crate root, so none escapes the checks above.
+#[test]
+fn every_source_file_is_in_the_module_tree() {
+    assert_none("files no `mod` declares", |krate| {
+        let orphan = |path: &String| format!("{}/{path}", krate.label);
+        krate.orphans.iter().map(orphan).collect()
+    });
+}
