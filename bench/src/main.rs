@@ -29,9 +29,11 @@ mod fleet;
 mod journal_floor;
 mod judge;
 mod report;
+mod results;
 mod runners;
 mod scenarios;
 mod section;
+mod sqlx_conn;
 mod stats;
 mod testdb;
 mod tree;
@@ -45,11 +47,13 @@ use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use migrate_core::Dialect;
 
-use crate::report::{backend_name, BackendResult, Environment, RunReport, Settings};
-use crate::runners::{Runner, SqlxConn, Workload};
-use crate::scenarios::{FreshDb, Timings};
+use crate::report::Environment;
+use crate::results::{BackendResult, RunReport, Settings, Timings};
+use crate::runners::{Runner, Workload};
+use crate::scenarios::FreshDb;
+use crate::sqlx_conn::SqlxConn;
 use crate::stats::Summary;
-use crate::tree::TreeDirs;
+use crate::tree::{backend_name, TreeDirs};
 
 /// Versions in the warm-up history.
 const WARMUP_VERSIONS: u32 = 10;

@@ -8,109 +8,12 @@ use std::time::Duration;
 use migrate_core::Dialect;
 
 use crate::build_cost::BuildCost;
-use crate::concurrent::Outcome;
 use crate::judge::{self, paired};
+use crate::results::{BackendResult, RunReport, RunnerResult};
 use crate::runners::Runner;
-use crate::scenarios::{Round, Timings, NOOP_WARMUP};
+use crate::scenarios::NOOP_WARMUP;
 use crate::stats::{Ratio, Summary};
-
-/// The knobs of one run.
-#[derive(Debug, Clone)]
-pub(crate) struct Settings {
-    /// N.
-    pub(crate) versions: u32,
-    /// Rounds of the sequential scenarios.
-    pub(crate) reps: usize,
-    /// Timed no-op start-ups per round.
-    pub(crate) noop_reps: usize,
-    /// K.
-    pub(crate) processes: usize,
-    /// Runs of the concurrent scenario (and of its K=1 reference).
-    pub(crate) concurrent_runs: usize,
-    /// The generator's seed.
-    pub(crate) seed: u64,
-    /// The command line, as run.
-    pub(crate) command: String,
-}
-
-/// One runner's sequential results on one backend.
-#[derive(Debug, Clone)]
-pub(crate) struct RunnerResult {
-    /// The runner.
-    pub(crate) runner: Runner,
-    /// Its timings in each round it completed.
-    pub(crate) rounds: Vec<Round>,
-    /// Errors of failed rounds.
-    pub(crate) errors: Vec<String>,
-}
-
-impl RunnerResult {
-    /// Its timings over every round.
-    pub(crate) fn timings(&self) -> Timings {
-        let mut all = Timings::default();
-        for t in self.rounds.iter().map(|r| &r.timings) {
-            all.apply.extend(&t.apply);
-            all.noop.extend(&t.noop);
-            all.revert.extend(&t.revert);
-            all.floor_history.extend(&t.floor_history);
-            all.floor_select1.extend(&t.floor_select1);
-            all.floor_decoded.extend(&t.floor_decoded);
-        }
-        all
-    }
-}
-
-/// One runner's concurrent results on one backend.
-#[derive(Debug, Clone)]
-pub(crate) struct ConcurrentResult {
-    /// The runner.
-    pub(crate) runner: Runner,
-    /// K processes at once.
-    pub(crate) many: Vec<Outcome>,
-    /// One process, through the same harness: the reference.
-    pub(crate) single: Vec<Outcome>,
-    /// K processes over the reference, per run where both completed.
-    pub(crate) ratios: Vec<f64>,
-    /// Errors of the harness itself.
-    pub(crate) errors: Vec<String>,
-}
-
-/// Everything measured on one backend.
-#[derive(Debug, Clone)]
-pub(crate) struct BackendResult {
-    /// The backend's dialect.
-    pub(crate) dialect: Dialect,
-    /// The server's version.
-    pub(crate) server: String,
-    /// Up and down statements in the generated history.
-    pub(crate) statements: (usize, usize),
-    /// Sequential results per runner.
-    pub(crate) runners: Vec<RunnerResult>,
-    /// Concurrent results per runner.
-    pub(crate) concurrent: Vec<ConcurrentResult>,
-}
-
-/// The whole run.
-#[derive(Debug, Clone)]
-pub(crate) struct RunReport {
-    /// The knobs.
-    pub(crate) settings: Settings,
-    /// Per backend.
-    pub(crate) backends: Vec<BackendResult>,
-    /// Backends that could not be measured, and why.
-    pub(crate) skipped: Vec<(Dialect, String)>,
-    /// The build-cost measurement, if run.
-    pub(crate) build_cost: Option<Result<BuildCost, String>>,
-}
-
-/// The display name of a backend.
-pub(crate) fn backend_name(dialect: Dialect) -> &'static str {
-    match dialect {
-        Dialect::MySql => "MariaDB",
-        Dialect::Postgres => "PostgreSQL",
-        Dialect::Sqlite => "SQLite",
-    }
-}
+use crate::tree::backend_name;
 
 impl RunReport {
     /// Whether any migrate or raw run failed (a bug in migrate or in the benchmark), as opposed

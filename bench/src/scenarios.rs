@@ -3,7 +3,7 @@
 //! one-query floor measured next to migrate's no-op, on the same database, interleaved — and
 //! the rounds that run every runner once each, so that runners are compared round by round.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::{ensure, Context as _};
 use migrate_core::driver::Driver as _;
@@ -11,9 +11,11 @@ use migrate_core::testing::{Backend, TestDatabase};
 use migrate_core::Dialect;
 
 use crate::checks;
-use crate::report::{backend_name, RunnerResult};
-use crate::runners::{history_query, raw_fetch_in, Client, Runner, Session, SqlxConn, Workload};
+use crate::results::{Round, RunnerResult, Timings};
+use crate::runners::{history_query, raw_fetch_in, Client, Runner, Session, Workload};
+use crate::sqlx_conn::SqlxConn;
 use crate::stats::Human;
+use crate::tree::backend_name;
 
 /// How many of each no-op series are run before timing starts (connection and server caches).
 pub(crate) const NOOP_WARMUP: usize = 3;
@@ -49,35 +51,6 @@ pub(crate) fn backend(dialect: Dialect) -> Backend {
         Dialect::Postgres => Backend::Postgres,
         Dialect::Sqlite => Backend::Sqlite,
     }
-}
-
-/// The timings of one runner's sequential scenarios, in one round or over several.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Timings {
-    /// (a) applying all N, one per round.
-    pub(crate) apply: Vec<Duration>,
-    /// (b) no-op start-ups, `noop_reps` per round.
-    pub(crate) noop: Vec<Duration>,
-    /// (c) reverting all N, one per round.
-    pub(crate) revert: Vec<Duration>,
-    /// The raw one-query floor, timed alternately with migrate's no-op: the no-op's own
-    /// history query sent raw through the same client on the same connection, rows fetched
-    /// and not decoded.
-    pub(crate) floor_history: Vec<Duration>,
-    /// `SELECT 1` through the same client: one bare round trip.
-    pub(crate) floor_select1: Vec<Duration>,
-    /// The same history query through migrate's driver (`Driver::query_each`: rows fetched and
-    /// their cells borrowed as text, not checked), on migrate's own connection.
-    pub(crate) floor_decoded: Vec<Duration>,
-}
-
-/// One round's timings of one runner.
-#[derive(Debug, Clone)]
-pub(crate) struct Round {
-    /// Which round, from 0.
-    pub(crate) index: usize,
-    /// What it measured.
-    pub(crate) timings: Timings,
 }
 
 /// Runs `rounds` rounds of the sequential scenarios: in each, every runner once, on a fresh

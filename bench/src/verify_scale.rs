@@ -16,9 +16,8 @@ use migrate_core::source;
 use migrate_core::verify::{ScratchServer, Verifier, VerifyReport};
 use migrate_core::Dialect;
 
-use crate::report::backend_name;
 use crate::scenarios::backend;
-use crate::tree::{self, GenVersion};
+use crate::tree::{self, backend_name, GenVersion};
 
 /// Where the section starts and ends in `BENCHMARKS.md`, so that it can be replaced alone.
 pub(crate) const START: &str = "<!-- verify-scale:start -->";
