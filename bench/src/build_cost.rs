@@ -58,7 +58,24 @@ pub(crate) fn measure(
     let root = workspace.join("target").join("bench-build-cost");
     let generated = tree::generate(versions, Dialect::Postgres, seed);
     let tree_bytes = generated.iter().map(|v| v.up.len() + v.down.len()).sum();
-    let members = [
+    let members = members(versions);
+    write_workspace(workspace, &root, &members, &generated)?;
+
+    eprintln!("build cost: compiling the scratch workspace's dependencies (untimed, once)…");
+    cargo_build(&root, None)?;
+    let times = time_rebuilds(&root, &members, reps)?;
+    let crates = crate_costs(&root, &members, &times)?;
+    Ok(BuildCost {
+        versions,
+        tree_bytes,
+        crates,
+    })
+}
+
+/// The three crates: the baseline, then migrate's macro, then sqlx's, each printing what it
+/// embeds so that the measurement can check it.
+fn members(versions: u32) -> [Member; 3] {
+    [
         Member {
             name: "baseline",
             what: "nothing (same dependencies)",
@@ -81,18 +98,22 @@ pub(crate) fn measure(
                    println!(\"{}\", migrator.iter().filter(|m| m.migration_type.is_up_migration()).count());\n}\n",
             expect: versions.to_string(),
         },
-    ];
-    write_workspace(workspace, &root, &members, &generated)?;
+    ]
+}
 
-    eprintln!("build cost: compiling the scratch workspace's dependencies (untimed, once)…");
-    cargo_build(&root, None)?;
+/// Rebuilds each crate alone `reps` times, in turn, and returns each crate's timings.
+fn time_rebuilds(
+    root: &Path,
+    members: &[Member],
+    reps: usize,
+) -> anyhow::Result<Vec<Vec<Duration>>> {
     let mut times: Vec<Vec<Duration>> = vec![Vec::new(); members.len()];
     for rep in 0..reps {
         for (i, member) in members.iter().enumerate() {
             // Rewriting main.rs makes Cargo rebuild this crate, and only it.
             fs::write(root.join(member.name).join("src/main.rs"), member.main)?;
             let started = Instant::now();
-            cargo_build(&root, Some(member.name))?;
+            cargo_build(root, Some(member.name))?;
             times[i].push(started.elapsed());
             eprintln!(
                 "build cost: {} rebuilt in {:.2} s (run {}/{reps})",
@@ -102,8 +123,18 @@ pub(crate) fn measure(
             );
         }
     }
+    Ok(times)
+}
+
+/// Each crate's cost: its rebuild timings and binary size, after checking that the binary
+/// prints what its member expects.
+fn crate_costs(
+    root: &Path,
+    members: &[Member],
+    times: &[Vec<Duration>],
+) -> anyhow::Result<Vec<CrateCost>> {
     let mut crates = Vec::new();
-    for (member, samples) in members.iter().zip(&times) {
+    for (member, samples) in members.iter().zip(times) {
         let binary = root.join("target/release").join(member.name);
         let output = Command::new(&binary)
             .output()
@@ -121,11 +152,7 @@ pub(crate) fn measure(
             size: fs::metadata(&binary)?.len(),
         });
     }
-    Ok(BuildCost {
-        versions,
-        tree_bytes,
-        crates,
-    })
+    Ok(crates)
 }
 
 fn write_workspace(

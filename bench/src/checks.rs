@@ -4,7 +4,8 @@
 use anyhow::ensure;
 use migrate_core::Dialect;
 
-use crate::runners::{Runner, SqlxConn};
+use crate::runners::Runner;
+use crate::sqlx_conn::SqlxConn;
 
 /// Every runner's bookkeeping tables, which a revert leaves in place.
 const BOOKKEEPING: [&str; 6] = [

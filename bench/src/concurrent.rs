@@ -17,38 +17,13 @@ use migrate_core::Dialect;
 use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, AsyncWriteExt as _, BufReader};
 use tokio::process::{Child, ChildStdout, Command};
 
-use crate::checks::{self, Applied};
-use crate::report::{backend_name, ConcurrentResult, Settings};
-use crate::runners::{Runner, Session, SqlxConn, Workload};
+use crate::checks;
+use crate::results::{ConcurrentResult, Outcome, Settings};
+use crate::runners::{Runner, Session, Workload};
 use crate::scenarios::FreshDb;
+use crate::sqlx_conn::SqlxConn;
 use crate::stats::{ratio, Human};
-use crate::tree::{dialect_name, TreeDirs};
-
-/// What one concurrent start-up came to.
-#[derive(Debug, Clone)]
-pub(crate) struct Outcome {
-    /// From `go` to the last worker's exit.
-    pub(crate) wall: Duration,
-    /// How many workers ran.
-    pub(crate) processes: usize,
-    /// How many exited successfully.
-    pub(crate) succeeded: usize,
-    /// The sum of the versions each worker says it applied, when every worker says.
-    pub(crate) applied_sum: Option<usize>,
-    /// What the database says afterwards (`None` when it could not be read: no ledger).
-    pub(crate) applied: Option<Applied>,
-    /// The first line of each failed worker's error.
-    pub(crate) errors: Vec<String>,
-}
-
-impl Outcome {
-    /// Every worker succeeded and every version was applied exactly once.
-    pub(crate) fn correct(&self, versions: usize) -> bool {
-        self.succeeded == self.processes
-            && self.applied.is_some_and(|a| a.exactly_once(versions))
-            && self.applied_sum.is_none_or(|sum| sum == versions)
-    }
-}
+use crate::tree::{backend_name, dialect_name, TreeDirs};
 
 /// Measures every runner of `runners` that keeps a history, `settings.concurrent_runs` times:
 /// each run starts K processes and, next to them (which goes first alternates), the K = 1

@@ -9,7 +9,10 @@
 use migrate_core::journal::{Input, JournalPlan, Kind, Part};
 use migrate_core::{Dialect, Direction};
 
-use crate::runners::{SqlxConn, JOURNAL_TABLE};
+use crate::sqlx_conn::SqlxConn;
+
+/// The journal-floor diagnostic's history table (and, with `_log`, its log).
+pub(crate) const JOURNAL_TABLE: &str = "bench_journal";
 
 /// Applies (`Direction::Up`, versions in order) or reverts (`Direction::Down`, in reverse) every
 /// version's `statements` with the journal writes around them.

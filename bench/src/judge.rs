@@ -11,9 +11,9 @@ use std::time::Duration;
 
 use migrate_core::{Dialect, Fingerprints};
 
-use crate::report::{BackendResult, ConcurrentResult, RunReport, RunnerResult};
+use crate::results::{BackendResult, ConcurrentResult, RunReport, RunnerResult, Timings};
 use crate::runners::Runner;
-use crate::scenarios::{floor_client, Timings};
+use crate::scenarios::floor_client;
 use crate::stats::{count, ratio, Human, Ratio, Summary};
 
 /// No-op start-up: at most this many times the raw one-query floor.
@@ -352,9 +352,8 @@ pub(crate) fn method_markdown(md: &mut String, rounds: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::Settings;
+    use crate::results::{Round, Settings};
     use crate::runners::{Client, RawMode};
-    use crate::scenarios::Round;
 
     const DEFAULT: Runner = Runner::Migrate(Client::Sqlx, Fingerprints::PerRun);
     const RAW: Runner = Runner::Raw(RawMode::File, Client::Sqlx);

@@ -29,9 +29,11 @@ mod fleet;
 mod journal_floor;
 mod judge;
 mod report;
+mod results;
 mod runners;
 mod scenarios;
 mod section;
+mod sqlx_conn;
 mod stats;
 mod testdb;
 mod tree;
@@ -45,11 +47,13 @@ use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use migrate_core::Dialect;
 
-use crate::report::{backend_name, BackendResult, Environment, RunReport, Settings};
-use crate::runners::{Runner, SqlxConn, Workload};
-use crate::scenarios::{FreshDb, Timings};
+use crate::report::Environment;
+use crate::results::{BackendResult, RunReport, Settings, Timings};
+use crate::runners::{Runner, Workload};
+use crate::scenarios::FreshDb;
+use crate::sqlx_conn::SqlxConn;
 use crate::stats::Summary;
-use crate::tree::TreeDirs;
+use crate::tree::{backend_name, TreeDirs};
 
 /// Versions in the warm-up history.
 const WARMUP_VERSIONS: u32 = 10;
@@ -333,18 +337,6 @@ fn workspace_root() -> PathBuf {
 
 async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let workspace = workspace_root();
-    let command = std::iter::once(format!(
-        "cargo run{} -p migrate-bench",
-        if cfg!(debug_assertions) {
-            ""
-        } else {
-            " --release"
-        }
-    ))
-    .chain((!std::env::args().skip(1).collect::<Vec<_>>().is_empty()).then(|| "--".to_owned()))
-    .chain(std::env::args().skip(1))
-    .collect::<Vec<_>>()
-    .join(" ");
     let settings = Settings {
         versions: args.versions,
         reps: args.reps,
@@ -352,7 +344,7 @@ async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         processes: args.processes,
         concurrent_runs: args.concurrent_runs,
         seed: args.seed,
-        command,
+        command: run_command(),
     };
     for id in &args.runners {
         Runner::parse(id).with_context(|| format!("unknown runner `{id}`"))?;
@@ -363,34 +355,8 @@ async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         .trees
         .clone()
         .unwrap_or_else(|| temporary.path().to_path_buf());
-    let warmup_root = trees.join("warmup");
-    let mut backends = Vec::new();
-    let mut skipped = Vec::new();
-    for dialect in args.backends.iter().map(|b| b.dialect()) {
-        let name = backend_name(dialect);
-        eprintln!("== {name}");
-        match measure_backend(dialect, &args, &settings, &trees, &warmup_root).await {
-            Ok(result) => backends.push(result),
-            Err(e) => {
-                eprintln!("{name}: not measured: {e:#}");
-                skipped.push((dialect, format!("{e:#}")));
-            }
-        }
-    }
-
-    let build_cost = (args.build_cost_versions > 0).then(|| {
-        eprintln!(
-            "== build cost ({} versions, {} rebuilds per crate)",
-            args.build_cost_versions, args.build_cost_reps
-        );
-        build_cost::measure(
-            &workspace,
-            args.build_cost_versions,
-            args.build_cost_reps,
-            args.seed,
-        )
-        .map_err(|e| format!("{e:#}"))
-    });
+    let (backends, skipped) = measure_backends(&args, &settings, &trees).await;
+    let build_cost = measure_build_cost(&args, &workspace);
 
     let dialects: Vec<Dialect> = args.backends.iter().map(|b| b.dialect()).collect();
     let versions = [2, args.versions];
@@ -410,30 +376,12 @@ async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         skipped,
         build_cost,
     };
-    let mut markdown = report.markdown(&Environment::collect(&workspace));
+    let markdown = report.markdown(&Environment::collect(&workspace));
     println!("{markdown}");
     let output = args
         .output
         .unwrap_or_else(|| workspace.join("BENCHMARKS.md"));
-    // The verify-scale section is measured by its own command; keep it.
-    if let Some(section) = std::fs::read_to_string(&output)
-        .ok()
-        .and_then(|text| verify_scale::existing(&text))
-    {
-        markdown = verify_scale::splice(&markdown, &section);
-    }
-    // The test-database section: this run's, else the one measured before.
-    let old = std::fs::read_to_string(&output).ok();
-    if let Some(section) = testdb.or_else(|| old.as_deref().and_then(testdb::existing)) {
-        markdown = testdb::splice(&markdown, &section);
-    }
-    // The fleet section is measured by its own command; keep it.
-    if let Some(section) = std::fs::read_to_string(&output)
-        .ok()
-        .and_then(|text| fleet::existing(&text))
-    {
-        markdown = fleet::splice(&markdown, &section);
-    }
+    let markdown = keep_other_sections(markdown, &output, testdb);
     std::fs::write(&output, &markdown).with_context(|| format!("writing {}", output.display()))?;
     eprintln!("wrote {}", output.display());
 
@@ -443,6 +391,91 @@ async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The command line of this run, as the report shows it.
+fn run_command() -> String {
+    std::iter::once(format!(
+        "cargo run{} -p migrate-bench",
+        if cfg!(debug_assertions) {
+            ""
+        } else {
+            " --release"
+        }
+    ))
+    .chain((!std::env::args().skip(1).collect::<Vec<_>>().is_empty()).then(|| "--".to_owned()))
+    .chain(std::env::args().skip(1))
+    .collect::<Vec<_>>()
+    .join(" ")
+}
+
+/// Measures every backend asked for, in order; a backend that cannot be measured is skipped
+/// with the reason.
+async fn measure_backends(
+    args: &RunArgs,
+    settings: &Settings,
+    trees: &Path,
+) -> (Vec<BackendResult>, Vec<(Dialect, String)>) {
+    let warmup_root = trees.join("warmup");
+    let mut backends = Vec::new();
+    let mut skipped = Vec::new();
+    for dialect in args.backends.iter().map(|b| b.dialect()) {
+        let name = backend_name(dialect);
+        eprintln!("== {name}");
+        match measure_backend(dialect, args, settings, trees, &warmup_root).await {
+            Ok(result) => backends.push(result),
+            Err(e) => {
+                eprintln!("{name}: not measured: {e:#}");
+                skipped.push((dialect, format!("{e:#}")));
+            }
+        }
+    }
+    (backends, skipped)
+}
+
+/// The build-cost measurement, unless `--build-cost-versions 0`; its error as text.
+fn measure_build_cost(
+    args: &RunArgs,
+    workspace: &Path,
+) -> Option<Result<build_cost::BuildCost, String>> {
+    (args.build_cost_versions > 0).then(|| {
+        eprintln!(
+            "== build cost ({} versions, {} rebuilds per crate)",
+            args.build_cost_versions, args.build_cost_reps
+        );
+        build_cost::measure(
+            workspace,
+            args.build_cost_versions,
+            args.build_cost_reps,
+            args.seed,
+        )
+        .map_err(|e| format!("{e:#}"))
+    })
+}
+
+/// `markdown` with the sections other commands measure put back from the current `output`:
+/// verify-scale and fleet always, the test-database one when this run did not measure it.
+fn keep_other_sections(mut markdown: String, output: &Path, testdb: Option<String>) -> String {
+    // The verify-scale section is measured by its own command; keep it.
+    if let Some(section) = std::fs::read_to_string(output)
+        .ok()
+        .and_then(|text| verify_scale::existing(&text))
+    {
+        markdown = verify_scale::splice(&markdown, &section);
+    }
+    // The test-database section: this run's, else the one measured before.
+    let old = std::fs::read_to_string(output).ok();
+    if let Some(section) = testdb.or_else(|| old.as_deref().and_then(testdb::existing)) {
+        markdown = testdb::splice(&markdown, &section);
+    }
+    // The fleet section is measured by its own command; keep it.
+    if let Some(section) = std::fs::read_to_string(output)
+        .ok()
+        .and_then(|text| fleet::existing(&text))
+    {
+        markdown = fleet::splice(&markdown, &section);
+    }
+    markdown
 }
 
 async fn measure_backend(

@@ -8,109 +8,12 @@ use std::time::Duration;
 use migrate_core::Dialect;
 
 use crate::build_cost::BuildCost;
-use crate::concurrent::Outcome;
 use crate::judge::{self, paired};
+use crate::results::{BackendResult, ConcurrentResult, RunReport, RunnerResult};
 use crate::runners::Runner;
-use crate::scenarios::{Round, Timings, NOOP_WARMUP};
+use crate::scenarios::NOOP_WARMUP;
 use crate::stats::{Ratio, Summary};
-
-/// The knobs of one run.
-#[derive(Debug, Clone)]
-pub(crate) struct Settings {
-    /// N.
-    pub(crate) versions: u32,
-    /// Rounds of the sequential scenarios.
-    pub(crate) reps: usize,
-    /// Timed no-op start-ups per round.
-    pub(crate) noop_reps: usize,
-    /// K.
-    pub(crate) processes: usize,
-    /// Runs of the concurrent scenario (and of its K=1 reference).
-    pub(crate) concurrent_runs: usize,
-    /// The generator's seed.
-    pub(crate) seed: u64,
-    /// The command line, as run.
-    pub(crate) command: String,
-}
-
-/// One runner's sequential results on one backend.
-#[derive(Debug, Clone)]
-pub(crate) struct RunnerResult {
-    /// The runner.
-    pub(crate) runner: Runner,
-    /// Its timings in each round it completed.
-    pub(crate) rounds: Vec<Round>,
-    /// Errors of failed rounds.
-    pub(crate) errors: Vec<String>,
-}
-
-impl RunnerResult {
-    /// Its timings over every round.
-    pub(crate) fn timings(&self) -> Timings {
-        let mut all = Timings::default();
-        for t in self.rounds.iter().map(|r| &r.timings) {
-            all.apply.extend(&t.apply);
-            all.noop.extend(&t.noop);
-            all.revert.extend(&t.revert);
-            all.floor_history.extend(&t.floor_history);
-            all.floor_select1.extend(&t.floor_select1);
-            all.floor_decoded.extend(&t.floor_decoded);
-        }
-        all
-    }
-}
-
-/// One runner's concurrent results on one backend.
-#[derive(Debug, Clone)]
-pub(crate) struct ConcurrentResult {
-    /// The runner.
-    pub(crate) runner: Runner,
-    /// K processes at once.
-    pub(crate) many: Vec<Outcome>,
-    /// One process, through the same harness: the reference.
-    pub(crate) single: Vec<Outcome>,
-    /// K processes over the reference, per run where both completed.
-    pub(crate) ratios: Vec<f64>,
-    /// Errors of the harness itself.
-    pub(crate) errors: Vec<String>,
-}
-
-/// Everything measured on one backend.
-#[derive(Debug, Clone)]
-pub(crate) struct BackendResult {
-    /// The backend's dialect.
-    pub(crate) dialect: Dialect,
-    /// The server's version.
-    pub(crate) server: String,
-    /// Up and down statements in the generated history.
-    pub(crate) statements: (usize, usize),
-    /// Sequential results per runner.
-    pub(crate) runners: Vec<RunnerResult>,
-    /// Concurrent results per runner.
-    pub(crate) concurrent: Vec<ConcurrentResult>,
-}
-
-/// The whole run.
-#[derive(Debug, Clone)]
-pub(crate) struct RunReport {
-    /// The knobs.
-    pub(crate) settings: Settings,
-    /// Per backend.
-    pub(crate) backends: Vec<BackendResult>,
-    /// Backends that could not be measured, and why.
-    pub(crate) skipped: Vec<(Dialect, String)>,
-    /// The build-cost measurement, if run.
-    pub(crate) build_cost: Option<Result<BuildCost, String>>,
-}
-
-/// The display name of a backend.
-pub(crate) fn backend_name(dialect: Dialect) -> &'static str {
-    match dialect {
-        Dialect::MySql => "MariaDB",
-        Dialect::Postgres => "PostgreSQL",
-        Dialect::Sqlite => "SQLite",
-    }
-}
+use crate::tree::backend_name;
 
 impl RunReport {
     /// Whether any migrate or raw run failed (a bug in migrate or in the benchmark), as opposed
@@ -134,7 +37,6 @@ impl RunReport {
 
     /// The markdown document.
     pub(crate) fn markdown(&self, env: &Environment) -> String {
-        let s = &self.settings;
         let mut md = String::new();
         let _ = writeln!(md, "# Benchmarks\n");
         let _ = writeln!(
@@ -143,7 +45,24 @@ impl RunReport {
              comes from that run on this machine. Re-run with the command under *Settings*.\n",
             env.date
         );
+        self.targets_markdown(&mut md);
+        judge::method_markdown(&mut md, self.settings.reps);
+        for b in &self.backends {
+            self.backend_markdown(&mut md, b);
+        }
+        for (dialect, why) in &self.skipped {
+            let _ = writeln!(md, "## {}\n\nNot measured: {why}\n", backend_name(*dialect));
+        }
+        if let Some(cost) = &self.build_cost {
+            build_cost_markdown(&mut md, cost);
+        }
+        self.settings_markdown(&mut md, env);
+        self.versions_markdown(&mut md, env);
+        md
+    }
 
+    /// The targets table: one verdict per row.
+    fn targets_markdown(&self, md: &mut String) {
         let _ = writeln!(md, "## Targets\n");
         let _ = writeln!(
             md,
@@ -162,19 +81,11 @@ impl RunReport {
             );
         }
         md.push('\n');
-        judge::method_markdown(&mut md, s.reps);
+    }
 
-        for b in &self.backends {
-            self.backend_markdown(&mut md, b);
-        }
-        for (dialect, why) in &self.skipped {
-            let _ = writeln!(md, "## {}\n\nNot measured: {why}\n", backend_name(*dialect));
-        }
-
-        if let Some(cost) = &self.build_cost {
-            build_cost_markdown(&mut md, cost);
-        }
-
+    /// The settings table: the command, the history and how each scenario was run.
+    fn settings_markdown(&self, md: &mut String, env: &Environment) {
+        let s = &self.settings;
         let _ = writeln!(md, "## Settings\n");
         let _ = writeln!(md, "| setting | value |\n|---|---|");
         let _ = writeln!(md, "| command | `{}` |", s.command);
@@ -219,7 +130,10 @@ impl RunReport {
         let _ = writeln!(md, "| machine | {} |", env.machine);
         let _ = writeln!(md, "| rustc | {} |", env.rustc);
         md.push('\n');
+    }
 
+    /// The versions table: crates, then each backend's server or library.
+    fn versions_markdown(&self, md: &mut String, env: &Environment) {
         let _ = writeln!(md, "## Versions\n");
         let _ = writeln!(md, "| component | version |\n|---|---|");
         for (name, version) in &env.crates {
@@ -233,7 +147,6 @@ impl RunReport {
             };
             let _ = writeln!(md, "| {what} | {} |", b.server);
         }
-        md
     }
 
     /// The table of the sequential scenarios on one backend.
@@ -276,35 +189,7 @@ impl RunReport {
                 time(&t.noop)
             );
         }
-        for r in b
-            .runners
-            .iter()
-            .filter(|r| matches!(r.runner, Runner::Migrate(..)))
-        {
-            let t = r.timings();
-            let Some(history) = Summary::of(&t.floor_history) else {
-                continue;
-            };
-            let on = format!("on the connection of {}", r.runner.label(b.dialect));
-            let _ = writeln!(
-                md,
-                "| raw one-query floor: the no-op's history query, {on} | | | {history} | 1.00× | | |"
-            );
-            if let Some(decoded) = Summary::of(&t.floor_decoded) {
-                let _ = writeln!(
-                    md,
-                    "| same query through migrate's driver, cells read as text, {on} | | | {decoded} | {} | | |",
-                    show(paired(r, judge::floor_decoded, r, judge::floor_history))
-                );
-            }
-            if let Some(select1) = Summary::of(&t.floor_select1) {
-                let _ = writeln!(
-                    md,
-                    "| raw round trip: `SELECT 1`, {on} | | | {select1} | {} | | |",
-                    show(paired(r, judge::floor_select1, r, judge::floor_history))
-                );
-            }
-        }
+        floor_markdown(md, b);
         md.push('\n');
         for r in b.runners.iter().filter(|r| !r.errors.is_empty()) {
             let _ = writeln!(
@@ -341,34 +226,7 @@ impl RunReport {
             let many = Summary::of(&c.many.iter().map(|o| o.wall).collect::<Vec<_>>());
             let single = Summary::of(&c.single.iter().map(|o| o.wall).collect::<Vec<_>>());
             let ratio = Ratio::of(&c.ratios).map_or("–".to_owned(), |r| r.to_string());
-            let mut failures: Vec<String> = c
-                .many
-                .iter()
-                .chain(&c.single)
-                .flat_map(|o| {
-                    let mut f: Vec<String> = o.errors.iter().map(|e| one_line(e)).collect();
-                    if o.succeeded == o.processes && !o.correct(n) {
-                        f.push(format!("not exactly once: {:?}", o.applied));
-                    }
-                    f
-                })
-                .chain(c.errors.iter().map(|e| one_line(e)))
-                .collect();
-            let failed_processes: usize = c
-                .many
-                .iter()
-                .chain(&c.single)
-                .map(|o| o.processes - o.succeeded)
-                .sum();
-            failures.sort();
-            failures.dedup();
-            let failures = match failures.first() {
-                None => "none".to_owned(),
-                Some(first) => format!(
-                    "{failed_processes} processes failed; e.g. {}",
-                    first.replace('|', "\\|")
-                ),
-            };
+            let failures = concurrent_failures(c, n);
             let show = |s: Option<Summary>| s.map_or("–".to_owned(), |s| s.to_string());
             let _ = writeln!(
                 md,
@@ -379,6 +237,74 @@ impl RunReport {
             );
         }
         md.push('\n');
+    }
+}
+
+/// The failures column of one runner's concurrent row: how many processes failed and the
+/// first distinct error, or `none`.
+fn concurrent_failures(c: &ConcurrentResult, n: usize) -> String {
+    let mut failures: Vec<String> = c
+        .many
+        .iter()
+        .chain(&c.single)
+        .flat_map(|o| {
+            let mut f: Vec<String> = o.errors.iter().map(|e| one_line(e)).collect();
+            if o.succeeded == o.processes && !o.correct(n) {
+                f.push(format!("not exactly once: {:?}", o.applied));
+            }
+            f
+        })
+        .chain(c.errors.iter().map(|e| one_line(e)))
+        .collect();
+    let failed_processes: usize = c
+        .many
+        .iter()
+        .chain(&c.single)
+        .map(|o| o.processes - o.succeeded)
+        .sum();
+    failures.sort();
+    failures.dedup();
+    match failures.first() {
+        None => "none".to_owned(),
+        Some(first) => format!(
+            "{failed_processes} processes failed; e.g. {}",
+            first.replace('|', "\\|")
+        ),
+    }
+}
+
+/// The floor rows under the sequential table: for each migrate runner, the raw history query
+/// on its connection, the same query through migrate's driver, and `SELECT 1`.
+fn floor_markdown(md: &mut String, b: &BackendResult) {
+    let show = |r: Option<Ratio>| r.map_or("–".to_owned(), |r| r.to_string());
+    for r in b
+        .runners
+        .iter()
+        .filter(|r| matches!(r.runner, Runner::Migrate(..)))
+    {
+        let t = r.timings();
+        let Some(history) = Summary::of(&t.floor_history) else {
+            continue;
+        };
+        let on = format!("on the connection of {}", r.runner.label(b.dialect));
+        let _ = writeln!(
+            md,
+            "| raw one-query floor: the no-op's history query, {on} | | | {history} | 1.00× | | |"
+        );
+        if let Some(decoded) = Summary::of(&t.floor_decoded) {
+            let _ = writeln!(
+                md,
+                "| same query through migrate's driver, cells read as text, {on} | | | {decoded} | {} | | |",
+                show(paired(r, judge::floor_decoded, r, judge::floor_history))
+            );
+        }
+        if let Some(select1) = Summary::of(&t.floor_select1) {
+            let _ = writeln!(
+                md,
+                "| raw round trip: `SELECT 1`, {on} | | | {select1} | {} | | |",
+                show(paired(r, judge::floor_select1, r, judge::floor_history))
+            );
+        }
     }
 }
 

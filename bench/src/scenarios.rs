@@ -6,14 +6,16 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{ensure, Context as _};
-use migrate_core::driver::Driver as _;
+use migrate_core::driver::{AnyDriver, Driver as _};
 use migrate_core::testing::{Backend, TestDatabase};
 use migrate_core::Dialect;
 
 use crate::checks;
-use crate::report::{backend_name, RunnerResult};
-use crate::runners::{history_query, raw_fetch_in, Client, Runner, Session, SqlxConn, Workload};
+use crate::results::{Round, RunnerResult, Timings};
+use crate::runners::{history_query, raw_fetch_in, Client, Runner, Session, Workload};
+use crate::sqlx_conn::SqlxConn;
 use crate::stats::Human;
+use crate::tree::backend_name;
 
 /// How many of each no-op series are run before timing starts (connection and server caches).
 pub(crate) const NOOP_WARMUP: usize = 3;
@@ -49,35 +51,6 @@ pub(crate) fn backend(dialect: Dialect) -> Backend {
         Dialect::Postgres => Backend::Postgres,
         Dialect::Sqlite => Backend::Sqlite,
     }
-}
-
-/// The timings of one runner's sequential scenarios, in one round or over several.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Timings {
-    /// (a) applying all N, one per round.
-    pub(crate) apply: Vec<Duration>,
-    /// (b) no-op start-ups, `noop_reps` per round.
-    pub(crate) noop: Vec<Duration>,
-    /// (c) reverting all N, one per round.
-    pub(crate) revert: Vec<Duration>,
-    /// The raw one-query floor, timed alternately with migrate's no-op: the no-op's own
-    /// history query sent raw through the same client on the same connection, rows fetched
-    /// and not decoded.
-    pub(crate) floor_history: Vec<Duration>,
-    /// `SELECT 1` through the same client: one bare round trip.
-    pub(crate) floor_select1: Vec<Duration>,
-    /// The same history query through migrate's driver (`Driver::query_each`: rows fetched and
-    /// their cells borrowed as text, not checked), on migrate's own connection.
-    pub(crate) floor_decoded: Vec<Duration>,
-}
-
-/// One round's timings of one runner.
-#[derive(Debug, Clone)]
-pub(crate) struct Round {
-    /// Which round, from 0.
-    pub(crate) index: usize,
-    /// What it measured.
-    pub(crate) timings: Timings,
 }
 
 /// Runs `rounds` rounds of the sequential scenarios: in each, every runner once, on a fresh
@@ -165,51 +138,9 @@ async fn measure_on(
     );
     checks::ensure_applied(&mut check, runner, n).await?;
 
-    let mut noop = Vec::new();
-    let (mut floor_history, mut floor_select1, mut floor_decoded) =
-        (Vec::new(), Vec::new(), Vec::new());
+    let mut noops = Timings::default();
     if runner.keeps_history() {
-        let history = history_query(w.dialect);
-        for i in 0..NOOP_WARMUP + noop_reps {
-            let started = Instant::now();
-            let applied = session
-                .apply(w)
-                .await
-                .context("starting up with nothing to do")?;
-            let took = started.elapsed();
-            ensure!(
-                applied.is_none_or(|a| a == 0),
-                "a no-op start-up applied {applied:?} versions"
-            );
-            // The floor goes with migrate's own connection, interleaved with its no-ops (other
-            // runners are compared with it too): the same query sent raw through the same
-            // client on the same connection, then a bare round trip, then the query through
-            // migrate's driver.
-            let mut floors = None;
-            if let Session::Migrate(driver, _) = &mut session {
-                let started = Instant::now();
-                let rows = raw_fetch_in(driver, &history).await?;
-                let history_took = started.elapsed();
-                ensure!(rows == n, "the history query returned {rows} rows");
-                let started = Instant::now();
-                raw_fetch_in(driver, "SELECT 1").await?;
-                let select1_took = started.elapsed();
-                let started = Instant::now();
-                let mut rows = 0;
-                driver.query_each(&history, |_| rows += 1).await?;
-                let decoded_took = started.elapsed();
-                ensure!(rows == n, "the history query returned {rows} rows");
-                floors = Some((history_took, select1_took, decoded_took));
-            }
-            if i >= NOOP_WARMUP {
-                noop.push(took);
-                if let Some((history_took, select1_took, decoded_took)) = floors {
-                    floor_history.push(history_took);
-                    floor_select1.push(select1_took);
-                    floor_decoded.push(decoded_took);
-                }
-            }
-        }
+        noop_start_ups(&mut session, w, noop_reps, &mut noops).await?;
     }
 
     let mut revert = None;
@@ -223,12 +154,75 @@ async fn measure_on(
     check.close().await;
 
     into.apply.push(apply);
-    into.noop.extend(noop);
+    into.noop.extend(noops.noop);
     into.revert.extend(revert);
-    into.floor_history.extend(floor_history);
-    into.floor_select1.extend(floor_select1);
-    into.floor_decoded.extend(floor_decoded);
+    into.floor_history.extend(noops.floor_history);
+    into.floor_select1.extend(noops.floor_select1);
+    into.floor_decoded.extend(noops.floor_decoded);
     Ok(())
+}
+
+/// (b): `NOOP_WARMUP` untimed, then `noop_reps` timed no-op start-ups of `session` (all `w`
+/// applied), each followed on migrate's own connection by one sample of the floors; adds the
+/// timed ones to `into`.
+async fn noop_start_ups(
+    session: &mut Session,
+    w: &Workload,
+    noop_reps: usize,
+    into: &mut Timings,
+) -> anyhow::Result<()> {
+    let n = w.versions();
+    let history = history_query(w.dialect);
+    for i in 0..NOOP_WARMUP + noop_reps {
+        let started = Instant::now();
+        let applied = session
+            .apply(w)
+            .await
+            .context("starting up with nothing to do")?;
+        let took = started.elapsed();
+        ensure!(
+            applied.is_none_or(|a| a == 0),
+            "a no-op start-up applied {applied:?} versions"
+        );
+        // The floor goes with migrate's own connection, interleaved with its no-ops (other
+        // runners are compared with it too).
+        let mut floors = None;
+        if let Session::Migrate(driver, _) = &mut *session {
+            floors = Some(floor_sample(driver, &history, n).await?);
+        }
+        if i >= NOOP_WARMUP {
+            into.noop.push(took);
+            if let Some((history_took, select1_took, decoded_took)) = floors {
+                into.floor_history.push(history_took);
+                into.floor_select1.push(select1_took);
+                into.floor_decoded.push(decoded_took);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One sample of each floor on migrate's connection: the no-op's history query (`n` rows)
+/// sent raw through the same client, then a bare round trip, then the query through
+/// migrate's driver.
+async fn floor_sample(
+    driver: &mut AnyDriver,
+    history: &str,
+    n: usize,
+) -> anyhow::Result<(Duration, Duration, Duration)> {
+    let started = Instant::now();
+    let rows = raw_fetch_in(driver, history).await?;
+    let history_took = started.elapsed();
+    ensure!(rows == n, "the history query returned {rows} rows");
+    let started = Instant::now();
+    raw_fetch_in(driver, "SELECT 1").await?;
+    let select1_took = started.elapsed();
+    let started = Instant::now();
+    let mut rows = 0;
+    driver.query_each(history, |_| rows += 1).await?;
+    let decoded_took = started.elapsed();
+    ensure!(rows == n, "the history query returned {rows} rows");
+    Ok((history_took, select1_took, decoded_took))
 }
 
 /// The client whose floor a runner's no-op start-up is compared with.

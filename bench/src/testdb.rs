@@ -18,11 +18,11 @@ use anyhow::{ensure, Context as _};
 use migrate_core::testing::{drop_all_templates, Origin, TestDatabase};
 use migrate_core::{Dialect, Target};
 
-use crate::report::backend_name;
-use crate::runners::{SqlxConn, Workload};
+use crate::runners::Workload;
 use crate::scenarios::backend;
+use crate::sqlx_conn::SqlxConn;
 use crate::stats::{self, Ratio, Summary};
-use crate::tree::{self, TreeDirs};
+use crate::tree::{self, backend_name, TreeDirs};
 
 /// A copy at the largest N: at most this many times an empty database.
 pub(crate) const TARGET: f64 = 1.5;

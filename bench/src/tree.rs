@@ -371,6 +371,15 @@ fn write(path: &Path, text: &str) -> anyhow::Result<()> {
     fs::write(path, text).with_context(|| format!("writing {}", path.display()))
 }
 
+/// The display name of a backend.
+pub(crate) fn backend_name(dialect: Dialect) -> &'static str {
+    match dialect {
+        Dialect::MySql => "MariaDB",
+        Dialect::Postgres => "PostgreSQL",
+        Dialect::Sqlite => "SQLite",
+    }
+}
+
 /// The lowercase name of a dialect, as used in folder names and the report.
 pub(crate) fn dialect_name(dialect: Dialect) -> &'static str {
     match dialect {

@@ -16,100 +16,111 @@ use migrate_core::source;
 use migrate_core::verify::{ScratchServer, Verifier, VerifyReport};
 use migrate_core::Dialect;
 
-use crate::report::backend_name;
 use crate::scenarios::backend;
-use crate::tree::{self, GenVersion};
+use crate::tree::{self, backend_name, GenVersion};
 
 /// Where the section starts and ends in `BENCHMARKS.md`, so that it can be replaced alone.
 pub(crate) const START: &str = "<!-- verify-scale:start -->";
 /// See [`START`].
 pub(crate) const END: &str = "<!-- verify-scale:end -->";
 
+/// A stored-program version: description, up script, down script.
+type Program = (&'static str, &'static str, &'static str);
+
+/// MySQL/MariaDB: compound bodies without `DELIMITER`, then a trigger with it, and a view.
+const MYSQL_PROGRAMS: [Program; 2] = [
+    (
+        "audit_procedures",
+        "-- A procedure and a function as a tool sends them: compound bodies, no DELIMITER.\n\
+         CREATE PROCEDURE bench_note(IN v INT, IN msg VARCHAR(100))\n\
+         BEGIN\n\
+         \x20 DECLARE n INT DEFAULT 0;\n\
+         \x20 SELECT COUNT(*) INTO n FROM bench_audit WHERE version = v;\n\
+         \x20 IF n = 0 THEN\n\
+         \x20   INSERT INTO bench_audit (version, note) VALUES (v, CONCAT('proc; ', msg));\n\
+         \x20 END IF;\n\
+         END;\n\
+         CREATE FUNCTION bench_double(x INT) RETURNS INT DETERMINISTIC\n\
+         BEGIN\n\
+         \x20 RETURN x * 2;\n\
+         END;\n",
+        "DROP FUNCTION bench_double;\nDROP PROCEDURE bench_note;\n",
+    ),
+    (
+        "audit_trigger",
+        "DELIMITER $$\n\
+         CREATE TRIGGER bench_audit_note BEFORE INSERT ON bench_audit FOR EACH ROW\n\
+         BEGIN\n\
+         \x20 IF NEW.note IS NULL THEN\n\
+         \x20   SET NEW.note = 'trigger; default';\n\
+         \x20 END IF;\n\
+         END$$\n\
+         DELIMITER ;\n\
+         CREATE VIEW bench_audit_recent AS SELECT version, note FROM bench_audit WHERE version > 10;\n",
+        "DROP VIEW bench_audit_recent;\nDROP TRIGGER bench_audit_note;\n",
+    ),
+];
+
+/// PostgreSQL: dollar-quoted PL/pgSQL functions and a procedure, a trigger, and a view.
+const POSTGRES_PROGRAMS: [Program; 2] = [
+    (
+        "audit_functions",
+        "CREATE FUNCTION bench_double(x integer) RETURNS integer LANGUAGE plpgsql AS $$\n\
+         BEGIN\n\
+         \x20 RETURN x * 2; -- a ; inside a dollar-quoted body\n\
+         END;\n\
+         $$;\n\
+         CREATE PROCEDURE bench_note(v integer, msg text) LANGUAGE plpgsql AS $body$\n\
+         BEGIN\n\
+         \x20 INSERT INTO bench_audit (version, note) VALUES (v, 'proc; ' || msg || $q$'quoted'$q$);\n\
+         END;\n\
+         $body$;\n",
+        "DROP PROCEDURE bench_note(integer, text);\nDROP FUNCTION bench_double(integer);\n",
+    ),
+    (
+        "audit_trigger",
+        "CREATE FUNCTION bench_audit_default() RETURNS trigger LANGUAGE plpgsql AS $$\n\
+         BEGIN\n\
+         \x20 IF NEW.note IS NULL THEN NEW.note := 'trigger; default'; END IF;\n\
+         \x20 RETURN NEW;\n\
+         END;\n\
+         $$;\n\
+         CREATE TRIGGER bench_audit_note BEFORE INSERT ON bench_audit\n\
+         \x20 FOR EACH ROW EXECUTE FUNCTION bench_audit_default();\n\
+         CREATE VIEW bench_audit_recent AS SELECT version, note FROM bench_audit WHERE version > 10;\n",
+        "DROP VIEW bench_audit_recent;\nDROP TRIGGER bench_audit_note ON bench_audit;\nDROP FUNCTION bench_audit_default();\n",
+    ),
+];
+
+/// SQLite: a trigger body, and a view.
+const SQLITE_PROGRAMS: [Program; 2] = [
+    (
+        "audit_trigger",
+        "CREATE TRIGGER bench_audit_note AFTER INSERT ON bench_audit\n\
+         WHEN NEW.note IS NULL\n\
+         BEGIN\n\
+         \x20 UPDATE bench_audit SET note = 'trigger; default' WHERE rowid = NEW.rowid;\n\
+         END;\n",
+        "DROP TRIGGER bench_audit_note;\n",
+    ),
+    (
+        "audit_view",
+        "CREATE VIEW bench_audit_recent AS SELECT version, note FROM bench_audit WHERE version > 10;\n",
+        "DROP VIEW bench_audit_recent;\n",
+    ),
+];
+
 /// The stored-program versions appended after the generated history, for `dialect`.
 pub(crate) fn program_versions(first: u32, dialect: Dialect) -> Vec<GenVersion> {
-    let scripts: Vec<(&str, &str, &str)> = match dialect {
-        Dialect::MySql => vec![
-            (
-                "audit_procedures",
-                "-- A procedure and a function as a tool sends them: compound bodies, no DELIMITER.\n\
-                 CREATE PROCEDURE bench_note(IN v INT, IN msg VARCHAR(100))\n\
-                 BEGIN\n\
-                 \x20 DECLARE n INT DEFAULT 0;\n\
-                 \x20 SELECT COUNT(*) INTO n FROM bench_audit WHERE version = v;\n\
-                 \x20 IF n = 0 THEN\n\
-                 \x20   INSERT INTO bench_audit (version, note) VALUES (v, CONCAT('proc; ', msg));\n\
-                 \x20 END IF;\n\
-                 END;\n\
-                 CREATE FUNCTION bench_double(x INT) RETURNS INT DETERMINISTIC\n\
-                 BEGIN\n\
-                 \x20 RETURN x * 2;\n\
-                 END;\n",
-                "DROP FUNCTION bench_double;\nDROP PROCEDURE bench_note;\n",
-            ),
-            (
-                "audit_trigger",
-                "DELIMITER $$\n\
-                 CREATE TRIGGER bench_audit_note BEFORE INSERT ON bench_audit FOR EACH ROW\n\
-                 BEGIN\n\
-                 \x20 IF NEW.note IS NULL THEN\n\
-                 \x20   SET NEW.note = 'trigger; default';\n\
-                 \x20 END IF;\n\
-                 END$$\n\
-                 DELIMITER ;\n\
-                 CREATE VIEW bench_audit_recent AS SELECT version, note FROM bench_audit WHERE version > 10;\n",
-                "DROP VIEW bench_audit_recent;\nDROP TRIGGER bench_audit_note;\n",
-            ),
-        ],
-        Dialect::Postgres => vec![
-            (
-                "audit_functions",
-                "CREATE FUNCTION bench_double(x integer) RETURNS integer LANGUAGE plpgsql AS $$\n\
-                 BEGIN\n\
-                 \x20 RETURN x * 2; -- a ; inside a dollar-quoted body\n\
-                 END;\n\
-                 $$;\n\
-                 CREATE PROCEDURE bench_note(v integer, msg text) LANGUAGE plpgsql AS $body$\n\
-                 BEGIN\n\
-                 \x20 INSERT INTO bench_audit (version, note) VALUES (v, 'proc; ' || msg || $q$'quoted'$q$);\n\
-                 END;\n\
-                 $body$;\n",
-                "DROP PROCEDURE bench_note(integer, text);\nDROP FUNCTION bench_double(integer);\n",
-            ),
-            (
-                "audit_trigger",
-                "CREATE FUNCTION bench_audit_default() RETURNS trigger LANGUAGE plpgsql AS $$\n\
-                 BEGIN\n\
-                 \x20 IF NEW.note IS NULL THEN NEW.note := 'trigger; default'; END IF;\n\
-                 \x20 RETURN NEW;\n\
-                 END;\n\
-                 $$;\n\
-                 CREATE TRIGGER bench_audit_note BEFORE INSERT ON bench_audit\n\
-                 \x20 FOR EACH ROW EXECUTE FUNCTION bench_audit_default();\n\
-                 CREATE VIEW bench_audit_recent AS SELECT version, note FROM bench_audit WHERE version > 10;\n",
-                "DROP VIEW bench_audit_recent;\nDROP TRIGGER bench_audit_note ON bench_audit;\nDROP FUNCTION bench_audit_default();\n",
-            ),
-        ],
-        Dialect::Sqlite => vec![
-            (
-                "audit_trigger",
-                "CREATE TRIGGER bench_audit_note AFTER INSERT ON bench_audit\n\
-                 WHEN NEW.note IS NULL\n\
-                 BEGIN\n\
-                 \x20 UPDATE bench_audit SET note = 'trigger; default' WHERE rowid = NEW.rowid;\n\
-                 END;\n",
-                "DROP TRIGGER bench_audit_note;\n",
-            ),
-            (
-                "audit_view",
-                "CREATE VIEW bench_audit_recent AS SELECT version, note FROM bench_audit WHERE version > 10;\n",
-                "DROP VIEW bench_audit_recent;\n",
-            ),
-        ],
+    let scripts: &[Program] = match dialect {
+        Dialect::MySql => &MYSQL_PROGRAMS,
+        Dialect::Postgres => &POSTGRES_PROGRAMS,
+        Dialect::Sqlite => &SQLITE_PROGRAMS,
     };
     scripts
-        .into_iter()
+        .iter()
         .enumerate()
-        .map(|(i, (description, up, down))| GenVersion {
+        .map(|(i, &(description, up, down))| GenVersion {
             number: first + i as u32,
             description: description.to_owned(),
             up: up.to_owned(),

@@ -23,6 +23,17 @@ use migrate_core::testing::{Backend, TestDatabase};
 use migrate_core::{cli, source, split, Dialect, Direction, MigrationSet, Migrator};
 use serde_json::Value;
 
+// What a run did, and the checks on it, shared with the standalone binary's tests.
+#[path = "../../migrate-cli/tests/support/run.rs"]
+mod run;
+
+use run::Run;
+
+#[path = "support/example.rs"]
+mod example;
+
+use example::example_binary;
+
 const CHILD_TREE: &str = "MIGRATE_CLI_TREE";
 const CHILD_ARGS: &str = "MIGRATE_CLI_ARGS";
 /// Separates the arguments in `MIGRATE_CLI_ARGS`.
@@ -45,31 +56,6 @@ fn child() {
 // ---------------------------------------------------------------------------------------------
 // Running commands
 
-/// What a command did.
-#[derive(Debug)]
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    #[track_caller]
-    fn expect(self, code: i32) -> Run {
-        assert_eq!(
-            self.code, code,
-            "exit status\n--- stdout\n{}\n--- stderr\n{}",
-            self.stdout, self.stderr
-        );
-        self
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}):\n{}", self.stdout))
-    }
-}
-
 /// A command binary bound to one database.
 struct Migrate {
     program: Program,
@@ -86,7 +72,7 @@ enum Program {
 impl Migrate {
     fn example(url: &str) -> Migrate {
         Migrate {
-            program: Program::Example(example_binary()),
+            program: Program::Example(example_binary("migrate")),
             url: url.to_owned(),
         }
     }
@@ -136,38 +122,15 @@ impl Migrate {
             .stdin(Stdio::null())
             .output()
             .expect("run the command binary");
-        let mut stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        let mut run = Run::of(&output);
         if let Program::Child(_) = self.program {
             // The test harness announces the child test before it runs.
-            if let Some(rest) = stdout.strip_prefix("\nrunning 1 test\n") {
-                stdout = rest.to_owned();
+            if let Some(rest) = run.stdout.strip_prefix("\nrunning 1 test\n") {
+                run.stdout = rest.to_owned();
             }
         }
-        Run {
-            code: output.status.code().expect("exited, not killed"),
-            stdout,
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        }
+        run
     }
-}
-
-/// `target/<profile>/examples/migrate`, next to `target/<profile>/deps/<this test>`.
-fn example_binary() -> PathBuf {
-    let exe = std::env::current_exe().expect("test binary");
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("the test binary is in target/<profile>/deps");
-    let binary = profile_dir
-        .join("examples")
-        .join(format!("migrate{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        binary.is_file(),
-        "the `migrate` example is not built ({} is missing): run `cargo test -p db`, which builds \
-         the examples, or `cargo build -p db --example migrate` before `cargo test --test cli`",
-        binary.display()
-    );
-    binary
 }
 
 // ---------------------------------------------------------------------------------------------

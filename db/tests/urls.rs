@@ -10,11 +10,16 @@
 
 use std::io::Read;
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use migrate_core::testing::{Backend, TestDatabase};
+
+#[path = "support/example.rs"]
+mod example;
+
+use example::example_binary;
 
 /// The password every URL here carries, in several spellings.
 const SECRET: &str = "hunter2-S3CRET";
@@ -49,25 +54,6 @@ impl Run {
     }
 }
 
-/// `target/<profile>/examples/<name>`, next to `target/<profile>/deps/<this test>`.
-fn example(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("test binary");
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("the test binary is in target/<profile>/deps");
-    let binary = profile_dir
-        .join("examples")
-        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        binary.is_file(),
-        "the `{name}` example is not built ({} is missing): run `cargo build -p db --examples` \
-         before `cargo test -p db --test urls`",
-        binary.display()
-    );
-    binary
-}
-
 /// Runs `program` with `args`, `DATABASE_URL=url` and `env`, in `dir`, killing it after
 /// `limit`.
 fn run(
@@ -79,7 +65,7 @@ fn run(
     limit: Duration,
 ) -> Run {
     let started = Instant::now();
-    let mut child = Command::new(example(program))
+    let mut child = Command::new(example_binary(program))
         .args(args)
         .current_dir(dir)
         .env("DATABASE_URL", url)

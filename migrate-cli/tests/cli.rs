@@ -10,44 +10,13 @@ use migrate_core::driver::Driver as _;
 use migrate_core::testing::{servers_required, Backend, TestDatabase};
 use serde_json::Value;
 
+#[path = "support/run.rs"]
+mod run;
+
+use run::Run;
+
 /// The test certificate authority `scripts/start-servers.sh` signs PostgreSQL's certificate with.
 const CERTIFICATE: &str = "/var/lib/postgresql/migrate-tls/ca.crt";
-
-/// What one run of the binary did.
-#[derive(Debug)]
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    #[track_caller]
-    fn expect(self, code: i32) -> Run {
-        assert_eq!(
-            self.code, code,
-            "exit status\n--- stdout\n{}\n--- stderr\n{}",
-            self.stdout, self.stderr
-        );
-        self
-    }
-
-    #[track_caller]
-    fn says(self, text: &str) -> Run {
-        assert!(
-            self.stdout.contains(text),
-            "expected {text:?} in\n{}",
-            self.stdout
-        );
-        self
-    }
-
-    #[track_caller]
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}):\n{}", self.stdout))
-    }
-}
 
 /// The binary, bound to a database URL and run in a project folder holding `sql/versions`.
 struct Migrate {
@@ -85,12 +54,7 @@ impl Migrate {
         for (name, value) in env {
             command.env(name, value);
         }
-        let output = command.output().expect("run migrate");
-        Run {
-            code: output.status.code().expect("exited, not killed"),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        }
+        Run::of(&command.output().expect("run migrate"))
     }
 
     fn versions(&self) -> PathBuf {

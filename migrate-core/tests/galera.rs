@@ -11,12 +11,15 @@
 //! one migrator and exits.
 #![cfg(all(feature = "sqlx-mysql", feature = "mysql_async"))]
 
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 use migrate_core::driver::{Driver, MysqlAsync, SqlxMySql};
 use migrate_core::history::State;
 use migrate_core::{source, Config, Dialect, Error, Migrator, Resume, Target};
+
+#[path = "support/child.rs"]
+mod child;
 
 const CHILD_URL: &str = "MIGRATE_GALERA_CHILD_URL";
 const CHILD_TREE: &str = "MIGRATE_GALERA_CHILD_TREE";
@@ -36,14 +39,13 @@ fn child() {
     let (Ok(url), Ok(tree)) = (std::env::var(CHILD_URL), std::env::var(CHILD_TREE)) else {
         return; // an ordinary test run
     };
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let code = rt.block_on(async {
+    child::exit_with(async {
         let set = source::load_dir(&tree, &Dialect::ALL).expect("tree");
         let m = Migrator::with_config(
             &set,
             Config::default().lock_timeout(Duration::from_secs(120)),
         );
-        let result = match std::env::var(CHILD_DRIVER).as_deref() {
+        match std::env::var(CHILD_DRIVER).as_deref() {
             Ok("mysql_async") => {
                 let mut d = MysqlAsync::connect(&url).await.expect("connect");
                 m.up(&mut d, Target::Latest).await
@@ -52,19 +54,8 @@ fn child() {
                 let mut d = SqlxMySql::connect(&url).await.expect("connect");
                 m.up(&mut d, Target::Latest).await
             }
-        };
-        match result {
-            Ok(report) => {
-                println!("applied {}", report.steps.len());
-                0
-            }
-            Err(e) => {
-                eprintln!("child error: {e}");
-                2
-            }
         }
-    });
-    std::process::exit(code);
+    })
 }
 
 /// The nodes' server URLs (without a database), or `None` with a loud skip.
@@ -163,30 +154,11 @@ impl ClusterDb {
     }
 }
 
-fn write_tree(files: &[(String, String)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("temp dir");
-    for (path, text) in files {
-        let path = dir.path().join(path);
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        std::fs::write(path, text).expect("write");
-    }
-    dir
-}
-
 fn spawn(url: &str, tree: &std::path::Path, driver: &str) -> Child {
-    Command::new(std::env::current_exe().expect("test binary"))
-        .args([
-            "--exact",
-            "child",
-            "--nocapture",
-            "--test-threads=1",
-            "--quiet",
-        ])
+    child::command()
         .env(CHILD_URL, url)
         .env(CHILD_TREE, tree)
         .env(CHILD_DRIVER, driver)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
         .spawn()
         .expect("spawn child")
 }
@@ -231,7 +203,7 @@ fn racing_tree() -> tempfile::TempDir {
         ));
         files.push((format!("V{n}/down.sql"), format!("DROP TABLE t{n};")));
     }
-    write_tree(&files)
+    child::write_tree(&files)
 }
 
 #[tokio::test]
@@ -287,7 +259,7 @@ async fn six_runners_on_three_nodes_apply_each_version_once() {
 /// sends nothing more (a client killed during a multi-statement batch leaves the server running
 /// the rest of the batch).
 fn slow_tree() -> tempfile::TempDir {
-    write_tree(&[
+    child::write_tree(&[
         (
             "V1/up.sql".to_owned(),
             "CREATE TABLE k1 (id INTEGER PRIMARY KEY);\nBEGIN NOT ATOMIC DO SLEEP(3); END;\n\
@@ -449,7 +421,7 @@ async fn lock_timeout_names_the_holder_and_its_node() {
 #[tokio::test]
 async fn step_durations_are_measured() {
     let Some(nodes) = nodes() else { return };
-    let tree = write_tree(&[
+    let tree = child::write_tree(&[
         (
             "V1/up.sql".to_owned(),
             "CREATE TABLE d1 (id INTEGER PRIMARY KEY);\nDO SLEEP(0.3);\nINSERT INTO d1 VALUES (1);\nDO SLEEP(0.2);"

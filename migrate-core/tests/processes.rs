@@ -7,7 +7,7 @@
 #![cfg(feature = "testing")]
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 use migrate_core::driver::{AnyDriver, Driver};
@@ -18,6 +18,8 @@ use migrate_core::{source, Config, Dialect, Error, Migrator, Resume, Target};
 const CHILD: &str = "MIGRATE_CHILD_URL";
 const CHILD_TREE: &str = "MIGRATE_CHILD_TREE";
 
+#[path = "support/child.rs"]
+mod child;
 #[path = "suite/forward.rs"]
 mod forward;
 
@@ -47,53 +49,22 @@ fn child() {
     let (Ok(url), Ok(tree)) = (std::env::var(CHILD), std::env::var(CHILD_TREE)) else {
         return; // an ordinary test run
     };
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let code = rt.block_on(async {
+    child::exit_with(async {
         let set = source::load_dir(&tree, &Dialect::ALL).expect("tree");
         let mut driver = Announcing::new(AnyDriver::connect(&url).await.expect("connect"));
         let config = Config::default().lock_timeout(Duration::from_secs(120));
-        match Migrator::with_config(&set, config)
+        Migrator::with_config(&set, config)
             .up(&mut driver, Target::Latest)
             .await
-        {
-            Ok(report) => {
-                println!("applied {}", report.steps.len());
-                0
-            }
-            Err(e) => {
-                eprintln!("child error: {e}");
-                2
-            }
-        }
-    });
-    std::process::exit(code);
+    })
 }
 
 fn spawn(url: &str, tree: &std::path::Path) -> Child {
-    Command::new(std::env::current_exe().expect("test binary"))
-        .args([
-            "--exact",
-            "child",
-            "--nocapture",
-            "--test-threads=1",
-            "--quiet",
-        ])
+    child::command()
         .env(CHILD, url)
         .env(CHILD_TREE, tree)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
         .spawn()
         .expect("spawn child")
-}
-
-fn write_tree(files: &[(String, String)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("temp dir");
-    for (path, text) in files {
-        let path = dir.path().join(path);
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        std::fs::write(path, text).expect("write");
-    }
-    dir
 }
 
 async fn database(backend: Backend) -> Option<TestDatabase> {
@@ -132,7 +103,7 @@ fn racing_tree(fail_in_v2: bool) -> tempfile::TempDir {
         ));
         files.push((format!("V{n}/down.sql"), format!("DROP TABLE t{n};")));
     }
-    write_tree(&files)
+    child::write_tree(&files)
 }
 
 const RUNNERS: usize = 16;
@@ -305,7 +276,7 @@ fn crash_tree() -> tempfile::TempDir {
             .collect();
         files.push((format!("V{n}/down.sql"), drops.join("\n")));
     }
-    write_tree(&files)
+    child::write_tree(&files)
 }
 
 async fn crash_tables(d: &mut AnyDriver) -> usize {

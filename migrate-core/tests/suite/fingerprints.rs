@@ -285,6 +285,120 @@ pub const SCOPED_NAMES: [&str; 14] = [
     "last",
 ];
 
+/// The up scripts of [`scoped_descriptions_record_what_whole_ones_would`], per dialect where
+/// the forms differ.
+const SCOPED_UPS: &[(&str, &str)] = &[
+    (
+        "V1__tables/up.sql",
+        "CREATE TABLE parents (id INTEGER NOT NULL PRIMARY KEY, name VARCHAR(40) NOT NULL);\n\
+         CREATE TABLE Kids (id INTEGER NOT NULL PRIMARY KEY,\n\
+           parent_id INTEGER REFERENCES parents (id) ON DELETE CASCADE,\n\
+           note VARCHAR(20) DEFAULT 'x;y');\n",
+    ),
+    (
+        "V2__index_and_column/up.sql",
+        "CREATE INDEX kids_note ON Kids (note);\n\
+         INSERT INTO parents (id, name) VALUES (1, 'a; \"b\"');\n\
+         ALTER TABLE Kids ADD COLUMN score INTEGER NOT NULL DEFAULT 0;\n",
+    ),
+    (
+        // A dropped index: its table is found in the description (as `Kids`), and the
+        // next statement names it too (as `Kids`, which SQLite's scope lists as `kids`).
+        "V3__drops/up.sql",
+        "DROP INDEX kids_note;\nCREATE INDEX kids_note_id ON Kids (note, id);\n",
+    ),
+    (
+        "V3__drops/up.mysql.sql",
+        "DROP INDEX kids_note ON Kids;\nCREATE INDEX kids_note_id ON Kids (note, id);\n",
+    ),
+    (
+        "V4__view/up.sql",
+        "CREATE VIEW kid_notes AS SELECT note FROM Kids;\n",
+    ),
+    (
+        "V5__two_tables/up.sql",
+        "ALTER TABLE Kids DROP COLUMN score;\n\
+         CREATE TABLE extra_a (id INTEGER);\nCREATE TABLE extra_b (id INTEGER);\n\
+         CREATE UNIQUE INDEX extra_b_id ON extra_b (id);\n",
+    ),
+    ("V6__drop_two/up.sql", "DROP TABLE extra_a, extra_b;\n"),
+    (
+        "V6__drop_two/up.sqlite.sql",
+        "DROP TABLE extra_a;\nDROP TABLE IF EXISTS extra_b;\n",
+    ),
+    (
+        "V7__rename/up.sql",
+        "ALTER TABLE parents RENAME COLUMN name TO full_name;\n",
+    ),
+    (
+        "V8__sequence/up.sql",
+        "ALTER TABLE parents ADD COLUMN seq INTEGER NULL;\n",
+    ),
+    (
+        "V8__sequence/up.postgres.sql",
+        "ALTER TABLE parents ADD COLUMN seq SERIAL;\n",
+    ),
+    (
+        "V9__rows/up.sql",
+        "INSERT INTO parents (id, full_name) VALUES (2, 'b');\n\
+         UPDATE parents SET full_name = 'c' WHERE id = 2;\n",
+    ),
+    (
+        "V9__rows/up.postgres.sql",
+        "ALTER TABLE parents DROP COLUMN seq;\n\
+         INSERT INTO parents (id, full_name) VALUES (2, 'b');\n\
+         UPDATE parents SET full_name = 'c' WHERE id = 2;\n",
+    ),
+    (
+        "V10__partitions/up.sql",
+        "CREATE TABLE events (id INTEGER, kind VARCHAR(10));\n",
+    ),
+    (
+        "V10__partitions/up.postgres.sql",
+        "CREATE TABLE events (id INTEGER, kind VARCHAR(10)) PARTITION BY LIST (kind);\n\
+         CREATE TABLE events_a PARTITION OF events FOR VALUES IN ('a');\n",
+    ),
+    (
+        "V11__parent_index/up.sql",
+        "CREATE INDEX events_kind ON events (kind);\n",
+    ),
+    ("V12__trigger/up.sql", "CREATE TABLE audit (id INTEGER);\n"),
+    (
+        "V12__trigger/up.postgres.sql",
+        "CREATE FUNCTION make_table() RETURNS trigger LANGUAGE plpgsql AS $$\n\
+         BEGIN CREATE TABLE IF NOT EXISTS made_by_trigger (id INTEGER); RETURN NEW; END $$;\n\
+         CREATE TRIGGER parents_insert AFTER INSERT ON parents\n\
+           FOR EACH ROW EXECUTE FUNCTION make_table();\n",
+    ),
+    (
+        // Triggers on MySQL/MariaDB, which only a dropped table's scope describes: one
+        // on the table V12 alters, one on the table V13 drops.
+        "V10__partitions/up.mysql.sql",
+        "CREATE TABLE events (id INTEGER, kind VARCHAR(10));\n\
+         CREATE TABLE audit (id INTEGER);\n\
+         CREATE TRIGGER audit_insert BEFORE INSERT ON audit FOR EACH ROW SET NEW.id = NEW.id + 1;\n\
+         CREATE TRIGGER parents_insert AFTER INSERT ON parents\n\
+           FOR EACH ROW INSERT INTO audit (id) VALUES (NEW.id);\n",
+    ),
+    (
+        "V12__trigger/up.mysql.sql",
+        "ALTER TABLE parents ADD COLUMN flag INTEGER NULL;\n",
+    ),
+    (
+        "V13__insert/up.sql",
+        "INSERT INTO parents (id, full_name) VALUES (3, 'd');\n",
+    ),
+    (
+        "V13__insert/up.mysql.sql",
+        "INSERT INTO parents (id, full_name) VALUES (3, 'd');\n\
+         DROP TABLE audit;\n",
+    ),
+    (
+        "V14__last/up.sql",
+        "ALTER TABLE parents ADD COLUMN email VARCHAR(80) NULL;\n",
+    ),
+];
+
 /// One run describes only the tables each version names where it can (and the whole schema
 /// before it, for anything it cannot follow, and after its last version); versions applied
 /// one run each describe the whole schema after every one. Both record the same fingerprint
@@ -293,126 +407,7 @@ pub const SCOPED_NAMES: [&str; 14] = [
 /// PostgreSQL serial column's sequence, partitions, and a trigger function that creates a
 /// table from an `INSERT`) and of forms that are not followed (a view, a rename).
 pub async fn scoped_descriptions_record_what_whole_ones_would<C: Connect>(ctx: &Ctx<C>) {
-    // Every version is irreversible: this test only applies.
-    let downs: Vec<String> = (1..=14)
-        .map(|n| format!("V{n}__{}/down.sql", SCOPED_NAMES[n - 1]))
-        .collect();
-    let mut files: Vec<(&str, &str)> = downs
-        .iter()
-        .map(|path| (path.as_str(), "-- migrate:irreversible\n"))
-        .collect();
-    files.extend_from_slice(&[
-        (
-            "V1__tables/up.sql",
-            "CREATE TABLE parents (id INTEGER NOT NULL PRIMARY KEY, name VARCHAR(40) NOT NULL);\n\
-             CREATE TABLE Kids (id INTEGER NOT NULL PRIMARY KEY,\n\
-               parent_id INTEGER REFERENCES parents (id) ON DELETE CASCADE,\n\
-               note VARCHAR(20) DEFAULT 'x;y');\n",
-        ),
-        (
-            "V2__index_and_column/up.sql",
-            "CREATE INDEX kids_note ON Kids (note);\n\
-             INSERT INTO parents (id, name) VALUES (1, 'a; \"b\"');\n\
-             ALTER TABLE Kids ADD COLUMN score INTEGER NOT NULL DEFAULT 0;\n",
-        ),
-        (
-            // A dropped index: its table is found in the description (as `Kids`), and the
-            // next statement names it too (as `Kids`, which SQLite's scope lists as `kids`).
-            "V3__drops/up.sql",
-            "DROP INDEX kids_note;\nCREATE INDEX kids_note_id ON Kids (note, id);\n",
-        ),
-        (
-            "V3__drops/up.mysql.sql",
-            "DROP INDEX kids_note ON Kids;\nCREATE INDEX kids_note_id ON Kids (note, id);\n",
-        ),
-        (
-            "V4__view/up.sql",
-            "CREATE VIEW kid_notes AS SELECT note FROM Kids;\n",
-        ),
-        (
-            "V5__two_tables/up.sql",
-            "ALTER TABLE Kids DROP COLUMN score;\n\
-             CREATE TABLE extra_a (id INTEGER);\nCREATE TABLE extra_b (id INTEGER);\n\
-             CREATE UNIQUE INDEX extra_b_id ON extra_b (id);\n",
-        ),
-        ("V6__drop_two/up.sql", "DROP TABLE extra_a, extra_b;\n"),
-        (
-            "V6__drop_two/up.sqlite.sql",
-            "DROP TABLE extra_a;\nDROP TABLE IF EXISTS extra_b;\n",
-        ),
-        (
-            "V7__rename/up.sql",
-            "ALTER TABLE parents RENAME COLUMN name TO full_name;\n",
-        ),
-        (
-            "V8__sequence/up.sql",
-            "ALTER TABLE parents ADD COLUMN seq INTEGER NULL;\n",
-        ),
-        (
-            "V8__sequence/up.postgres.sql",
-            "ALTER TABLE parents ADD COLUMN seq SERIAL;\n",
-        ),
-        (
-            "V9__rows/up.sql",
-            "INSERT INTO parents (id, full_name) VALUES (2, 'b');\n\
-             UPDATE parents SET full_name = 'c' WHERE id = 2;\n",
-        ),
-        (
-            "V9__rows/up.postgres.sql",
-            "ALTER TABLE parents DROP COLUMN seq;\n\
-             INSERT INTO parents (id, full_name) VALUES (2, 'b');\n\
-             UPDATE parents SET full_name = 'c' WHERE id = 2;\n",
-        ),
-        (
-            "V10__partitions/up.sql",
-            "CREATE TABLE events (id INTEGER, kind VARCHAR(10));\n",
-        ),
-        (
-            "V10__partitions/up.postgres.sql",
-            "CREATE TABLE events (id INTEGER, kind VARCHAR(10)) PARTITION BY LIST (kind);\n\
-             CREATE TABLE events_a PARTITION OF events FOR VALUES IN ('a');\n",
-        ),
-        (
-            "V11__parent_index/up.sql",
-            "CREATE INDEX events_kind ON events (kind);\n",
-        ),
-        ("V12__trigger/up.sql", "CREATE TABLE audit (id INTEGER);\n"),
-        (
-            "V12__trigger/up.postgres.sql",
-            "CREATE FUNCTION make_table() RETURNS trigger LANGUAGE plpgsql AS $$\n\
-             BEGIN CREATE TABLE IF NOT EXISTS made_by_trigger (id INTEGER); RETURN NEW; END $$;\n\
-             CREATE TRIGGER parents_insert AFTER INSERT ON parents\n\
-               FOR EACH ROW EXECUTE FUNCTION make_table();\n",
-        ),
-        (
-            // Triggers on MySQL/MariaDB, which only a dropped table's scope describes: one
-            // on the table V12 alters, one on the table V13 drops.
-            "V10__partitions/up.mysql.sql",
-            "CREATE TABLE events (id INTEGER, kind VARCHAR(10));\n\
-             CREATE TABLE audit (id INTEGER);\n\
-             CREATE TRIGGER audit_insert BEFORE INSERT ON audit FOR EACH ROW SET NEW.id = NEW.id + 1;\n\
-             CREATE TRIGGER parents_insert AFTER INSERT ON parents\n\
-               FOR EACH ROW INSERT INTO audit (id) VALUES (NEW.id);\n",
-        ),
-        (
-            "V12__trigger/up.mysql.sql",
-            "ALTER TABLE parents ADD COLUMN flag INTEGER NULL;\n",
-        ),
-        (
-            "V13__insert/up.sql",
-            "INSERT INTO parents (id, full_name) VALUES (3, 'd');\n",
-        ),
-        (
-            "V13__insert/up.mysql.sql",
-            "INSERT INTO parents (id, full_name) VALUES (3, 'd');\n\
-             DROP TABLE audit;\n",
-        ),
-        (
-            "V14__last/up.sql",
-            "ALTER TABLE parents ADD COLUMN email VARCHAR(80) NULL;\n",
-        ),
-    ]);
-    let tree = Tree::new(&files);
+    let tree = scoped_tree();
     let set = tree.set();
     let m = every_version(&set);
 
@@ -438,21 +433,7 @@ pub async fn scoped_descriptions_record_what_whole_ones_would<C: Connect>(ctx: &
     assert_eq!((whole, scoped), expected, "(whole, scoped) descriptions");
     let one_run = m.history(&mut one_run).await.expect("history");
 
-    let other = TestDatabase::create(C::BACKEND)
-        .await
-        .expect("second database")
-        .expect("the server answered for the first");
-    let mut by_one = ctx.connector.connect(other.url()).await;
-    for version in set.migrations().iter().map(|m| m.version()) {
-        m.up(&mut by_one, Target::Version(version))
-            .await
-            .expect("up one version");
-    }
-    let by_one_rows = m.history(&mut by_one).await.expect("history");
-    let check = m.check_schema(&mut by_one).await.expect("check");
-    drop(by_one);
-    other.drop_database().await;
-
+    let (by_one_rows, check) = apply_one_version_per_run(ctx, &m, &set).await;
     assert_eq!(one_run.len(), 14);
     for (a, b) in one_run.iter().zip(&by_one_rows) {
         assert_eq!(a.version, b.version);
@@ -473,6 +454,43 @@ pub async fn scoped_descriptions_record_what_whole_ones_would<C: Connect>(ctx: &
         // The INSERT of V13 ran the trigger function, whose table the fingerprints include.
         assert_eq!(count(&mut d, "made_by_trigger").await, "0");
     }
+}
+
+/// The tree of [`SCOPED_UPS`], every version irreversible: the test only applies.
+fn scoped_tree() -> Tree {
+    let downs: Vec<String> = (1..=14)
+        .map(|n| format!("V{n}__{}/down.sql", SCOPED_NAMES[n - 1]))
+        .collect();
+    let mut files: Vec<(&str, &str)> = downs
+        .iter()
+        .map(|path| (path.as_str(), "-- migrate:irreversible\n"))
+        .collect();
+    files.extend_from_slice(SCOPED_UPS);
+    Tree::new(&files)
+}
+
+/// Applies `set` one version per run on a second fresh database: its history, and its
+/// schema check.
+async fn apply_one_version_per_run<C: Connect>(
+    ctx: &Ctx<C>,
+    m: &Migrator<'_>,
+    set: &MigrationSet,
+) -> (Vec<AppliedMigration>, SchemaCheck) {
+    let other = TestDatabase::create(C::BACKEND)
+        .await
+        .expect("second database")
+        .expect("the server answered for the first");
+    let mut by_one = ctx.connector.connect(other.url()).await;
+    for version in set.migrations().iter().map(|m| m.version()) {
+        m.up(&mut by_one, Target::Version(version))
+            .await
+            .expect("up one version");
+    }
+    let by_one_rows = m.history(&mut by_one).await.expect("history");
+    let check = m.check_schema(&mut by_one).await.expect("check");
+    drop(by_one);
+    other.drop_database().await;
+    (by_one_rows, check)
 }
 
 /// Five portable versions; V3 to V5 leave `posts` alone, so a column added to it by hand

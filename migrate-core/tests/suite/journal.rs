@@ -112,8 +112,15 @@ DROP TABLE called;
     ]);
     let set = tree.set();
     let m = Migrator::with_config(&set, config().fingerprints(Fingerprints::Off));
-    let batches = |calls: &[String]| calls.iter().filter(|c| c.starts_with("batch")).count();
-    let err = m.up(&mut d, Target::Latest).await.expect_err("fails");
+    a_failure_after_a_call_is_placed(&m, &mut d).await;
+    resume_after_a_call_sends_the_rest_in_one_batch(&m, &mut d).await;
+    a_failure_after_a_routines_results_is_placed(&tree, &mut d).await;
+}
+
+/// V1 fails at its statement 6, after the `CALL` (statement 4) went alone: the row says 5
+/// statements done, and the rows of statements 3 to 5 committed.
+async fn a_failure_after_a_call_is_placed<D: Driver>(m: &Migrator<'_>, d: &mut Counting<D>) {
+    let err = m.up(d, Target::Latest).await.expect_err("fails");
     assert!(
         matches!(
             err,
@@ -139,7 +146,7 @@ DROP TABLE called;
         !sent[0].contains("CALL") && !sent[2].contains("CALL"),
         "{sent:#?}"
     );
-    let history = m.history(&mut d).await.expect("history");
+    let history = m.history(d).await.expect("history");
     assert_eq!(
         (history[0].state, history[0].statements_done),
         (State::Failed, 5),
@@ -151,26 +158,34 @@ DROP TABLE called;
         .unwrap_or("")
         .contains("called_later"));
     // The rows of statements 3 to 5 (the CALL's included) committed; the failed one's did not.
-    assert_eq!(count(&mut d, "called").await, "3");
+    assert_eq!(count(d, "called").await, "3");
+}
 
-    // Resuming after the fix runs the failed statement and the one after it, in one batch.
+/// Resuming after the fix runs the failed statement and the one after it, in one batch.
+async fn resume_after_a_call_sends_the_rest_in_one_batch<D: Driver>(
+    m: &Migrator<'_>,
+    d: &mut Counting<D>,
+) {
+    let batches = |calls: &[String]| calls.iter().filter(|c| c.starts_with("batch")).count();
     d.execute("CREATE TABLE called_later (id INTEGER)")
         .await
         .expect("fix");
     d.hook.calls.clear();
-    let report = m.resume(&mut d, Resume::AfterFix).await.expect("resume");
+    let report = m.resume(d, Resume::AfterFix).await.expect("resume");
     assert_eq!(report.steps[0].statements, 2);
     assert_eq!(batches(&d.hook.calls), 1, "{:#?}", d.hook.calls);
-    assert_eq!(count(&mut d, "called").await, "4");
-    assert_eq!(count(&mut d, "called_later").await, "1");
-    let history = m.history(&mut d).await.expect("history");
+    assert_eq!(count(d, "called").await, "4");
+    assert_eq!(count(d, "called_later").await, "1");
+    let history = m.history(d).await.expect("history");
     assert_eq!(
         (history[0].state, history[0].statements_done),
         (State::Applied, 7)
     );
+}
 
-    // MariaDB's `SET STATEMENT … FOR CALL` sends back the routine's results too; a last
-    // statement that fails after results of its own is placed as well.
+/// MariaDB's `SET STATEMENT … FOR CALL` sends back the routine's results too; a last
+/// statement that fails after results of its own is placed as well.
+async fn a_failure_after_a_routines_results_is_placed<D: Driver>(tree: &Tree, d: &mut Counting<D>) {
     tree.write(
         "V2__called_again/up.sql",
         "INSERT INTO called (id) VALUES (20);\n\
@@ -192,16 +207,16 @@ DROP TABLE called;
     );
     let set = tree.set();
     let m = Migrator::with_config(&set, config().fingerprints(Fingerprints::Off));
-    up_fails_at(&m, &mut d, 3, (1, 2)).await;
+    up_fails_at(&m, d, 3, (1, 2)).await;
     d.execute("CREATE TABLE called_nowhere (id INTEGER)")
         .await
         .expect("fix");
     // `resume` finishes V2 only. Without the table again, V3's CALL sends back a result set
     // and then fails inside its routine: as the last statement, it carries no closing write.
-    m.resume(&mut d, Resume::AfterFix).await.expect("resume");
+    m.resume(d, Resume::AfterFix).await.expect("resume");
     d.execute("DROP TABLE called_nowhere").await.expect("drop");
     // The failed CALL is not recorded as done.
-    up_fails_at(&m, &mut d, 2, (2, 1)).await;
+    up_fails_at(&m, d, 2, (2, 1)).await;
 }
 
 /// `up` fails at `statement` (on the line of the same number), and history row `row` is
