@@ -211,8 +211,9 @@ fn default_actor() -> String {
     format!("{user}@{host}")
 }
 
-/// What a command did.
+/// What a command did. Non-exhaustive: later releases add what else a run found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Report {
     /// The migrations applied or reverted, in order.
     pub steps: Vec<StepReport>,
@@ -233,6 +234,7 @@ pub struct Report {
 
 /// One migration applied or reverted.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct StepReport {
     /// The version.
     pub version: Version,
