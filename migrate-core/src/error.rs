@@ -177,7 +177,7 @@ pub enum Error {
         value: String,
     },
     /// The database has a version applied that this binary does not embed.
-    #[error("version {version} is applied in the database but this binary only knows versions up to {}; the database is newer than the binary: deploy a build that includes version {version}, or revert it with that build (or let this binary run next to it with unknown versions ignored)", known(*latest_known))]
+    #[error("version {version} is applied in the database but the migrations this run has go up to {} only; the database is newer than they are: run a build or versions folder that includes version {version}, or revert it with one (or run alongside it with unknown versions ignored)", known(*latest_known))]
     UnknownVersion {
         /// The unknown version.
         version: Version,
@@ -187,7 +187,7 @@ pub enum Error {
     /// A `failed` row of a version this binary does not embed, refused even under
     /// [`UnknownVersions::Ignore`](crate::UnknownVersions::Ignore): only a build with its
     /// scripts can finish it.
-    #[error("version {version} is recorded as failed, and this binary only knows versions up to {}: a newer binary stopped part-way through it; a half-applied version is not ignored, so run `resume` or `repair` with a build that includes version {version}", known(*latest_known))]
+    #[error("version {version} is recorded as failed, and the migrations this run has go up to {} only: a newer release stopped part-way through it; a half-applied version is not ignored, so run `resume` or `repair` with a build or versions folder that includes version {version}", known(*latest_known))]
     FailedUnknownVersion {
         /// The unknown version.
         version: Version,
@@ -196,7 +196,7 @@ pub enum Error {
     },
     /// Under [`UnknownVersions::Ignore`](crate::UnknownVersions::Ignore), an unapplied version
     /// below an applied one the binary does not embed, refused even out of order.
-    #[error("version {version} is not applied but version {unknown}, which this binary does not embed, is; applying {version} under it is refused even with unknown versions ignored: apply it with a build that includes version {unknown}")]
+    #[error("version {version} is not applied but version {unknown}, which is not among the migrations this run has, is; applying {version} under it is refused even with unknown versions ignored: apply it with a build or versions folder that includes version {unknown}")]
     PendingBelowUnknown {
         /// The unapplied embedded version.
         version: Version,
@@ -205,7 +205,7 @@ pub enum Error {
     },
     /// Under [`UnknownVersions::Ignore`](crate::UnknownVersions::Ignore), a revert that would
     /// have to undo versions this binary does not embed (it has no down scripts for them).
-    #[error("cannot revert: it would have to undo versions this binary does not embed ({}; it knows versions up to {}), and it has no down scripts for them; revert them first with a build that includes them", versions.iter().map(Version::to_string).collect::<Vec<_>>().join(", "), known(*latest_known))]
+    #[error("cannot revert: it would have to undo versions not among the migrations this run has ({}; they go up to {}), so there are no down scripts for them; revert them first with a build or versions folder that includes them", versions.iter().map(Version::to_string).collect::<Vec<_>>().join(", "), known(*latest_known))]
     RevertUnknown {
         /// The versions to undo that the binary does not embed, in version order.
         versions: Vec<Version>,
@@ -284,7 +284,7 @@ pub enum Error {
         script: String,
     },
     /// A target version the binary does not embed.
-    #[error("target version {target} does not exist; this binary's newest version is {}", known(*latest_known))]
+    #[error("target version {target} does not exist; the newest version this run has is {}", known(*latest_known))]
     UnknownTarget {
         /// The target asked for.
         target: Version,

@@ -133,8 +133,8 @@ pub(super) fn standing(
     let at = current.map_or("empty (no version applied)".to_owned(), |v| {
         format!("at version {v}")
     });
-    let latest = latest.map_or("this binary has no versions".to_owned(), |v| {
-        format!("this binary's newest is {v}")
+    let latest = latest.map_or("no version is known here".to_owned(), |v| {
+        format!("the newest known here is {v}")
     });
     if pending.is_empty() {
         format!("database {at}; {latest}; nothing pending")
@@ -356,7 +356,11 @@ pub(super) fn validate_text(
     standing: &str,
 ) -> io::Result<()> {
     if problems.is_empty() {
-        writeln!(out, "ok: the history of {} matches this binary", db.url)?;
+        writeln!(
+            out,
+            "ok: the history of {} matches the migrations here",
+            db.url
+        )?;
     } else {
         let noun = if problems.len() == 1 {
             "problem"
@@ -385,15 +389,15 @@ mod tests {
         let v = |n| Version::new(n);
         assert_eq!(
             standing(v(1), v(3), &[2, 3]),
-            "database at version 1; this binary's newest is 3; pending: 2, 3 (run `up`)"
+            "database at version 1; the newest known here is 3; pending: 2, 3 (run `up`)"
         );
         assert_eq!(
             standing(None, v(1), &[1]),
-            "database empty (no version applied); this binary's newest is 1; pending: 1 (run `up`)"
+            "database empty (no version applied); the newest known here is 1; pending: 1 (run `up`)"
         );
         assert_eq!(
             standing(v(2), v(2), &[]),
-            "database at version 2; this binary's newest is 2; nothing pending"
+            "database at version 2; the newest known here is 2; nothing pending"
         );
     }
 }

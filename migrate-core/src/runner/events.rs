@@ -57,8 +57,8 @@ pub(super) fn unknown_ignored(unknown: &[Version], latest_known: Option<Version>
     tracing::warn!(
         unknown_versions = %list,
         latest_known = %latest,
-        "the database is newer than this binary: {which} applied but not embedded (this \
-         binary knows versions up to {latest}); ignored as configured, so nothing at or after \
-         them is applied or reverted"
+        "the database is newer than the migrations this run has: {which} applied but unknown \
+         here (they go up to {latest}); ignored as configured, so nothing at or after them is \
+         applied or reverted"
     );
 }

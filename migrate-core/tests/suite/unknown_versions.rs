@@ -125,7 +125,7 @@ pub async fn older_binary_ignoring_unknown_versions_refuses_to_revert_through_th
         );
         let message = err.to_string();
         assert!(
-            message.contains("embed (3; it knows versions up to 2)")
+            message.contains("this run has (3; they go up to 2)")
                 && message.contains("down scripts"),
             "{message}"
         );
