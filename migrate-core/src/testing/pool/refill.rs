@@ -25,6 +25,8 @@ struct State {
 struct Shared {
     state: Mutex<State>,
     wake: Condvar,
+    /// The refill thread: once it has ended (it cannot build a runtime), nothing refills.
+    thread: std::thread::JoinHandle<()>,
 }
 
 fn shared() -> &'static Shared {
@@ -32,13 +34,14 @@ fn shared() -> &'static Shared {
     SHARED.get_or_init(|| {
         // Nothing can stop a test process's threads but its exit; the thread only ever waits
         // or copies, and a copy cut short by the exit is dealt with (see the module docs).
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("migrate-test-pool".into())
             .spawn(run)
             .expect("spawning the test database pool's refill thread");
         Shared {
             state: Mutex::default(),
             wake: Condvar::new(),
+            thread,
         }
     })
 }
@@ -62,10 +65,10 @@ pub(crate) fn forget(backend: Backend) {
     lock().pools.retain(|p| p.backend != backend);
 }
 
-/// Whether the refill has nothing left to do.
+/// Whether the refill has nothing left to do, or has ended.
 fn idle() -> bool {
     let state = lock();
-    !state.pending && !state.busy
+    (!state.pending && !state.busy) || shared().thread.is_finished()
 }
 
 /// Waits until the refill has nothing left to do: every pool full, or failing.
