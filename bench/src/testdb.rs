@@ -1,21 +1,26 @@
 //! Test databases at version N: what a test pays for a database ready at N, per backend —
-//! `TestDatabase::at` the first time (the template is built) and after (a copy of it), against
-//! an empty database and against the `#[sqlx::test]` way (a fresh database, then sqlx's
-//! migrator runs the N migrations). Its own section of `BENCHMARKS.md`.
+//! `TestDatabase::at` the first time (the template is built), then a claim of a copy made
+//! ahead by the pool, and a copy made on the spot (the pool off) — against an empty database
+//! and against the `#[sqlx::test]` way (a fresh database, then sqlx's migrator runs the N
+//! migrations); and what the pool's background refill spends per copy. Its own section of
+//! `BENCHMARKS.md`.
 //!
 //! ```text
 //! cargo run --release -p migrate-bench -- testdb [--reps 5] [--versions 2,200]
 //! ```
 //!
 //! Every timing ends with the database ready: a new connection to it has answered `SELECT 1`.
-//! Dropping the database is not timed. Before each first use every template on the server is
+//! Dropping the database is not timed, nor is waiting for the pool's refill, which happens
+//! between the timed steps so that it never runs during one. Before each first use every template on the server is
 //! dropped (`drop_all_templates`), so run it on a server no test suite is using.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::{ensure, Context as _};
-use migrate_core::testing::{drop_all_templates, Origin, TestDatabase};
+use migrate_core::testing::{
+    drop_all_templates, pool_refills, pools_settled, Origin, TestDatabase,
+};
 use migrate_core::{Dialect, Target};
 
 use crate::runners::Workload;
@@ -39,8 +44,14 @@ pub(crate) struct AtVersion {
     n: u32,
     /// `TestDatabase::at` with no template yet: build, then copy.
     first: Vec<Duration>,
-    /// `TestDatabase::at` with the template built: a copy.
-    cloned: Vec<Duration>,
+    /// `TestDatabase::at` with the template built and its pool full: a claim.
+    claimed: Vec<Duration>,
+    /// Of those, how many came from the pool (the others were copied on the spot).
+    pooled: usize,
+    /// `TestDatabase::at` with the pool off: a copy made for the test.
+    copied: Vec<Duration>,
+    /// Each copy the background refill made after a claim.
+    refill: Vec<Duration>,
     /// A fresh database and sqlx's migrator over the N migrations.
     sqlx: Vec<Duration>,
     /// How the copies were made (a replay where the backend cannot copy the set).
@@ -89,31 +100,10 @@ pub(crate) async fn measure(
             .await?
             .context("server not reachable")?;
         ready(dialect, db.url()).await?;
-        push(timed, &mut result.empty, started);
+        push(timed, &mut result.empty, started.elapsed());
         db.drop_database().await;
         for (w, at) in workloads.iter().zip(&mut result.at) {
-            drop_all_templates(backend(dialect)).await?;
-            for first in [true, false] {
-                let started = Instant::now();
-                let db = TestDatabase::at_with(backend(dialect), &w.set, Target::Latest, &w.config)
-                    .await?
-                    .context("server not reachable")?;
-                ready(dialect, db.url()).await?;
-                push(
-                    timed,
-                    if first { &mut at.first } else { &mut at.cloned },
-                    started,
-                );
-                at.origin = Some(db.origin());
-                db.drop_database().await;
-            }
-            let started = Instant::now();
-            let db = TestDatabase::create(backend(dialect))
-                .await?
-                .context("server not reachable")?;
-            sqlx_replay(dialect, db.url(), w).await?;
-            push(timed, &mut at.sqlx, started);
-            db.drop_database().await;
+            measure_at(dialect, w, at, rep > 0).await?;
         }
         eprintln!("{} testdb round {rep}/{reps} done", backend_name(dialect));
     }
@@ -142,10 +132,63 @@ pub(crate) async fn section(
     Ok(markdown(&results, reps, command))
 }
 
-fn push(timed: bool, into: &mut Vec<Duration>, started: Instant) {
-    if timed {
-        into.push(started.elapsed());
+/// One round at one N: first use, claim (then the refill it causes), copy on the spot, sqlx.
+async fn measure_at(
+    dialect: Dialect,
+    w: &Workload,
+    at: &mut AtVersion,
+    timed: bool,
+) -> anyhow::Result<()> {
+    drop_all_templates(backend(dialect)).await?;
+    let (db, took) = at_version(dialect, w).await?;
+    push(timed, &mut at.first, took);
+    at.origin = Some(db.origin());
+    db.drop_database().await;
+    // The pool fills in the background; a test arriving later claims a copy.
+    pools_settled().await;
+    let before = pool_refills().len();
+    let (db, took) = at_version(dialect, w).await?;
+    push(timed, &mut at.claimed, took);
+    if timed && db.from_pool() {
+        at.pooled += 1;
     }
+    db.drop_database().await;
+    pools_settled().await;
+    if timed {
+        at.refill.extend(pool_refills().into_iter().skip(before));
+    }
+    // The same without a pool: the copy is made for the test. Set and removed while
+    // the refill thread is idle (settled above), the only other reader.
+    std::env::set_var("MIGRATE_TEST_POOL", "0");
+    let copied = at_version(dialect, w).await;
+    std::env::remove_var("MIGRATE_TEST_POOL");
+    let (db, took) = copied?;
+    push(timed, &mut at.copied, took);
+    db.drop_database().await;
+    let started = Instant::now();
+    let db = TestDatabase::create(backend(dialect))
+        .await?
+        .context("server not reachable")?;
+    sqlx_replay(dialect, db.url(), w).await?;
+    push(timed, &mut at.sqlx, started.elapsed());
+    db.drop_database().await;
+    Ok(())
+}
+
+fn push(timed: bool, into: &mut Vec<Duration>, took: Duration) {
+    if timed {
+        into.push(took);
+    }
+}
+
+/// `TestDatabase::at` of `w`'s latest version, and how long until the database was ready.
+async fn at_version(dialect: Dialect, w: &Workload) -> anyhow::Result<(TestDatabase, Duration)> {
+    let started = Instant::now();
+    let db = TestDatabase::at_with(backend(dialect), &w.set, Target::Latest, &w.config)
+        .await?
+        .context("server not reachable")?;
+    ready(dialect, db.url()).await?;
+    Ok((db, started.elapsed()))
 }
 
 /// A new connection to `url` answers `SELECT 1`.
@@ -181,74 +224,91 @@ pub(crate) fn markdown(
     reps: usize,
     command: &str,
 ) -> String {
+    let size = std::env::var("MIGRATE_TEST_POOL").map_or_else(
+        |_| "2, the default".to_owned(),
+        |n| format!("{n}, from `MIGRATE_TEST_POOL`"),
+    );
     let mut md = format!(
         "{START}\n## Test databases at version N (`TestDatabase::at`)\n\n\
          What a test pays for its own database at version N, median of {reps} per cell, each \
          timed until a new connection to the database answered `SELECT 1` (dropping it is not \
          timed): an empty database (`TestDatabase::create`); `TestDatabase::at` the first time \
-         in a run (the template at N is built, then copied) and after (a copy of the \
-         template); and the `#[sqlx::test]` way, a fresh database on which sqlx's migrator runs \
-         the N migrations. The variants are interleaved within each repetition, after one \
-         untimed round. Before each first use every template on the server is dropped. \
-         Target: a copy at the largest N costs at most {TARGET}× an empty database.\n\n\
-         How a copy is made: PostgreSQL `CREATE DATABASE … TEMPLATE` (the server copies \
-         files, as it does for an empty database from `template1`); SQLite a copy of the \
-         template file; MariaDB, which has no template databases, recreates each table from \
-         `SHOW CREATE TABLE` and copies its rows (`INSERT … SELECT`), the tables shared among \
-         up to four sessions — so there a copy costs about one table creation per table, \
-         while an empty database is one directory. The generated history (seed as in the \
-         main run) has about half as many tables as versions.\n\nCommand: `{command}`\n\n\
-         | backend | N | empty | first use (build + copy) | copy | copy made by | sqlx-style replay | copy / empty | target |\n\
-         |---|---:|---:|---:|---:|---|---:|---:|---|\n"
+         in a run (the template at N is built, then copied, while the pool starts filling in \
+         the background); a **claim**, `TestDatabase::at` once the template's pool of copies \
+         made ahead is full — what every later test pays; a **copy on the spot**, \
+         `TestDatabase::at` with the pool off (`MIGRATE_TEST_POOL=0`), what a test pays when \
+         the pool is empty; and the `#[sqlx::test]` way, a fresh database on which sqlx's \
+         migrator runs the N migrations. The variants are interleaved within each repetition, \
+         after one untimed round; before each first use every template and pooled copy on the \
+         server is dropped. Target: a claim at the largest N costs at most {TARGET}× an empty \
+         database.\n\n\
+         The pool does not make copies cheaper, it makes them earlier: a thread of the test \
+         process keeps a few copies per template ready (here {size}) and makes a new \
+         one after each claim. **Refill per copy** is that background work, timed by the \
+         refill thread (the copy alone, without its connection); here it never overlaps a \
+         timed step (the benchmark waits for the pool between steps), but in a test run it \
+         competes with the tests for the machine and the server, and a test that finds the \
+         pool empty pays for a copy on the spot. How a copy is made: PostgreSQL `CREATE \
+         DATABASE … TEMPLATE` (the claim: `ALTER DATABASE … RENAME`); SQLite a copy of the \
+         template file (the claim: a `rename(2)`); MariaDB, which has no template databases, \
+         recreates each table from `SHOW CREATE TABLE` and copies its rows, the tables shared \
+         among up to four sessions (the claim: deleting the copy's row from a `MEMORY` table). \
+         The generated history (seed as in the main run) has about half as many tables as \
+         versions.\n\nCommand: `{command}`\n\n\
+         | backend | N | empty | first use (build + copy) | claim | claims from the pool | copy on the spot | refill per copy (background) | sqlx-style replay | claim / empty | target |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n"
     );
     for result in results {
-        let b = match result {
-            Ok(b) => b,
-            Err((dialect, e)) => {
-                md.push_str(&format!(
-                    "| {} | — | not measured: {e} |||||||\n",
-                    backend_name(*dialect)
-                ));
-                continue;
-            }
-        };
-        let largest = b.at.iter().map(|a| a.n).max();
-        for at in &b.at {
-            // Per round: the copy over the empty database made in the same round.
-            let per_round: Vec<f64> = at
-                .cloned
-                .iter()
-                .zip(&b.empty)
-                .map(|(c, e)| stats::ratio(*c, *e))
-                .collect();
-            let ratio = Ratio::of(&per_round);
-            let verdict = match ratio {
-                Some(r) if Some(at.n) == largest => {
-                    if r.median <= TARGET {
-                        "met"
-                    } else {
-                        "**missed**"
-                    }
-                }
-                _ => "",
-            };
-            md.push_str(&format!(
-                "| {} | {} | {} | {} | {} | {} | {} | {} | {verdict} |\n",
-                backend_name(b.dialect),
-                at.n,
-                median(&b.empty),
-                median(&at.first),
-                median(&at.cloned),
-                at.origin
-                    .map_or("—".to_owned(), |o| format!("{o:?}").to_lowercase()),
-                median(&at.sqlx),
-                ratio.map_or("—".to_owned(), |r| r.to_string()),
-            ));
+        match result {
+            Ok(b) => md.push_str(&rows(b)),
+            Err((dialect, e)) => md.push_str(&format!(
+                "| {} | — | not measured: {e} |||||||||\n",
+                backend_name(*dialect)
+            )),
         }
     }
     md.push('\n');
     md.push_str(END);
     md.push('\n');
+    md
+}
+
+/// The table's rows of one backend.
+fn rows(b: &BackendTestDb) -> String {
+    let largest = b.at.iter().map(|a| a.n).max();
+    let mut md = String::new();
+    for at in &b.at {
+        // Per round: the claim over the empty database made in the same round.
+        let per_round: Vec<f64> = at
+            .claimed
+            .iter()
+            .zip(&b.empty)
+            .map(|(c, e)| stats::ratio(*c, *e))
+            .collect();
+        let ratio = Ratio::of(&per_round);
+        let verdict = match ratio {
+            Some(r) if Some(at.n) == largest && r.median <= TARGET => "met",
+            Some(_) if Some(at.n) == largest => "**missed**",
+            _ => "",
+        };
+        let made_by = at
+            .origin
+            .map_or("—".to_owned(), |o| format!("{o:?}").to_lowercase());
+        md.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {}/{} | {} ({made_by}) | {} | {} | {} | {verdict} |\n",
+            backend_name(b.dialect),
+            at.n,
+            median(&b.empty),
+            median(&at.first),
+            median(&at.claimed),
+            at.pooled,
+            at.claimed.len(),
+            median(&at.copied),
+            median(&at.refill),
+            median(&at.sqlx),
+            ratio.map_or("—".to_owned(), |r| r.to_string()),
+        ));
+    }
     md
 }
 

@@ -43,14 +43,31 @@
 //! checked before use; a half-built one (a killed build) is dropped and built again.
 //! [`TestDatabase::origin`] says how a database was made; [`TestDatabase::at_replayed`] replays
 //! the migrations regardless.
+//!
+//! ## Pools of copies made ahead
+//!
+//! A copy costs about as much as the template is big (PostgreSQL, SQLite) or has tables
+//! (MariaDB). So once a process has used a template, a thread of its own keeps a few copies of
+//! it ready on the server (`MIGRATE_TEST_POOL`, default 2; 0 turns pools off), and
+//! [`TestDatabase::at`] claims one — PostgreSQL `ALTER DATABASE … RENAME`, MariaDB a row
+//! deleted from a `MEMORY` table, SQLite a file `rename(2)`; each atomic, so tests in parallel
+//! threads and processes never get the same copy — and copies the template itself only when
+//! the pool is empty. A claimed copy is the copy the test would have got, under a name of its
+//! own (MariaDB: `migrate_pool_…`, the copy's name; there is no database rename), dropped with
+//! the test. Ready copies outlive the process (the next run claims them), are never claimed
+//! once their template is outdated (they belong to the template, whose name names its digest)
+//! and are swept with the templates. [`TestDatabase::from_pool`] says whether a database was
+//! claimed; [`pools_settled`] and [`pool_refills`] are for benchmarks.
 
 use std::sync::OnceLock;
 
 mod admin;
 pub mod attribute;
+mod pool;
 mod template;
 
 use admin::{admin_error, Admin};
+use pool::{Claimed, Pool};
 use template::Template;
 
 use crate::driver::{with_database, DriverError};
@@ -118,6 +135,7 @@ pub struct TestDatabase {
     name: String,
     origin: Origin,
     template: Option<String>,
+    pooled: bool,
     dropped: bool,
     _dir: Option<tempfile::TempDir>,
 }
@@ -141,12 +159,6 @@ impl TestDatabase {
         template: Option<&Template>,
     ) -> Result<Option<TestDatabase>, Error> {
         let name = crate::scratch_name::new_name(PREFIX);
-        let origin = if template.is_some() {
-            Origin::Cloned
-        } else {
-            Origin::Empty
-        };
-        let source = template.and_then(Template::name);
         let Some(server) = backend.server_url() else {
             let dir = tempfile::tempdir()
                 .map_err(|e| admin_error("creating a temporary folder", DriverError::other(e)))?;
@@ -155,42 +167,101 @@ impl TestDatabase {
                 std::fs::copy(source, &path)
                     .map_err(|e| admin_error("copying the template file", DriverError::other(e)))?;
             }
-            return Ok(Some(TestDatabase {
+            return Ok(Some(TestDatabase::file(
                 backend,
-                url: format!("sqlite://{}", path.display()),
                 name,
-                origin,
-                template: source,
-                dropped: false,
-                _dir: Some(dir),
-            }));
+                template,
+                (dir, path),
+            )));
         };
-        let Some(mut admin) = Admin::reach(backend, &server).await? else {
+        let Some(mut admin) = server_admin(backend, &server).await? else {
             return Ok(None);
         };
-        let cleaned = match backend {
-            Backend::MySql => &CLEANED_MYSQL,
-            _ => &CLEANED_POSTGRES,
-        };
-        if cleaned.set(()).is_ok() {
-            drop_stale(&mut admin)
-                .await
-                .map_err(|e| admin_error("dropping stale test databases", e))?;
-        }
         // Owned before it exists, so that a copy failing half-way is dropped.
-        let database = TestDatabase {
-            backend,
-            url: with_database(&server, &name),
-            name,
-            origin,
-            template: source,
-            dropped: false,
-            _dir: None,
-        };
+        let database = TestDatabase::on_server(backend, &server, name, template);
         template::create(&mut admin, &server, &database.name, template)
             .await
             .map_err(|e| admin_error("creating the test database", e))?;
         Ok(Some(database))
+    }
+
+    /// A ready copy of `template` claimed from its pool (see the module docs); `None` when the
+    /// pool is empty or off, or the claim failed: the caller copies the template itself.
+    async fn claim(backend: Backend, template: &Template) -> Result<Option<TestDatabase>, Error> {
+        let Some(pool) = Pool::of(backend, template).filter(|_| pool::size() > 0) else {
+            return Ok(None);
+        };
+        let name = crate::scratch_name::new_name(PREFIX);
+        let Some(server) = backend.server_url() else {
+            let claimed = pool::claim(None, &pool, &name).await;
+            return Ok(match claimed {
+                Ok(Some(Claimed::File(dir, path))) => Some(TestDatabase::file(
+                    backend,
+                    name,
+                    Some(template),
+                    (dir, path),
+                )),
+                _ => None,
+            });
+        };
+        let Some(mut admin) = server_admin(backend, &server).await? else {
+            return Ok(None);
+        };
+        Ok(match pool::claim(Some(&mut admin), &pool, &name).await {
+            Ok(Some(Claimed::Database(name))) => Some(TestDatabase::on_server(
+                backend,
+                &server,
+                name,
+                Some(template),
+            )),
+            _ => None,
+        })
+    }
+
+    /// The value for a database `name` on `server`.
+    fn on_server(
+        backend: Backend,
+        server: &str,
+        name: String,
+        template: Option<&Template>,
+    ) -> TestDatabase {
+        TestDatabase {
+            backend,
+            url: with_database(server, &name),
+            name,
+            origin: TestDatabase::origin_of(template),
+            template: template.and_then(Template::name),
+            pooled: false,
+            dropped: false,
+            _dir: None,
+        }
+    }
+
+    /// The value for the SQLite file `path` in the folder `dir`.
+    fn file(
+        backend: Backend,
+        name: String,
+        template: Option<&Template>,
+        (dir, path): (tempfile::TempDir, std::path::PathBuf),
+    ) -> TestDatabase {
+        TestDatabase {
+            backend,
+            url: format!("sqlite://{}", path.display()),
+            name,
+            origin: TestDatabase::origin_of(template),
+            template: template.and_then(Template::name),
+            pooled: false,
+            dropped: false,
+            _dir: Some(dir),
+        }
+    }
+
+    fn origin_of(template: Option<&Template>) -> Origin {
+        if template.is_some() {
+            Origin::Cloned
+        } else {
+            Origin::Empty
+        }
     }
 
     /// The backend.
@@ -211,6 +282,12 @@ impl TestDatabase {
     /// How the database got its content.
     pub fn origin(&self) -> Origin {
         self.origin
+    }
+
+    /// Whether the database is a copy that was made ahead, in the background, and claimed from
+    /// its template's pool (see the module docs), rather than copied for this test.
+    pub fn from_pool(&self) -> bool {
+        self.pooled
     }
 
     /// The template the database was copied from: a database name on a server, a file path
@@ -258,6 +335,10 @@ impl TestDatabase {
                 }
                 Some(template) => template,
             };
+            if let Some(mut db) = TestDatabase::claim(backend, &template).await? {
+                db.pooled = true;
+                return Ok(Some(db));
+            }
             match TestDatabase::create_from(backend, Some(&template)).await {
                 Err(_) if attempt == 0 => template::forget(&request),
                 result => return result,
@@ -360,7 +441,26 @@ async fn drop_database(backend: Backend, name: &str) {
     }
 }
 
-/// Drops the test databases and templates on `admin`'s server created more than a day ago;
+/// The admin connection to `backend`'s server at `server`, having dropped the stale databases
+/// once per process; `Ok(None)` when it is unreachable and not required (the skip was printed).
+async fn server_admin(backend: Backend, server: &str) -> Result<Option<Admin>, Error> {
+    let Some(mut admin) = Admin::reach(backend, server).await? else {
+        return Ok(None);
+    };
+    let cleaned = match backend {
+        Backend::MySql => &CLEANED_MYSQL,
+        _ => &CLEANED_POSTGRES,
+    };
+    if cleaned.set(()).is_ok() {
+        drop_stale(&mut admin)
+            .await
+            .map_err(|e| admin_error("dropping stale test databases", e))?;
+    }
+    Ok(Some(admin))
+}
+
+/// Drops the test databases, templates and pooled copies on `admin`'s server created more
+/// than a day ago;
 /// returns their names.
 async fn drop_stale(admin: &mut Admin) -> Result<Vec<String>, crate::driver::DriverError> {
     let now = crate::scratch_name::now_secs();
@@ -368,11 +468,13 @@ async fn drop_stale(admin: &mut Admin) -> Result<Vec<String>, crate::driver::Dri
     let mut dropped = admin.drop_stale(PREFIX, test_db, now).await?;
     let templates = admin.drop_stale(template::PREFIX, template::is_stale, now);
     dropped.extend(templates.await?);
+    let copies = admin.drop_stale(pool::PREFIX, pool::is_stale, now);
+    dropped.extend(copies.await?);
     Ok(dropped)
 }
 
-/// Drops the test databases and templates on `backend`'s server created more than a day ago
-/// (what [`TestDatabase::create`] does once per process); `Ok(None)` when the server is
+/// Drops the test databases, templates and pooled copies on `backend`'s server created more
+/// than a day ago (what [`TestDatabase::create`] does once per process); `Ok(None)` when the server is
 /// unreachable and not required. Returns the names dropped.
 pub async fn drop_stale_databases(backend: Backend) -> Result<Option<Vec<String>>, Error> {
     if backend == Backend::Sqlite {
@@ -387,19 +489,41 @@ pub async fn drop_stale_databases(backend: Backend) -> Result<Option<Vec<String>
         .map_err(|e| admin_error("dropping stale test databases", e))
 }
 
-/// Drops every template on `backend`'s server (SQLite: every template file) whatever its age —
-/// including one that a test process running now copies from, whose next copies then fail —
-/// and forgets this process's templates; `Ok(None)` when the server is unreachable and not
+/// Drops every template and pooled copy on `backend`'s server (SQLite: every template and
+/// pooled file) whatever its age — including one that a test process running now copies from,
+/// whose next copies then fail — and forgets this process's templates and pools (waiting for
+/// its refill to stop); `Ok(None)` when the server is unreachable and not
 /// required. For benchmarks that time building templates, and for clearing a shared server by
 /// hand. Returns the names dropped.
 pub async fn drop_all_templates(backend: Backend) -> Result<Option<Vec<String>>, Error> {
+    pool::forget(backend);
+    pool::settled().await;
     if backend == Backend::Sqlite {
-        return template::drop_all_files().map(Some);
+        let mut dropped = template::drop_all_files()?;
+        let copies = pool::drop_all_files();
+        dropped.extend(copies.map_err(|e| admin_error("removing pooled copies", e))?);
+        return Ok(Some(dropped));
     }
     let Some(mut admin) = reach_quietly(backend).await? else {
         return Ok(None);
     };
-    template::drop_all(&mut admin, backend).await.map(Some)
+    let mut dropped = template::drop_all(&mut admin, backend).await?;
+    let copies = pool::drop_all(&mut admin).await;
+    dropped.extend(copies.map_err(|e| admin_error("dropping pooled copies", e))?);
+    Ok(Some(dropped))
+}
+
+/// Waits until this process's pools of ready copies are full (or their refill failed), so that
+/// the next [`TestDatabase::at`] of a template this process used claims a copy made ahead. For
+/// benchmarks; tests never need to wait (an empty pool only means a copy made on the spot).
+pub async fn pools_settled() {
+    pool::settled().await;
+}
+
+/// How long each copy made ahead by this process's background refill took so far, in order:
+/// what the pools cost besides what the tests pay for their claims.
+pub fn pool_refills() -> Vec<std::time::Duration> {
+    pool::stats()
 }
 
 /// The admin connection to `backend`'s server (not SQLite); `Ok(None)` when it is unreachable

@@ -8,10 +8,13 @@ use std::path::Path;
 use std::process::Command;
 
 use migrate_core::driver::{AnyDriver, Driver};
-use migrate_core::history::{AppliedMigration, HistoryTable};
-use migrate_core::schema::describe;
 use migrate_core::testing::{drop_stale_databases, Backend, Origin, TestDatabase};
-use migrate_core::{Dialect, MigrationSet, Migrator, Target};
+use migrate_core::{MigrationSet, Migrator, Target};
+
+#[path = "testing_templates/support.rs"]
+mod support;
+
+use support::{load, make_unique, observe, select_text, tree, write_tree, Table, CUSTOMERS_ORDERS};
 
 macro_rules! per_backend {
     ($($scenario:ident),* $(,)?) => {
@@ -36,6 +39,10 @@ macro_rules! per_backend {
     };
 }
 
+/// Pools of ready copies (`TestDatabase::from_pool`).
+#[path = "testing_templates/pools.rs"]
+mod pools;
+
 per_backend!(
     a_copy_equals_a_replay,
     views_are_copied_or_replayed_faithfully,
@@ -45,146 +52,6 @@ per_backend!(
     a_copy_of_many_tables_equals_a_replay,
     processes_starting_together_share_one_template,
 );
-
-/// Tables with keys, an index, a foreign key and rows; `nickname` added to `customers` in V1
-/// when `edited`.
-fn write_tree(root: &Path, edited: bool) {
-    let nickname = if edited {
-        ", nickname VARCHAR(40) NULL"
-    } else {
-        ""
-    };
-    let versions = [
-        (
-            "V1__customers",
-            format!(
-                "CREATE TABLE customers (id INTEGER NOT NULL PRIMARY KEY, name VARCHAR(50) NOT NULL{nickname});\n\
-                 CREATE INDEX ix_customers_name ON customers (name);\n\
-                 INSERT INTO customers (id, name) VALUES (1, 'Ann'), (2, 'Bob');\n"
-            ),
-            "DROP TABLE customers;\n".to_owned(),
-        ),
-        (
-            "V2__orders",
-            "CREATE TABLE orders (id INTEGER NOT NULL PRIMARY KEY, customer_id INTEGER NOT NULL, \
-             total DECIMAL(10, 2) NOT NULL DEFAULT 0, FOREIGN KEY (customer_id) REFERENCES customers (id));\n\
-             INSERT INTO orders (id, customer_id, total) VALUES (10, 1, 9.5), (11, 2, 0);\n"
-                .to_owned(),
-            "DROP TABLE orders;\n".to_owned(),
-        ),
-        (
-            "V3__email",
-            "ALTER TABLE customers ADD COLUMN email VARCHAR(100) NULL;\n\
-             CREATE INDEX ix_orders_customer ON orders (customer_id);\n\
-             UPDATE customers SET email = 'ann@example.com' WHERE id = 1;\n"
-                .to_owned(),
-            "DROP INDEX ix_orders_customer;\n".to_owned(),
-        ),
-    ];
-    for (folder, up, down) in versions {
-        let dir = root.join(folder);
-        std::fs::create_dir_all(&dir).expect("folder");
-        std::fs::write(dir.join("up.sql"), up).expect("up");
-        std::fs::write(dir.join("down.sql"), down).expect("down");
-    }
-    // Dialects differ on dropping an index and a column.
-    let v3 = root.join("V3__email");
-    std::fs::write(
-        v3.join("down.mysql.sql"),
-        "DROP INDEX ix_orders_customer ON orders;\nALTER TABLE customers DROP COLUMN email;\n",
-    )
-    .expect("down");
-    std::fs::write(
-        v3.join("down.postgres.sql"),
-        "DROP INDEX ix_orders_customer;\nALTER TABLE customers DROP COLUMN email;\n",
-    )
-    .expect("down");
-    std::fs::write(
-        v3.join("down.sqlite.sql"),
-        "DROP INDEX ix_orders_customer;\nALTER TABLE customers DROP COLUMN email;\n",
-    )
-    .expect("down");
-}
-
-fn load(root: &Path) -> MigrationSet {
-    migrate_core::source::load_dir(root, &[Dialect::MySql, Dialect::Postgres, Dialect::Sqlite])
-        .expect("load")
-}
-
-fn tree(edited: bool) -> (tempfile::TempDir, MigrationSet) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    write_tree(dir.path(), edited);
-    let set = load(dir.path());
-    (dir, set)
-}
-
-/// What a history row says apart from when, by whom and how fast.
-fn essentials(rows: &[AppliedMigration]) -> Vec<String> {
-    rows.iter()
-        .map(|r| {
-            format!(
-                "{} {} {} {} {:?} {:?} {:?} {}/{} {:?} {:?}",
-                r.version,
-                r.description,
-                r.script,
-                r.checksum,
-                r.down_checksum,
-                r.state,
-                r.direction,
-                r.statements_done,
-                r.statements_total,
-                r.error,
-                r.fingerprint
-            )
-        })
-        .collect()
-}
-
-/// A table and the columns whose values are compared.
-type Table = (&'static str, &'static [&'static str]);
-
-const CUSTOMERS_ORDERS: &[Table] = &[
-    ("customers", &["id", "name", "email"]),
-    ("orders", &["id", "customer_id", "total"]),
-];
-
-/// `SELECT` of `table`'s `columns` as text, ordered by the first.
-fn select_text(backend: Backend, (table, columns): Table) -> String {
-    let text = if backend == Backend::MySql {
-        "CHAR"
-    } else {
-        "TEXT"
-    };
-    let list: Vec<String> = columns
-        .iter()
-        .map(|c| format!("CAST({c} AS {text})"))
-        .collect();
-    format!(
-        "SELECT {} FROM {table} ORDER BY {table}.{}",
-        list.join(", "),
-        columns[0]
-    )
-}
-
-/// Everything a test can observe of a database at a version: schema, history, rows.
-async fn observe(db: &TestDatabase, set: &MigrationSet, tables: &[Table]) -> Vec<String> {
-    let mut driver = AnyDriver::connect(db.url()).await.expect("connect");
-    let schema = describe(&mut driver, &HistoryTable::default())
-        .await
-        .expect("describe");
-    let history = Migrator::new(set)
-        .history(&mut driver)
-        .await
-        .expect("history");
-    let mut seen = vec![schema.canonical_text()];
-    seen.extend(essentials(&history));
-    for &table in tables {
-        // A table the target version does not have yet is observed as missing.
-        let rows = driver.query(&select_text(db.backend(), table)).await.ok();
-        seen.push(format!("{}: {rows:?}", table.0));
-    }
-    seen
-}
 
 async fn copy_and_replay(
     backend: Backend,
@@ -331,6 +198,8 @@ async fn an_edited_migration_is_not_served_an_old_template(backend: Backend) {
     else {
         return;
     };
+    // The original's pool is full: none of its copies may serve the edited set.
+    migrate_core::testing::pools_settled().await;
     let after = TestDatabase::at(backend, &edited, Target::Latest)
         .await
         .expect("copy")
@@ -375,7 +244,10 @@ async fn stale_templates_are_swept(backend: Backend) {
         .as_secs();
     let stale = "migrate_tpl_00ff_1000".to_owned();
     let fresh = format!("migrate_tpl_00fe_{now}");
-    for name in [&stale, &fresh] {
+    // Pooled copies follow the same rule.
+    let stale_copy = "migrate_pool_00000000000000ff_1_1000_0".to_owned();
+    let fresh_copy = format!("migrate_pool_00000000000000fe_1_{now}_0");
+    for name in [&stale, &fresh, &stale_copy, &fresh_copy] {
         admin
             .execute(&format!("CREATE DATABASE {name}"))
             .await
@@ -393,12 +265,17 @@ async fn stale_templates_are_swept(backend: Backend) {
         .await
         .expect("sweep")
         .expect("reachable");
-    admin
-        .execute(&format!("DROP DATABASE {fresh}"))
-        .await
-        .expect("the fresh template was kept");
-    assert!(dropped.contains(&stale), "{dropped:?}");
+    for kept in [&fresh, &fresh_copy] {
+        admin
+            .execute(&format!("DROP DATABASE {kept}"))
+            .await
+            .expect("the fresh template and copy were kept");
+    }
+    for gone in [&stale, &stale_copy] {
+        assert!(dropped.contains(gone), "{dropped:?}");
+    }
     assert!(!dropped.contains(&fresh), "{dropped:?}");
+    assert!(!dropped.contains(&fresh_copy), "{dropped:?}");
 }
 
 #[tokio::test]
@@ -445,9 +322,9 @@ async fn a_copy_of_many_tables_equals_a_replay(backend: Backend) {
 }
 
 /// Set in a child process: the tree whose copy it takes, and the backend.
-const CHILD_TREE: &str = "MIGRATE_TEMPLATES_CHILD_TREE";
+pub(crate) const CHILD_TREE: &str = "MIGRATE_TEMPLATES_CHILD_TREE";
 /// See [`CHILD_TREE`].
-const CHILD_BACKEND: &str = "MIGRATE_TEMPLATES_CHILD_BACKEND";
+pub(crate) const CHILD_BACKEND: &str = "MIGRATE_TEMPLATES_CHILD_BACKEND";
 
 /// The child's half of `processes_starting_together_share_one_template`: takes a copy of the
 /// tree it is given and prints the template it came from. Does nothing in a normal run.
@@ -502,6 +379,7 @@ async fn processes_starting_together_share_one_template(backend: Backend) {
 async fn drop_template(backend: Backend, template: &str) {
     let Some(server) = backend.server_url() else {
         std::fs::remove_file(template).expect("remove the template file");
+        support::drop_pool(backend, template).await;
         return;
     };
     let mut admin = AnyDriver::connect(&server).await.expect("connect");
@@ -515,18 +393,7 @@ async fn drop_template(backend: Backend, template: &str) {
         .execute(&format!("DROP DATABASE {template}"))
         .await
         .expect("drop the template");
-}
-
-/// Makes the tree at `root` a set no other test has: its template cannot exist yet.
-fn make_unique(root: &Path) {
-    let nonce = format!(
-        "-- {} {:?}\n",
-        std::process::id(),
-        std::time::SystemTime::now()
-    );
-    let v1 = root.join("V1__customers").join("up.sql");
-    let up = std::fs::read_to_string(&v1).expect("read");
-    std::fs::write(&v1, nonce + &up).expect("write");
+    support::drop_pool(backend, template).await;
 }
 
 /// Runs `count` children taking a copy of `tree` at once; the templates they copied and the
@@ -640,4 +507,5 @@ async fn drop_template_if_exists(backend: Backend, template: &str) {
         .execute(&format!("DROP DATABASE IF EXISTS {template}"))
         .await
         .expect("drop the template");
+    support::drop_pool(backend, template).await;
 }

@@ -26,6 +26,8 @@
 mod mysql;
 mod sqlite;
 
+pub(crate) use sqlite::folder as templates_folder;
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -44,7 +46,7 @@ pub(crate) const PREFIX: &str = "migrate_tpl_";
 
 /// How long after its creation a template is still taken for new test databases. Half the
 /// sweep's age, so that no run starts cloning a template that a sweep may drop meanwhile.
-const REUSE_FOR: Duration = Duration::from_secs(STALE_AFTER.as_secs() / 2);
+pub(crate) const REUSE_FOR: Duration = Duration::from_secs(STALE_AFTER.as_secs() / 2);
 
 /// How long a process waits for another one building the same template.
 const LOCK_WAIT: Duration = Duration::from_secs(600);

@@ -60,7 +60,7 @@ fn young(path: &Path) -> bool {
         .is_some_and(|age| age < REUSE_FOR)
 }
 
-/// Removes templates and scratch folders older than a day, once per process.
+/// Removes templates, pooled copies and scratch folders older than a day, once per process.
 fn sweep(folder: &Path) {
     static SWEPT: OnceLock<()> = OnceLock::new();
     if SWEPT.set(()).is_err() {
@@ -76,7 +76,9 @@ fn sweep(folder: &Path) {
             .ok()
             .and_then(|t| t.elapsed().ok())
             .is_some_and(|age| age > STALE_AFTER);
-        if stale && entry.file_name().to_string_lossy().starts_with(PREFIX) {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let ours = name.starts_with(PREFIX) || name.starts_with(crate::testing::pool::PREFIX);
+        if stale && ours {
             let path = entry.path();
             let _ = std::fs::remove_file(&path).or_else(|_| std::fs::remove_dir_all(&path));
         }
