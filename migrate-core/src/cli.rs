@@ -350,16 +350,27 @@ impl<'s> Cli<'s> {
     }
 
     /// Like [`Cli::run`] with the given arguments; the first is the program name.
+    ///
+    /// A command on one database runs on a single-thread runtime (it waits on one connection;
+    /// worker threads would only cost start-up time). `fleet` gets a multi-thread runtime, so
+    /// that its databases' work spreads over the cores.
     pub fn run_from<I, T>(&self, args: I) -> Exit
     where
         I: IntoIterator<Item = T>,
         T: Into<OsString> + Clone,
     {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build();
+        let args = match self.parse_or_exit(args) {
+            Ok(args) => args,
+            Err(exit) => return exit,
+        };
+        let runtime = match args.command {
+            args::Command::Fleet(_) => tokio::runtime::Builder::new_multi_thread(),
+            _ => tokio::runtime::Builder::new_current_thread(),
+        }
+        .enable_all()
+        .build();
         match runtime {
-            Ok(runtime) => runtime.block_on(self.run_async_from(args)),
+            Ok(runtime) => runtime.block_on(self.run_parsed(args)),
             Err(e) => {
                 eprintln!("error: cannot start the Tokio runtime: {e}");
                 Exit::Failure
@@ -369,23 +380,38 @@ impl<'s> Cli<'s> {
 
     /// Parses `args` (the first is the program name) and runs the command on the current
     /// Tokio runtime. Installs a `tracing` subscriber filtered by `RUST_LOG` unless the
-    /// application already has one.
+    /// application already has one. A `fleet` command spreads its databases over the
+    /// runtime's worker threads: on a single-thread runtime they share that one thread.
     pub async fn run_async_from<I, T>(&self, args: I) -> Exit
     where
         I: IntoIterator<Item = T>,
         T: Into<OsString> + Clone,
     {
-        let args = match self.parse(args) {
-            Ok(args) => args,
-            Err(e) => {
-                let _ = e.print();
-                return if e.use_stderr() {
-                    Exit::Usage
-                } else {
-                    Exit::Success // --help, --version
-                };
+        match self.parse_or_exit(args) {
+            Ok(args) => self.run_parsed(args).await,
+            Err(exit) => exit,
+        }
+    }
+
+    /// The parsed arguments, or, after printing clap's message (an error, `--help`,
+    /// `--version`), how to exit.
+    fn parse_or_exit<I, T>(&self, args: I) -> Result<args::Args, Exit>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<OsString> + Clone,
+    {
+        self.parse(args).map_err(|e| {
+            let _ = e.print();
+            if e.use_stderr() {
+                Exit::Usage
+            } else {
+                Exit::Success // --help, --version
             }
-        };
+        })
+    }
+
+    /// Runs parsed arguments on the current runtime.
+    async fn run_parsed(&self, args: args::Args) -> Exit {
         init_logging();
         match commands::run(self, args).await {
             Ok(exit) => exit,
