@@ -28,7 +28,7 @@
 //!
 //! | command | what it does |
 //! |---|---|
-//! | `status [--json]` | every version: description, state, applied at, applied by, duration, checksum (`ok`, `changed`, `down changed`, `not embedded`), the pending versions, and whether the live schema matches the one recorded (drift, with what differs) |
+//! | `status [--json]` | every version: description, state, applied at, applied by, duration, checksum (`ok`, `changed`, `down changed`, `not embedded`), the pending versions, and whether the live schema matches the one recorded (drift, with what differs), and who holds the migration lock (see [`crate::driver::LockHolder`]) |
 //! | `up [--to N] [--json]` | applies every pending version, or those up to N |
 //! | `down --to N [--yes] [--json]` | reverts every version after N (`--to 0`: all of them); asks on a terminal unless `--yes`, refuses without `--yes` elsewhere, and refuses irreversible versions, naming them |
 //! | `redo [--yes]` | reverts the newest version and applies it again (asks like `down`) |
@@ -130,6 +130,17 @@
 //!       "removed": [],
 //!       "changed": []
 //!     }
+//!   },
+//!   "lock": {
+//!     "state": "held",
+//!     "holder": {
+//!       "description": "runner 5f0c… on Galera node `n1` (host db1:3306, …)",
+//!       "session": "5f0c…", "user": null, "client": "db1:3306", "node": "n1",
+//!       "connection": "12", "application": null, "process": 4242,
+//!       "since": "2025-01-31 12:00:00.123456", "lease_renewed_ms_ago": 800,
+//!       "lease_expires_in_ms": 9200, "activity": null
+//!     },
+//!     "error": null
 //!   }
 //! }
 //! ```
@@ -146,7 +157,9 @@
 //! or `nothing_applied`; `diff` is present on `drift` when the history's recorded changes
 //! rebuild the recorded schema, each object with its `kind` (`table`, `column`, `index`,
 //! `constraint`, `view`, `trigger`, `routine`, `sequence`, `type`), `name` and `definition`
-//! (`before` and `after` for a changed one).
+//! (`before` and `after` for a changed one). `lock.state` is `free`, `held` (with its
+//! `holder`: the fields the server can tell, the others `null`), `not_tracked` or `unknown`
+//! (it could not be read: `error` says why; `status` still exits 0).
 //!
 //! `plan --json`:
 //!
