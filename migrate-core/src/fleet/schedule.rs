@@ -203,4 +203,24 @@ mod tests {
         assert_eq!(halt, None);
         assert!(results.iter().all(Option::is_some));
     }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn on_worker_returns_the_result_and_a_dropped_wait_aborts_the_task() {
+        assert_eq!(on_worker(async { 7 }).await, 7);
+        let (keep, dropped) = tokio::sync::oneshot::channel::<()>();
+        let forever = on_worker(async move {
+            let _keep = keep;
+            std::future::pending::<()>().await;
+        });
+        let waited = tokio::time::timeout(Duration::from_millis(20), forever).await;
+        assert!(waited.is_err(), "the task never ends on its own");
+        // The task was aborted, and its end of the channel dropped with it.
+        assert!(dropped.await.is_err());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[should_panic(expected = "a tenant's task panicked")]
+    async fn a_panic_in_the_task_resumes_in_the_caller() {
+        on_worker(async { panic!("a tenant's task panicked") }).await;
+    }
 }
