@@ -6,7 +6,9 @@
 //! - (b) a sequential loop of the `startup` example, one process per database — the shell loop
 //!   operators write today, and the baseline of the target;
 //! - the same example under a pool of P processes at once (what `xargs -P` gives);
-//! - (c) `migrate_core::fleet::Fleet::up` with parallelism P, for a few P.
+//! - (c) `migrate_core::fleet::Fleet::up` with parallelism P, for a few P, on a multi-thread
+//!   runtime (as under `#[tokio::main]` or the `migrate fleet` command), and at the default P
+//!   on a single-thread one, where every database's work shares one thread.
 //!
 //! The databases are named `migrate_fleet_bench_<pid>_<i>`, created before each scenario and
 //! dropped after it (and leftovers of a killed run are dropped first). After every scenario a
@@ -64,7 +66,14 @@ enum Kind {
     InProcessLoop,
     ExampleLoop,
     ExamplePool,
-    Fleet { parallelism: usize, default: bool },
+    Fleet {
+        parallelism: usize,
+        default: bool,
+    },
+    /// The fleet on a single-thread runtime.
+    FleetOneThread {
+        parallelism: usize,
+    },
 }
 
 /// The run's results and its context.
@@ -234,14 +243,34 @@ async fn example_processes(
     Ok(started.elapsed())
 }
 
-/// (c): the fleet.
-async fn fleet(
+/// The runtime a fleet scenario runs on.
+#[derive(Debug, Clone, Copy)]
+enum Runtime {
+    /// Multi-thread, one worker per core (Tokio's default).
+    Multi,
+    /// One thread.
+    Single,
+}
+
+/// (c): the fleet, on a runtime of its own, built and dropped on a thread of its own (the
+/// benchmark's single-thread runtime waits meanwhile: nothing else runs on it).
+fn fleet(
     set: &MigrationSet,
     urls: &[String],
     parallelism: usize,
+    runtime: Runtime,
 ) -> anyhow::Result<Duration> {
     let fleet = Fleet::from_urls(urls)?.parallelism(parallelism);
-    let report = fleet.up(set, Target::Latest).await;
+    let run = || -> anyhow::Result<migrate_core::fleet::FleetReport> {
+        let mut builder = match runtime {
+            Runtime::Multi => tokio::runtime::Builder::new_multi_thread(),
+            Runtime::Single => tokio::runtime::Builder::new_current_thread(),
+        };
+        let rt = builder.enable_all().build()?;
+        Ok(rt.block_on(fleet.up(set, Target::Latest)))
+    };
+    let report = std::thread::scope(|s| s.spawn(run).join())
+        .map_err(|_| anyhow::anyhow!("the fleet run panicked"))??;
     if !report.is_success() {
         bail!("the fleet failed:\n{report}");
     }
@@ -327,6 +356,12 @@ async fn scenarios(
             },
             label,
         ));
+        if default {
+            kinds.push((
+                Kind::FleetOneThread { parallelism: p },
+                format!("fleet, parallelism {p}, on a single-thread runtime"),
+            ));
+        }
     }
     let mut measured = Vec::new();
     for (kind, label) in kinds {
@@ -336,7 +371,10 @@ async fn scenarios(
             Kind::InProcessLoop => in_process_loop(set, &urls).await?,
             Kind::ExampleLoop => example_processes(bin, &urls, 1).await?,
             Kind::ExamplePool => example_processes(bin, &urls, settings.processes).await?,
-            Kind::Fleet { parallelism, .. } => fleet(set, &urls, parallelism).await?,
+            Kind::Fleet { parallelism, .. } => fleet(set, &urls, parallelism, Runtime::Multi)?,
+            Kind::FleetOneThread { parallelism } => {
+                fleet(set, &urls, parallelism, Runtime::Single)?
+            }
         };
         eprintln!("fleet bench: {label}: {:.2} s", duration.as_secs_f64());
         check_current(set, &urls).await?;
@@ -406,8 +444,9 @@ pub(crate) fn markdown(settings: &Settings, outcome: &Outcome) -> String {
          application's latest version (`sql/versions`: 2 versions). Every scenario starts on \
          freshly created databases; afterwards a fleet run checks that each one is current. \
          The `startup` example ({} build) also prints the status and writes through both API \
-         versions, as the issue's shell loop did; (a) is the migration alone. Times are one run \
-         each, on {} cores, load average {} at the start.\n\nCommand: `{}`\n\n",
+         versions, as the issue's shell loop did; (a) is the migration alone. (c) runs on a \
+         multi-thread runtime, one worker per core. Times are one run each, on {} cores, load \
+         average {} at the start.\n\nCommand: `{}`\n\n",
         settings.tenants,
         outcome.server,
         outcome.profile,

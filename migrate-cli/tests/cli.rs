@@ -228,6 +228,69 @@ fn operator_path(url: &str) {
         .says("does not exist; nothing to do");
 }
 
+/// `status` names the session holding the migration lock, as text and as JSON, and says
+/// `free` once it is released. The holder is a second connection holding the lock as a runner
+/// does (a runner mid-version is the driver suite's `status_names_the_runner_holding_the_lock`).
+async fn status_names_the_lock_holder(url: &str) {
+    use migrate_core::driver::{AnyDriver, Driver, LockOutcome};
+    use migrate_core::Dialect;
+
+    let migrate = Migrate::new(url);
+    let mut holder = AnyDriver::connect(url).await.expect("connect");
+    let (session, label) = match holder.dialect() {
+        Dialect::MySql => ("SELECT CAST(CONNECTION_ID() AS CHAR)", "connection"),
+        Dialect::Postgres => ("SELECT pg_backend_pid()::text", "backend pid"),
+        // The SQLite lock is a write transaction on the file: create it first.
+        Dialect::Sqlite => ("CREATE TABLE warm (id INTEGER)", "another connection"),
+    };
+    let rows = holder.query(session).await.expect("session");
+    let session = rows.first().and_then(|r| r[0].clone());
+    let lock = "migrate:schema_history";
+    let outcome = holder.lock(lock, std::time::Duration::from_secs(5)).await;
+    assert_eq!(outcome.expect("lock"), LockOutcome::Acquired);
+    let status = migrate.run(&["status", "--json"]).expect(0).json();
+    assert_eq!(status["lock"]["state"], "held", "{status}");
+    assert_eq!(
+        status["lock"]["holder"]["session"].as_str(),
+        session.as_deref(),
+        "{status}"
+    );
+    let expected = format!(
+        "migration lock: held by {label}{}",
+        session.map(|s| format!(" {s}")).unwrap_or_default()
+    );
+    migrate.run(&["status"]).expect(0).says(&expected);
+    holder.unlock(lock).await.expect("unlock");
+    let status = migrate.run(&["status", "--json"]).expect(0).json();
+    assert_eq!(status["lock"]["state"], "free", "{status}");
+    migrate
+        .run(&["status"])
+        .expect(0)
+        .says("migration lock: free");
+}
+
+#[tokio::test]
+async fn status_names_the_lock_holder_on_sqlite() {
+    let db = fresh(Backend::Sqlite)
+        .await
+        .expect("SQLite is always there");
+    status_names_the_lock_holder(db.url()).await;
+}
+
+#[tokio::test]
+async fn status_names_the_lock_holder_on_mariadb() {
+    if let Some(db) = fresh(Backend::MySql).await {
+        status_names_the_lock_holder(db.url()).await;
+    }
+}
+
+#[tokio::test]
+async fn status_names_the_lock_holder_on_postgres() {
+    if let Some(db) = fresh(Backend::Postgres).await {
+        status_names_the_lock_holder(db.url()).await;
+    }
+}
+
 /// A fresh database on `backend`, or `None` (skip printed) when its server is unreachable and
 /// not required.
 async fn fresh(backend: Backend) -> Option<TestDatabase> {

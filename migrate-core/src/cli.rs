@@ -28,7 +28,7 @@
 //!
 //! | command | what it does |
 //! |---|---|
-//! | `status [--json]` | every version: description, state, applied at, applied by, duration, checksum (`ok`, `changed`, `down changed`, `not embedded`), the pending versions, and whether the live schema matches the one recorded (drift, with what differs) |
+//! | `status [--json]` | every version: description, state, applied at, applied by, duration, checksum (`ok`, `changed`, `down changed`, `not embedded`), the pending versions, and whether the live schema matches the one recorded (drift, with what differs), and who holds the migration lock (see [`crate::driver::LockHolder`]) |
 //! | `up [--to N] [--json]` | applies every pending version, or those up to N |
 //! | `down --to N [--yes] [--json]` | reverts every version after N (`--to 0`: all of them); asks on a terminal unless `--yes`, refuses without `--yes` elsewhere, and refuses irreversible versions, naming them |
 //! | `redo [--yes]` | reverts the newest version and applies it again (asks like `down`) |
@@ -130,6 +130,17 @@
 //!       "removed": [],
 //!       "changed": []
 //!     }
+//!   },
+//!   "lock": {
+//!     "state": "held",
+//!     "holder": {
+//!       "description": "runner 5f0c… on Galera node `n1` (host db1:3306, …)",
+//!       "session": "5f0c…", "user": null, "client": "db1:3306", "node": "n1",
+//!       "connection": "12", "application": null, "process": 4242,
+//!       "since": "2025-01-31 12:00:00.123456", "lease_renewed_ms_ago": 800,
+//!       "lease_expires_in_ms": 9200, "activity": null
+//!     },
+//!     "error": null
 //!   }
 //! }
 //! ```
@@ -146,7 +157,9 @@
 //! or `nothing_applied`; `diff` is present on `drift` when the history's recorded changes
 //! rebuild the recorded schema, each object with its `kind` (`table`, `column`, `index`,
 //! `constraint`, `view`, `trigger`, `routine`, `sequence`, `type`), `name` and `definition`
-//! (`before` and `after` for a changed one).
+//! (`before` and `after` for a changed one). `lock.state` is `free`, `held` (with its
+//! `holder`: the fields the server can tell, the others `null`), `not_tracked` or `unknown`
+//! (it could not be read: `error` says why; `status` still exits 0).
 //!
 //! `plan --json`:
 //!
@@ -351,16 +364,27 @@ impl<'s> Cli<'s> {
     }
 
     /// Like [`Cli::run`] with the given arguments; the first is the program name.
+    ///
+    /// A command on one database runs on a single-thread runtime (it waits on one connection;
+    /// worker threads would only cost start-up time). `fleet` gets a multi-thread runtime, so
+    /// that its databases' work spreads over the cores.
     pub fn run_from<I, T>(&self, args: I) -> Exit
     where
         I: IntoIterator<Item = T>,
         T: Into<OsString> + Clone,
     {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build();
+        let args = match self.parse_or_exit(args) {
+            Ok(args) => args,
+            Err(exit) => return exit,
+        };
+        let runtime = match args.command {
+            args::Command::Fleet(_) => tokio::runtime::Builder::new_multi_thread(),
+            _ => tokio::runtime::Builder::new_current_thread(),
+        }
+        .enable_all()
+        .build();
         match runtime {
-            Ok(runtime) => runtime.block_on(self.run_async_from(args)),
+            Ok(runtime) => runtime.block_on(self.run_parsed(args)),
             Err(e) => {
                 eprintln!("error: cannot start the Tokio runtime: {e}");
                 Exit::Failure
@@ -370,23 +394,38 @@ impl<'s> Cli<'s> {
 
     /// Parses `args` (the first is the program name) and runs the command on the current
     /// Tokio runtime. Installs a `tracing` subscriber filtered by `RUST_LOG` unless the
-    /// application already has one.
+    /// application already has one. A `fleet` command spreads its databases over the
+    /// runtime's worker threads: on a single-thread runtime they share that one thread.
     pub async fn run_async_from<I, T>(&self, args: I) -> Exit
     where
         I: IntoIterator<Item = T>,
         T: Into<OsString> + Clone,
     {
-        let args = match self.parse(args) {
-            Ok(args) => args,
-            Err(e) => {
-                let _ = e.print();
-                return if e.use_stderr() {
-                    Exit::Usage
-                } else {
-                    Exit::Success // --help, --version
-                };
+        match self.parse_or_exit(args) {
+            Ok(args) => self.run_parsed(args).await,
+            Err(exit) => exit,
+        }
+    }
+
+    /// The parsed arguments, or, after printing clap's message (an error, `--help`,
+    /// `--version`), how to exit.
+    fn parse_or_exit<I, T>(&self, args: I) -> Result<args::Args, Exit>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<OsString> + Clone,
+    {
+        self.parse(args).map_err(|e| {
+            let _ = e.print();
+            if e.use_stderr() {
+                Exit::Usage
+            } else {
+                Exit::Success // --help, --version
             }
-        };
+        })
+    }
+
+    /// Runs parsed arguments on the current runtime.
+    async fn run_parsed(&self, args: args::Args) -> Exit {
         init_logging();
         match commands::run(self, args).await {
             Ok(exit) => exit,

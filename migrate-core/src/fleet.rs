@@ -22,7 +22,8 @@
 //! ```
 //!
 //! - **Bounded parallelism.** At most [`Fleet::parallelism`] databases migrate at once, each on
-//!   its own connection, all on the calling task (no `'static` bound on the set).
+//!   its own connection and in a Tokio task of its own, so that on a multi-thread runtime their
+//!   work spreads over the worker threads (the set is copied once per run for them to share).
 //! - **Canaries.** The first [`Fleet::canaries`] databases migrate one at a time before any
 //!   other starts; a canary that fails stops the whole run, whatever [`OnFailure`] says.
 //! - **On failure.** [`OnFailure::Stop`] starts no new database after a failure (those running
@@ -59,6 +60,7 @@ mod source;
 mod task;
 
 use std::num::NonZeroUsize;
+use std::sync::Arc;
 use std::time::Instant;
 
 use crate::database_url::DatabaseUrl;
@@ -148,7 +150,7 @@ impl Fleet {
     /// outcome, error included, is in the report.
     pub async fn up(&self, set: &MigrationSet, target: Target) -> FleetReport {
         let started = Instant::now();
-        let migrator = Migrator::with_config(set, self.config.clone());
+        let shared = self.shared(set);
         let plan = schedule::Schedule {
             parallelism: self.parallelism,
             canaries: self.canaries.min(self.databases.len()),
@@ -157,7 +159,13 @@ impl Fleet {
         let (outcomes, stopped) = plan
             .run(
                 &self.databases,
-                |url| task::up(&migrator, url, &self.connect, target),
+                |url| {
+                    let (shared, url) = (Arc::clone(&shared), url.clone());
+                    schedule::on_worker(async move {
+                        let migrator = shared.migrator();
+                        task::up(&migrator, &url, &shared.connect, target).await
+                    })
+                },
                 TenantUp::is_failure,
             )
             .await;
@@ -180,7 +188,7 @@ impl Fleet {
     /// (no canaries, no stopping: one unreachable database does not hide the others).
     pub async fn status(&self, set: &MigrationSet) -> FleetStatus {
         let started = Instant::now();
-        let migrator = Migrator::with_config(set, self.config.clone());
+        let shared = self.shared(set);
         let plan = schedule::Schedule {
             parallelism: self.parallelism,
             canaries: 0,
@@ -189,7 +197,12 @@ impl Fleet {
         let (outcomes, _) = plan
             .run(
                 &self.databases,
-                |url| task::status(&migrator, url, &self.connect),
+                |url| {
+                    let (shared, url) = (Arc::clone(&shared), url.clone());
+                    schedule::on_worker(async move {
+                        task::status(&shared.migrator(), &url, &shared.connect).await
+                    })
+                },
                 |_| false,
             )
             .await;
@@ -197,6 +210,32 @@ impl Fleet {
             tenants: outcomes.into_iter().flatten().collect(),
             duration: started.elapsed(),
         }
+    }
+}
+
+/// What every database's task of one run shares: tasks run on any worker thread, so they own
+/// it together rather than borrow the caller's.
+struct Shared {
+    set: MigrationSet,
+    config: Config,
+    connect: ConnectOptions,
+}
+
+impl Shared {
+    /// A runner for one database.
+    fn migrator(&self) -> Migrator<'_> {
+        Migrator::with_config(&self.set, self.config.clone())
+    }
+}
+
+impl Fleet {
+    /// The run's [`Shared`], with a copy of `set`.
+    fn shared(&self, set: &MigrationSet) -> Arc<Shared> {
+        Arc::new(Shared {
+            set: set.clone(),
+            config: self.config.clone(),
+            connect: self.connect,
+        })
     }
 }
 

@@ -469,6 +469,22 @@ impl<'s> Migrator<'s> {
         Ok(crate::status::status(self.set, &applied, driver.dialect()))
     }
 
+    /// Who holds the migration lock now, read without taking it: the runner a `status` shows
+    /// as migrating, and where it runs ([`LockState`](crate::driver::LockState); what each
+    /// server can tell is listed at [`LockHolder`](crate::driver::LockHolder)). One or two
+    /// queries; on MySQL/MariaDB the first call on a driver also asks whether the server is a
+    /// Galera node.
+    pub async fn lock_holder<D: Driver>(
+        &self,
+        driver: &mut D,
+    ) -> Result<crate::driver::LockState, Error> {
+        self.recover(driver).await?;
+        driver
+            .lock_holder(&self.lock_name())
+            .await
+            .map_err(driver_error("reading who holds the migration lock"))
+    }
+
     /// The history rows, in version order (empty when the table does not exist yet).
     pub async fn history<D: Driver>(&self, driver: &mut D) -> Result<Vec<AppliedMigration>, Error> {
         self.recover(driver).await?;

@@ -14,7 +14,7 @@
 use std::process::Child;
 use std::time::{Duration, Instant};
 
-use migrate_core::driver::{Driver, MysqlAsync, SqlxMySql};
+use migrate_core::driver::{Driver, LockState, MysqlAsync, SqlxMySql};
 use migrate_core::history::State;
 use migrate_core::{source, Config, Dialect, Error, Migrator, Resume, Target};
 
@@ -414,6 +414,55 @@ async fn lock_timeout_names_the_holder_and_its_node() {
     );
     holder.unlock(&m.lock_name()).await.expect("unlock");
     drop((holder, other));
+    db.drop_database().await;
+}
+
+/// `status` on another node names the runner holding the lock mid-version: its node, the
+/// node's host and port, its process and its lease; the lock reads free before and after.
+#[tokio::test]
+async fn status_names_the_holder_and_its_node() {
+    let Some(nodes) = nodes() else { return };
+    let tree = slow_tree();
+    let set = source::load_dir(tree.path(), &Dialect::ALL).expect("tree");
+    let db = ClusterDb::create(&nodes, "status").await;
+    let m = Migrator::new(&set);
+    let mut watcher = db.causal(2).await;
+    let state = m.lock_holder(&mut watcher).await.expect("lock state");
+    assert_eq!(state, LockState::Free);
+    let runner = spawn(&db.url(0), tree.path(), "mysql_async");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let holder = loop {
+        if let LockState::Held(holder) = m.lock_holder(&mut watcher).await.expect("read") {
+            break holder;
+        }
+        assert!(Instant::now() < deadline, "never saw the lock held");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let port = nodes[0].rsplit(':').next().expect("a port");
+    assert_eq!(holder.node.as_deref(), Some("n1"), "{holder}");
+    assert!(
+        holder
+            .client
+            .as_deref()
+            .is_some_and(|c| c.ends_with(&format!(":{port}"))),
+        "{holder}"
+    );
+    assert_eq!(holder.process, Some(u64::from(runner.id())), "{holder}");
+    let lease = holder.lease.expect("a lease");
+    assert!(
+        lease.expires_in().is_some(),
+        "a live runner's lease: {holder}"
+    );
+    assert!(holder.description.contains("Galera node `n1`"), "{holder}");
+    let out = runner.wait_with_output().expect("runner output");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let state = m.lock_holder(&mut watcher).await.expect("lock state");
+    assert_eq!(state, LockState::Free);
+    drop(watcher);
     db.drop_database().await;
 }
 

@@ -334,8 +334,11 @@ impl Session<'_, '_> {
         let applied = self.migrator.history(driver).await?;
         let lines = crate::status::status(set, &applied, dialect);
         let schema = self.migrator.check_schema_against(driver, &applied).await?;
+        // Secondary to the history: a lock that cannot be read is shown as such, not fatal.
+        let lock = self.migrator.lock_holder(driver).await;
         if json {
-            output::status_json(out, &self.db, &lines, &schema, set.latest())?;
+            let lock = output::LockJson::new(&lock);
+            output::status_json(out, &self.db, &lines, &schema, set.latest(), lock)?;
         } else {
             let failures: Vec<(Version, crate::Error)> = applied
                 .iter()
@@ -348,6 +351,7 @@ impl Session<'_, '_> {
                 .collect();
             output::status_table(out, &self.db, &lines, &failures, set.latest())?;
             write!(out, "{schema}")?;
+            writeln!(out, "{}", output::LockLine(&lock))?;
         }
         Ok(Exit::Success)
     }

@@ -17,7 +17,7 @@ mod status;
 mod verify;
 
 pub(super) use self::run::{run_json, Standing};
-pub(super) use self::status::{status_json, status_table};
+pub(super) use self::status::{status_json, status_table, LockJson, LockLine};
 pub(super) use self::verify::verify_json;
 
 /// Where the command ran, for headers and JSON.

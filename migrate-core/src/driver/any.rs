@@ -14,7 +14,7 @@
 
 use std::time::Duration;
 
-use super::{Batch, BatchError, ConnectOptions, Driver, DriverError, LockOutcome, Row};
+use super::{Batch, BatchError, ConnectOptions, Driver, DriverError, LockOutcome, LockState, Row};
 use crate::database_url::DatabaseUrl;
 use crate::Dialect;
 
@@ -149,6 +149,10 @@ impl Driver for AnyDriver {
 
     async fn unlock(&mut self, name: &str) -> Result<(), DriverError> {
         dispatch!(self, d => d.unlock(name).await)
+    }
+
+    async fn lock_holder(&mut self, name: &str) -> Result<LockState, DriverError> {
+        dispatch!(self, d => d.lock_holder(name).await)
     }
 
     async fn recover(&mut self, name: &str) -> Result<(), DriverError> {

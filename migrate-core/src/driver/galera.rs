@@ -6,7 +6,7 @@
 //! (<https://mariadb.com/kb/en/mariadb-galera-cluster-known-limitations/>). On a node where
 //! `wsrep_on` is set, the lock is instead one row in a lock table, `<history table>_lock`
 //! (created when missing, left out of schema descriptions): owner (a UUID per lock call), node
-//! (`wsrep_node_name`), host, connection, client process, when taken and last renewed, and a
+//! (`wsrep_node_name`), host and port, connection, client process, when taken and last renewed, and a
 //! heartbeat counter.
 //!
 //! **Why two runners cannot both hold it.** Every claim is one autocommit write of the row with
@@ -38,7 +38,7 @@
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use super::{Driver, DriverError, DriverErrorKind, LockOutcome, Row};
+use super::{Driver, DriverError, DriverErrorKind, Lease, LockHolder, LockOutcome, LockState, Row};
 use crate::history::HistoryTable;
 use crate::Dialect;
 
@@ -186,7 +186,7 @@ impl Claim {
     /// A new owner id and the row's values, from the server; one round trip.
     async fn new<D: Driver>(driver: &mut D, node: &Node) -> Result<Claim, DriverError> {
         let rows = driver
-            .query("SELECT UUID(), @@hostname, CAST(CONNECTION_ID() AS CHAR)")
+            .query("SELECT UUID(), CONCAT(@@hostname, ':', @@port), CAST(CONNECTION_ID() AS CHAR)")
             .await?;
         let cell = |i: usize| {
             rows.first()
@@ -238,14 +238,14 @@ pub(crate) async fn lock<D: Clustered>(
             return Ok(LockOutcome::Acquired);
         };
         if expired(driver.cluster(), &row) {
-            tracing::warn!(holder = %describe(&row), "taking over a migration lock whose lease ran out");
+            tracing::warn!(holder = %holder(&row), "taking over a migration lock whose lease ran out");
             take_over(driver, &table, &claim, &row).await?;
             continue;
         }
         let left = timeout.saturating_sub(started.elapsed());
         if left.is_zero() {
             return Ok(LockOutcome::TimedOut {
-                holder: Some(describe(&row)),
+                holder: Some(holder(&row).description),
             });
         }
         tokio::time::sleep(POLL.min(left)).await;
@@ -341,21 +341,67 @@ async fn take_over<D: Clustered>(
     }
 }
 
-/// Who holds the lock, for a lock timeout: `runner <uuid> on node n2 (host h, connection 12,
-/// process 345), since …, renewed 800 ms ago`.
-fn describe(row: &Row) -> String {
-    let cell = |i: usize| row.get(i).and_then(Option::as_deref).unwrap_or("?");
-    format!(
+/// Who holds the lock now, from the lock row as this node has it (a plain read: a claim made
+/// on another node in the last few milliseconds may not have been applied here yet).
+pub(crate) async fn lock_holder<D: Driver>(
+    driver: &mut D,
+    name: &str,
+) -> Result<LockState, DriverError> {
+    let table = lock_table(name)?;
+    let read = driver
+        .query(&format!("SELECT {ROW} FROM {table} WHERE id = 1"))
+        .await;
+    match read {
+        Ok(rows) => Ok(rows.into_iter().next().map_or(LockState::Free, |row| {
+            LockState::Held(Box::new(holder(&row)))
+        })),
+        // No lock was ever taken on this database.
+        Err(e) if e.kind() == DriverErrorKind::UndefinedTable => Ok(LockState::Free),
+        Err(e) => Err(e),
+    }
+}
+
+/// The holder a lock row names: `runner <uuid> on Galera node `n2` (host h, connection 12,
+/// process 345), holding it since …, renewed 800 ms ago` and how long its lease has left.
+fn holder(row: &Row) -> LockHolder {
+    let cell = |i: usize| row.get(i).cloned().flatten();
+    let shown = |i: usize| row.get(i).and_then(Option::as_deref).unwrap_or("?");
+    // Negative when the holder's node runs ahead of this one's clock.
+    let renewed_ms = cell(7).and_then(|ms| ms.parse::<i64>().ok());
+    let lease = renewed_ms.map(|ms| Lease {
+        renewed_ago: Duration::from_millis(ms.max(0).unsigned_abs()),
+        length: LEASE,
+    });
+    let left = match lease.as_ref().map(Lease::expires_in) {
+        Some(Some(left)) => format!(
+            "its lease runs out in {:.1} s unless renewed",
+            left.as_secs_f64()
+        ),
+        Some(None) => "its lease has run out: the next waiter takes the lock over".to_owned(),
+        None => "its lease is unknown".to_owned(),
+    };
+    let description = format!(
         "runner {} on Galera node `{}` (host {}, connection {}, process {}), holding it since {} UTC, \
-         renewed {} ms ago",
-        cell(0),
-        cell(2),
-        cell(3),
-        cell(4),
-        cell(5),
-        cell(6),
-        cell(7)
-    )
+         renewed {} ms ago; {left}",
+        shown(0),
+        shown(2),
+        shown(3),
+        shown(4),
+        shown(5),
+        shown(6),
+        shown(7),
+    );
+    LockHolder {
+        session: cell(0),
+        node: cell(2),
+        client: cell(3),
+        connection: cell(4),
+        process: cell(5).and_then(|p| p.parse().ok()),
+        since: cell(6),
+        lease,
+        description,
+        ..LockHolder::default()
+    }
 }
 
 /// Starts renewing the lease of `owner` every [`RENEW`], on a connection of its own.

@@ -45,6 +45,7 @@ mod batch_text;
 mod connect;
 #[cfg(any(feature = "sqlx-mysql", feature = "mysql_async"))]
 mod galera;
+mod lock_state;
 #[cfg(feature = "mysql_async")]
 mod mysql_async;
 #[cfg(any(feature = "sqlx-mysql", feature = "mysql_async"))]
@@ -82,6 +83,7 @@ pub use self::any::AnyDriver;
 pub use self::connect::{
     parse_timeout, ConnectOptions, CONNECT_TIMEOUT_ENV, DEFAULT_CONNECT_TIMEOUT,
 };
+pub use self::lock_state::{Lease, LockHolder, LockState};
 #[cfg(feature = "mysql_async")]
 pub use self::mysql_async::MysqlAsync;
 #[cfg(feature = "sqlx-mysql")]
@@ -201,6 +203,18 @@ pub trait Driver: Send {
 
     /// Releases the lock taken by [`Driver::lock`].
     fn unlock(&mut self, name: &str) -> impl Future<Output = Result<(), DriverError>> + Send;
+
+    /// Who holds the lock `name` now, read without taking it (for `status`, on a session other
+    /// than the holder's). The same reading names the holder when [`Driver::lock`] times out.
+    /// The default, [`LockState::NotTracked`], suits a driver that cannot tell; a driver that
+    /// wraps another should forward this method.
+    fn lock_holder(
+        &mut self,
+        name: &str,
+    ) -> impl Future<Output = Result<LockState, DriverError>> + Send {
+        let _ = name;
+        async { Ok(LockState::NotTracked) }
+    }
 
     /// Undoes what an abandoned call left on this connection, before the runner uses it again:
     /// a future dropped mid-command (`tokio::time::timeout`, `select!`) whose caller keeps the

@@ -15,7 +15,7 @@ use super::batch_text::BatchText;
 use super::galera::{ClusterLock, Clustered};
 use super::{
     mysql_lock, mysql_session, Batch, BatchError, Driver, DriverError, DriverErrorKind,
-    LockOutcome, Row,
+    LockOutcome, LockState, Row,
 };
 use crate::Dialect;
 
@@ -198,6 +198,10 @@ impl Driver for MysqlAsync {
         let outcome = mysql_lock::lock(self, name, timeout).await?;
         self.locked = outcome == LockOutcome::Acquired;
         Ok(outcome)
+    }
+
+    async fn lock_holder(&mut self, name: &str) -> Result<LockState, DriverError> {
+        mysql_lock::lock_holder(self, name).await
     }
 
     async fn unlock(&mut self, name: &str) -> Result<(), DriverError> {

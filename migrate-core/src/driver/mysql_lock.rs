@@ -12,7 +12,7 @@
 use std::time::Duration;
 
 use super::galera::{self, Clustered, Server};
-use super::{Driver, DriverError, LockOutcome};
+use super::{Driver, DriverError, LockHolder, LockOutcome, LockState, Row};
 use crate::Dialect;
 
 /// The expression for the server-wide lock name of `name` in the current database.
@@ -29,22 +29,38 @@ pub(crate) async fn lock<D: Clustered>(
     name: &str,
     timeout: Duration,
 ) -> Result<LockOutcome, DriverError> {
-    if let Server::Unknown = driver.cluster().server {
-        let server = galera::detect(driver).await?;
-        driver.cluster().server = server;
-    }
-    if let Server::Galera(_) = driver.cluster().server {
+    if detect(driver).await? {
         return galera::lock(driver, name, timeout).await;
     }
     match scalar(driver, &get_lock(name, timeout)).await?.as_deref() {
         Some("1") => Ok(LockOutcome::Acquired),
         Some("0") => Ok(LockOutcome::TimedOut {
-            holder: scalar(driver, &holder(name)).await?,
+            holder: holder(driver, name).await?.into_description(),
         }),
         other => Err(DriverError::other(format!(
             "GET_LOCK returned {other:?} instead of 0 or 1"
         ))),
     }
+}
+
+/// Whether the server is a Galera node, asked once per driver (one round trip).
+async fn detect<D: Clustered>(driver: &mut D) -> Result<bool, DriverError> {
+    if let Server::Unknown = driver.cluster().server {
+        let server = galera::detect(driver).await?;
+        driver.cluster().server = server;
+    }
+    Ok(matches!(driver.cluster().server, Server::Galera(_)))
+}
+
+/// Who holds the lock: on Galera the lease row's runner, else the session `IS_USED_LOCK` names.
+pub(crate) async fn lock_holder<D: Clustered>(
+    driver: &mut D,
+    name: &str,
+) -> Result<LockState, DriverError> {
+    if detect(driver).await? {
+        return galera::lock_holder(driver, name).await;
+    }
+    holder(driver, name).await
 }
 
 /// Releases the lock taken by [`lock`].
@@ -77,17 +93,50 @@ fn release_lock(name: &str) -> String {
     format!("SELECT CAST(RELEASE_LOCK({}) AS CHAR)", lock_expr(name))
 }
 
-/// Describes the connection holding the lock, if any, with the statement it is running: a
+/// The connection holding the `GET_LOCK` lock, if any, with the statement it is running: a
 /// runner whose client was killed mid-batch keeps its session, and the lock, while the server
-/// runs the rest of the batch, so the waiter sees what it is doing.
-fn holder(name: &str) -> String {
-    format!(
-        "SELECT CONCAT('connection ', p.ID, ' (', p.USER, '@', p.HOST, ', ', p.COMMAND, \
-         ' for ', p.TIME, ' s, ', IFNULL(CONCAT('running `', REPLACE(LEFT(p.INFO, 200), CHAR(10), ' '), '`'), \
-         'no statement running'), ')') \
-         FROM information_schema.PROCESSLIST p WHERE p.ID = IS_USED_LOCK({})",
-        lock_expr(name)
-    )
+/// runs the rest of the batch, so the reader sees what it is doing. Without the `PROCESS`
+/// privilege the processlist shows only the reader's own sessions: the holder is then known by
+/// its connection id alone.
+async fn holder<D: Driver>(driver: &mut D, name: &str) -> Result<LockState, DriverError> {
+    let id = format!("IS_USED_LOCK({})", lock_expr(name));
+    let sql = format!(
+        "SELECT CAST({id} AS CHAR), p.USER, p.HOST, p.COMMAND, CAST(p.TIME AS CHAR), \
+         REPLACE(LEFT(p.INFO, 200), CHAR(10), ' ') \
+         FROM (SELECT 1) AS one LEFT JOIN information_schema.PROCESSLIST p ON p.ID = {id}"
+    );
+    let row = driver.query(&sql).await?.into_iter().next();
+    Ok(row.map_or(LockState::Free, describe_holder))
+}
+
+/// The holder in a row of [`holder`]'s query; free when the lock's connection id is NULL.
+fn describe_holder(row: Row) -> LockState {
+    let cell = |i: usize| row.get(i).cloned().flatten();
+    let Some(id) = cell(0) else {
+        return LockState::Free;
+    };
+    let (user, host) = (cell(1), cell(2));
+    let activity = match (cell(5), cell(3), cell(4)) {
+        (Some(statement), _, _) => Some(format!("running `{statement}`")),
+        (None, Some(command), Some(time)) => Some(format!("{command} for {time} s")),
+        _ => None,
+    };
+    let who = match (&user, &host) {
+        (Some(user), Some(host)) => format!("{user}@{host}"),
+        _ => "user and host not shown: the PROCESS privilege shows them".to_owned(),
+    };
+    let doing = activity
+        .as_deref()
+        .map(|a| format!(", {a}"))
+        .unwrap_or_default();
+    LockState::Held(Box::new(LockHolder {
+        description: format!("connection {id} ({who}{doing})"),
+        session: Some(id),
+        user,
+        client: host,
+        activity,
+        ..LockHolder::default()
+    }))
 }
 
 /// Whether a MySQL error number means "no such table" (ER_NO_SUCH_TABLE).

@@ -17,7 +17,7 @@ use super::galera::{ClusterLock, Clustered};
 use super::sqlx_common::{self, Conn, Held};
 use super::{
     mysql_lock, mysql_session, Batch, BatchError, Driver, DriverError, DriverErrorKind,
-    LockOutcome, Row,
+    LockOutcome, LockState, Row,
 };
 use crate::Dialect;
 
@@ -191,6 +191,10 @@ impl Driver for SqlxMySql {
         let outcome = mysql_lock::lock(self, name, timeout).await?;
         self.held.set_locked(outcome == LockOutcome::Acquired);
         Ok(outcome)
+    }
+
+    async fn lock_holder(&mut self, name: &str) -> Result<LockState, DriverError> {
+        mysql_lock::lock_holder(self, name).await
     }
 
     async fn unlock(&mut self, name: &str) -> Result<(), DriverError> {

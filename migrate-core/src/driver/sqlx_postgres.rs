@@ -18,7 +18,9 @@ use sqlx::{AssertSqlSafe, ConnectOptions, Connection, Executor, Pool, Postgres};
 
 use super::batch_text::{sqlx_results, BatchText};
 use super::sqlx_common::{self, Conn, Held};
-use super::{Batch, BatchError, BatchPart, Driver, DriverError, LockOutcome, Row};
+use super::{
+    Batch, BatchError, BatchPart, Driver, DriverError, LockHolder, LockOutcome, LockState, Row,
+};
 use crate::Dialect;
 
 /// The part of a batch a PostgreSQL error points into, when it carries a position.
@@ -99,32 +101,66 @@ impl SqlxPostgres {
             self.held.set_locked(true);
             return Ok(LockOutcome::Acquired);
         }
-        let holder = self.holder(key).await?;
+        let holder = self.holder(key).await?.into_description();
         Ok(LockOutcome::TimedOut { holder })
     }
 
     /// The session holding the lock in this database (advisory keys are per database, and
-    /// every database on the server uses the same key), with what it is running.
-    async fn holder(&mut self, key: i64) -> Result<Option<String>, DriverError> {
+    /// every database on the server uses the same key), with what it is running. A reader
+    /// without the `pg_read_all_stats` role sees other users' sessions by their pid only.
+    async fn holder(&mut self, key: i64) -> Result<LockState, DriverError> {
         // A bigint advisory key is stored as classid (high half) and objid (low half).
         let (high, low) = ((key as u64) >> 32, (key as u64) & 0xffff_ffff);
         let rows = self
             .query(&format!(
-                "SELECT format('backend pid %s (user %s, client %s, application %s, connected since %s, %s)', \
-                 a.pid, a.usename, coalesce(host(a.client_addr), 'local socket'), \
-                 nullif(a.application_name, ''), a.backend_start, \
-                 CASE WHEN a.state = 'active' THEN format('running `%s`', replace(left(a.query, 200), chr(10), ' ')) \
-                 ELSE format('%s, last statement `%s`', a.state, replace(left(a.query, 200), chr(10), ' ')) END) \
-                 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
+                "SELECT l.pid::text, a.usename::text, \
+                 CASE WHEN a.client_addr IS NULL THEN CASE WHEN a.pid IS NULL THEN NULL ELSE 'local socket' END \
+                 ELSE host(a.client_addr) || ':' || a.client_port END, \
+                 nullif(a.application_name, ''), a.state, replace(left(a.query, 200), chr(10), ' ') \
+                 FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid \
                  WHERE l.locktype = 'advisory' AND l.granted AND l.classid = {high} \
                  AND l.objid = {low} AND l.objsubid = 1 \
                  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
             ))
             .await?;
-        Ok(rows
-            .into_iter()
-            .next()
-            .and_then(|row| row.into_iter().next().flatten()))
+        Ok(rows.into_iter().next().map_or(LockState::Free, |row| {
+            LockState::Held(Box::new(describe_holder(row)))
+        }))
+    }
+}
+
+/// The holder in a row of `SqlxPostgres::holder`'s query.
+fn describe_holder(row: Row) -> LockHolder {
+    let cell = |i: usize| row.get(i).cloned().flatten();
+    let (pid, user, client, application) = (cell(0), cell(1), cell(2), cell(3));
+    let activity = match (cell(4), cell(5)) {
+        (Some(state), Some(query)) if state == "active" => Some(format!("running `{query}`")),
+        (Some(state), Some(query)) => Some(format!("{state}, last statement `{query}`")),
+        (Some(state), None) => Some(state),
+        _ => None,
+    };
+    let shown = |v: &Option<String>| v.clone().unwrap_or_else(|| "not shown".to_owned());
+    let mut description = format!(
+        "backend pid {} (user {}, client {}",
+        shown(&pid),
+        shown(&user),
+        shown(&client)
+    );
+    if let Some(application) = &application {
+        description.push_str(&format!(", application {application}"));
+    }
+    if let Some(activity) = &activity {
+        description.push_str(&format!(", {activity}"));
+    }
+    description.push(')');
+    LockHolder {
+        session: pid,
+        user,
+        client,
+        application,
+        activity,
+        description,
+        ..LockHolder::default()
     }
 }
 
@@ -231,10 +267,14 @@ impl Driver for SqlxPostgres {
                 if !timed_out {
                     return Err(error(e));
                 }
-                let holder = self.holder(key).await?;
+                let holder = self.holder(key).await?.into_description();
                 Ok(LockOutcome::TimedOut { holder })
             }
         }
+    }
+
+    async fn lock_holder(&mut self, name: &str) -> Result<LockState, DriverError> {
+        self.holder(lock_key(name)).await
     }
 
     async fn unlock(&mut self, name: &str) -> Result<(), DriverError> {

@@ -4,7 +4,8 @@
 //! (`BEGIN IMMEDIATE` takes the database's write lock at once, so two runners serialize there),
 //! waited for through `busy_timeout`: <https://www.sqlite.org/lang_transaction.html>. Each
 //! migration runs in a savepoint inside it, so it commits with its history row or not at all,
-//! and the lock's `COMMIT` makes the finished migrations durable.
+//! and the lock's `COMMIT` makes the finished migrations durable. Who holds the write lock
+//! SQLite does not say: [`Driver::lock_holder`] can only tell that some connection does.
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -13,7 +14,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use sqlx::{AssertSqlSafe, ConnectOptions, Executor, Pool, Sqlite};
 
 use super::sqlx_common::{self, Conn, Held};
-use super::{Driver, DriverError, LockOutcome, Row};
+use super::{Driver, DriverError, LockHolder, LockOutcome, LockState, Row};
 use crate::Dialect;
 
 /// A [`Driver`] on one SQLite connection.
@@ -136,6 +137,39 @@ impl Driver for SqlxSqlite {
             Ok(_) => Ok(LockOutcome::Acquired),
             // SQLite cannot say which connection holds the write lock.
             Err(e) if is_busy(&e) => Ok(LockOutcome::TimedOut { holder: None }),
+            Err(e) => Err(error(e)),
+        }
+    }
+
+    /// Tries `BEGIN IMMEDIATE` without waiting and rolls it back at once: busy means another
+    /// connection holds the write lock — a runner, or any other writer, which SQLite cannot
+    /// tell apart. Three statements besides: the busy timeout is read, zeroed and restored.
+    async fn lock_holder(&mut self, _name: &str) -> Result<LockState, DriverError> {
+        let previous: i64 = sqlx::query_scalar("PRAGMA busy_timeout")
+            .fetch_one(self.held.conn())
+            .await
+            .map_err(error)?;
+        self.execute("PRAGMA busy_timeout = 0").await?;
+        let begun = self
+            .held
+            .conn()
+            .execute(sqlx::raw_sql("BEGIN IMMEDIATE"))
+            .await;
+        let ended = match &begun {
+            Ok(_) => self.execute("ROLLBACK").await,
+            Err(_) => Ok(()),
+        };
+        self.execute(&format!("PRAGMA busy_timeout = {previous}"))
+            .await?;
+        ended?;
+        match begun {
+            Ok(_) => Ok(LockState::Free),
+            Err(e) if is_busy(&e) => Ok(LockState::Held(Box::new(LockHolder {
+                description: "another connection holding the database's write lock (a runner, \
+                    or any writer: SQLite does not say which)"
+                    .to_owned(),
+                ..LockHolder::default()
+            }))),
             Err(e) => Err(error(e)),
         }
     }

@@ -2,15 +2,20 @@
 //! `parallelism` at once, and no new start after a failure when the run stops on one.
 //!
 //! Written once for any per-database task (`up`, `status`), so that the rules cannot differ
-//! between commands. Every task runs on the caller's task through
-//! [`StreamExt::buffer_unordered`](futures_util::StreamExt::buffer_unordered), which polls at most `parallelism` of them and starts the
-//! next one only when one finishes — the point where a stop is checked.
+//! between commands. The caller's task drives the schedule through
+//! [`StreamExt::buffer_unordered`](futures_util::StreamExt::buffer_unordered), which keeps at
+//! most `parallelism` tasks going and starts the next one only when one finishes — the point
+//! where a stop is checked. The fleet hands each database's work to [`on_worker`], so that the
+//! work itself (TLS, parsing rows, planning, describing schemas) spreads over the runtime's
+//! worker threads instead of sharing the caller's one.
 
 use std::future::Future;
 use std::num::NonZeroUsize;
 use std::sync::OnceLock;
 
 use futures_util::stream::{self, StreamExt as _};
+use tokio::task::JoinHandle;
+use tracing::Instrument as _;
 
 use super::{OnFailure, StopCause};
 use crate::database_url::DatabaseUrl;
@@ -93,6 +98,34 @@ impl Schedule {
     }
 }
 
+/// Runs `work` as a task of its own on the current Tokio runtime (on a multi-thread runtime,
+/// any worker thread) and waits for its result, in the caller's `tracing` span. Dropping the
+/// returned future aborts the task, so a dropped fleet run leaves nothing running; a panic in
+/// `work` resumes in the caller, as if `work` had been awaited in place.
+pub(super) async fn on_worker<T, F>(work: F) -> T
+where
+    F: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    let mut task = AbortOnDrop(tokio::spawn(work.in_current_span()));
+    match (&mut task.0).await {
+        Ok(result) => result,
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        // Only the runtime's shutdown cancels the task: this future's drop aborts it, and then
+        // nobody awaits it.
+        Err(e) => panic!("a fleet task was cancelled by the runtime's shutdown: {e}"),
+    }
+}
+
+/// A spawned task that is aborted when its handle is dropped.
+struct AbortOnDrop<T>(JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -169,5 +202,25 @@ mod tests {
         let (results, halt, _) = run_with(schedule(2, 0, OnFailure::Continue), 10, &[0]).await;
         assert_eq!(halt, None);
         assert!(results.iter().all(Option::is_some));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn on_worker_returns_the_result_and_a_dropped_wait_aborts_the_task() {
+        assert_eq!(on_worker(async { 7 }).await, 7);
+        let (keep, dropped) = tokio::sync::oneshot::channel::<()>();
+        let forever = on_worker(async move {
+            let _keep = keep;
+            std::future::pending::<()>().await;
+        });
+        let waited = tokio::time::timeout(Duration::from_millis(20), forever).await;
+        assert!(waited.is_err(), "the task never ends on its own");
+        // The task was aborted, and its end of the channel dropped with it.
+        assert!(dropped.await.is_err());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[should_panic(expected = "a tenant's task panicked")]
+    async fn a_panic_in_the_task_resumes_in_the_caller() {
+        on_worker(async { panic!("a tenant's task panicked") }).await;
     }
 }

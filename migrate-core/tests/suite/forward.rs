@@ -8,7 +8,9 @@
 
 use std::time::Duration;
 
-use migrate_core::driver::{Batch, BatchError, BatchPart, Driver, DriverError, LockOutcome, Row};
+use migrate_core::driver::{
+    Batch, BatchError, BatchPart, Driver, DriverError, LockOutcome, LockState, Row,
+};
 use migrate_core::Dialect;
 
 /// One call into a [`Forward`] driver, as its hook sees it.
@@ -22,6 +24,7 @@ pub enum Call<'a> {
     Lock(&'a str),
     Unlock(&'a str),
     Recover(&'a str),
+    LockHolder(&'a str),
     Begin,
     Commit,
     Rollback,
@@ -123,6 +126,9 @@ impl<D: Driver, H: Hook> Driver for Forward<D, H> {
     async fn recover(&mut self, name: &str) -> Result<(), DriverError> {
         through!(self, Call::Recover(name), |d| d.recover(name))
     }
+    async fn lock_holder(&mut self, name: &str) -> Result<LockState, DriverError> {
+        through!(self, Call::LockHolder(name), |d| d.lock_holder(name))
+    }
     async fn begin(&mut self) -> Result<(), DriverError> {
         through!(self, Call::Begin, |d| d.begin())
     }
@@ -153,6 +159,7 @@ impl Hook for Count {
             Call::Batch(batch) => format!("batch {batch:?}"),
             Call::Lock(name) => format!("lock {name}"),
             Call::Unlock(name) => format!("unlock {name}"),
+            Call::LockHolder(name) => format!("lock holder {name}"),
             Call::Recover(_) => return,
             Call::Begin => "begin".into(),
             Call::Commit => "commit".into(),

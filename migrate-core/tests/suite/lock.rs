@@ -50,6 +50,78 @@ pub async fn lock_timeout_names_the_holder<C: Connect>(ctx: &Ctx<C>) {
         .expect("up once released");
 }
 
+/// While a runner is in the middle of a slow version, `Migrator::lock_holder` on another
+/// connection names it: its session (MySQL/MariaDB connection id, PostgreSQL backend pid), user
+/// and client; on SQLite, only that some connection holds the write lock. Free before and after.
+pub async fn status_names_the_runner_holding_the_lock<C: Connect>(ctx: &Ctx<C>) {
+    let tree = Tree::new(&[
+        ("V1/up.sql", "CREATE TABLE before_sleep (id INTEGER);"),
+        ("V1/down.sql", "DROP TABLE before_sleep;"),
+        ("V2/up.mysql.sql", "SELECT SLEEP(4);"),
+        ("V2/up.postgres.sql", "SELECT pg_sleep(4);"),
+        (
+            "V2/up.sqlite.sql",
+            "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 20000000) SELECT COUNT(*) FROM c;",
+        ),
+        ("V2/down.sql", "SELECT 1;"),
+    ]);
+    let set = tree.set();
+    let m = migrator(&set);
+    let mut runner = ctx.driver().await;
+    let mut watcher = ctx.driver().await;
+    let session = match runner.dialect() {
+        Dialect::MySql => Some("SELECT CAST(CONNECTION_ID() AS CHAR)"),
+        Dialect::Postgres => Some("SELECT pg_backend_pid()::text"),
+        Dialect::Sqlite => None,
+    };
+    let session = match session {
+        Some(sql) => runner.query(sql).await.expect("session id")[0][0].clone(),
+        None => None,
+    };
+    assert_eq!(
+        m.lock_holder(&mut watcher).await.expect("lock state"),
+        LockState::Free
+    );
+    let watch = async {
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            if let LockState::Held(holder) = m.lock_holder(&mut watcher).await.expect("read") {
+                return holder;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "never saw the lock held"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    let (applied, holder) = tokio::join!(m.up(&mut runner, Target::Latest), watch);
+    assert_eq!(applied.expect("up").steps.len(), 2);
+    match runner.dialect() {
+        Dialect::Sqlite => {
+            assert_eq!(holder.session, None);
+            assert!(holder.description.contains("write lock"), "{holder}");
+        }
+        dialect => {
+            assert_eq!(holder.session, session, "{holder}");
+            assert!(holder.user.is_some() && holder.client.is_some(), "{holder}");
+            let label = match dialect {
+                Dialect::Postgres => "backend pid",
+                _ => "connection",
+            };
+            let expected = format!("{label} {}", session.as_deref().unwrap_or_default());
+            assert!(holder.description.starts_with(&expected), "{holder}");
+        }
+    }
+    if runner.dialect() == Dialect::Postgres {
+        assert_eq!(holder.application.as_deref(), Some("migrate"), "{holder}");
+    }
+    assert_eq!(
+        m.lock_holder(&mut watcher).await.expect("lock state"),
+        LockState::Free
+    );
+}
+
 pub async fn lock_is_released_after_a_failed_migration<C: Connect>(ctx: &Ctx<C>) {
     let tree = Tree::new(FAILING);
     let set = tree.set();

@@ -11,7 +11,7 @@ pub use drift::*;
 use std::future::Future;
 use std::time::Duration;
 
-use migrate_core::driver::{Batch, BatchPart, Driver, LockOutcome};
+use migrate_core::driver::{Batch, BatchPart, Driver, LockOutcome, LockState};
 use migrate_core::history::{AppliedMigration, HistoryTable, State};
 use migrate_core::schema::{ObjectKind, SchemaCheck};
 use migrate_core::testing::{Backend, TestDatabase};
@@ -117,6 +117,7 @@ macro_rules! driver_suite {
             failing_down_statement_is_named,
             failed_row_is_repaired_after_manual_cleanup,
             lock_timeout_names_the_holder,
+            status_names_the_runner_holding_the_lock,
             lock_is_released_after_a_failed_migration,
             lock_is_released_when_the_future_is_dropped,
             retry_after_a_timeout_on_the_same_driver_frees_the_lock,

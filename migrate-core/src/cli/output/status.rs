@@ -6,6 +6,7 @@ use comfy_table::{Cell, CellAlignment, LineStyle, Table, TableStyle};
 use serde::Serialize;
 
 use super::{current, json, pending, standing, Database, DiffJson};
+use crate::driver::{LockHolder, LockState};
 use crate::history::AppliedMigration;
 use crate::schema::SchemaCheck;
 use crate::status::{ChecksumState, VersionState, VersionStatus};
@@ -22,6 +23,93 @@ struct StatusJson<'a> {
     pending: Vec<u32>,
     versions: Vec<VersionJson<'a>>,
     schema: SchemaJson,
+    lock: LockJson<'a>,
+}
+
+/// Who holds the migration lock, in `status --json`.
+#[derive(Serialize)]
+pub(in crate::cli) struct LockJson<'a> {
+    state: &'static str,
+    holder: Option<HolderJson<'a>>,
+    error: Option<String>,
+}
+
+#[derive(Serialize)]
+struct HolderJson<'a> {
+    description: &'a str,
+    session: Option<&'a str>,
+    user: Option<&'a str>,
+    client: Option<&'a str>,
+    node: Option<&'a str>,
+    connection: Option<&'a str>,
+    application: Option<&'a str>,
+    process: Option<u64>,
+    since: Option<&'a str>,
+    lease_renewed_ms_ago: Option<u64>,
+    lease_expires_in_ms: Option<u64>,
+    activity: Option<&'a str>,
+}
+
+impl<'a> LockJson<'a> {
+    /// The reading of the lock, or why it could not be read (`state` `unknown`).
+    pub(in crate::cli) fn new(read: &'a Result<LockState, Error>) -> LockJson<'a> {
+        let (state, holder, error) = match read {
+            Ok(state) => (state.as_str(), None, None),
+            Err(e) => ("unknown", None, Some(chain(e))),
+        };
+        let holder = match read {
+            Ok(LockState::Held(holder)) => Some(HolderJson::new(holder)),
+            _ => holder,
+        };
+        LockJson {
+            state,
+            holder,
+            error,
+        }
+    }
+}
+
+impl<'a> HolderJson<'a> {
+    fn new(h: &'a LockHolder) -> HolderJson<'a> {
+        let ms = |d: std::time::Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+        HolderJson {
+            description: &h.description,
+            session: h.session.as_deref(),
+            user: h.user.as_deref(),
+            client: h.client.as_deref(),
+            node: h.node.as_deref(),
+            connection: h.connection.as_deref(),
+            application: h.application.as_deref(),
+            process: h.process,
+            since: h.since.as_deref(),
+            lease_renewed_ms_ago: h.lease.map(|l| ms(l.renewed_ago)),
+            lease_expires_in_ms: h.lease.map(|l| l.expires_in().map_or(0, ms)),
+            activity: h.activity.as_deref(),
+        }
+    }
+}
+
+/// `migration lock: free`, `migration lock: held by …`, or why it could not be read.
+pub(in crate::cli) struct LockLine<'a>(pub(in crate::cli) &'a Result<LockState, Error>);
+
+impl std::fmt::Display for LockLine<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Ok(state) => write!(f, "migration lock: {state}"),
+            Err(e) => write!(f, "migration lock: could not be read: {}", chain(e)),
+        }
+    }
+}
+
+/// `e` and its sources, `: `-separated.
+fn chain(e: &Error) -> String {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        text.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    text
 }
 
 #[derive(Serialize)]
@@ -102,6 +190,7 @@ pub(in crate::cli) fn status_json(
     lines: &[VersionStatus],
     schema: &SchemaCheck,
     latest: Option<Version>,
+    lock: LockJson<'_>,
 ) -> io::Result<()> {
     let versions = lines
         .iter()
@@ -134,6 +223,7 @@ pub(in crate::cli) fn status_json(
             pending: pending(lines),
             versions,
             schema: SchemaJson::new(schema),
+            lock,
         },
     )
 }
