@@ -475,6 +475,14 @@ fn keep_other_sections(mut markdown: String, output: &Path, testdb: Option<Strin
     {
         markdown = fleet::splice(&markdown, &section);
     }
+    // What each runner sends, counted on private servers by hand (see the section): kept.
+    let counts = ("<!-- counts:start -->", "<!-- counts:end -->");
+    if let Some(section) = std::fs::read_to_string(output)
+        .ok()
+        .and_then(|text| section::existing(&text, counts))
+    {
+        markdown = section::splice(&markdown, counts, &section);
+    }
     markdown
 }
 
