@@ -187,7 +187,7 @@ async fn ignored_unknown_versions_are_one_warning_naming_them() {
             found[0].fields.contains("unknown_versions=2 ")
                 && found[0]
                     .fields
-                    .contains("version 2 is applied but not embedded"),
+                    .contains("version 2 is applied but unknown here"),
             "{found:#?}"
         );
     }
