@@ -326,20 +326,25 @@ pub(crate) const CHILD_TREE: &str = "MIGRATE_TEMPLATES_CHILD_TREE";
 /// See [`CHILD_TREE`].
 pub(crate) const CHILD_BACKEND: &str = "MIGRATE_TEMPLATES_CHILD_BACKEND";
 
-/// The child's half of `processes_starting_together_share_one_template`: takes a copy of the
-/// tree it is given and prints the template it came from. Does nothing in a normal run.
-#[tokio::test]
-async fn child_takes_a_copy() {
-    let (Some(tree), Ok(backend)) = (std::env::var_os(CHILD_TREE), std::env::var(CHILD_BACKEND))
-    else {
-        return;
-    };
-    let backend = match backend.as_str() {
+/// In a child process, the backend and the migrations its parent gave it; `None` in a
+/// normal run.
+pub(crate) fn child_task() -> Option<(Backend, MigrationSet)> {
+    let tree = std::env::var_os(CHILD_TREE)?;
+    let backend = match std::env::var(CHILD_BACKEND).ok()?.as_str() {
         "MySql" => Backend::MySql,
         "Postgres" => Backend::Postgres,
         _ => Backend::Sqlite,
     };
-    let set = load(Path::new(&tree));
+    Some((backend, load(Path::new(&tree))))
+}
+
+/// The child's half of `processes_starting_together_share_one_template`: takes a copy of the
+/// tree it is given and prints the template it came from. Does nothing in a normal run.
+#[tokio::test]
+async fn child_takes_a_copy() {
+    let Some((backend, set)) = child_task() else {
+        return;
+    };
     let db = TestDatabase::at(backend, &set, Target::Latest)
         .await
         .expect("copy")

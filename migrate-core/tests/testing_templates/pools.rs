@@ -3,7 +3,6 @@
 //! processes, each get a database of their own, at N.
 
 use std::collections::BTreeSet;
-use std::path::Path;
 use std::process::{Command, Stdio};
 
 use migrate_core::driver::{AnyDriver, Driver};
@@ -177,16 +176,9 @@ async fn parallel_claims_get_databases_of_their_own_at_n(backend: Backend) {
 /// history's length. Does nothing in a normal run.
 #[tokio::test]
 async fn child_claims_databases() {
-    let (Some(tree), Ok(backend)) = (std::env::var_os(CHILD_TREE), std::env::var(CHILD_BACKEND))
-    else {
+    let Some((backend, set)) = super::child_task() else {
         return;
     };
-    let backend = match backend.as_str() {
-        "MySql" => Backend::MySql,
-        "Postgres" => Backend::Postgres,
-        _ => Backend::Sqlite,
-    };
-    let set = load(Path::new(&tree));
     let seen = tokio::task::spawn_blocking(move || claim_at_once(backend, &set, 4))
         .await
         .expect("claims");
