@@ -1,12 +1,13 @@
 //! The file graph of a crate and its circles. File A has an edge to file B when A's non-test
-//! code names, through a `crate::` or `super::` path, something B defines (or module B
-//! itself). A module's `use` of its own descendants is not an edge: that is how a parent file
-//! lists and re-exports its children, the table of contents; a child naming its parent's items
-//! is an edge. A circle is a strongly connected component of more than one file.
+//! code names, through a `crate::`, `super::`, `self::` or submodule path, something B defines
+//! (or module B itself). A parent naming its children is an edge like any other, so a parent
+//! whose children name its items is in a circle with them: shared items belong in a leaf
+//! child, and the parent only lists and re-exports. A circle is a strongly connected component
+//! of more than one file.
 
 use std::collections::BTreeMap;
 
-use super::refs::{references, Via};
+use super::refs::references;
 use super::resolve::Resolver;
 use super::tree::Crate;
 
@@ -41,7 +42,8 @@ pub(crate) fn file_graph(krate: &Crate) -> (Vec<Edge>, Vec<Unresolved>) {
         if module.test_only {
             continue;
         }
-        for reference in references(&module.items) {
+        let local = module.children.keys().cloned().collect();
+        for reference in references(&module.items, &local) {
             let path = reference.segments.join("::");
             let Some(target) = resolver.resolve(id, &reference.segments) else {
                 let (file, line) = (module.file, reference.line);
@@ -49,8 +51,7 @@ pub(crate) fn file_graph(krate: &Crate) -> (Vec<Edge>, Vec<Unresolved>) {
                 continue;
             };
             let to = krate.modules[target.module()].file;
-            let lists_child = reference.via == Via::Use && krate.is_within(target.module(), id);
-            if to == module.file || lists_child {
+            if to == module.file {
                 continue;
             }
             let (from, line) = (module.file, reference.line);

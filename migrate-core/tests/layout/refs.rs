@@ -1,7 +1,9 @@
 //! The names a module gives to other code of its crate: `use` items, and paths that start with
-//! `crate::` or `super::` in types, expressions, patterns, attribute and macro arguments
+//! `crate::`, `super::`, `self::` or the name of one of the module's own submodules, in types, expressions, patterns, attribute and macro arguments
 //! (the tokens of those arguments are scanned for such paths, since they are not parsed). Test code and
 //! visibilities (`pub(super)`) are left out.
+
+use std::collections::BTreeSet;
 
 use proc_macro2::{Spacing, TokenStream, TokenTree};
 use syn::spanned::Spanned;
@@ -10,23 +12,12 @@ use syn::{ImplItem, Item, ItemUse, Macro, MetaList, Path, TraitItem, UseTree, Vi
 
 use super::tree::{is_test, item_attrs};
 
-/// Where a reference was written.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum Via {
-    /// A `use` item.
-    Use,
-    /// A path in code, or in a macro's tokens.
-    Code,
-}
-
 /// One path naming something, as written (`super::plan::Plan`).
 pub(crate) struct Reference {
     /// The path's segments: `["super", "plan", "Plan"]`.
     pub(crate) segments: Vec<String>,
     /// Line of its first segment.
     pub(crate) line: usize,
-    /// Whether a `use` item or code wrote it.
-    pub(crate) via: Via,
 }
 
 /// One binding made by a `use` item: `use a::b::{c as d, e::*}` gives `d` -> `a::b::c` and
@@ -83,33 +74,41 @@ fn expand(tree: &UseTree, prefix: &mut Vec<String>, out: &mut Vec<UseEntry>) {
     }
 }
 
-/// The crate-relative references in `items` (one module's own items; `mod` items skipped).
-pub(crate) fn references(items: &[Item]) -> Vec<Reference> {
-    let mut visitor = RefVisitor { found: Vec::new() };
+/// The crate-relative references in `items` (one module's own items; `mod` items skipped),
+/// `local` naming the module's submodules.
+pub(crate) fn references(items: &[Item], local: &BTreeSet<String>) -> Vec<Reference> {
+    let mut visitor = RefVisitor {
+        found: Vec::new(),
+        local,
+    };
     for item in items {
         visitor.visit_item(item);
     }
     visitor.found
 }
 
-/// Whether a path starts in this crate, relative to the root or a parent: `crate::`, `super::`.
+/// Whether a path starts in this crate, relative to the root, a parent or this module:
+/// `crate::`, `super::`, `self::`.
 fn is_crate_relative(first: &str) -> bool {
-    first == "crate" || first == "super"
+    first == "crate" || first == "super" || first == "self"
 }
 
-struct RefVisitor {
+struct RefVisitor<'a> {
     found: Vec<Reference>,
+    /// The module's own submodules: a path starting with one of them is crate-relative too.
+    local: &'a BTreeSet<String>,
 }
 
-impl RefVisitor {
-    fn push(&mut self, segments: Vec<String>, line: usize, via: Via) {
-        let relative = segments.first().is_some_and(|s| is_crate_relative(s));
+impl RefVisitor<'_> {
+    /// Whether a path starting with `first` names something of this crate.
+    fn starts_relative(&self, first: &str) -> bool {
+        is_crate_relative(first) || self.local.contains(first)
+    }
+
+    fn push(&mut self, segments: Vec<String>, line: usize) {
+        let relative = segments.first().is_some_and(|s| self.starts_relative(s));
         if relative && segments.len() > 1 {
-            self.found.push(Reference {
-                segments,
-                line,
-                via,
-            });
+            self.found.push(Reference { segments, line });
         }
     }
 
@@ -123,9 +122,9 @@ impl RefVisitor {
                     self.scan_tokens(g.stream());
                     at += 1;
                 }
-                TokenTree::Ident(i) if is_crate_relative(&i.to_string()) => {
+                TokenTree::Ident(i) if self.starts_relative(&i.to_string()) => {
                     let (segments, next) = path_at(&tokens, at);
-                    self.push(segments, i.span().start().line, Via::Code);
+                    self.push(segments, i.span().start().line);
                     at = next;
                 }
                 _ => at += 1,
@@ -150,7 +149,7 @@ fn path_at(tokens: &[TokenTree], start: usize) -> (Vec<String>, usize) {
     (segments, at)
 }
 
-impl<'ast> Visit<'ast> for RefVisitor {
+impl<'ast> Visit<'ast> for RefVisitor<'_> {
     fn visit_item(&mut self, item: &'ast Item) {
         if !is_test(item_attrs(item)) && !matches!(item, Item::Mod(_)) {
             visit::visit_item(self, item);
@@ -171,14 +170,14 @@ impl<'ast> Visit<'ast> for RefVisitor {
 
     fn visit_item_use(&mut self, item: &'ast ItemUse) {
         for entry in use_entries(item) {
-            self.push(entry.segments, entry.line, Via::Use);
+            self.push(entry.segments, entry.line);
         }
     }
 
     fn visit_path(&mut self, path: &'ast Path) {
         if path.leading_colon.is_none() {
             let segments = path.segments.iter().map(|s| s.ident.to_string()).collect();
-            self.push(segments, path.span().start().line, Via::Code);
+            self.push(segments, path.span().start().line);
         }
         visit::visit_path(self, path);
     }

@@ -1,5 +1,5 @@
 //! The checks run on small in-memory crates, to show each catches what it claims and leaves
-//! test code and a parent's table of contents alone.
+//! test code alone.
 
 use super::cycles::{circle_reports, circles, file_graph};
 use super::lengths::file_lengths;
@@ -155,24 +155,66 @@ fn paths_in_macro_and_attribute_arguments_make_edges() {
 }
 
 #[test]
-fn a_parent_listing_its_children_is_no_circle() {
-    let runner = "mod step;\npub use self::step::Step;\nuse crate::runner::step::helper;\n\
-                  pub struct Migrator;\nfn run(_: Step) { helper() }";
-    let step = "use super::Migrator;\npub struct Step;\npub fn helper() {}\nfn f(_: Migrator) {}";
+fn a_parent_naming_its_children_is_no_circle_while_they_do_not_name_it() {
+    let runner = "mod model;\nmod step;\npub use self::step::Step;\npub use model::Migrator;\n\
+                  fn run(_: Step) { step::helper() }";
+    let step = "use super::model::Migrator;\npub struct Step;\npub fn helper() {}\n\
+                fn f(_: Migrator) {}";
     let krate = demo(&[
         ("lib.rs", "mod runner;\npub use runner::Migrator;"),
         ("runner.rs", runner),
+        ("runner/model.rs", "pub struct Migrator;"),
         ("runner/step.rs", step),
     ]);
     assert_eq!(circle_reports(&krate), Vec::<String>::new());
     let (edges, unresolved) = file_graph(&krate);
     let named = |e: &super::cycles::Edge| (krate.files[e.from].path.clone(), e.path.clone());
     let edges: Vec<_> = edges.iter().map(named).collect();
+    let edge = |from: &str, path: &str| (from.to_owned(), path.to_owned());
     assert_eq!(
         edges,
-        [("runner/step.rs".to_owned(), "super::Migrator".to_owned())]
+        [
+            edge("lib.rs", "runner::Migrator"),
+            edge("runner.rs", "model::Migrator"),
+            edge("runner.rs", "self::step::Step"),
+            edge("runner/step.rs", "super::model::Migrator"),
+        ]
     );
     assert!(unresolved.is_empty());
+}
+
+/// A parent and a child that name each other are a circle however the names are written: a
+/// `use` of the child, a plain `child::item` path in code, `super::` from the child.
+#[test]
+fn a_child_naming_its_parents_item_is_a_circle_with_it() {
+    let runner = "mod step;\npub use self::step::Step;\npub struct Migrator;\n\
+                  fn run(_: Step) { step::helper() }";
+    let step = "use super::Migrator;\npub struct Step;\npub fn helper() {}\nfn f(_: Migrator) {}";
+    let krate = demo(&[
+        ("lib.rs", "mod runner;\npub use runner::Migrator;"),
+        ("runner.rs", runner),
+        ("runner/step.rs", step),
+    ]);
+    assert_eq!(
+        circle_reports(&krate),
+        [
+            "import circle of 2 files: demo/src/runner.rs, demo/src/runner/step.rs\n    \
+          runner.rs -> runner/step.rs  (runner.rs:2 `self::step::Step`)\n    \
+          runner/step.rs -> runner.rs  (runner/step.rs:1 `super::Migrator`)"
+        ]
+    );
+    let code_only = runner.replace("pub use self::step::Step;\n", "");
+    let code_only = code_only.replace("_: Step", "");
+    let krate = demo(&[
+        ("lib.rs", "mod runner;\npub use runner::Migrator;"),
+        ("runner.rs", &code_only),
+        ("runner/step.rs", step),
+    ]);
+    assert_eq!(
+        circle_reports(&krate).len(),
+        1,
+        "a plain `step::helper()` is an edge"
+    );
 }
 
 #[test]

@@ -180,18 +180,6 @@ impl Crate {
     pub(crate) fn file_name(&self, file: usize) -> String {
         format!("{}/{}", self.label, self.files[file].path)
     }
-
-    /// Whether module `inner` is `outer` or lies inside it.
-    pub(crate) fn is_within(&self, inner: usize, outer: usize) -> bool {
-        let mut at = Some(inner);
-        while let Some(m) = at {
-            if m == outer {
-                return true;
-            }
-            at = self.modules[m].parent;
-        }
-        false
-    }
 }
 
 /// Whether `attrs` mark test code: `#[test]`, `#[tokio::test]` and the like, `#[cfg(test)]`,
