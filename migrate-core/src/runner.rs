@@ -80,7 +80,6 @@ use std::time::{Duration, Instant};
 
 #[cfg(feature = "cli")]
 pub(crate) use events::FAILURE_TARGET;
-use lock::Command;
 
 use crate::driver::{Driver, DriverError, DriverErrorKind};
 use crate::history::{AppliedMigration, HistoryTable, LogRow};
@@ -88,6 +87,19 @@ use crate::history_sql::{self, HistorySql};
 use crate::plan::{self, OutOfOrder, Plan, Resume, Target, UnknownVersions};
 use crate::schema::SchemaCheck;
 use crate::{Dialect, Direction, Error, MigrationSet, Version};
+
+/// A command that runs under the lock.
+#[derive(Debug, Clone, Copy)]
+enum Command {
+    Up(Target),
+    Down(Target),
+    Redo,
+    Resume(Resume),
+    Repair,
+    Baseline(Version),
+    AcceptChecksum(Version),
+    AcceptSchema,
+}
 
 /// How the runner behaves; [`Config::default`] suits most applications.
 #[derive(Debug, Clone)]

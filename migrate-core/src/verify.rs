@@ -24,7 +24,6 @@
 //! ```
 
 use std::fmt;
-use std::future::Future;
 use std::time::{Duration, Instant};
 
 use crate::driver::Driver;
@@ -51,19 +50,8 @@ mod scratch;
 ))]
 pub use self::scratch::{ScratchServer, SCRATCH_PREFIX};
 
-/// A source of empty databases for [`Verifier::run`], which disposes of each one it is done
-/// with.
-pub trait ScratchDatabases {
-    /// The driver connected to a scratch database.
-    type Driver: Driver;
-
-    /// A new, empty database.
-    fn create(&mut self) -> impl Future<Output = Result<Self::Driver, Error>> + Send;
-
-    /// Disposes of the database most recently made by [`ScratchDatabases::create`] (the
-    /// verifier holds one at a time).
-    fn dispose(&mut self, driver: Self::Driver) -> impl Future<Output = Result<(), Error>> + Send;
-}
+mod databases;
+pub use self::databases::ScratchDatabases;
 
 /// Verifies that each version's down script restores the schema its up script changed.
 #[derive(Debug, Clone)]

@@ -5,10 +5,10 @@
 
 use std::time::{Duration, Instant};
 
-use super::{driver_error, events, Migrator, Report};
+use super::{driver_error, events, Command, Migrator, Report};
 use crate::driver::{Driver, LockOutcome};
 use crate::history_sql::HistorySql;
-use crate::plan::{self, Resume, Target};
+use crate::plan::{self, Target};
 use crate::{Dialect, Error, Version};
 
 /// How long `up` waits for the lock at a time before it looks again whether another runner
@@ -33,19 +33,6 @@ enum Wait {
     /// `up` only: another runner applied everything while this one waited; the unknown
     /// versions ignored beside it.
     NothingToApply(Vec<Version>),
-}
-
-/// A command that runs under the lock.
-#[derive(Debug, Clone, Copy)]
-pub(super) enum Command {
-    Up(Target),
-    Down(Target),
-    Redo,
-    Resume(Resume),
-    Repair,
-    Baseline(Version),
-    AcceptChecksum(Version),
-    AcceptSchema,
 }
 
 impl Migrator<'_> {

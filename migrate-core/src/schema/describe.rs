@@ -23,11 +23,13 @@
 //! everything that belongs to them.
 
 mod mysql;
+mod parts;
 mod postgres;
 mod sqlite;
 
 use std::collections::BTreeMap;
 
+use self::parts::History;
 use super::text::append_one_line;
 use super::{ObjectKind, SchemaDescription, Scope};
 use crate::driver::{Driver, Row};
@@ -66,7 +68,7 @@ pub(crate) async fn describe_scoped<D: Driver>(
     };
     if dialect == Dialect::Postgres {
         driver
-            .execute(&set_scope(&scope.names))
+            .execute(&postgres::set_scope(&scope.names))
             .await
             .map_err(failed)?;
     }
@@ -166,45 +168,4 @@ fn query(dialect: Dialect, table: &HistoryTable, scope: Option<&Scope>) -> Strin
         Dialect::Postgres => postgres::query(&history),
         Dialect::Sqlite => sqlite::query(&history),
     }
-}
-
-/// The PostgreSQL setting that holds a scoped query's table names, as an array literal.
-const PG_SCOPE_SETTING: &str = "migrate.describe_scope";
-
-/// The statement that sets the names a scoped PostgreSQL query describes, for the session
-/// (a scoped description may be taken outside a transaction).
-fn set_scope(names: &[String]) -> String {
-    let elements: Vec<String> = names
-        .iter()
-        .map(|n| format!("\"{}\"", n.replace('\\', "\\\\").replace('"', "\\\"")))
-        .collect();
-    format!(
-        "SELECT set_config('{PG_SCOPE_SETTING}', {}, false)",
-        Dialect::Postgres.string_literal(&format!("{{{}}}", elements.join(",")))
-    )
-}
-
-/// The names of the history table and its log, as string literals for `NOT IN (…)`, and those
-/// of the tables a scoped query describes, for `IN (…)`.
-struct History {
-    names: String,
-    /// The scope's names, as string literals.
-    scope: Option<Vec<String>>,
-    /// Whether triggers are described (always, unless the scope says otherwise).
-    triggers: bool,
-}
-
-impl History {
-    /// ` AND {column} IN (…)` when the query is scoped, written by `cond`; else nothing.
-    fn scoped(&self, cond: impl Fn(&str) -> String) -> String {
-        self.scope
-            .as_ref()
-            .map(|names| format!(" AND {}", cond(&names.join(", "))))
-            .unwrap_or_default()
-    }
-}
-
-/// The parts of one query, one per object kind, as one `UNION ALL`.
-fn union_all(parts: &[String]) -> String {
-    parts.join("\nUNION ALL\n")
 }

@@ -9,7 +9,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use super::ScratchDatabases;
+use super::databases::ScratchDatabases;
 use crate::driver::{redact_url, with_database, AnyDriver, ConnectOptions, Driver, DriverError};
 use crate::scratch_name;
 use crate::{Dialect, Error};

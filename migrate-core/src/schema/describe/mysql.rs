@@ -3,7 +3,7 @@
 //! tables of this schema only (EXPLAIN: "Scanned 1 database", not "all databases").
 //! <https://dev.mysql.com/doc/refman/5.7/en/information-schema-optimization.html>
 
-use super::{union_all, History};
+use super::parts::{union_all, History};
 
 pub(super) fn query(history: &History) -> String {
     let mut parts = vec![

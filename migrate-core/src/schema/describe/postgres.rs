@@ -2,7 +2,24 @@
 //! to extensions (`pg_depend.deptype = 'e'`): `CREATE EXTENSION` makes them, not a migration.
 //! <https://www.postgresql.org/docs/current/catalog-pg-depend.html>
 
-use super::{union_all, History};
+use super::parts::{union_all, History};
+use crate::Dialect;
+
+/// The PostgreSQL setting that holds a scoped query's table names, as an array literal.
+const PG_SCOPE_SETTING: &str = "migrate.describe_scope";
+
+/// The statement that sets the names a scoped PostgreSQL query describes, for the session
+/// (a scoped description may be taken outside a transaction).
+pub(super) fn set_scope(names: &[String]) -> String {
+    let elements: Vec<String> = names
+        .iter()
+        .map(|n| format!("\"{}\"", n.replace('\\', "\\\\").replace('"', "\\\"")))
+        .collect();
+    format!(
+        "SELECT set_config('{PG_SCOPE_SETTING}', {}, false)",
+        Dialect::Postgres.string_literal(&format!("{{{}}}", elements.join(",")))
+    )
+}
 
 pub(super) fn query(history: &History) -> String {
     let mut parts = vec![
@@ -24,14 +41,14 @@ pub(super) fn query(history: &History) -> String {
 }
 
 /// ` AND c.relname = ANY (…)` in a scoped query, reading the names from the setting
-/// [`super::PG_SCOPE_SETTING`] (set by [`super::set_scope`]) rather than from literals:
+/// [`PG_SCOPE_SETTING`] (set by [`set_scope`]) rather than from literals:
 /// the query's text then stays the same whatever the scope, so that the connection
 /// keeps it prepared (planning it costs several times more than running it).
 fn in_scope(history: &History) -> String {
     history.scoped(|_| {
         format!(
             "c.relname = ANY (current_setting('{}')::text[])",
-            super::PG_SCOPE_SETTING
+            PG_SCOPE_SETTING
         )
     })
 }

@@ -6,7 +6,7 @@
 //! pragma, only inside the `CREATE TABLE` text, which is not parsed here: they are not
 //! described. Nor are constraint names, which only that text holds.
 
-use super::{union_all, History};
+use super::parts::{union_all, History};
 
 pub(super) fn query(history: &History) -> String {
     let mut parts = vec![
