@@ -10,7 +10,10 @@ use crate::driver::DriverError;
 use crate::split::{SplitError, Unterminated};
 use crate::{Checksum, Dialect, Direction, Version};
 
+mod journal_stop;
 mod messages;
+
+pub use journal_stop::JournalStop;
 use messages::{
     connection_lost_message, failed_message, journal_failed_message, known, stale_message,
     statement_failed_message, JournalFailure,
@@ -454,27 +457,6 @@ pub enum Error {
         /// Versions the binary embedded that are no longer on disk.
         not_on_disk: Vec<Version>,
     },
-}
-
-/// Where a journaled step stood when a write to its history row failed
-/// ([`Error::JournalFailed`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum JournalStop {
-    /// No statement ran in this run: the write that starts the step failed, and the history is
-    /// as it was before the run.
-    NotStarted,
-    /// The 1-based statement had not run; the statements before it completed.
-    Before(u32),
-    /// The 1-based statement ran in one transaction with the write that failed, and was rolled
-    /// back with it.
-    RolledBack(u32),
-    /// The 1-based statement ran, but the `COMMIT` of its transaction (with its record) failed:
-    /// whether both took effect is unknown, and the history row shows what committed.
-    Unknown(u32),
-    /// Every statement had completed; a write that records it (the record of the last
-    /// statement, or the one that marks the version applied or removes it) failed.
-    AllDone,
 }
 
 // With the error it returns, so that the version model does not depend on the error enum.
