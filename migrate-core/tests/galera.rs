@@ -418,7 +418,8 @@ async fn lock_timeout_names_the_holder_and_its_node() {
 }
 
 /// `status` on another node names the runner holding the lock mid-version: its node, the
-/// node's host and port, its process and its lease; the lock reads free before and after.
+/// node's host and port, its process and its lease; the lock reads free before and after. The
+/// watcher's session is a plain one, and the causal read leaves it so.
 #[tokio::test]
 async fn status_names_the_holder_and_its_node() {
     let Some(nodes) = nodes() else { return };
@@ -426,9 +427,13 @@ async fn status_names_the_holder_and_its_node() {
     let set = source::load_dir(tree.path(), &Dialect::ALL).expect("tree");
     let db = ClusterDb::create(&nodes, "status").await;
     let m = Migrator::new(&set);
-    let mut watcher = db.causal(2).await;
+    // A plain session (`wsrep_sync_wait` 0): the holder's read is causal by itself.
+    let mut watcher = SqlxMySql::connect(&db.url(2)).await.expect("connect");
+    let before = causal_reads(&mut watcher).await;
     let state = m.lock_holder(&mut watcher).await.expect("lock state");
     assert_eq!(state, LockState::Free);
+    // Other tests' reads on this node can only add to the count, never hide this one.
+    assert!(causal_reads(&mut watcher).await > before, "a causal read");
     let runner = spawn(&db.url(0), tree.path(), "mysql_async");
     let deadline = Instant::now() + Duration::from_secs(30);
     let holder = loop {
@@ -462,8 +467,30 @@ async fn status_names_the_holder_and_its_node() {
     );
     let state = m.lock_holder(&mut watcher).await.expect("lock state");
     assert_eq!(state, LockState::Free);
+    let rows = watcher
+        .query("SELECT CAST(@@SESSION.wsrep_sync_wait AS CHAR)")
+        .await
+        .expect("read the session's wsrep_sync_wait");
+    assert_eq!(
+        rows[0][0].as_deref(),
+        Some("0"),
+        "the read left it as it was"
+    );
     drop(watcher);
     db.drop_database().await;
+}
+
+/// The node's count of causal reads (`wsrep_causal_reads`), all sessions together.
+async fn causal_reads(driver: &mut SqlxMySql) -> u64 {
+    let rows = driver
+        .query(
+            "SELECT CAST(VARIABLE_VALUE AS CHAR) FROM information_schema.GLOBAL_STATUS \
+             WHERE VARIABLE_NAME = 'WSREP_CAUSAL_READS'",
+        )
+        .await
+        .expect("read wsrep_causal_reads");
+    let value = rows.first().and_then(|row| row[0].as_deref());
+    value.and_then(|v| v.parse().ok()).expect("a count")
 }
 
 /// A step's duration counts its statements, on the node's clock, within one batch.

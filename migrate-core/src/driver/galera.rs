@@ -276,7 +276,9 @@ async fn attempt<D: Driver>(
             Err(e) => return Err(e),
         }
         let rows = driver
-            .query(&format!("SELECT {ROW} FROM {table} WHERE id = 1"))
+            .query(&format!(
+            "SET STATEMENT wsrep_sync_wait = 1 FOR SELECT {ROW} FROM {table} WHERE id = 1"
+        ))
             .await?;
         // No row: released between the two statements; claim again.
         let Some(row) = rows.into_iter().next() else {
@@ -341,15 +343,18 @@ async fn take_over<D: Clustered>(
     }
 }
 
-/// Who holds the lock now, from the lock row as this node has it (a plain read: a claim made
-/// on another node in the last few milliseconds may not have been applied here yet).
+/// Who holds the lock now, from the lock row read causally (`wsrep_sync_wait` for this one
+/// statement): a claim or renewal committed on another node is applied here before the read,
+/// so `status` on any node sees the holder the cluster has.
 pub(crate) async fn lock_holder<D: Driver>(
     driver: &mut D,
     name: &str,
 ) -> Result<LockState, DriverError> {
     let table = lock_table(name)?;
     let read = driver
-        .query(&format!("SELECT {ROW} FROM {table} WHERE id = 1"))
+        .query(&format!(
+            "SET STATEMENT wsrep_sync_wait = 1 FOR SELECT {ROW} FROM {table} WHERE id = 1"
+        ))
         .await;
     match read {
         Ok(rows) => Ok(rows.into_iter().next().map_or(LockState::Free, |row| {
