@@ -4,7 +4,7 @@
 //! schema exactly; sample data loads only on request.
 
 use db::v1::tables as t1;
-use db::v2::tables as t2;
+use db::v2::{self, tables as t2};
 use db::{ApiVersion, Db, Page, VersionError};
 use migrate_core::testing::{Backend, TestDatabase};
 use migrate_core::{Target, Version};
@@ -110,6 +110,15 @@ async fn v1_suite(db: &Db) {
 /// Everything v2 offers.
 async fn v2_suite(db: &Db) {
     let api = db.v2().await.expect("v2 is served");
+    let (standard, internal) = v2_apps_have_types(&api).await;
+    v2_features_belong_to_their_app(&api, standard.id).await;
+    assert!(api.apps().delete(internal.id).await.expect("delete"));
+    api.metadata().set("v2", "yes").await.expect("metadata");
+}
+
+/// v2's apps: a type defaults to `standard`, filters the list and can be changed. Returns the
+/// two apps as created: one `standard` (changed to `partner` since) and one `internal`.
+async fn v2_apps_have_types(api: &v2::Api<'_>) -> (t2::App, t2::App) {
     let apps = api.apps();
     let standard = apps
         .create(&t2::NewApp {
@@ -149,11 +158,16 @@ async fn v2_suite(db: &Db) {
         (patched.app_type.as_str(), patched.name.as_str()),
         ("partner", "search")
     );
+    (standard, internal)
+}
 
+/// v2's features of app `app_id`: created on or off, listed, switched and deleted; a feature
+/// of a missing app is refused.
+async fn v2_features_belong_to_their_app(api: &v2::Api<'_>, app_id: i64) {
     let features = api.features();
     let on = features
         .create(&t2::NewFeature {
-            app_id: standard.id,
+            app_id,
             name: "typo-tolerance".into(),
             enabled: true,
         })
@@ -161,7 +175,7 @@ async fn v2_suite(db: &Db) {
         .expect("create");
     let off = features
         .create(&t2::NewFeature {
-            app_id: standard.id,
+            app_id,
             name: "synonyms".into(),
             enabled: false,
         })
@@ -169,7 +183,7 @@ async fn v2_suite(db: &Db) {
         .expect("create");
     assert!(on.enabled && !off.enabled);
     assert_eq!(
-        features.for_app(standard.id).await.expect("list"),
+        features.for_app(app_id).await.expect("list"),
         vec![on.clone(), off.clone()]
     );
     assert!(features.set_enabled(off.id, true).await.expect("switch"));
@@ -182,7 +196,7 @@ async fn v2_suite(db: &Db) {
             .enabled
     );
     assert!(features.delete(on.id).await.expect("delete"));
-    assert_eq!(features.for_app(standard.id).await.expect("list").len(), 1);
+    assert_eq!(features.for_app(app_id).await.expect("list").len(), 1);
     // The foreign key holds on every backend (SQLite enforces it per connection).
     let orphan = features
         .create(&t2::NewFeature {
@@ -195,8 +209,6 @@ async fn v2_suite(db: &Db) {
         orphan.is_err(),
         "a feature of a missing app must be refused"
     );
-    assert!(apps.delete(internal.id).await.expect("delete"));
-    api.metadata().set("v2", "yes").await.expect("metadata");
 }
 
 async fn v1_suite_passes_at_schema_v1_and_v2(backend: Backend) {
@@ -223,7 +235,38 @@ async fn rows_survive_upgrade_rollback_upgrade(backend: Backend) {
     let Some((test_db, db)) = at(backend, Target::Version(v(1))).await else {
         return;
     };
-    // v2 is refused on V1, with a typed error naming what it needs and what it found.
+    let written = v1_writes_while_v2_is_refused(&db).await;
+    test_db
+        .migrate_to(&db::MIGRATIONS, Target::Latest)
+        .await
+        .expect("up to V2");
+    rows_written_at_v1_read_the_same_at_v2(&db, &written).await;
+    test_db
+        .migrate_to(&db::MIGRATIONS, Target::Version(v(1)))
+        .await
+        .expect("rollback to V1");
+    rows_survive_the_rollback_and_v2_is_refused(&db, &written).await;
+    test_db
+        .migrate_to(&db::MIGRATIONS, Target::Latest)
+        .await
+        .expect("up again");
+    let again = db
+        .v2()
+        .await
+        .expect("v2 again")
+        .apps()
+        .get(written.id)
+        .await
+        .expect("get")
+        .expect("exists");
+    assert_eq!(again.app_type, "standard");
+    db.pool().close().await;
+    test_db.drop_database().await;
+}
+
+/// At V1, v2 is refused with a typed error naming what it needs and what it found; v1 writes
+/// an app, returned, and a metadata entry.
+async fn v1_writes_while_v2_is_refused(db: &Db) -> t1::App {
     match db.v2().await {
         Err(VersionError::SchemaTooOld { api, needs, found }) => {
             assert_eq!((api, needs, found), (ApiVersion::V2, v(2), Some(v(1))));
@@ -248,11 +291,12 @@ async fn rows_survive_upgrade_rollback_upgrade(backend: Backend) {
         .set("written_at", "V1")
         .await
         .expect("metadata");
+    written
+}
 
-    test_db
-        .migrate_to(&db::MIGRATIONS, Target::Latest)
-        .await
-        .expect("up to V2");
+/// After the upgrade to V2, the app `written` at V1 reads the same through v1, and through v2
+/// with the V2 default type.
+async fn rows_written_at_v1_read_the_same_at_v2(db: &Db, written: &t1::App) {
     assert_eq!(
         db.v1()
             .await
@@ -280,11 +324,11 @@ async fn rows_survive_upgrade_rollback_upgrade(backend: Backend) {
         (as_v2.name.as_str(), as_v2.description.as_deref()),
         ("legacy", Some("written at V1"))
     );
+}
 
-    test_db
-        .migrate_to(&db::MIGRATIONS, Target::Version(v(1)))
-        .await
-        .expect("rollback to V1");
+/// After the rollback to V1, v1 reads the app `written` and the metadata as they were, and
+/// v2 is refused, naming the version it needs and the one it found.
+async fn rows_survive_the_rollback_and_v2_is_refused(db: &Db, written: &t1::App) {
     assert_eq!(
         db.v1()
             .await
@@ -312,23 +356,6 @@ async fn rows_survive_upgrade_rollback_upgrade(backend: Backend) {
             && refused.to_string().contains("version 1"),
         "{refused}"
     );
-
-    test_db
-        .migrate_to(&db::MIGRATIONS, Target::Latest)
-        .await
-        .expect("up again");
-    let again = db
-        .v2()
-        .await
-        .expect("v2 again")
-        .apps()
-        .get(written.id)
-        .await
-        .expect("get")
-        .expect("exists");
-    assert_eq!(again.app_type, "standard");
-    db.pool().close().await;
-    test_db.drop_database().await;
 }
 
 async fn sample_data_loads_only_when_asked(backend: Backend) {

@@ -119,9 +119,24 @@ fn step_versions(run: &Value) -> Vec<u64> {
 /// `up` and `down`, another history table, and `database drop` again, on `url`.
 fn operator_path(url: &str) {
     let migrate = Migrate::new(url);
+    database_is_dropped_and_created_again(&migrate);
+    up_status_down_and_verify(&migrate);
+    up_and_down_as_json(&migrate);
+    another_history_table_leaves_the_default_empty(&migrate);
+    migrate
+        .run(&["database", "drop", "--yes"])
+        .expect(0)
+        .says("dropped database");
+    migrate
+        .run(&["database", "drop", "--yes"])
+        .expect(0)
+        .says("does not exist; nothing to do");
+}
 
-    // The fresh database is dropped (SQLite: its file does not exist yet), then created again
-    // by the binary.
+/// The fresh database is dropped (SQLite: its file does not exist yet), then created again by
+/// the binary: `drop` without `--yes` is refused, and each command run twice says the second
+/// time that there is nothing to do.
+fn database_is_dropped_and_created_again(migrate: &Migrate) {
     migrate.run(&["database", "create"]).expect(0);
     migrate.run(&["database", "drop"]).expect(2);
     migrate
@@ -140,7 +155,11 @@ fn operator_path(url: &str) {
         .run(&["database", "create"])
         .expect(0)
         .says("exists already; nothing to do");
+}
 
+/// `status` before and after `up` (one RFC 3339 time per applied version, as text and as
+/// JSON), `down --to 1`, and `verify`.
+fn up_status_down_and_verify(migrate: &Migrate) {
     migrate
         .run(&["--dir", "sql/versions", "status"])
         .expect(0)
@@ -178,7 +197,10 @@ fn operator_path(url: &str) {
         .run(&["verify"])
         .expect(0)
         .says("down restores the schema");
+}
 
+/// `up --json` from V1 and again with nothing pending, then `down --to 0 --json`.
+fn up_and_down_as_json(migrate: &Migrate) {
     let up = migrate.run(&["up", "--json"]).expect(0).json();
     assert_eq!(up["direction"], "up");
     assert_eq!(step_versions(&up), [2]);
@@ -201,8 +223,10 @@ fn operator_path(url: &str) {
     assert_eq!(down["current"], Value::Null);
     assert_eq!(down["pending"], serde_json::json!([1, 2]));
     assert_eq!(down["schema_recorded"], Value::Null, "{down}");
+}
 
-    // Another history table: the default one stays empty.
+/// Another history table (`--table`): the default one stays empty; a bad name is refused.
+fn another_history_table_leaves_the_default_empty(migrate: &Migrate) {
     let up = migrate
         .run(&["--table", "cli_history", "up", "--json"])
         .expect(0)
@@ -217,15 +241,6 @@ fn operator_path(url: &str) {
     let default = migrate.run(&["status", "--json"]).expect(0).json();
     assert_eq!(states(&default), applied_through(0));
     migrate.run(&["--table", "bad name", "status"]).expect(2);
-
-    migrate
-        .run(&["database", "drop", "--yes"])
-        .expect(0)
-        .says("dropped database");
-    migrate
-        .run(&["database", "drop", "--yes"])
-        .expect(0)
-        .says("does not exist; nothing to do");
 }
 
 /// `status` names the session holding the migration lock, as text and as JSON, and says

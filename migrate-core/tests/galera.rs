@@ -282,6 +282,27 @@ async fn killed_holder_is_waited_for_then_reported_and_resumed() {
     let mut holder = spawn(&db.url(0), tree.path(), "sqlx");
     // Kill it once its first statement is journaled: in the pause.
     let mut watch = db.causal(1).await;
+    wait_until_v1_is_journaled(&mut watch).await;
+    holder.kill().expect("SIGKILL");
+    let _ = holder.wait();
+    let killed = Instant::now();
+    waiters_report_the_interrupted_version(&db, tree.path());
+    // Nobody took over before the lease ran out (less the heartbeat interval it may have
+    // renewed before the kill).
+    assert!(
+        killed.elapsed() >= Duration::from_secs(7),
+        "the waiters did not wait for the lease: {:?}",
+        killed.elapsed()
+    );
+    let m = Migrator::new(&set);
+    let mut d = db.causal(2).await;
+    journal_tells_the_truth_and_resume_finishes(&m, &mut d).await;
+    drop(d);
+    db.drop_database().await;
+}
+
+/// Waits until V1 has a statement done in the journal `watch` reads (at most 30 s).
+async fn wait_until_v1_is_journaled(watch: &mut SqlxMySql) {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let done = watch
@@ -296,15 +317,17 @@ async fn killed_holder_is_waited_for_then_reported_and_resumed() {
         assert!(Instant::now() < deadline, "the holder never started V1");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    holder.kill().expect("SIGKILL");
-    let _ = holder.wait();
-    let killed = Instant::now();
+}
+
+/// Four runners of `tree` on the other two nodes, one per driver on each, wait for the killed
+/// holder's lock and each report its interrupted version.
+fn waiters_report_the_interrupted_version(db: &ClusterDb, tree: &std::path::Path) {
     let waiters: Vec<Child> = [1, 2]
         .iter()
         .flat_map(|&node| {
             [
-                spawn(&db.url(node), tree.path(), "sqlx"),
-                spawn(&db.url(node), tree.path(), "mysql_async"),
+                spawn(&db.url(node), tree, "sqlx"),
+                spawn(&db.url(node), tree, "mysql_async"),
             ]
         })
         .collect();
@@ -321,26 +344,21 @@ async fn killed_holder_is_waited_for_then_reported_and_resumed() {
             "{stderr}"
         );
     }
-    // Nobody took over before the lease ran out (less the heartbeat interval it may have
-    // renewed before the kill).
-    assert!(
-        killed.elapsed() >= Duration::from_secs(7),
-        "the waiters did not wait for the lease: {:?}",
-        killed.elapsed()
-    );
-    let m = Migrator::new(&set);
-    let mut d = db.causal(2).await;
-    let history = m.history(&mut d).await.expect("history");
+}
+
+/// After the kill, V1's row is failed and its journal tells the truth: what it records as
+/// done exists, and at most the statement in flight is unknown. `up` is refused until
+/// `resume`, told what the tables show, finishes V1.
+async fn journal_tells_the_truth_and_resume_finishes(m: &Migrator<'_>, d: &mut SqlxMySql) {
+    let history = m.history(d).await.expect("history");
     assert_eq!(history.len(), 1);
     assert_eq!(history[0].state, State::Failed);
     let tables = column(
-        &mut d,
+        d,
         "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() \
          AND TABLE_NAME IN ('k1', 'k2') ORDER BY TABLE_NAME",
     )
     .await;
-    // The journal tells the truth: what it records as done exists; at most the statement in
-    // flight is unknown.
     let done = history[0].statements_done as usize;
     let made = tables.len();
     assert!(
@@ -348,7 +366,7 @@ async fn killed_holder_is_waited_for_then_reported_and_resumed() {
         "{done} done, {tables:?}"
     );
     let err = m
-        .up(&mut d, Target::Latest)
+        .up(d, Target::Latest)
         .await
         .expect_err("refused until resumed");
     assert!(matches!(err, Error::FailedMigration { .. }), "{err}");
@@ -356,14 +374,12 @@ async fn killed_holder_is_waited_for_then_reported_and_resumed() {
         2 => Resume::Skip,
         _ => Resume::Rerun,
     };
-    m.resume(&mut d, choice).await.expect("resume");
-    let history = m.history(&mut d).await.expect("history");
+    m.resume(d, choice).await.expect("resume");
+    let history = m.history(d).await.expect("history");
     assert!(
         history.len() == 1 && history[0].state == State::Applied,
         "{history:?}"
     );
-    drop(d);
-    db.drop_database().await;
 }
 
 #[tokio::test]

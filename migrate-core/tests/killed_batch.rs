@@ -62,26 +62,43 @@ async fn a_killed_clients_session_keeps_the_lock_named_until_its_batch_ends() {
             "DROP TABLE after_sleep;\nDROP TABLE before_sleep;\n",
         ),
     ]);
-    let m = Migrator::new(&set);
-    let mut client = SqlxMySql::connect(db.url()).await.expect("connect");
+    let (id, watcher) = client_dies_in_its_sleep(&set, db.url()).await;
+    let mut next = SqlxMySql::connect(db.url()).await.expect("connect");
+    next_runner_times_out_naming_the_session(&set, &mut next, &id).await;
+    patient_runner_finds_a_truthful_history(&set, &mut next).await;
+    drop(next);
+    drop(watcher);
+    db.drop_database().await;
+}
+
+/// A client runs `set` on `url` and dies mid-batch, as a killed process would: its future and
+/// its connection are dropped (the socket closes) while the server runs the SLEEP. Returns
+/// the dead client's session id and the connection that watched it sleep.
+async fn client_dies_in_its_sleep(set: &MigrationSet, url: &str) -> (String, SqlxMySql) {
+    let m = Migrator::new(set);
+    let mut client = SqlxMySql::connect(url).await.expect("connect");
     let id = scalar(&mut client, "SELECT CAST(CONNECTION_ID() AS CHAR)")
         .await
         .expect("connection id");
-    let mut watcher = SqlxMySql::connect(db.url()).await.expect("connect");
-    // The client dies mid-batch, as a killed process would: its future and its connection
-    // are dropped (the socket closes) while the server runs the SLEEP.
+    let mut watcher = SqlxMySql::connect(url).await.expect("connect");
     tokio::select! {
         result = m.up(&mut client, Target::Latest) => panic!("finished: {result:?}"),
         () = wait_until_sleeping(&mut watcher, &id) => {}
     }
     drop(client);
+    (id, watcher)
+}
 
-    // The next runner waits for the dead runner's session, and its timeout names that session
-    // and the statement it is running.
-    let impatient = Migrator::with_config(&set, Config::default().lock_timeout(Duration::ZERO));
-    let mut next = SqlxMySql::connect(db.url()).await.expect("connect");
+/// The next runner, on `next`, waits for the dead runner's session `id`, and its timeout
+/// names that session and the statement it is running.
+async fn next_runner_times_out_naming_the_session(
+    set: &MigrationSet,
+    next: &mut SqlxMySql,
+    id: &str,
+) {
+    let impatient = Migrator::with_config(set, Config::default().lock_timeout(Duration::ZERO));
     let err = impatient
-        .up(&mut next, Target::Latest)
+        .up(next, Target::Latest)
         .await
         .expect_err("the dead runner's session holds the lock");
     let Error::LockTimeout {
@@ -95,23 +112,23 @@ async fn a_killed_clients_session_keeps_the_lock_named_until_its_batch_ends() {
         holder.contains(&format!("connection {id} ")) && holder.contains("SLEEP(2)"),
         "{holder}"
     );
+}
 
-    // A patient runner takes the lock once the session ends, and the history tells the truth:
-    // the row's statements done exist; a row still failed names the one in flight.
-    let patient = Migrator::with_config(
-        &set,
-        Config::default().lock_timeout(Duration::from_secs(30)),
-    );
-    let outcome = patient.up(&mut next, Target::Latest).await;
-    let applied = patient.history(&mut next).await.expect("history");
+/// A patient runner, on `next`, takes the lock once the session ends, and the history tells
+/// the truth: the row's statements done exist; a row still failed names the one in flight.
+async fn patient_runner_finds_a_truthful_history(set: &MigrationSet, next: &mut SqlxMySql) {
+    let patient =
+        Migrator::with_config(set, Config::default().lock_timeout(Duration::from_secs(30)));
+    let outcome = patient.up(next, Target::Latest).await;
+    let applied = patient.history(next).await.expect("history");
     let tables = |name: &str| {
         format!(
             "SELECT CAST(COUNT(*) AS CHAR) FROM information_schema.TABLES \
              WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '{name}'"
         )
     };
-    let before = scalar(&mut next, &tables("before_sleep")).await.as_deref() == Some("1");
-    let after = scalar(&mut next, &tables("after_sleep")).await.as_deref() == Some("1");
+    let before = scalar(next, &tables("before_sleep")).await.as_deref() == Some("1");
+    let after = scalar(next, &tables("after_sleep")).await.as_deref() == Some("1");
     let row = &applied[0];
     match row.state {
         State::Applied => {
@@ -132,9 +149,6 @@ async fn a_killed_clients_session_keeps_the_lock_named_until_its_batch_ends() {
             assert!(!after || row.statements_done >= 2, "{row:?}");
         }
     }
-    drop(next);
-    drop(watcher);
-    db.drop_database().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

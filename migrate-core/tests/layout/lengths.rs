@@ -1,12 +1,13 @@
-//! Lengths of files and functions, test code left out. A function runs from the first token of
-//! its signature (`pub` and attributes not counted) to its closing brace; a file's length is its
-//! line count less the lines of its test items (`#[cfg(test)] mod tests { … }`, `#[test]` fns,
-//! attributes and doc comments included), and a test-only file has none.
+//! Lengths of files and functions. A function runs from the first token of its signature (`pub`
+//! and attributes not counted) to its closing brace; the shipped code and the test code are
+//! measured apart. A file's length is its line count less the lines of its test items
+//! (`#[cfg(test)] mod tests { … }`, `#[test]` fns, attributes and doc comments included), and a
+//! test-only file has none.
 
 use proc_macro2::Span;
 use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
-use syn::{Block, ImplItem, Item, Signature, TraitItem};
+use syn::{Attribute, Block, ImplItem, Item, Signature, TraitItem};
 
 use super::tree::{is_test, item_attrs, Crate};
 
@@ -22,13 +23,25 @@ pub(crate) struct Function {
     pub(crate) lines: usize,
 }
 
-/// Every non-test function of `krate`: free fns, methods, trait default methods, nested fns.
-pub(crate) fn functions(krate: &Crate) -> Vec<Function> {
+/// Which code a measure takes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Code {
+    /// What the crate ships: test items are skipped.
+    Shipped,
+    /// Test code only: test-only modules and files, `#[test]` fns, and everything within them.
+    Test,
+}
+
+/// Every function of `krate` in `code`: free fns, methods, trait default methods, nested fns.
+pub(crate) fn functions(krate: &Crate, code: Code) -> Vec<Function> {
     let mut found = Vec::new();
-    for module in krate.modules.iter().filter(|m| !m.test_only) {
+    let modules = krate.modules.iter();
+    for module in modules.filter(|m| code == Code::Test || !m.test_only) {
         let mut visitor = FnVisitor {
             file: module.file,
             scope: module.path.clone(),
+            code,
+            in_test: module.test_only,
             found: &mut found,
         };
         for item in &module.items {
@@ -62,15 +75,22 @@ fn line_count(span: Span) -> usize {
     span.end().line - span.start().line + 1
 }
 
-/// Collects non-test functions; does not enter `mod` items (each module is visited on its own).
+/// Collects the functions of one `code`; does not enter `mod` items (each module is visited
+/// on its own). Test items are skipped when measuring shipped code, and entered (setting
+/// `in_test`) when measuring test code, where only what lies within them is recorded.
 struct FnVisitor<'a> {
     file: usize,
     scope: Vec<String>,
+    code: Code,
+    in_test: bool,
     found: &'a mut Vec<Function>,
 }
 
 impl FnVisitor<'_> {
     fn record(&mut self, sig: &Signature, block: &Block) {
+        if self.in_test != (self.code == Code::Test) {
+            return;
+        }
         let line = sig.span().start().line;
         let last = block.brace_token.span.close().start().line;
         let mut name = self.scope.clone();
@@ -88,52 +108,58 @@ impl FnVisitor<'_> {
         visit(self);
         self.scope.pop();
     }
+
+    /// Visits an item with attributes `attrs` through `visit`, unless it is test code and
+    /// shipped code is measured; within it, `in_test` says whether it is test code.
+    fn item(&mut self, attrs: &[Attribute], visit: impl FnOnce(&mut Self)) {
+        let test = self.in_test || is_test(attrs);
+        if test && self.code == Code::Shipped {
+            return;
+        }
+        let outer = std::mem::replace(&mut self.in_test, test);
+        visit(self);
+        self.in_test = outer;
+    }
+
+    /// Records a function with a body and looks for functions nested in it.
+    fn function(&mut self, sig: &Signature, block: &Block) {
+        self.record(sig, block);
+        self.within(sig.ident.to_string(), |v| v.visit_block(block));
+    }
 }
 
 impl<'ast> Visit<'ast> for FnVisitor<'_> {
     fn visit_item(&mut self, item: &'ast Item) {
-        if is_test(item_attrs(item)) {
-            return;
-        }
-        match item {
+        self.item(item_attrs(item), |v| match item {
             Item::Mod(_) => {}
-            Item::Fn(f) => {
-                self.record(&f.sig, &f.block);
-                self.within(f.sig.ident.to_string(), |v| v.visit_block(&f.block));
-            }
+            Item::Fn(f) => v.function(&f.sig, &f.block),
             Item::Impl(imp) => {
                 let name = match &*imp.self_ty {
                     syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
                     _ => None,
                 };
                 let name = name.unwrap_or_else(|| "<impl>".to_owned());
-                self.within(name, |v| visit::visit_item_impl(v, imp));
+                v.within(name, |v| visit::visit_item_impl(v, imp));
             }
-            Item::Trait(t) => self.within(t.ident.to_string(), |v| visit::visit_item_trait(v, t)),
-            _ => visit::visit_item(self, item),
-        }
+            Item::Trait(t) => v.within(t.ident.to_string(), |v| visit::visit_item_trait(v, t)),
+            _ => visit::visit_item(v, item),
+        });
     }
 
     fn visit_impl_item(&mut self, item: &'ast ImplItem) {
         match item {
-            ImplItem::Fn(f) if !is_test(&f.attrs) => {
-                self.record(&f.sig, &f.block);
-                self.within(f.sig.ident.to_string(), |v| v.visit_block(&f.block));
-            }
-            ImplItem::Fn(_) => {}
+            ImplItem::Fn(f) => self.item(&f.attrs, |v| v.function(&f.sig, &f.block)),
             _ => visit::visit_impl_item(self, item),
         }
     }
 
     fn visit_trait_item(&mut self, item: &'ast TraitItem) {
         match item {
-            TraitItem::Fn(f) if !is_test(&f.attrs) => {
+            TraitItem::Fn(f) => self.item(&f.attrs, |v| {
                 if let Some(block) = &f.default {
-                    self.record(&f.sig, block);
-                    self.within(f.sig.ident.to_string(), |v| v.visit_block(block));
+                    v.function(&f.sig, block);
                 }
-            }
-            TraitItem::Fn(_) => {}
+            }),
             _ => visit::visit_trait_item(self, item),
         }
     }

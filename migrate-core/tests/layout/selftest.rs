@@ -2,7 +2,7 @@
 //! test code alone.
 
 use super::cycles::{circle_reports, circles, file_graph};
-use super::lengths::file_lengths;
+use super::lengths::{file_lengths, Code};
 use super::tree::{Crate, Sources};
 use crate::{long_files, long_functions};
 
@@ -25,7 +25,7 @@ fn an_81_line_function_is_reported_and_an_80_line_one_is_not() {
     let a = function("", "long", 81) + &function("", "short", 80);
     let krate = demo(&[("lib.rs", "mod a;"), ("a.rs", &a)]);
     assert_eq!(
-        long_functions(&krate, 80),
+        long_functions(&krate, Code::Shipped, 80),
         ["demo/src/a.rs:1: fn a::long has 81 lines (limit 80)"]
     );
 }
@@ -38,7 +38,7 @@ fn methods_trait_defaults_and_nested_functions_are_measured() {
     let a = method + &default + &nested;
     let krate = demo(&[("lib.rs", "mod a;"), ("a.rs", &a)]);
     assert_eq!(
-        long_functions(&krate, 80),
+        long_functions(&krate, Code::Shipped, 80),
         [
             "demo/src/a.rs:3: fn a::S::method has 81 lines (limit 80)",
             "demo/src/a.rs:86: fn a::T::provided has 81 lines (limit 80)",
@@ -58,7 +58,10 @@ fn test_functions_and_test_modules_are_not_measured() {
     let gated = format!("#[cfg(all(test, unix))]\n{}", function("", "gated", 90));
     let a = unit + &tests + &gated;
     let krate = demo(&[("lib.rs", "mod a;"), ("a.rs", &a)]);
-    assert_eq!(long_functions(&krate, 80), Vec::<String>::new());
+    assert_eq!(
+        long_functions(&krate, Code::Shipped, 80),
+        Vec::<String>::new()
+    );
     let markers = [
         "#[test]\n",
         "#[tokio::test]\n",
@@ -69,7 +72,45 @@ fn test_functions_and_test_modules_are_not_measured() {
         .iter()
         .fold(a, |text, marker| text.replace(marker, ""));
     let krate = demo(&[("lib.rs", "mod a;"), ("a.rs", &shipped)]);
-    assert_eq!(long_functions(&krate, 80).len(), 4);
+    assert_eq!(long_functions(&krate, Code::Shipped, 80).len(), 4);
+}
+
+#[test]
+fn test_code_mode_measures_test_functions_and_test_modules_only() {
+    let unit = function("#[test]\n", "unit", 81) + &function("#[tokio::test]\nasync ", "io", 81);
+    let tests = format!(
+        "#[cfg(test)]\nmod tests {{\n{}}}\n",
+        function("", "helper", 81)
+    );
+    let a = unit + &tests + &function("", "shipped", 81) + &function("#[test]\n", "short", 80);
+    let krate = demo(&[("lib.rs", "mod a;"), ("a.rs", &a)]);
+    assert_eq!(
+        long_functions(&krate, Code::Test, 80),
+        [
+            "demo/src/a.rs:2: fn a::unit has 81 lines (limit 80)",
+            "demo/src/a.rs:84: fn a::io has 81 lines (limit 80)",
+            "demo/src/a.rs:167: fn a::tests::helper has 81 lines (limit 80)",
+        ]
+    );
+    assert_eq!(
+        long_functions(&krate, Code::Shipped, 80),
+        ["demo/src/a.rs:249: fn a::shipped has 81 lines (limit 80)"]
+    );
+}
+
+/// A file of a `tests/` folder is read alone: all of it is test code, and its `mod x;` items
+/// (often `#[path]`, which a module tree refuses) are left to the files they name.
+#[test]
+fn a_test_folder_file_read_alone_is_all_test_code() {
+    let text = format!(
+        "#[path = \"support/child.rs\"]\nmod child;\n{}",
+        function("", "scenario", 81)
+    );
+    let krate = Crate::load_alone("demo/tests", "cli.rs", &text).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        long_functions(&krate, Code::Test, 80),
+        ["demo/tests/cli.rs:3: fn scenario has 81 lines (limit 80)"]
+    );
 }
 
 #[test]
@@ -108,7 +149,10 @@ fn test_modules_and_test_files_do_not_count_toward_a_file() {
         [("lib.rs".to_owned(), 1), ("a.rs".to_owned(), 650)]
     );
     assert_eq!(long_files(&krate, 700), Vec::<String>::new());
-    assert_eq!(long_functions(&krate, 80), Vec::<String>::new());
+    assert_eq!(
+        long_functions(&krate, Code::Shipped, 80),
+        Vec::<String>::new()
+    );
 }
 
 #[test]

@@ -95,6 +95,35 @@ impl Crate {
         Ok(krate)
     }
 
+    /// Parses the file `path` alone, as test code, with its inline modules but without
+    /// following its `mod x;` items. Test folders are read this way, file by file: their crates
+    /// share files through `#[path]`, which [`Crate::load`] refuses.
+    pub(crate) fn load_alone(label: &str, path: &str, text: &str) -> Result<Crate, String> {
+        let mut krate = Crate {
+            label: label.to_owned(),
+            files: Vec::new(),
+            modules: Vec::new(),
+            orphans: Vec::new(),
+        };
+        let mut ast = krate.parse(path, text)?;
+        drop_outlined_modules(&mut ast.items);
+        krate.files.push(SourceFile {
+            path: path.to_owned(),
+            lines: text.lines().count(),
+            module: 0,
+        });
+        krate.add_module(&Sources::new(), Vec::new(), 0, None, true, ast.items)?;
+        Ok(krate)
+    }
+
+    /// Parses `text`, the file `path`; the error names the file, line and column.
+    fn parse(&self, path: &str, text: &str) -> Result<syn::File, String> {
+        syn::parse_file(text).map_err(|e| {
+            let at = e.span().start();
+            format!("{}/{path}:{}:{}: {e}", self.label, at.line, at.column + 1)
+        })
+    }
+
     /// Parses `path` as module `module_path` and, through its `mod` items, its descendants.
     fn load_file(
         &mut self,
@@ -110,10 +139,7 @@ impl Crate {
                 self.label
             )
         })?;
-        let ast = syn::parse_file(text).map_err(|e| {
-            let at = e.span().start();
-            format!("{}/{path}:{}:{}: {e}", self.label, at.line, at.column + 1)
-        })?;
+        let ast = self.parse(path, text)?;
         let file = self.files.len();
         let module = self.modules.len();
         self.files.push(SourceFile {
@@ -179,6 +205,18 @@ impl Crate {
     /// The label and path of file `file`, for messages: `migrate-core/src/runner/lock.rs`.
     pub(crate) fn file_name(&self, file: usize) -> String {
         format!("{}/{}", self.label, self.files[file].path)
+    }
+}
+
+/// Removes every `mod x;` item from `items` and their inline modules, keeping `mod x { … }`.
+fn drop_outlined_modules(items: &mut Vec<Item>) {
+    items.retain(|item| !matches!(item, Item::Mod(decl) if decl.content.is_none()));
+    for item in items {
+        if let Item::Mod(decl) = item {
+            if let Some((_, inner)) = &mut decl.content {
+                drop_outlined_modules(inner);
+            }
+        }
     }
 }
 

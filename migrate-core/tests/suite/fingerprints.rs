@@ -1,6 +1,8 @@
 //! Schema fingerprints: recorded (per run, or after every version), reported as drift, off,
 //! and described only when needed.
 
+use migrate_core::schema::Fingerprint;
+
 use super::*;
 
 /// A runner that records a fingerprint after every applied version.
@@ -15,12 +17,37 @@ pub async fn fingerprint_is_recorded_and_manual_changes_are_reported_as_drift<C:
     let set = tree.set();
     let m = every_version(&set);
     let mut d = ctx.driver().await;
+    let fingerprints = each_version_records_its_own_fingerprint(&m, &mut d).await;
+    change_by_hand_is_reported_as_drift(&m, &mut d, fingerprints[2]).await;
+    change_undone_by_hand_matches_again(&m, &mut d).await;
+
+    // After a revert the comparison is with the version reverted to.
+    m.down(&mut d, Target::Version(v(2))).await.expect("down");
+    match m.check_schema(&mut d).await.expect("check") {
+        SchemaCheck::Matches {
+            version,
+            fingerprint,
+        } => assert_eq!((version, fingerprint), (v(2), fingerprints[1])),
+        other => panic!("expected a match at version 2, got {other:?}"),
+    }
+    // And the same fingerprint comes back when the version is applied again.
+    m.up(&mut d, Target::Latest).await.expect("up again");
+    let again = m.history(&mut d).await.expect("history");
+    assert_eq!(again[2].fingerprint, Some(fingerprints[2]));
+}
+
+/// Applies [`BASIC`] on an empty database: each of its three versions records a fingerprint
+/// different from the one before, and the schema matches the last. Returns the three.
+async fn each_version_records_its_own_fingerprint<D: Driver>(
+    m: &Migrator<'_>,
+    d: &mut D,
+) -> Vec<Fingerprint> {
     assert_eq!(
-        m.check_schema(&mut d).await.expect("check"),
+        m.check_schema(d).await.expect("check"),
         SchemaCheck::NothingApplied
     );
-    m.up(&mut d, Target::Latest).await.expect("up");
-    let history = m.history(&mut d).await.expect("history");
+    m.up(d, Target::Latest).await.expect("up");
+    let history = m.history(d).await.expect("history");
     let fingerprints: Vec<_> = history
         .iter()
         .map(|r| r.fingerprint.expect("recorded for every applied version"))
@@ -29,28 +56,36 @@ pub async fn fingerprint_is_recorded_and_manual_changes_are_reported_as_drift<C:
         fingerprints[0] != fingerprints[1] && fingerprints[1] != fingerprints[2],
         "each version changes the schema: {fingerprints:?}"
     );
-    match m.check_schema(&mut d).await.expect("check") {
+    match m.check_schema(d).await.expect("check") {
         SchemaCheck::Matches {
             version,
             fingerprint,
         } => assert_eq!((version, fingerprint), (v(3), fingerprints[2])),
         other => panic!("expected a match, got {other:?}"),
     }
-    m.validate(&mut d).await.expect("no drift yet");
+    m.validate(d).await.expect("no drift yet");
+    fingerprints
+}
 
-    // A change made by hand, outside the migrations.
+/// A column and an index added by hand, outside the migrations, are drift from V3's
+/// `recorded` fingerprint, with a diff naming both; `validate` refuses it.
+async fn change_by_hand_is_reported_as_drift<D: Driver>(
+    m: &Migrator<'_>,
+    d: &mut D,
+    recorded: Fingerprint,
+) {
     d.execute("ALTER TABLE posts ADD COLUMN hotfix INTEGER NULL")
         .await
         .expect("alter");
     d.execute("CREATE INDEX posts_hotfix_idx ON posts (hotfix)")
         .await
         .expect("index");
-    let drift = match m.check_schema(&mut d).await.expect("check") {
+    let drift = match m.check_schema(d).await.expect("check") {
         SchemaCheck::Drifted(drift) => drift,
         other => panic!("expected drift, got {other:?}"),
     };
     assert_eq!(drift.version, v(3));
-    assert_eq!(drift.recorded, fingerprints[2]);
+    assert_eq!(drift.recorded, recorded);
     let diff = drift
         .diff
         .as_ref()
@@ -68,18 +103,18 @@ pub async fn fingerprint_is_recorded_and_manual_changes_are_reported_as_drift<C:
         "{diff}"
     );
     assert!(diff.removed.is_empty(), "{diff}");
-    let refused = m
-        .validate(&mut d)
-        .await
-        .expect_err("validate reports drift");
+    let refused = m.validate(d).await.expect_err("validate reports drift");
     let message = refused.to_string();
     assert!(matches!(refused, Error::SchemaDrift { .. }), "{message}");
     assert!(
         message.contains("version 3") && message.contains("+ column posts.hotfix"),
         "{message}"
     );
+}
 
-    // Undone by hand: the schema matches again.
+/// The change of [`change_by_hand_is_reported_as_drift`] undone by hand: the schema matches
+/// again.
+async fn change_undone_by_hand_matches_again<D: Driver>(m: &Migrator<'_>, d: &mut D) {
     let drop_index = match d.dialect() {
         Dialect::MySql => "DROP INDEX posts_hotfix_idx ON posts",
         _ => "DROP INDEX posts_hotfix_idx",
@@ -89,23 +124,9 @@ pub async fn fingerprint_is_recorded_and_manual_changes_are_reported_as_drift<C:
         .await
         .expect("drop column");
     assert!(matches!(
-        m.check_schema(&mut d).await.expect("check"),
+        m.check_schema(d).await.expect("check"),
         SchemaCheck::Matches { .. }
     ));
-
-    // After a revert the comparison is with the version reverted to.
-    m.down(&mut d, Target::Version(v(2))).await.expect("down");
-    match m.check_schema(&mut d).await.expect("check") {
-        SchemaCheck::Matches {
-            version,
-            fingerprint,
-        } => assert_eq!((version, fingerprint), (v(2), fingerprints[1])),
-        other => panic!("expected a match at version 2, got {other:?}"),
-    }
-    // And the same fingerprint comes back when the version is applied again.
-    m.up(&mut d, Target::Latest).await.expect("up again");
-    let again = m.history(&mut d).await.expect("history");
-    assert_eq!(again[2].fingerprint, Some(fingerprints[2]));
 }
 
 pub async fn baseline_records_the_schema_it_adopts<C: Connect>(ctx: &Ctx<C>) {
@@ -166,10 +187,6 @@ pub async fn fingerprints_off_records_none_and_reports_not_recorded<C: Connect>(
     assert!(user_tables(&mut d).await.is_empty());
 }
 
-/// A version made only of `INSERT`, `UPDATE`, `DELETE` or `REPLACE` cannot change the schema on
-/// MySQL/MariaDB or SQLite (neither lets a trigger or function run DDL), so its fingerprint is
-/// the one described before it, without another describe query. PostgreSQL describes it, since
-/// a function called from DML may run DDL there. The fingerprints are the same either way.
 /// How many of `calls` (a [`Counting`] driver's) described the whole schema, and how many only
 /// some tables: both are prepared queries, and only a whole description reads views.
 pub fn describe_calls(calls: &[String]) -> (usize, usize) {
@@ -178,71 +195,48 @@ pub fn describe_calls(calls: &[String]) -> (usize, usize) {
     (whole, describes.count() - whole)
 }
 
+/// [`data_only_version_is_not_described_again`]'s versions: V2 and V4 only change rows (V4's
+/// text names `mysql`, so MySQL/MariaDB describe after it anyway), V1 and V3 change `dv`.
+const DATA_ONLY: &[(&str, &str)] = &[
+    (
+        "V1__table/up.sql",
+        "CREATE TABLE dv (id INTEGER, note VARCHAR(40));\n",
+    ),
+    ("V1__table/down.sql", "DROP TABLE dv;\n"),
+    (
+        "V2__rows/up.sql",
+        "-- data only\nINSERT INTO dv (id, note) VALUES (1, 'a;b');\n\
+         UPDATE dv SET note = 'c' WHERE id = 1;\n",
+    ),
+    ("V2__rows/down.sql", "DELETE FROM dv;\n"),
+    ("V3__index/up.sql", "CREATE INDEX dv_note ON dv (note);\n"),
+    ("V3__index/down.sql", "DROP INDEX dv_note;\n"),
+    ("V3__index/down.mysql.sql", "DROP INDEX dv_note ON dv;\n"),
+    (
+        "V4__fix/up.sql",
+        "DELETE FROM dv WHERE id = 2;\n\
+         INSERT INTO dv (id, note) VALUES (2, 'names mysql, so described');\n",
+    ),
+    ("V4__fix/down.sql", "DELETE FROM dv WHERE id = 2;\n"),
+];
+
+/// A version made only of `INSERT`, `UPDATE`, `DELETE` or `REPLACE` cannot change the schema on
+/// MySQL/MariaDB or SQLite (neither lets a trigger or function run DDL), so its fingerprint is
+/// the one described before it, without another describe query. PostgreSQL describes it, since
+/// a function called from DML may run DDL there. The fingerprints are the same either way.
 pub async fn data_only_version_is_not_described_again<C: Connect>(ctx: &Ctx<C>) {
     let mut d = Counting::new(ctx.driver().await);
-    let tree = Tree::new(&[
-        (
-            "V1__table/up.sql",
-            "CREATE TABLE dv (id INTEGER, note VARCHAR(40));\n",
-        ),
-        ("V1__table/down.sql", "DROP TABLE dv;\n"),
-        (
-            "V2__rows/up.sql",
-            "-- data only\nINSERT INTO dv (id, note) VALUES (1, 'a;b');\n\
-             UPDATE dv SET note = 'c' WHERE id = 1;\n",
-        ),
-        ("V2__rows/down.sql", "DELETE FROM dv;\n"),
-        ("V3__index/up.sql", "CREATE INDEX dv_note ON dv (note);\n"),
-        ("V3__index/down.sql", "DROP INDEX dv_note;\n"),
-        ("V3__index/down.mysql.sql", "DROP INDEX dv_note ON dv;\n"),
-        (
-            "V4__fix/up.sql",
-            "DELETE FROM dv WHERE id = 2;\n\
-             INSERT INTO dv (id, note) VALUES (2, 'names mysql, so described');\n",
-        ),
-        ("V4__fix/down.sql", "DELETE FROM dv WHERE id = 2;\n"),
-    ]);
+    let tree = Tree::new(DATA_ONLY);
     let set = tree.set();
     let m = every_version(&set);
-    // (whole descriptions, scoped ones)
-    let describes = |calls: &[String]| describe_calls(calls);
-
-    // A change by hand before the run: the data-only version records the schema without it,
-    // as a description after it would, and the change stays reported as drift. (On PostgreSQL
-    // the runner first asks whether any user function exists that an INSERT could run; none
-    // does.)
-    m.up(&mut d, Target::Version(v(1))).await.expect("up to 1");
-    d.execute("ALTER TABLE dv ADD COLUMN by_hand INTEGER NULL")
-        .await
-        .expect("alter");
-    d.hook.calls.clear();
-    m.up(&mut d, Target::Version(v(2))).await.expect("up to 2");
-    // One description before applying (the drift check), none after the INSERT and UPDATE.
-    assert_eq!(describes(&d.hook.calls), (1, 0), "{:#?}", d.hook.calls);
-    let history = m.history(&mut d).await.expect("history");
-    assert_eq!(
-        history[1].fingerprint, history[0].fingerprint,
-        "not V2's column"
-    );
-    assert!(matches!(
-        m.check_schema(&mut d).await.expect("check"),
-        SchemaCheck::Drifted(drift) if drift.version == v(2)
-    ));
-    d.execute("ALTER TABLE dv DROP COLUMN by_hand")
-        .await
-        .expect("undo");
-    assert!(matches!(
-        m.check_schema(&mut d).await.expect("check"),
-        SchemaCheck::Matches { version, .. } if version == v(2)
-    ));
-    m.down(&mut d, Target::Empty).await.expect("down");
+    change_by_hand_before_a_data_only_version_stays_drift(&m, &mut d).await;
 
     d.hook.calls.clear();
     m.up(&mut d, Target::Latest).await.expect("up");
-    // Whole before applying, and after V4 (the run's last version, described whole after
-    // scoped descriptions; on MySQL its text names `mysql` anyway); V1 and V3 scoped to `dv`;
-    // V2 not at all.
-    assert_eq!(describes(&d.hook.calls), (2, 2), "{:#?}", d.hook.calls);
+    // (whole descriptions, scoped ones): whole before applying, and after V4 (the run's last
+    // version, described whole after scoped descriptions; on MySQL its text names `mysql`
+    // anyway); V1 and V3 scoped to `dv`; V2 not at all.
+    assert_eq!(describe_calls(&d.hook.calls), (2, 2), "{:#?}", d.hook.calls);
     let history = m.history(&mut d).await.expect("history");
     let fingerprint = |n: usize| history[n].fingerprint.expect("recorded");
     assert_eq!(fingerprint(1), fingerprint(0), "V2 changes no schema");
@@ -265,6 +259,42 @@ pub async fn data_only_version_is_not_described_again<C: Connect>(ctx: &Ctx<C>) 
         } => assert_eq!((version, recorded), (v(2), fingerprint(0))),
         other => panic!("expected a match, got {other:?}"),
     }
+}
+
+/// A change by hand before the run: the data-only version records the schema without it, as
+/// a description after it would, and the change stays reported as drift. (On PostgreSQL the
+/// runner first asks whether any user function exists that an INSERT could run; none does.)
+/// Leaves the database empty.
+async fn change_by_hand_before_a_data_only_version_stays_drift<D: Driver>(
+    m: &Migrator<'_>,
+    d: &mut Counting<D>,
+) {
+    m.up(d, Target::Version(v(1))).await.expect("up to 1");
+    d.execute("ALTER TABLE dv ADD COLUMN by_hand INTEGER NULL")
+        .await
+        .expect("alter");
+    d.hook.calls.clear();
+    m.up(d, Target::Version(v(2))).await.expect("up to 2");
+    // (whole descriptions, scoped ones): one description before applying (the drift check),
+    // none after the INSERT and UPDATE.
+    assert_eq!(describe_calls(&d.hook.calls), (1, 0), "{:#?}", d.hook.calls);
+    let history = m.history(d).await.expect("history");
+    assert_eq!(
+        history[1].fingerprint, history[0].fingerprint,
+        "not V2's column"
+    );
+    assert!(matches!(
+        m.check_schema(d).await.expect("check"),
+        SchemaCheck::Drifted(drift) if drift.version == v(2)
+    ));
+    d.execute("ALTER TABLE dv DROP COLUMN by_hand")
+        .await
+        .expect("undo");
+    assert!(matches!(
+        m.check_schema(d).await.expect("check"),
+        SchemaCheck::Matches { version, .. } if version == v(2)
+    ));
+    m.down(d, Target::Empty).await.expect("down");
 }
 
 /// The descriptions of [`scoped_descriptions_record_what_whole_ones_would`]'s versions.

@@ -3,8 +3,8 @@
 use std::time::{Duration, Instant};
 
 use migrate_core::driver::Driver;
-use migrate_core::history::State;
-use migrate_core::{Dialect, Error, Resume, Target};
+use migrate_core::history::{AppliedMigration, State};
+use migrate_core::{Dialect, Error, Migrator, Resume, Target};
 
 use super::{migrator, tables, Connect, Ctx, Tree};
 
@@ -16,7 +16,7 @@ pub async fn lost_connection_says_the_outcome_is_unknown_and_resume_asks_for_a_c
 >(
     ctx: &Ctx<C>,
 ) {
-    let mut d = ctx.driver().await;
+    let d = ctx.driver().await;
     let dialect = d.dialect();
     let (sleep, whoami) = match dialect {
         // In-process: there is no connection to lose.
@@ -36,20 +36,7 @@ pub async fn lost_connection_says_the_outcome_is_unknown_and_resume_asks_for_a_c
     ]);
     let set = tree.set();
     let m = migrator(&set);
-    let rows = d.query(whoami).await.expect("session id");
-    let id = rows[0][0].clone().expect("session id");
-    let mut killer = ctx.driver().await;
-    let kill = async {
-        wait_until_sleeping(&mut killer, &id).await;
-        let kill = match dialect {
-            Dialect::MySql => format!("KILL {id}"),
-            _ => format!("SELECT pg_terminate_backend({id})"),
-        };
-        killer.execute(&kill).await.expect("kill");
-    };
-    let (result, ()) = tokio::join!(m.up(&mut d, Target::Latest), kill);
-    drop(d);
-    let err = result.expect_err("the session was killed");
+    let err = up_killed_in_its_sleep(ctx, &m, d, whoami).await;
     let text = err.to_string();
     assert!(matches!(err, Error::ConnectionLost { .. }), "{err:?}");
     assert!(
@@ -69,7 +56,42 @@ pub async fn lost_connection_says_the_outcome_is_unknown_and_resume_asks_for_a_c
         m.up(&mut d, Target::Latest).await.expect("up again");
         return;
     }
-    let row = &applied[0];
+    resume_asks_whether_the_statement_took_effect(&m, &mut d, &applied[0]).await;
+}
+
+/// Runs `m.up` on `d` while another connection kills `d`'s session (named by the query
+/// `whoami`) in its sleep; the error the run ends with.
+async fn up_killed_in_its_sleep<C: Connect>(
+    ctx: &Ctx<C>,
+    m: &Migrator<'_>,
+    mut d: C::D,
+    whoami: &str,
+) -> Error {
+    let dialect = d.dialect();
+    let rows = d.query(whoami).await.expect("session id");
+    let id = rows[0][0].clone().expect("session id");
+    let mut killer = ctx.driver().await;
+    let kill = async {
+        wait_until_sleeping(&mut killer, &id).await;
+        let kill = match dialect {
+            Dialect::MySql => format!("KILL {id}"),
+            _ => format!("SELECT pg_terminate_backend({id})"),
+        };
+        killer.execute(&kill).await.expect("kill");
+    };
+    let (result, ()) = tokio::join!(m.up(&mut d, Target::Latest), kill);
+    drop(d);
+    result.expect_err("the session was killed")
+}
+
+/// On MySQL/MariaDB the killed version's `row` stays failed with no error recorded: `resume`
+/// refuses to guess whether the statement in flight took effect, and leaves the row as it
+/// was; told by the operator, it finishes the version.
+async fn resume_asks_whether_the_statement_took_effect<D: Driver>(
+    m: &Migrator<'_>,
+    d: &mut D,
+    row: &AppliedMigration,
+) {
     assert_eq!(
         (row.state, row.error.as_deref()),
         (State::Failed, None),
@@ -77,7 +99,7 @@ pub async fn lost_connection_says_the_outcome_is_unknown_and_resume_asks_for_a_c
     );
     let in_flight = row.statements_done + 1;
     let err = m
-        .resume(&mut d, Resume::AfterFix)
+        .resume(d, Resume::AfterFix)
         .await
         .expect_err("resume must ask whether the statement took effect");
     let Error::ResumeOutcomeUnknown { statement, .. } = &err else {
@@ -85,24 +107,22 @@ pub async fn lost_connection_says_the_outcome_is_unknown_and_resume_asks_for_a_c
     };
     assert_eq!(*statement, in_flight);
     assert!(err.to_string().contains("--rerun"), "{err}");
-    let unchanged = m.history(&mut d).await.expect("history");
+    let unchanged = m.history(d).await.expect("history");
     assert_eq!(unchanged[0].error, None, "the refused resume wrote the row");
     assert_eq!(unchanged[0].statements_done, row.statements_done);
     // The operator's check: statement 1 took effect when its table exists; the sleep changed
     // nothing and can run again.
-    let first_exists = tables(&mut d).await.contains(&"first_table".to_owned());
+    let first_exists = tables(d).await.contains(&"first_table".to_owned());
     assert!(first_exists);
     let choice = if in_flight == 1 {
         Resume::Skip
     } else {
         Resume::Rerun
     };
-    m.resume(&mut d, choice)
-        .await
-        .expect("resume with a choice");
-    let applied = m.history(&mut d).await.expect("history");
+    m.resume(d, choice).await.expect("resume with a choice");
+    let applied = m.history(d).await.expect("history");
     assert_eq!(applied[0].state, State::Applied);
-    assert!(tables(&mut d).await.contains(&"last_table".to_owned()));
+    assert!(tables(d).await.contains(&"last_table".to_owned()));
 }
 
 /// Waits until session `id` is in its sleep (at most 30 s).
