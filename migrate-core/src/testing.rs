@@ -63,58 +63,20 @@ use std::sync::OnceLock;
 
 mod admin;
 pub mod attribute;
+mod backend;
 mod pool;
+mod skip;
 mod template;
+
+pub use backend::Backend;
+pub use skip::servers_required;
 
 use admin::{admin_error, Admin};
 use pool::{Claimed, Pool};
 use template::Template;
 
 use crate::driver::{with_database, DriverError};
-use crate::{Config, Dialect, Error, MigrationSet, Target};
-
-/// A database server kind a test can run against.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Backend {
-    /// An SQLite file in a temporary folder.
-    Sqlite,
-    /// MySQL or MariaDB at `MIGRATE_TEST_MYSQL_URL`.
-    MySql,
-    /// PostgreSQL at `MIGRATE_TEST_POSTGRES_URL`.
-    Postgres,
-}
-
-impl Backend {
-    /// The server URL tests use for this backend (the admin database the test databases are
-    /// created from), or `None` for SQLite.
-    pub fn server_url(self) -> Option<String> {
-        let (var, default) = match self {
-            Backend::Sqlite => return None,
-            Backend::MySql => ("MIGRATE_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/test"),
-            Backend::Postgres => (
-                "MIGRATE_TEST_POSTGRES_URL",
-                "postgres://postgres@127.0.0.1:5432/postgres",
-            ),
-        };
-        Some(std::env::var(var).unwrap_or_else(|_| default.to_owned()))
-    }
-
-    /// The SQL dialect of the backend.
-    pub fn dialect(self) -> Dialect {
-        match self {
-            Backend::Sqlite => Dialect::Sqlite,
-            Backend::MySql => Dialect::MySql,
-            Backend::Postgres => Dialect::Postgres,
-        }
-    }
-}
-
-/// Whether unreachable servers fail tests instead of skipping them.
-pub fn servers_required() -> bool {
-    ["MIGRATE_REQUIRE_SERVERS", "CI"]
-        .iter()
-        .any(|var| std::env::var(var).is_ok_and(|v| !v.is_empty() && v != "0" && v != "false"))
-}
+use crate::{Config, Error, MigrationSet, Target};
 
 /// How a [`TestDatabase`] got its content.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

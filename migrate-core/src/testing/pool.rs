@@ -34,8 +34,8 @@ pub(crate) use refill::{forget, settled, stats, wake};
 pub(crate) use server::drop_all;
 
 use super::admin::Admin;
+use super::backend::Backend;
 use super::template::{Template, REUSE_FOR};
-use super::Backend;
 use crate::driver::DriverError;
 use crate::scratch_name::{now_secs, STALE_AFTER};
 

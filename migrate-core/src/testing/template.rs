@@ -36,7 +36,7 @@ use std::time::Duration;
 use sha2::{Digest as _, Sha256};
 
 use super::admin::{admin_error, Admin};
-use super::Backend;
+use super::backend::Backend;
 use crate::driver::{with_database, AnyDriver, DriverError};
 use crate::scratch_name::{now_secs, STALE_AFTER};
 use crate::{Config, Direction, Error, MigrationSet, Migrator, Target, Version};
@@ -102,7 +102,7 @@ fn cache() -> &'static Mutex<HashMap<Key, Cell>> {
 /// The version a template for `target` would be at; `None` when a template does not apply
 /// (no version, or one the set cannot reach on `backend`): those databases are replayed.
 pub(crate) fn version_for(set: &MigrationSet, target: Target, backend: Backend) -> Option<Version> {
-    if super::attribute::unsupported(set, backend).is_some() {
+    if super::backend::unsupported(set, backend).is_some() {
         return None;
     }
     match target {

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::{files, server, size, Pool};
 use crate::testing::admin::Admin;
-use crate::testing::Backend;
+use crate::testing::backend::Backend;
 
 /// The refill's state, shared with the tests.
 #[derive(Debug, Default)]
