@@ -5,7 +5,8 @@
 use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
-use super::{files, server, size, Pool};
+use super::copies::{size, Pool};
+use super::{files, server};
 use crate::testing::admin::Admin;
 use crate::testing::backend::Backend;
 
