@@ -17,8 +17,8 @@ use std::future::Future;
 pub use super::backend::unsupported;
 
 use super::backend::Backend;
+use super::database::TestDatabase;
 use super::skip::announce;
-use super::TestDatabase;
 use crate::driver::{AnyDriver, DriverError};
 use crate::{Error, MigrationSet, Target};
 
