@@ -1,7 +1,8 @@
 //! The administrative connection to a test server: creating, listing and dropping test
 //! databases and templates, and the sweep of those left by killed runs.
 
-use super::{attribute, servers_required, Backend};
+use super::backend::Backend;
+use super::skip::{announce, servers_required};
 use crate::driver::{redact_url, Batch, Driver, DriverError, Row, SqlxMySql, SqlxPostgres};
 use crate::Error;
 
@@ -31,7 +32,7 @@ impl Admin {
             Ok(admin) => Ok(Some(admin)),
             Err(e) if !servers_required() => {
                 // Past the harness's capture, which hides a passing test's output.
-                attribute::announce(&format!(
+                announce(&format!(
                     "SKIPPED: {backend:?} server at {} is not reachable ({e}); set MIGRATE_REQUIRE_SERVERS=1 to make this a failure",
                     redact_url(server)
                 ));

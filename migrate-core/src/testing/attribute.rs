@@ -13,11 +13,14 @@
 
 use std::fmt::Debug;
 use std::future::Future;
-use std::io::Write;
 
-use super::{Backend, TestDatabase};
+pub use super::backend::unsupported;
+
+use super::backend::Backend;
+use super::database::TestDatabase;
+use super::skip::announce;
 use crate::driver::{AnyDriver, DriverError};
-use crate::{Dialect, Direction, Error, MigrationSet, Target};
+use crate::{Error, MigrationSet, Target};
 
 /// Which backends a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -133,37 +136,4 @@ pub async fn run<A, F, Fut>(
     if let Some(database) = keep {
         database.drop_database().await;
     }
-}
-
-/// Why `set` cannot run on `backend`, if it cannot: the first version missing a script for its
-/// dialect, or the dialects the set was embedded for.
-pub fn unsupported(set: &MigrationSet, backend: Backend) -> Option<String> {
-    let dialect = match backend {
-        Backend::Sqlite => Dialect::Sqlite,
-        Backend::MySql => Dialect::MySql,
-        Backend::Postgres => Dialect::Postgres,
-    };
-    if !set.dialects().contains(&dialect) {
-        return Some(format!(
-            "the migrations are embedded for other dialects than {dialect}"
-        ));
-    }
-    set.migrations().iter().find_map(|m| {
-        [Direction::Up, Direction::Down]
-            .into_iter()
-            .find(|&d| m.script(d, dialect).is_none())
-            .map(|d| {
-                format!(
-                    "version {} has no {} script for {dialect}",
-                    m.version(),
-                    d.stem()
-                )
-            })
-    })
-}
-
-/// Writes `message` to the process's standard error directly, past the harness's capture.
-pub(crate) fn announce(message: &str) {
-    let line = format!("\n*** {message} ***\n");
-    let _ = std::io::stderr().lock().write_all(line.as_bytes());
 }

@@ -23,74 +23,30 @@
 //! Templates are named `migrate_tpl_<digest prefix>_<created>`; the sweep of stale test
 //! databases drops those older than a day. A test clones its template (see [`create`]).
 
+mod copying;
 mod mysql;
+mod name;
+mod request;
 mod sqlite;
 
-pub(crate) use sqlite::folder as templates_folder;
+pub(crate) use copying::{create, Template};
+pub(crate) use name::{folder as templates_folder, is_stale, PREFIX, REUSE_FOR};
+pub(crate) use request::Request;
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use sha2::{Digest as _, Sha256};
-
 use super::admin::{admin_error, Admin};
-use super::Backend;
-use crate::driver::{with_database, AnyDriver, DriverError};
-use crate::scratch_name::{now_secs, STALE_AFTER};
-use crate::{Config, Direction, Error, MigrationSet, Migrator, Target, Version};
-
-/// The prefix of every template database's name.
-pub(crate) const PREFIX: &str = "migrate_tpl_";
-
-/// How long after its creation a template is still taken for new test databases. Half the
-/// sweep's age, so that no run starts cloning a template that a sweep may drop meanwhile.
-pub(crate) const REUSE_FOR: Duration = Duration::from_secs(STALE_AFTER.as_secs() / 2);
+use super::backend::Backend;
+use crate::driver::{with_database, DriverError};
+use crate::scratch_name::now_secs;
+use crate::{Error, MigrationSet, Target, Version};
+use name::{created_secs, hex};
+use request::{history_complete, migrate, Key};
 
 /// How long a process waits for another one building the same template.
 const LOCK_WAIT: Duration = Duration::from_secs(600);
-
-/// What a test database at a version is made from.
-#[derive(Debug, Clone)]
-pub(crate) enum Template {
-    /// A PostgreSQL template database: `CREATE DATABASE … TEMPLATE`.
-    Postgres(String),
-    /// A MariaDB/MySQL database whose tables are copied by the statements `copy` holds.
-    MySql(String, Arc<mysql::Copy>),
-    /// An SQLite file, copied.
-    Sqlite(PathBuf),
-    /// Nothing to copy from: the migrations made objects that a copy would not reproduce
-    /// faithfully (MySQL/MariaDB views, triggers, routines, events, sequences, system-versioned
-    /// tables), so each test replays them.
-    Replay,
-}
-
-impl Template {
-    /// The template database's name, or its file's path; `None` for [`Template::Replay`].
-    pub(crate) fn name(&self) -> Option<String> {
-        match self {
-            Template::Postgres(name) | Template::MySql(name, _) => Some(name.clone()),
-            Template::Sqlite(path) => Some(path.display().to_string()),
-            Template::Replay => None,
-        }
-    }
-}
-
-/// What a test database must be at.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Request<'a> {
-    pub(crate) backend: Backend,
-    pub(crate) set: &'a MigrationSet,
-    pub(crate) version: Version,
-    pub(crate) config: &'a Config,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-struct Key {
-    server: Option<String>,
-    digest: [u8; 32],
-}
 
 type Cell = Arc<tokio::sync::OnceCell<Template>>;
 
@@ -102,7 +58,7 @@ fn cache() -> &'static Mutex<HashMap<Key, Cell>> {
 /// The version a template for `target` would be at; `None` when a template does not apply
 /// (no version, or one the set cannot reach on `backend`): those databases are replayed.
 pub(crate) fn version_for(set: &MigrationSet, target: Target, backend: Backend) -> Option<Version> {
-    if super::attribute::unsupported(set, backend).is_some() {
+    if super::backend::unsupported(set, backend).is_some() {
         return None;
     }
     match target {
@@ -110,49 +66,6 @@ pub(crate) fn version_for(set: &MigrationSet, target: Target, backend: Backend) 
         Target::Version(v) => set.get(v).map(|m| m.version()),
         Target::Empty => None,
     }
-}
-
-impl Request<'_> {
-    fn key(&self) -> Key {
-        Key {
-            server: self.backend.server_url(),
-            digest: self.digest(),
-        }
-    }
-
-    /// The digest of everything that decides the template's content.
-    fn digest(&self) -> [u8; 32] {
-        let dialect = self.backend.dialect();
-        let mut hash = Sha256::new();
-        let mut field = |text: &str| {
-            hash.update((text.len() as u64).to_le_bytes());
-            hash.update(text.as_bytes());
-        };
-        field("migrate template 1");
-        field(&dialect.to_string());
-        field(&self.version.to_string());
-        field(&format!("{:?}", self.config));
-        for m in self
-            .set
-            .migrations()
-            .iter()
-            .take_while(|m| m.version() <= self.version)
-        {
-            field(&m.version().to_string());
-            field(m.description());
-            for direction in [Direction::Up, Direction::Down] {
-                let checksum = m
-                    .script(direction, dialect)
-                    .map(|s| s.checksum().to_string());
-                field(checksum.as_deref().unwrap_or("-"));
-            }
-        }
-        hash.finalize().into()
-    }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The template for `request`, resolved once per process; `Ok(None)` when the server is
@@ -294,7 +207,7 @@ async fn complete(
             if !history_complete(request, &with_database(server, name)).await? {
                 return Ok(None);
             }
-            mysql::template(admin, name).await.map(Some)
+            copying::mysql_template(admin, name).await.map(Some)
         }
     }
 }
@@ -302,31 +215,6 @@ async fn complete(
 /// The comment that marks a finished PostgreSQL template.
 fn mark(digest: &[u8; 32]) -> String {
     format!("migrate template {}", hex(digest))
-}
-
-/// Whether the database at `url` holds every version of `request` up to its target, applied,
-/// with the embedded checksums.
-async fn history_complete(request: &Request<'_>, url: &str) -> Result<bool, Error> {
-    let mut driver = AnyDriver::connect(url)
-        .await
-        .map_err(|e| admin_error("connecting to a template", e))?;
-    let migrator = Migrator::with_config(request.set, request.config.clone());
-    let Ok(applied) = migrator.history(&mut driver).await else {
-        return Ok(false);
-    };
-    let dialect = request.backend.dialect();
-    let expected: Vec<Version> = request
-        .set
-        .migrations()
-        .iter()
-        .map(|m| m.version())
-        .take_while(|v| *v <= request.version)
-        .collect();
-    let versions: Vec<Version> = applied.iter().map(|r| r.version).collect();
-    Ok(versions == expected
-        && crate::plan::check_history(request.set, &applied, dialect).is_ok()
-        && crate::plan::check_down_checksums(request.set, &applied, dialect).is_ok()
-        && crate::plan::reject_failed(request.set, &applied, dialect).is_ok())
 }
 
 /// Builds the template `name` on a server: create, migrate, verify, mark.
@@ -363,53 +251,8 @@ async fn build(
                 .map_err(|e| admin_error("marking a template complete", e))?;
             Ok(Template::Postgres(name.to_owned()))
         }
-        Admin::MySql(_) => mysql::template(admin, name).await,
+        Admin::MySql(_) => copying::mysql_template(admin, name).await,
     }
-}
-
-/// Migrates the database at `url` to the request's version, with its configuration.
-async fn migrate(request: &Request<'_>, url: &str) -> Result<(), Error> {
-    let mut driver = AnyDriver::connect(url)
-        .await
-        .map_err(|e| admin_error("connecting to a template", e))?;
-    Migrator::with_config(request.set, request.config.clone())
-        .up(&mut driver, Target::Version(request.version))
-        .await?;
-    Ok(())
-}
-
-/// Creates the server database `name`, empty or as a copy of `template`.
-pub(crate) async fn create(
-    admin: &mut Admin,
-    server: &str,
-    name: &str,
-    template: Option<&Template>,
-) -> Result<(), DriverError> {
-    match template {
-        Some(Template::Postgres(source)) => {
-            admin
-                .execute(&format!("CREATE DATABASE {name} TEMPLATE {source}"))
-                .await
-        }
-        Some(Template::MySql(_, copy)) => {
-            admin.execute(&format!("CREATE DATABASE {name}")).await?;
-            copy.run(admin, server, name).await
-        }
-        _ => admin.execute(&format!("CREATE DATABASE {name}")).await,
-    }
-}
-
-/// When the template `name` was created, if it is a template's name.
-fn created_secs(name: &str) -> Option<u64> {
-    let (digest, created) = name.strip_prefix(PREFIX)?.split_once('_')?;
-    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    let hex = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_hexdigit());
-    (hex(digest) && digits(created)).then(|| created.parse().ok())?
-}
-
-/// Whether `name` is a template created more than a day before `now`.
-pub(crate) fn is_stale(name: &str, now: u64) -> bool {
-    created_secs(name).is_some_and(|c| now.saturating_sub(c) > STALE_AFTER.as_secs())
 }
 
 /// Forgets this process's templates on `backend`.
@@ -443,7 +286,7 @@ pub(crate) async fn drop_all(admin: &mut Admin, backend: Backend) -> Result<Vec<
 pub(crate) fn drop_all_files() -> Result<Vec<String>, Error> {
     forget_all(Backend::Sqlite);
     let mut dropped = Vec::new();
-    let Ok(entries) = std::fs::read_dir(sqlite::folder()) else {
+    let Ok(entries) = std::fs::read_dir(name::folder()) else {
         return Ok(dropped);
     };
     for entry in entries.flatten() {
@@ -455,36 +298,4 @@ pub(crate) fn drop_all_files() -> Result<Vec<String>, Error> {
         }
     }
     Ok(dropped)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn template_names_carry_their_creation_time() {
-        assert_eq!(
-            created_secs("migrate_tpl_0123abcd_1700000000"),
-            Some(1_700_000_000)
-        );
-        for name in [
-            "migrate_tpl_",
-            "migrate_tpl_xyz_1",
-            "migrate_tpl_ab_",
-            "migrate_tpl_ab_1_2",
-            "migrate_test_1_2_3",
-        ] {
-            assert_eq!(created_secs(name), None, "{name}");
-        }
-    }
-
-    #[test]
-    fn templates_are_stale_after_a_day() {
-        let now = 10 * STALE_AFTER.as_secs();
-        let name = |created: u64| format!("{PREFIX}ab_{created}");
-        assert!(is_stale(&name(0), now));
-        assert!(!is_stale(&name(now - 60), now));
-        assert!(!is_stale(&name(now - STALE_AFTER.as_secs()), now));
-        assert!(!is_stale("migrate_tpl_nothex_0", now));
-    }
 }

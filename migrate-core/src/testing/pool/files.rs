@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use super::{rotated, Pool, PREFIX};
+use super::copies::{rotated, Pool, PREFIX};
 use crate::driver::DriverError;
 use crate::testing::template::templates_folder;
 

@@ -5,9 +5,10 @@
 use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
-use super::{files, server, size, Pool};
+use super::copies::{size, Pool};
+use super::{files, server};
 use crate::testing::admin::Admin;
-use crate::testing::Backend;
+use crate::testing::backend::Backend;
 
 /// The refill's state, shared with the tests.
 #[derive(Debug, Default)]

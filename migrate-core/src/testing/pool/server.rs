@@ -3,10 +3,10 @@
 
 use std::time::{Duration, Instant};
 
-use super::{rotated, Pool, PREFIX};
+use super::copies::{created_secs, rotated, Pool, PREFIX};
 use crate::driver::DriverError;
 use crate::testing::admin::Admin;
-use crate::testing::template;
+use crate::testing::template::create as create_database;
 use crate::Dialect;
 
 /// The MySQL/MariaDB database holding the table of copies.
@@ -86,7 +86,7 @@ pub(super) async fn top_up(
             let held = ready_postgres(admin, pool).await?.len();
             for _ in held..size {
                 let started = Instant::now();
-                template::create(admin, server, &pool.new_name(), Some(&pool.source)).await?;
+                create_database(admin, server, &pool.new_name(), Some(&pool.source)).await?;
                 made.push(started.elapsed());
             }
         }
@@ -127,7 +127,7 @@ async fn copy_mysql(admin: &mut Admin, server: &str, pool: &Pool) -> Result<(), 
             "INSERT INTO {REGISTRY}.copies (name, template, state) VALUES ({literal}, {template}, 'building')"
         ))
         .await?;
-    let copied = template::create(admin, server, &name, Some(&pool.source)).await;
+    let copied = create_database(admin, server, &name, Some(&pool.source)).await;
     let finished = match copied {
         Ok(()) => {
             admin
@@ -179,7 +179,7 @@ pub(crate) async fn drop_all(admin: &mut Admin) -> Result<Vec<String>, DriverErr
     let list = crate::scratch_name::list_sql(admin.dialect(), PREFIX);
     let mut dropped = Vec::new();
     for name in admin.column(&list).await? {
-        if super::created_secs(&name).is_some() {
+        if created_secs(&name).is_some() {
             admin.drop_database(&name).await?;
             dropped.push(name);
         }

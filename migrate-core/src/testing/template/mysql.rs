@@ -6,13 +6,15 @@
 //! `ALTER TABLE` per table) and the counter. Views, triggers, routines and events would have to
 //! be recreated from their definitions, which name their database and definer; sequences and
 //! system-versioned tables cannot be filled by `INSERT … SELECT`. A template holding any of
-//! those is not copied: its tests replay the migrations ([`Template::Replay`]).
+//! those is not copied: its tests replay the migrations
+//! ([`Template::Replay`](super::Template::Replay)).
 
 use std::collections::HashMap;
 
-use super::{admin_error, Admin, Template};
 use crate::driver::DriverError;
-use crate::{Dialect, Error};
+use crate::testing::admin::Admin;
+use crate::testing::backend::Backend;
+use crate::Dialect;
 
 /// How many tables one session copies, at least, before another session joins in.
 const TABLES_PER_SESSION: usize = 16;
@@ -28,17 +30,8 @@ pub(crate) struct Copy {
     tables: Vec<(String, Option<String>)>,
 }
 
-/// What to make of the template database `name`: a [`Copy`](struct@Copy), or replay.
-pub(crate) async fn template(admin: &mut Admin, name: &str) -> Result<Template, Error> {
-    match inspect(admin, name).await {
-        Ok(Some(copy)) => Ok(Template::MySql(name.to_owned(), std::sync::Arc::new(copy))),
-        Ok(None) => Ok(Template::Replay),
-        Err(e) => Err(admin_error("reading a template's tables", e)),
-    }
-}
-
 /// The copy of `name`'s tables, or `None` when it holds objects a copy would not reproduce.
-async fn inspect(admin: &mut Admin, name: &str) -> Result<Option<Copy>, DriverError> {
+pub(crate) async fn inspect(admin: &mut Admin, name: &str) -> Result<Option<Copy>, DriverError> {
     let schema = Dialect::MySql.string_literal(name);
     let tables = admin
         .query(&format!(
@@ -165,7 +158,7 @@ impl Copy {
             .collect();
         let mut extra = Vec::with_capacity(sessions - 1);
         for _ in 1..sessions {
-            extra.push(Admin::connect(super::Backend::MySql, server).await?);
+            extra.push(Admin::connect(Backend::MySql, server).await?);
         }
         let Some((first, rest)) = shares.split_first() else {
             return Ok(()); // no table at all

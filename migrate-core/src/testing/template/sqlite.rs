@@ -1,17 +1,15 @@
 //! SQLite templates: files in `migrate_templates` under the temporary folder.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::OnceLock;
 
-use super::{admin_error, hex, history_complete, migrate, Request, Template, PREFIX, REUSE_FOR};
+use super::copying::Template;
+use super::name::{folder, hex, PREFIX, REUSE_FOR};
+use super::request::{history_complete, migrate, Request};
 use crate::driver::{AnyDriver, DriverError};
 use crate::scratch_name::STALE_AFTER;
+use crate::testing::admin::admin_error;
 use crate::Error;
-
-/// The folder of SQLite templates.
-pub(crate) fn folder() -> PathBuf {
-    std::env::temp_dir().join("migrate_templates")
-}
 
 /// The template file of `digest`, built (and swept) if needed.
 pub(crate) async fn resolve(request: &Request<'_>, digest: &[u8; 32]) -> Result<Template, Error> {
