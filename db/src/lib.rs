@@ -18,12 +18,16 @@
 
 mod api;
 mod handle;
+mod page;
+mod sample;
 mod sql;
 pub mod v1;
 pub mod v2;
 
 pub use api::{ApiVersion, VersionError};
-pub use handle::{Db, Page};
+pub use handle::Db;
+pub use page::Page;
+pub use sample::SAMPLE_DATA;
 
 use migrate_core::MigrationSet;
 
@@ -41,10 +45,3 @@ pub fn database_url() -> String {
         .filter(|url| !url.is_empty())
         .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned())
 }
-
-/// Development sample data for each schema version, loaded only on request
-/// ([`Db::load_sample_data`]), never by a migration.
-pub const SAMPLE_DATA: [&str; 2] = [
-    include_str!("../../sql/sample/V1.sql"),
-    include_str!("../../sql/sample/V2.sql"),
-];

@@ -38,7 +38,7 @@ struct Root {
 }
 
 /// The crates checked. This test is the third: the analysis is held to the rules it checks.
-const ROOTS: [Root; 3] = [
+const ROOTS: [Root; 6] = [
     Root {
         label: "migrate-core/src",
         dir: "src",
@@ -56,6 +56,24 @@ const ROOTS: [Root; 3] = [
         dir: "tests",
         root: "layout.rs",
         tree: "layout",
+    },
+    Root {
+        label: "migrate-cli/src",
+        dir: "../migrate-cli/src",
+        root: "main.rs",
+        tree: "",
+    },
+    Root {
+        label: "db/src",
+        dir: "../db/src",
+        root: "lib.rs",
+        tree: "",
+    },
+    Root {
+        label: "bench/src",
+        dir: "../bench/src",
+        root: "main.rs",
+        tree: "",
     },
 ];
 

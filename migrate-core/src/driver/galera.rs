@@ -277,8 +277,8 @@ async fn attempt<D: Driver>(
         }
         let rows = driver
             .query(&format!(
-            "SET STATEMENT wsrep_sync_wait = 1 FOR SELECT {ROW} FROM {table} WHERE id = 1"
-        ))
+                "SET STATEMENT wsrep_sync_wait = 1 FOR SELECT {ROW} FROM {table} WHERE id = 1"
+            ))
             .await?;
         // No row: released between the two statements; claim again.
         let Some(row) = rows.into_iter().next() else {
