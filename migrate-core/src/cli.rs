@@ -280,82 +280,25 @@
 mod args;
 mod commands;
 mod database;
+mod error;
+mod exit;
 mod new_version;
 mod output;
 mod progress;
 mod prompt;
+mod setup;
 
 use std::ffi::OsString;
-use std::path::PathBuf;
-use std::process::{ExitCode, Termination};
 
 use clap::{CommandFactory, FromArgMatches};
 
-use crate::driver::DriverError;
-use crate::{Config, Error, LoadError, MigrationSet, Version};
+use self::error::CliError;
+use self::setup::Migrations;
 
-use self::new_version::NewVersionError;
+pub use self::exit::Exit;
+pub use self::setup::Cli;
 
-/// The operator commands for one application's migrations: build it, then [`Cli::run`].
-#[derive(Debug, Clone)]
-pub struct Cli<'s> {
-    migrations: Migrations<'s>,
-    config: Config,
-    default_database_url: Option<String>,
-    versions_dir: Option<PathBuf>,
-    version: Option<&'static str>,
-}
-
-/// Where the migrations come from.
-#[derive(Debug, Clone, Copy)]
-enum Migrations<'s> {
-    /// Embedded in the binary (or loaded by the application); `--dir` replaces them.
-    Set(&'s MigrationSet),
-    /// Read at run time from `--dir`, `MIGRATE_DIR` or [`Cli::versions_dir`].
-    Folder,
-}
-
-impl<'s> Cli<'s> {
-    /// The commands for `set`, with the default runner configuration.
-    pub fn new(set: &'s MigrationSet) -> Cli<'s> {
-        Cli {
-            migrations: Migrations::Set(set),
-            config: Config::default(),
-            default_database_url: None,
-            versions_dir: None,
-            version: None,
-        }
-    }
-
-    /// The database used when neither `--database-url` nor `DATABASE_URL` is given (for
-    /// example an SQLite file, `sqlite://app.db`, with the `sqlx-sqlite` feature). Without
-    /// one, a missing URL is a usage error.
-    pub fn default_database_url(mut self, url: impl Into<String>) -> Cli<'s> {
-        self.default_database_url = Some(url.into());
-        self
-    }
-
-    /// The versions folder where `new` creates version folders when `--dir` is not given
-    /// (relative to the current directory, or absolute). For [`Cli::from_dir`], also the
-    /// folder every command reads.
-    pub fn versions_dir(mut self, dir: impl Into<PathBuf>) -> Cli<'s> {
-        self.versions_dir = Some(dir.into());
-        self
-    }
-
-    /// The runner configuration (history table, lock timeout, actor, …); `--table` overrides
-    /// its history table.
-    pub fn config(mut self, config: Config) -> Cli<'s> {
-        self.config = config;
-        self
-    }
-
-    /// Adds `--version`, printing `migrate VERSION`.
-    pub fn version(mut self, version: &'static str) -> Cli<'s> {
-        self.version = Some(version);
-        self
-    }
-
+impl Cli<'_> {
     /// Parses the process's arguments and runs the command on a Tokio runtime of its own.
     ///
     /// Call it from a synchronous `main`; inside a Tokio runtime use [`Cli::run_async_from`].
@@ -461,182 +404,8 @@ impl<'s> Cli<'s> {
     }
 }
 
-impl Cli<'static> {
-    /// The commands for the versions folder `dir`, read when a command runs (relative to
-    /// the current directory, or absolute): what the standalone `migrate` binary does.
-    /// `--dir` or the `MIGRATE_DIR` variable replace it. A folder that is missing or breaks the
-    /// directory contract is a usage error (exit 2) naming the file.
-    pub fn from_dir(dir: impl Into<PathBuf>) -> Cli<'static> {
-        Cli {
-            migrations: Migrations::Folder,
-            config: Config::default(),
-            default_database_url: None,
-            versions_dir: Some(dir.into()),
-            version: None,
-        }
-    }
-}
-
 /// The variable that names the versions folder for [`Cli::from_dir`].
 const DIR_ENV: &str = "MIGRATE_DIR";
-
-/// How a command ended; the process's exit status (see the module docs).
-///
-/// `fn main() -> Exit` works: `Exit` implements [`Termination`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Exit {
-    /// 0: the command did its work; `validate` found nothing wrong.
-    Success,
-    /// 1: the command failed.
-    Failure,
-    /// 2: the command line was wrong or incomplete.
-    Usage,
-    /// 3: the history disagrees with this binary.
-    Mismatch,
-    /// 4: the live schema differs from the one recorded (drift), and nothing else is wrong.
-    Drift,
-}
-
-impl Exit {
-    /// The numeric exit status.
-    pub const fn code(self) -> u8 {
-        match self {
-            Exit::Success => 0,
-            Exit::Failure => 1,
-            Exit::Usage => 2,
-            Exit::Mismatch => 3,
-            Exit::Drift => 4,
-        }
-    }
-}
-
-impl From<Exit> for ExitCode {
-    fn from(exit: Exit) -> ExitCode {
-        ExitCode::from(exit.code())
-    }
-}
-
-impl Termination for Exit {
-    fn report(self) -> ExitCode {
-        self.into()
-    }
-}
-
-/// Why a command did not complete.
-#[derive(Debug, thiserror::Error)]
-enum CliError {
-    #[error(transparent)]
-    Migrate(#[from] Error),
-    #[error("cannot connect to {url}; check --database-url (or DATABASE_URL) and that the server is running")]
-    Connect {
-        url: String,
-        #[source]
-        source: DriverError,
-    },
-    #[error("no database URL; pass --database-url or set DATABASE_URL")]
-    NoDatabaseUrl,
-    #[error("unusable database URL; fix --database-url (or DATABASE_URL)")]
-    Url(#[from] crate::database_url::UrlError),
-    #[error("cannot revert to {target}: {}; revert to {} or later instead, or restore from a backup", irreversible_list(versions), versions.first().map_or(0, |(v, _)| v.get()))]
-    Irreversible {
-        target: String,
-        /// Newest first, with the down script that says so.
-        versions: Vec<(Version, String)>,
-    },
-    #[error(
-        "refusing to {what} without confirmation: standard input is not a terminal; pass --yes"
-    )]
-    NotConfirmed { what: String },
-    #[error("nothing was changed: not confirmed")]
-    Declined,
-    #[error("no versions folder; pass --dir")]
-    NoVersionsDir,
-    #[error("versions folder `{}` does not exist; pass --dir (or set MIGRATE_DIR) with the folder that holds the `V{{n}}` version folders", dir.display())]
-    NoSuchVersionsDir { dir: PathBuf },
-    #[error("cannot read the migrations in `{}`; fix the file named below", dir.display())]
-    Load {
-        dir: PathBuf,
-        #[source]
-        source: LoadError,
-    },
-    #[error(
-        "cannot {action} database `{database}`; check that the account may {action} databases"
-    )]
-    DatabaseAdmin {
-        action: &'static str,
-        database: String,
-        #[source]
-        source: DriverError,
-    },
-    #[error(
-        "database `{database}` has {sessions} other session(s) connected ({who}); \
-         stop them, or pass --force to end them and drop it"
-    )]
-    DatabaseInUse {
-        database: String,
-        sessions: usize,
-        who: String,
-    },
-    #[error("{url} is an in-memory SQLite database: there is no file to create or drop")]
-    InMemory { url: String },
-    #[error("cannot create or delete `{}`", path.display())]
-    File {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error(transparent)]
-    NewVersion(#[from] NewVersionError),
-    #[error("reading the answer or writing the output failed")]
-    Output(#[from] std::io::Error),
-}
-
-fn irreversible_list(versions: &[(Version, String)]) -> String {
-    let each: Vec<String> = versions
-        .iter()
-        .map(|(v, script)| format!("version {v} (`{script}`)"))
-        .collect();
-    let verb = if versions.len() == 1 { "is" } else { "are" };
-    format!(
-        "{} {verb} irreversible (`-- migrate:irreversible`)",
-        each.join(", ")
-    )
-}
-
-impl CliError {
-    fn exit(&self) -> Exit {
-        match self {
-            CliError::NoDatabaseUrl
-            | CliError::Url(_)
-            | CliError::NotConfirmed { .. }
-            | CliError::NoVersionsDir
-            | CliError::NoSuchVersionsDir { .. }
-            | CliError::Load { .. }
-            | CliError::InMemory { .. } => Exit::Usage,
-            CliError::NewVersion(e) if e.is_usage() => Exit::Usage,
-            CliError::Migrate(e) if is_mismatch(e) => Exit::Mismatch,
-            CliError::Migrate(Error::SchemaDrift { .. }) => Exit::Drift,
-            _ => Exit::Failure,
-        }
-    }
-}
-
-/// Whether `error` says the history disagrees with the binary (exit 3).
-fn is_mismatch(error: &Error) -> bool {
-    matches!(
-        error,
-        Error::ChecksumMismatch { .. }
-            | Error::DownChecksumMismatch { .. }
-            | Error::UnknownVersion { .. }
-            | Error::FailedMigration { .. }
-            | Error::OutOfOrder { .. }
-            | Error::StaleBinary { .. }
-            | Error::FailedUnknownVersion { .. }
-            | Error::PendingBelowUnknown { .. }
-            | Error::RevertUnknown { .. }
-    )
-}
 
 /// `error: …` and one `caused by: …` line per source.
 fn print_error(error: &CliError) {

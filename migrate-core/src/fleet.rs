@@ -39,112 +39,46 @@
 //! [`Fleet::status`] reads every database the same way (current version, pending versions,
 //! failed rows, checksum mismatches, schema drift). Reports print as tables ([`std::fmt::Display`])
 //! and, with the `cli` feature, as JSON (`FleetReport::to_json`); URLs are always shown with
-//! their passwords hidden ([`DatabaseUrl`]).
+//! their passwords hidden ([`DatabaseUrl`](crate::database_url::DatabaseUrl)).
 //!
 //! # Layout
 //!
+//! - `options.rs`: the [`Fleet`] type and the options of a run ([`OnFailure`], parallelism,
+//!   canaries).
 //! - `source.rs`: the lists of databases (URLs, file, catalog) and their errors.
 //! - `schedule.rs`: canaries, bounded parallelism and stopping, for any per-database task.
 //! - `task.rs`: what happens on one database (`up`, `status`).
 //! - `report.rs`: what a run reports, and its tables.
 //! - `json.rs` (feature `cli`): the JSON documents.
 //! - `cli.rs` (feature `cli`): the `fleet up` and `fleet status` operator commands.
+//!
+//! This file runs a fleet ([`Fleet::up`], [`Fleet::status`]); the types the other files share
+//! live in them, so that none of them names this one.
 
 #[cfg(feature = "cli")]
 pub mod cli;
 #[cfg(feature = "cli")]
 mod json;
+mod options;
 mod report;
 mod schedule;
 mod source;
 mod task;
 
-use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::database_url::DatabaseUrl;
 use crate::driver::ConnectOptions;
 use crate::{Config, MigrationSet, Migrator, Target};
 
+pub use self::options::{default_parallelism, Fleet, OnFailure};
 pub use self::report::{
     FleetReport, FleetStatus, Standing, StatusOutcome, StatusSummary, StopCause, TenantStatus,
     TenantUp, UpOutcome, UpSummary,
 };
 pub use self::source::{FleetError, Origin};
 
-/// What a fleet run does after a database fails (canaries aside: a canary's failure always
-/// stops the run).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum OnFailure {
-    /// Start no new database; those already running finish (the default).
-    #[default]
-    Stop,
-    /// Keep migrating every other database.
-    Continue,
-}
-
-/// The databases of a fleet and how to migrate them; see the [module docs](self).
-#[derive(Debug, Clone)]
-pub struct Fleet {
-    databases: Vec<DatabaseUrl>,
-    parallelism: NonZeroUsize,
-    canaries: usize,
-    on_failure: OnFailure,
-    connect: ConnectOptions,
-    config: Config,
-}
-
 impl Fleet {
-    /// A fleet of already parsed URLs, in the order given.
-    pub fn new(databases: Vec<DatabaseUrl>) -> Fleet {
-        Fleet {
-            databases,
-            parallelism: NonZeroUsize::new(default_parallelism()).unwrap_or(NonZeroUsize::MIN),
-            canaries: 1,
-            on_failure: OnFailure::Stop,
-            connect: ConnectOptions::default(),
-            config: Config::default(),
-        }
-    }
-
-    /// The databases, in order.
-    pub fn databases(&self) -> &[DatabaseUrl] {
-        &self.databases
-    }
-
-    /// How many databases migrate at once (default: twice the available cores, at least 4);
-    /// 0 is taken as 1.
-    pub fn parallelism(mut self, parallelism: usize) -> Fleet {
-        self.parallelism = NonZeroUsize::new(parallelism).unwrap_or(NonZeroUsize::MIN);
-        self
-    }
-
-    /// How many databases, first in the list, migrate one at a time before the rest
-    /// (default 1; 0 for none). A canary's failure stops the run.
-    pub fn canaries(mut self, canaries: usize) -> Fleet {
-        self.canaries = canaries;
-        self
-    }
-
-    /// What to do after a database fails (default [`OnFailure::Stop`]).
-    pub fn on_failure(mut self, on_failure: OnFailure) -> Fleet {
-        self.on_failure = on_failure;
-        self
-    }
-
-    /// How each connection is opened (the connect timeout).
-    pub fn connect_options(mut self, options: ConnectOptions) -> Fleet {
-        self.connect = options;
-        self
-    }
-
-    /// The runner configuration used on every database (history table, lock timeout, …).
-    pub fn config(mut self, config: Config) -> Fleet {
-        self.config = config;
-        self
-    }
-
     /// Applies `set` up to `target` on every database; see the [module docs](self) for the
     /// order, the canaries and what a failure does. Never fails as a whole: each database's
     /// outcome, error included, is in the report.
@@ -237,11 +171,4 @@ impl Fleet {
             connect: self.connect,
         })
     }
-}
-
-/// The parallelism of a new [`Fleet`]: twice the available cores, at least 4. A migration
-/// mostly waits on its server, so a few more connections than cores keep the cores busy.
-pub fn default_parallelism() -> usize {
-    let cores = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
-    (cores * 2).max(4)
 }

@@ -5,10 +5,13 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use super::args::{Args, Command};
+use super::error::CliError;
+use super::exit::Exit;
 use super::output::{self, Database, Problem};
 use super::progress::Lines;
 use super::prompt::confirm;
-use super::{database, new_version, progress, Cli, CliError, Exit, Migrations};
+use super::setup::{Cli, Migrations};
+use super::{database, new_version, progress};
 use crate::database_url::DatabaseUrl;
 use crate::driver::{AnyDriver, ConnectOptions, Driver};
 use crate::history::{AppliedMigration, State};

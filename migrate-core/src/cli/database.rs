@@ -9,8 +9,9 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use super::args::DatabaseAction;
+use super::error::CliError;
+use super::exit::Exit;
 use super::prompt::confirm;
-use super::{CliError, Exit};
 use crate::database_url::DatabaseUrl;
 use crate::driver::{AnyDriver, ConnectOptions, Driver};
 use crate::Dialect;

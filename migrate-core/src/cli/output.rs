@@ -5,29 +5,23 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::history::AppliedMigration;
 use crate::implicit_commit::commits_implicitly;
 use crate::plan::{Plan, PlanWarning};
-use crate::schema::{SchemaDiff, SchemaObject};
-use crate::status::{VersionState, VersionStatus};
 use crate::{Dialect, Direction, Error, Script, Version};
 
+mod document;
 mod run;
 mod status;
 mod verify;
+mod versions;
 
+use self::document::json;
+
+pub(super) use self::document::Database;
 pub(super) use self::run::{run_json, Standing};
 pub(super) use self::status::{status_json, status_table, LockJson, LockLine};
 pub(super) use self::verify::verify_json;
-
-/// Where the command ran, for headers and JSON.
-#[derive(Debug)]
-pub(super) struct Database<'a> {
-    /// The URL with its password hidden.
-    pub(super) url: &'a str,
-    pub(super) dialect: Dialect,
-    pub(super) history_table: &'a str,
-}
+pub(super) use self::versions::{current, standing};
 
 /// One thing `validate` found wrong.
 #[derive(Debug, Serialize)]
@@ -57,93 +51,6 @@ impl Problem {
             kind,
             message: error.to_string(),
         }
-    }
-}
-
-fn json(out: &mut impl Write, value: &impl Serialize) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, value)?;
-    writeln!(out)
-}
-
-#[derive(Serialize)]
-struct DiffJson {
-    added: Vec<ObjectJson>,
-    removed: Vec<ObjectJson>,
-    changed: Vec<ChangedJson>,
-}
-
-#[derive(Serialize)]
-struct ObjectJson {
-    kind: &'static str,
-    name: String,
-    definition: String,
-}
-
-#[derive(Serialize)]
-struct ChangedJson {
-    kind: &'static str,
-    name: String,
-    before: String,
-    after: String,
-}
-
-impl DiffJson {
-    fn new(diff: &SchemaDiff) -> DiffJson {
-        let object = |o: &SchemaObject| ObjectJson {
-            kind: o.kind.as_str(),
-            name: o.name.clone(),
-            definition: o.definition.clone(),
-        };
-        DiffJson {
-            added: diff.added.iter().map(object).collect(),
-            removed: diff.removed.iter().map(object).collect(),
-            changed: diff
-                .changed
-                .iter()
-                .map(|c| ChangedJson {
-                    kind: c.kind.as_str(),
-                    name: c.name.clone(),
-                    before: c.before.clone(),
-                    after: c.after.clone(),
-                })
-                .collect(),
-        }
-    }
-}
-
-fn pending(lines: &[VersionStatus]) -> Vec<u32> {
-    lines
-        .iter()
-        .filter(|l| l.state == VersionState::Pending)
-        .map(|l| l.version.get())
-        .collect()
-}
-
-/// The newest version the history records.
-pub(super) fn current(applied: &[AppliedMigration]) -> Option<Version> {
-    applied.iter().map(|r| r.version).max()
-}
-
-/// `at version 2 of 3; pending: 3`.
-pub(super) fn standing(
-    current: Option<Version>,
-    latest: Option<Version>,
-    pending: &[u32],
-) -> String {
-    let at = current.map_or("empty (no version applied)".to_owned(), |v| {
-        format!("at version {v}")
-    });
-    let latest = latest.map_or("no version is known here".to_owned(), |v| {
-        format!("the newest known here is {v}")
-    });
-    if pending.is_empty() {
-        format!("database {at}; {latest}; nothing pending")
-    } else {
-        let list: Vec<String> = pending.iter().map(u32::to_string).collect();
-        format!(
-            "database {at}; {latest}; pending: {} (run `up`)",
-            list.join(", ")
-        )
     }
 }
 
@@ -378,26 +285,4 @@ pub(super) fn validate_text(
         }
     }
     writeln!(out, "{standing}")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn standing_names_pending_versions_and_the_action() {
-        let v = |n| Version::new(n);
-        assert_eq!(
-            standing(v(1), v(3), &[2, 3]),
-            "database at version 1; the newest known here is 3; pending: 2, 3 (run `up`)"
-        );
-        assert_eq!(
-            standing(None, v(1), &[1]),
-            "database empty (no version applied); the newest known here is 1; pending: 1 (run `up`)"
-        );
-        assert_eq!(
-            standing(v(2), v(2), &[]),
-            "database at version 2; the newest known here is 2; nothing pending"
-        );
-    }
 }

@@ -3,7 +3,7 @@
 
 use std::io::{self, BufRead, IsTerminal, Write};
 
-use super::CliError;
+use super::error::CliError;
 
 /// Asks on a terminal; without one, only `--yes` lets a revert (or a drop) run.
 pub(super) fn confirm(yes: bool, what: &str) -> Result<(), CliError> {

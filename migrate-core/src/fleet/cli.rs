@@ -19,7 +19,8 @@ use std::time::Duration;
 
 use clap::{ArgGroup, Subcommand};
 
-use super::{Fleet, FleetError, OnFailure};
+use super::options::{Fleet, OnFailure};
+use super::source::FleetError;
 use crate::cli::Exit;
 use crate::driver::ConnectOptions;
 use crate::{Config, MigrationSet, Target, Version};

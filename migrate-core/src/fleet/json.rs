@@ -3,10 +3,10 @@
 
 use serde::Serialize;
 
+use super::options::OnFailure;
 use super::report::{
     FleetReport, FleetStatus, StatusOutcome, StopCause, TenantStatus, TenantUp, UpOutcome,
 };
-use super::OnFailure;
 use crate::{Error, Version};
 
 #[derive(Serialize)]

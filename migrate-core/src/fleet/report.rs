@@ -4,7 +4,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use super::OnFailure;
+use super::options::OnFailure;
 use crate::database_url::DatabaseUrl;
 use crate::schema::SchemaCheck;
 use crate::{Dialect, Error, Report, Version};

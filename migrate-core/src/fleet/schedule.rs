@@ -17,7 +17,8 @@ use futures_util::stream::{self, StreamExt as _};
 use tokio::task::JoinHandle;
 use tracing::Instrument as _;
 
-use super::{OnFailure, StopCause};
+use super::options::OnFailure;
+use super::report::StopCause;
 use crate::database_url::DatabaseUrl;
 
 /// How a run is laid out.

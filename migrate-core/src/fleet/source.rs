@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use super::Fleet;
+use super::options::Fleet;
 use crate::database_url::{DatabaseUrl, UrlError};
 use crate::driver::{AnyDriver, ConnectOptions, Driver, DriverError};
 

@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{json, Database, DiffJson};
+use super::document::{json, Database, DiffJson};
 use crate::runner::Report;
 use crate::schema::Drift;
 use crate::{Direction, Version};

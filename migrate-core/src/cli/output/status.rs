@@ -5,7 +5,8 @@ use std::io::{self, Write};
 use comfy_table::{Cell, CellAlignment, LineStyle, Table, TableStyle};
 use serde::Serialize;
 
-use super::{current, json, pending, standing, Database, DiffJson};
+use super::document::{json, Database, DiffJson};
+use super::versions::{current, pending, standing};
 use crate::driver::{LockHolder, LockState};
 use crate::history::AppliedMigration;
 use crate::schema::SchemaCheck;

@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{json, DiffJson};
+use super::document::{json, DiffJson};
 use crate::verify::{RoundTrip, RoundTripProblem, VerifyReport};
 
 #[derive(Serialize)]
