@@ -37,7 +37,7 @@
 //!   [`Migrator::resume`] on that one database, or a fleet of that one URL, finishes it.
 //!
 //! [`Fleet::status`] reads every database the same way (current version, pending versions,
-//! failed rows, checksum mismatches, schema drift). Reports print as tables ([`std::fmt::Display`])
+//! failed rows, checksum mismatches, schema drift, the migration lock's holder). Reports print as tables ([`std::fmt::Display`])
 //! and, with the `cli` feature, as JSON (`FleetReport::to_json`); URLs are always shown with
 //! their passwords hidden ([`DatabaseUrl`](crate::database_url::DatabaseUrl)).
 //!

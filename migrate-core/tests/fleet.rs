@@ -4,9 +4,13 @@
 //! on its own.
 #![cfg(feature = "testing")]
 
+use std::time::Duration;
+
 use migrate_core::database_url::DatabaseUrl;
-use migrate_core::driver::{AnyDriver, ConnectOptions, Driver};
-use migrate_core::fleet::{Fleet, FleetError, OnFailure, StatusOutcome, StopCause, UpOutcome};
+use migrate_core::driver::{AnyDriver, ConnectOptions, Driver, LockOutcome, LockState};
+use migrate_core::fleet::{
+    Fleet, FleetError, FleetStatus, OnFailure, StatusOutcome, StopCause, UpOutcome,
+};
 use migrate_core::history::State;
 use migrate_core::schema::SchemaCheck;
 use migrate_core::testing::{Backend, TestDatabase};
@@ -362,10 +366,17 @@ async fn status_reads_every_tenant(backend: Backend) {
         .execute("CREATE TABLE by_hand (id INTEGER)")
         .await
         .expect("drift");
+    // A runner at work on tenant 2: status names it there, and only there.
+    let mut holder = connect(urls[2]).await;
+    let lock_name = Migrator::new(&set).lock_name();
+    let taken = holder.lock(&lock_name, Duration::from_secs(5)).await;
+    assert!(matches!(taken, Ok(LockOutcome::Acquired)), "{taken:?}");
     let missing = missing_database(backend);
     let mut listed = urls.clone();
     listed.push(&missing);
     let status = Fleet::from_urls(listed).expect("fleet").status(&set).await;
+    holder.unlock(&lock_name).await.expect("unlock");
+    drop(holder);
     let standing = |i: usize| match &status.tenants[i].outcome {
         StatusOutcome::Read(s) => s,
         StatusOutcome::Failed(e) => panic!("{i}: {e}"),
@@ -389,7 +400,39 @@ async fn status_reads_every_tenant(backend: Backend) {
         "{status}"
     );
     assert!(status.to_string().contains("drift"), "{status}");
+    assert_lock_shown(&status, backend);
     tenants.drop_all().await;
+}
+
+/// Tenant 2's lock reads held, with its holder in the table and the JSON; the others' free.
+fn assert_lock_shown(status: &FleetStatus, backend: Backend) {
+    let lock = |i: usize| match &status.tenants[i].outcome {
+        StatusOutcome::Read(s) => s.lock.clone(),
+        StatusOutcome::Failed(e) => panic!("{i}: {e}"),
+    };
+    for i in [0, 1, 3] {
+        assert_eq!(lock(i), LockState::Free, "{status}");
+    }
+    let LockState::Held(holder) = lock(2) else {
+        panic!("tenant 2's lock: {status}");
+    };
+    let text = status.to_string();
+    assert!(
+        text.contains(&format!("migration lock held by {holder}")),
+        "{text}"
+    );
+    #[cfg(feature = "cli")]
+    {
+        let json: serde_json::Value = serde_json::from_str(&status.to_json()).expect("json");
+        let tenant = &json["databases"][2];
+        assert_eq!(tenant["lock"], "held", "{json}");
+        assert_eq!(tenant["lock_holder"], holder.description.as_str(), "{json}");
+        assert_eq!(json["databases"][0]["lock"], "free", "{json}");
+    }
+    if backend != Backend::Sqlite {
+        // The servers name the session: MySQL's connection id, PostgreSQL's backend pid.
+        assert!(holder.session.is_some(), "{holder}");
+    }
 }
 
 async fn failed_tenant_finishes_on_its_own_after_its_fix(backend: Backend) {

@@ -4,7 +4,7 @@
 //! | command | what it does |
 //! |---|---|
 //! | `fleet up SOURCE [--to N] [--parallel P] [--canaries N] [--keep-going] [--json]` | applies pending versions on every database (see [`crate::fleet`]); exit 0 when every database is current, 1 when one failed or was skipped |
-//! | `fleet status SOURCE [--parallel P] [--json]` | where every database stands: current and latest version, pending versions, failed rows, changed checksums, schema drift; exit 0 when every database could be read |
+//! | `fleet status SOURCE [--parallel P] [--json]` | where every database stands: current and latest version, pending versions, failed rows, changed checksums, schema drift, who holds its migration lock; exit 0 when every database could be read |
 //!
 //! `SOURCE` is one of `--url URL` (repeated), `--urls-file FILE` (one URL per line, `#`
 //! comments) or `--catalog-url URL --catalog-query SQL` (one URL per row). A source that

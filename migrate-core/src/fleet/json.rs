@@ -7,6 +7,7 @@ use super::options::OnFailure;
 use super::report::{
     FleetReport, FleetStatus, StatusOutcome, StopCause, TenantStatus, TenantUp, UpOutcome,
 };
+use crate::driver::LockState;
 use crate::{Error, Version};
 
 #[derive(Serialize)]
@@ -167,6 +168,8 @@ struct TenantStatusJson<'a> {
     checksum_changed: Vec<u32>,
     not_embedded: Vec<u32>,
     schema: Option<&'static str>,
+    lock: Option<&'static str>,
+    lock_holder: Option<&'a str>,
     duration_ms: u128,
     error: Option<String>,
 }
@@ -186,6 +189,8 @@ impl<'a> TenantStatusJson<'a> {
             checksum_changed: Vec::new(),
             not_embedded: Vec::new(),
             schema: None,
+            lock: None,
+            lock_holder: None,
             duration_ms: t.duration.as_millis(),
             error: None,
         };
@@ -198,6 +203,10 @@ impl<'a> TenantStatusJson<'a> {
                 json.checksum_changed = nums(&s.checksum_changed);
                 json.not_embedded = nums(&s.not_embedded);
                 json.schema = Some(s.schema_state());
+                json.lock = Some(s.lock.as_str());
+                if let LockState::Held(holder) = &s.lock {
+                    json.lock_holder = Some(&holder.description);
+                }
             }
             StatusOutcome::Failed(e) => json.error = Some(error_text(e)),
         }
@@ -216,13 +225,15 @@ impl FleetStatus {
     ///   "databases": [
     ///     { "database": "postgres://postgres@db:5432/tenant_1", "current": 2, "latest": 3,
     ///       "pending": [3], "failed": [], "checksum_changed": [], "not_embedded": [],
-    ///       "schema": "matches", "duration_ms": 12, "error": null }
+    ///       "schema": "matches", "lock": "free", "lock_holder": null, "duration_ms": 12,
+    ///       "error": null }
     ///   ]
     /// }
     /// ```
     ///
     /// `schema` is `matches`, `drift`, `not_recorded`, `interrupted` or `nothing_applied`
-    /// (see the `cli` module docs); a database that could not be read has `error` set and
+    /// (see the `cli` module docs); `lock` is `free`, `held` (with `lock_holder` describing the
+    /// session) or `not_tracked`; a database that could not be read has `error` set and
     /// every other field empty or `null`.
     pub fn to_json(&self) -> String {
         let summary = self.summary();

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::options::OnFailure;
 use crate::database_url::DatabaseUrl;
+use crate::driver::LockState;
 use crate::schema::SchemaCheck;
 use crate::{Dialect, Error, Report, Version};
 
@@ -212,6 +213,8 @@ pub struct Standing {
     pub not_embedded: Vec<Version>,
     /// The live schema against the one recorded.
     pub schema: SchemaCheck,
+    /// Who holds the migration lock: a runner at work, or one stuck.
+    pub lock: LockState,
 }
 
 impl Standing {
@@ -370,20 +373,44 @@ impl fmt::Display for FleetReport {
     }
 }
 
-/// A table, one line per database, the summary, then each unreadable database's error.
+impl FleetStatus {
+    /// One line per database whose migration lock is held, naming the holder.
+    fn holders(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for t in &self.tenants {
+            if let StatusOutcome::Read(s) = &t.outcome {
+                if let LockState::Held(holder) = &s.lock {
+                    let database = t.database.redacted();
+                    writeln!(f, "{database}: migration lock held by {holder}")?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A table, one line per database, the summary, the holders of held migration locks, then
+/// each unreadable database's error.
 impl fmt::Display for FleetStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let w = url_width(self.tenants.iter().map(|t| &t.database));
         writeln!(
             f,
-            "{:<w$}  {:>7} {:>6}  {:<10} {:<8} {:<10} {:<15} {:>9}",
-            "database", "current", "latest", "pending", "failed", "checksum", "schema", "duration"
+            "{:<w$}  {:>7} {:>6}  {:<10} {:<8} {:<10} {:<15} {:<11} {:>9}",
+            "database",
+            "current",
+            "latest",
+            "pending",
+            "failed",
+            "checksum",
+            "schema",
+            "lock",
+            "duration"
         )?;
         for t in &self.tenants {
             match &t.outcome {
                 StatusOutcome::Read(s) => writeln!(
                     f,
-                    "{:<w$}  {:>7} {:>6}  {:<10} {:<8} {:<10} {:<15} {:>9}",
+                    "{:<w$}  {:>7} {:>6}  {:<10} {:<8} {:<10} {:<15} {:<11} {:>9}",
                     t.database.redacted(),
                     version(s.current),
                     version(s.latest),
@@ -391,15 +418,17 @@ impl fmt::Display for FleetStatus {
                     versions(&s.failed),
                     versions(&s.checksum_changed),
                     s.schema_state(),
+                    s.lock.as_str(),
                     millis(t.duration),
                 )?,
                 StatusOutcome::Failed(_) => writeln!(
                     f,
-                    "{:<w$}  {:>7} {:>6}  {:<10} {:<8} {:<10} {:<15} {:>9}",
+                    "{:<w$}  {:>7} {:>6}  {:<10} {:<8} {:<10} {:<15} {:<11} {:>9}",
                     t.database.redacted(),
                     "?",
                     "?",
                     "unreadable",
+                    "-",
                     "-",
                     "-",
                     "-",
@@ -418,6 +447,7 @@ impl fmt::Display for FleetStatus {
             s.problems,
             s.unreadable
         )?;
+        self.holders(f)?;
         for t in &self.tenants {
             if let StatusOutcome::Failed(e) = &t.outcome {
                 error_lines(f, &t.database, e)?;

@@ -142,6 +142,7 @@ async fn standing(
             .collect()
     };
     let schema = migrator.check_schema_against(&mut driver, &rows).await?;
+    let lock = migrator.lock_holder(&mut driver).await?;
     Ok(Standing {
         dialect: driver.dialect(),
         current: newest_applied(&rows),
@@ -156,5 +157,6 @@ async fn standing(
         }),
         not_embedded: versions(&|l| l.checksum == ChecksumState::NotEmbedded),
         schema,
+        lock,
     })
 }
