@@ -103,6 +103,12 @@
 //! | around it | [`verify`] (round trips on scratch databases), [`database_url`], `cli`, `testing` |
 //! | many databases | `fleet`: one database per tenant, migrated a few at a time with canaries, per-database results and `status` across the fleet (any driver feature, or `cli`) |
 //!
+//! Files depend on each other one way only: a parent module declares, re-exports and uses its
+//! children, and what its children share sits in a leaf of its own (`driver/seam.rs` holds
+//! the [`driver::Driver`] trait, `cli/error.rs` the CLI's error), never in the parent. The
+//! workspace test `tests/layout.rs` checks it, with the limits of 700 lines a file and 80 a
+//! function.
+//!
 //! ## Features
 //!
 //! | feature | what |
