@@ -345,6 +345,39 @@ async fn drop_in_use(backend: Backend) {
         .says("does not exist; nothing to do");
 }
 
+/// A session that ends while `database drop` looks (the previous command of a script, still
+/// closing) does not make it refuse: the drop waits a moment for it to go.
+async fn drop_waits_for_a_session_ending(backend: Backend) {
+    let Some(db) = fresh(backend).await else {
+        return;
+    };
+    let migrate = Migrate::new(db.url());
+    let mut holder = migrate_core::driver::AnyDriver::connect(db.url())
+        .await
+        .expect("second session");
+    holder.query("SELECT 'live'").await.expect("connected");
+    // Runs on another worker while this one waits for the binary.
+    let ending = tokio::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+        drop(holder);
+    });
+    migrate
+        .run(&["database", "drop", "--yes"])
+        .expect(0)
+        .says("dropped database");
+    ending.await.expect("the session ended");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drop_waits_for_a_session_ending_on_mariadb() {
+    drop_waits_for_a_session_ending(Backend::MySql).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drop_waits_for_a_session_ending_on_postgres() {
+    drop_waits_for_a_session_ending(Backend::Postgres).await;
+}
+
 #[tokio::test]
 async fn drop_in_use_on_mariadb() {
     drop_in_use(Backend::MySql).await;

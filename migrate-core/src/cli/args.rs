@@ -156,7 +156,7 @@ pub(super) enum DatabaseAction {
     /// Create the database if it does not exist (SQLite: an empty file).
     Create,
     /// Drop the database and everything in it (SQLite: delete the file). Refused while other
-    /// sessions are connected to it, unless `--force`.
+    /// sessions are still connected to it after 2 s, unless `--force`.
     Drop {
         /// Do not ask for confirmation (needed when not on a terminal).
         #[arg(long, short)]

@@ -7,6 +7,7 @@
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use super::args::DatabaseAction;
 use super::error::CliError;
@@ -95,8 +96,11 @@ async fn drop_database(
     name: &str,
     force: bool,
 ) -> Result<(), CliError> {
-    let others = sessions(admin, dialect, name).await?;
-    if !others.is_empty() && !force {
+    let others = match force {
+        true => Vec::new(),
+        false => lasting_sessions(admin, dialect, name).await?,
+    };
+    if !others.is_empty() {
         return Err(CliError::DatabaseInUse {
             database: name.to_owned(),
             sessions: others.len(),
@@ -124,6 +128,28 @@ async fn drop_database(
         .execute(&drop)
         .await
         .map_err(admin_error("drop", name))
+}
+
+/// How long a drop waits for the other sessions to go before it refuses: a client that has
+/// just disconnected (the previous command of a script, say) can stay listed for a moment
+/// while its server session ends.
+const SESSIONS_GRACE: Duration = Duration::from_secs(2);
+
+/// The other sessions still connected to `name` after [`SESSIONS_GRACE`] (none as soon as
+/// they are gone).
+async fn lasting_sessions(
+    admin: &mut AnyDriver,
+    dialect: Dialect,
+    name: &str,
+) -> Result<Vec<String>, CliError> {
+    let deadline = Instant::now() + SESSIONS_GRACE;
+    loop {
+        let others = sessions(admin, dialect, name).await?;
+        if others.is_empty() || Instant::now() >= deadline {
+            return Ok(others);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// The other sessions connected to `name` that this account can see, each as
