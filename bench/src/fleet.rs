@@ -30,6 +30,8 @@ use migrate_core::fleet::Fleet;
 use migrate_core::testing::Backend;
 use migrate_core::{source, Dialect, MigrationSet, Migrator, Target};
 
+use crate::cpu;
+
 /// Where the section starts and ends in `BENCHMARKS.md`, so that it can be replaced alone.
 pub(crate) const START: &str = "<!-- fleet:start -->";
 /// See [`START`].
@@ -59,11 +61,15 @@ pub(crate) struct Measured {
     label: String,
     kind: Kind,
     duration: Duration,
+    /// The machine's and the server's CPU use meanwhile, where `/proc` could be read.
+    cpu: Option<cpu::Use>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     InProcessLoop,
+    /// `cargo run --example startup` per database, cargo's check in every call.
+    CargoLoop,
     ExampleLoop,
     ExamplePool,
     Fleet {
@@ -90,6 +96,8 @@ struct Tenants {
     admin: AnyDriver,
     server: DatabaseUrl,
     names: Vec<String>,
+    /// The server's process, from its pid file, when this machine runs it.
+    server_pid: Option<u32>,
 }
 
 impl Tenants {
@@ -98,16 +106,23 @@ impl Tenants {
             .server_url()
             .context("no MariaDB server URL")?;
         let server = DatabaseUrl::parse(&server)?;
-        let admin = AnyDriver::connect(server.connection_string())
+        let mut admin = AnyDriver::connect(server.connection_string())
             .await
             .with_context(|| format!("connecting to {server}"))?;
         let names = (0..count)
             .map(|i| format!("{PREFIX}{}_{i:04}", std::process::id()))
             .collect();
+        let pid_file = admin.query("SELECT @@pid_file").await?;
+        let server_pid = pid_file
+            .into_iter()
+            .next()
+            .and_then(|r| r.into_iter().next().flatten())
+            .and_then(|path| cpu::pid_from_file(&path));
         let mut tenants = Tenants {
             admin,
             server,
             names,
+            server_pid,
         };
         tenants.drop_leftovers().await?;
         Ok(tenants)
@@ -153,15 +168,47 @@ impl Tenants {
     }
 }
 
+/// The cargo that runs the benchmark (`cargo run` sets CARGO), else the one on the PATH,
+/// which honours the workspace's toolchain.
+fn cargo_program() -> std::ffi::OsString {
+    std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
+}
+
+/// The README's run command once per database, in turn: `cargo run --example startup` (its
+/// debug build, made once before the clock starts), so that every call pays cargo's own
+/// up-to-date check as a shell loop of that command does.
+async fn cargo_loop(workspace: &Path, urls: &[String]) -> anyhow::Result<Duration> {
+    let built = std::process::Command::new(cargo_program())
+        .current_dir(workspace)
+        .args(["build", "-q", "--example", "startup"])
+        .status()
+        .context("running cargo build")?;
+    if !built.success() {
+        bail!("cargo build --example startup failed");
+    }
+    let started = Instant::now();
+    for url in urls {
+        let mut command = tokio::process::Command::new(cargo_program());
+        command
+            .current_dir(workspace)
+            .args(["run", "-q", "--example", "startup"])
+            .env("DATABASE_URL", url)
+            .env_remove("RUST_LOG")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        wait_ok(command.spawn().context("starting cargo run")?).await?;
+    }
+    Ok(started.elapsed())
+}
+
 /// Builds the `startup` example with the benchmark's profile and returns the binary. The
 /// benchmark's package is selected too, so that features unify as in its own build and
 /// nothing is rebuilt.
 fn build_example(workspace: &Path) -> anyhow::Result<(PathBuf, &'static str)> {
     let release = !cfg!(debug_assertions);
-    // The cargo that runs the benchmark (`cargo run` sets CARGO), else the one on the PATH,
-    // which honours the workspace's toolchain.
-    let mut cargo =
-        std::process::Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    let mut cargo = std::process::Command::new(cargo_program());
     cargo.current_dir(workspace).args([
         "build",
         "-p",
@@ -308,7 +355,7 @@ pub(crate) async fn run(settings: &Settings, workspace: &Path) -> anyhow::Result
         .next()
         .and_then(|r| r.into_iter().next().flatten())
         .unwrap_or_default();
-    let measured = scenarios(settings, &set, &bin, &mut tenants).await;
+    let measured = scenarios(settings, &set, (workspace, &bin), &mut tenants).await;
     tenants.drop_leftovers().await?;
     Ok(Outcome {
         measured: measured?,
@@ -318,18 +365,17 @@ pub(crate) async fn run(settings: &Settings, workspace: &Path) -> anyhow::Result
     })
 }
 
-async fn scenarios(
-    settings: &Settings,
-    set: &MigrationSet,
-    bin: &Path,
-    tenants: &mut Tenants,
-) -> anyhow::Result<Vec<Measured>> {
-    let urls = tenants.urls();
+/// The scenarios to measure, in order, each with its label.
+fn kinds(settings: &Settings) -> Vec<(Kind, String)> {
     let default = migrate_core::fleet::default_parallelism();
     let mut kinds = vec![
         (
             Kind::InProcessLoop,
             "(a) in-process loop: `Migrator::up` per database".to_owned(),
+        ),
+        (
+            Kind::CargoLoop,
+            "`cargo run --example startup` per database, in turn (the README's command)".to_owned(),
         ),
         (
             Kind::ExampleLoop,
@@ -363,12 +409,24 @@ async fn scenarios(
             ));
         }
     }
+    kinds
+}
+
+async fn scenarios(
+    settings: &Settings,
+    set: &MigrationSet,
+    (workspace, bin): (&Path, &Path),
+    tenants: &mut Tenants,
+) -> anyhow::Result<Vec<Measured>> {
+    let urls = tenants.urls();
     let mut measured = Vec::new();
-    for (kind, label) in kinds {
+    for (kind, label) in kinds(settings) {
         tenants.recreate().await?;
         eprintln!("fleet bench: {label} …");
+        let before = cpu::sample(tenants.server_pid);
         let duration = match kind {
             Kind::InProcessLoop => in_process_loop(set, &urls).await?,
+            Kind::CargoLoop => cargo_loop(workspace, &urls).await?,
             Kind::ExampleLoop => example_processes(bin, &urls, 1).await?,
             Kind::ExamplePool => example_processes(bin, &urls, settings.processes).await?,
             Kind::Fleet { parallelism, .. } => fleet(set, &urls, parallelism, Runtime::Multi)?,
@@ -376,12 +434,16 @@ async fn scenarios(
                 fleet(set, &urls, parallelism, Runtime::Single)?
             }
         };
+        let cpu = before
+            .zip(cpu::sample(tenants.server_pid))
+            .map(|(a, b)| cpu::between(a, b));
         eprintln!("fleet bench: {label}: {:.2} s", duration.as_secs_f64());
         check_current(set, &urls).await?;
         measured.push(Measured {
             label,
             kind,
             duration,
+            cpu,
         });
     }
     Ok(measured)
@@ -428,6 +490,41 @@ fn verdict(measured: &[Measured], baseline: Option<Duration>) -> String {
     line
 }
 
+/// Each fleet run's speed-up over `baseline`, `, `-separated.
+fn speedups(measured: &[Measured], baseline: Duration) -> String {
+    measured
+        .iter()
+        .filter(|m| matches!(m.kind, Kind::Fleet { .. }))
+        .map(|m| {
+            let speed = baseline.as_secs_f64() / m.duration.as_secs_f64().max(1e-9);
+            format!("{speed:.1}× with {}", m.label.trim_start_matches("(c) "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// What the CPU columns mean, under the table.
+const CPU_NOTE: &str = "\n*Machine busy*: the share of all cores' time spent neither idle \
+     nor waiting for I/O during the scenario (`/proc/stat`), the benchmark's own work included. \
+     *Server CPU*: the MariaDB server process's CPU time over the scenario's wall time, in \
+     cores (`/proc/<pid>/stat`).\n";
+
+/// The machine-busy and server-CPU cells of `m`, `–` where unknown.
+fn cpu_cells(m: &Measured) -> (String, String) {
+    let Some(cpu) = m.cpu else {
+        return ("–".to_owned(), "–".to_owned());
+    };
+    let busy = format!("{:.0} %", cpu.machine_busy * 100.0);
+    let server = cpu.process.map_or_else(
+        || "–".to_owned(),
+        |t| {
+            let cores = t.as_secs_f64() / m.duration.as_secs_f64().max(1e-9);
+            format!("{cores:.2} cores")
+        },
+    );
+    (busy, server)
+}
+
 /// The markdown section, between [`START`] and [`END`].
 pub(crate) fn markdown(settings: &Settings, outcome: &Outcome) -> String {
     let find = |kind: Kind| {
@@ -444,7 +541,10 @@ pub(crate) fn markdown(settings: &Settings, outcome: &Outcome) -> String {
          application's latest version (`sql/versions`: 2 versions). Every scenario starts on \
          freshly created databases; afterwards a fleet run checks that each one is current. \
          The `startup` example ({} build) also prints the status and writes through both API \
-         versions, as the issue's shell loop did; (a) is the migration alone. (c) runs on a \
+         versions, as the issue's shell loop did; (a) is the migration alone. The first row \
+         runs the README's command, `cargo run --example startup`, per database (debug build, \
+         built before the clock starts), so each call also pays cargo's up-to-date check; (b) \
+         runs the built binary directly, without cargo. (c) runs on a \
          multi-thread runtime, one worker per core. Times are one run each, on {} cores, load \
          average {} at the start.\n\nCommand: `{}`\n\n",
         settings.tenants,
@@ -455,12 +555,14 @@ pub(crate) fn markdown(settings: &Settings, outcome: &Outcome) -> String {
         settings.command,
     ));
     out.push_str(
-        "| scenario | total | per database | vs (b) | vs (a) |\n|---|---:|---:|---:|---:|\n",
+        "| scenario | total | per database | vs (b) | vs (a) | machine busy | server CPU |\n\
+         |---|---:|---:|---:|---:|---:|---:|\n",
     );
     for m in &outcome.measured {
         let per = m.duration / u32::try_from(settings.tenants.max(1)).unwrap_or(u32::MAX);
+        let (busy, server) = cpu_cells(m);
         out.push_str(&format!(
-            "| {} | {} | {:.1} ms | {} | {} |\n",
+            "| {} | {} | {:.1} ms | {} | {} | {busy} | {server} |\n",
             m.label,
             seconds(m.duration),
             per.as_secs_f64() * 1000.0,
@@ -468,7 +570,16 @@ pub(crate) fn markdown(settings: &Settings, outcome: &Outcome) -> String {
             ratio(a, m.duration),
         ));
     }
+    out.push_str(CPU_NOTE);
     out.push_str(&format!("\n{}\n", verdict(&outcome.measured, b)));
+    if let Some(cargo_loop) = find(Kind::CargoLoop) {
+        out.push_str(&format!(
+            "\nAgainst the loop of the README's command (`cargo run --example startup` per \
+             database, {}): {}\n",
+            seconds(cargo_loop),
+            speedups(&outcome.measured, cargo_loop),
+        ));
+    }
     if let Some(note) = &settings.note {
         out.push_str(&format!("\n{note}\n"));
     }
@@ -497,6 +608,7 @@ mod tests {
             label: label.to_owned(),
             kind,
             duration: Duration::from_secs(secs),
+            cpu: None,
         }
     }
 

@@ -25,6 +25,7 @@
 mod build_cost;
 mod checks;
 mod concurrent;
+mod cpu;
 mod fleet;
 mod journal_floor;
 mod judge;
