@@ -33,7 +33,10 @@ impl Dialect {
     pub fn from_tag(tag: &str) -> Option<Dialect> {
         Dialect::ALL.into_iter().find(|d| d.tag() == tag)
     }
+}
 
+// Running: how the runner may send a script and time it.
+impl Dialect {
     /// Whether every script is journaled statement by statement: DDL commits implicitly
     /// (MySQL/MariaDB), so a script cannot run in one transaction.
     pub(crate) const fn journals(self) -> bool {
@@ -58,7 +61,70 @@ impl Dialect {
     pub(crate) const fn times_units(self) -> bool {
         matches!(self, Dialect::Postgres)
     }
+}
 
+// Lexing: how the tokenizer (`crate::lex`) reads quotes, comments and client lines.
+impl Dialect {
+    /// Whether `E'…'` is a string whose backslashes escape (PostgreSQL); elsewhere `E` before
+    /// a quote is a word of its own.
+    pub(crate) const fn escape_strings(self) -> bool {
+        matches!(self, Dialect::Postgres)
+    }
+
+    /// Whether `--` starts a comment only before whitespace, a control character or the end
+    /// of the text (MySQL/MariaDB, where `1--1` is arithmetic); elsewhere it always does.
+    pub(crate) const fn spaced_dash_comments(self) -> bool {
+        matches!(self, Dialect::MySql)
+    }
+
+    /// Whether `#` starts a comment to the end of the line (MySQL/MariaDB).
+    pub(crate) const fn hash_comments(self) -> bool {
+        matches!(self, Dialect::MySql)
+    }
+
+    /// Whether `/*! … */` and `/*M! … */` are executable comments, whose content the server
+    /// runs as SQL (MySQL/MariaDB), so they must be read as SQL and not skipped.
+    pub(crate) const fn executable_comments(self) -> bool {
+        matches!(self, Dialect::MySql)
+    }
+
+    /// Whether a `/*` inside a block comment opens a nested one that needs its own `*/`
+    /// (PostgreSQL).
+    pub(crate) const fn nested_comments(self) -> bool {
+        matches!(self, Dialect::Postgres)
+    }
+
+    /// Whether `$tag$…$tag$` quotes an opaque body (PostgreSQL). There no name starts with
+    /// `$`: a word that does is a `$1` parameter or an unclosed tag.
+    pub(crate) const fn dollar_quotes(self) -> bool {
+        matches!(self, Dialect::Postgres)
+    }
+
+    /// Whether a `DELIMITER` line at the start of a line changes the delimiter that ends
+    /// statements (the MySQL/MariaDB command-line client's directive, which scripts use).
+    pub(crate) const fn delimiter_lines(self) -> bool {
+        matches!(self, Dialect::MySql)
+    }
+}
+
+// Splitting: which statements hold bodies whose `;` do not end them.
+impl Dialect {
+    /// Whether stored programs and compound statements are SQL blocks written inline
+    /// (`BEGIN … END`, `IF … END IF`), whose inner `;` do not end the statement
+    /// (MySQL/MariaDB); PostgreSQL quotes its bodies instead.
+    pub(crate) const fn inline_programs(self) -> bool {
+        matches!(self, Dialect::MySql)
+    }
+
+    /// Whether a trigger, `CREATE [TEMP] TRIGGER … BEGIN … END`, is the only statement with a
+    /// body of statements (SQLite).
+    pub(crate) const fn only_triggers_have_bodies(self) -> bool {
+        matches!(self, Dialect::Sqlite)
+    }
+}
+
+// Quoting: identifiers and string literals in SQL the runner writes.
+impl Dialect {
     /// `name` quoted as an identifier. Callers pass validated names only.
     pub(crate) fn quote_ident(self, name: &str) -> String {
         match self {
