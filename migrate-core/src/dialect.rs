@@ -100,6 +100,12 @@ impl Dialect {
         matches!(self, Dialect::Postgres)
     }
 
+    /// Whether `` `…` `` quotes an identifier (MySQL/MariaDB, SQLite); on PostgreSQL a
+    /// backtick is a lone character that no statement followed here holds.
+    pub(crate) const fn backtick_identifiers(self) -> bool {
+        matches!(self, Dialect::MySql | Dialect::Sqlite)
+    }
+
     /// Whether a `DELIMITER` line at the start of a line changes the delimiter that ends
     /// statements (the MySQL/MariaDB command-line client's directive, which scripts use).
     pub(crate) const fn delimiter_lines(self) -> bool {
@@ -120,6 +126,87 @@ impl Dialect {
     /// body of statements (SQLite).
     pub(crate) const fn only_triggers_have_bodies(self) -> bool {
         matches!(self, Dialect::Sqlite)
+    }
+}
+
+// Schema reach: the statement forms `crate::schema`'s reach reads, and what they can change.
+impl Dialect {
+    /// Whether a statement may run user code that changes the schema: functions that a data
+    /// statement's triggers, defaults and rules call, event triggers on DDL (PostgreSQL).
+    /// MySQL/MariaDB and SQLite refuse DDL there, so data statements leave the schema alone.
+    pub(crate) const fn user_code_runs_ddl(self) -> bool {
+        matches!(self, Dialect::Postgres)
+    }
+
+    /// Whether the dialect has `TRUNCATE` (SQLite empties a table with `DELETE` instead).
+    pub(crate) const fn has_truncate(self) -> bool {
+        matches!(self, Dialect::MySql | Dialect::Postgres)
+    }
+
+    /// Whether `CREATE OR REPLACE TABLE` exists (MariaDB), which drops the table it replaces
+    /// and with it the table's triggers.
+    pub(crate) const fn or_replace_tables(self) -> bool {
+        matches!(self, Dialect::MySql)
+    }
+
+    /// Whether `ALTER` may take `ONLINE` or `IGNORE` before `TABLE` (MySQL/MariaDB).
+    pub(crate) const fn alter_table_modifiers(self) -> bool {
+        matches!(self, Dialect::MySql)
+    }
+
+    /// Whether `DROP TEMPORARY TABLE` exists (MySQL/MariaDB).
+    pub(crate) const fn temporary_drops(self) -> bool {
+        matches!(self, Dialect::MySql)
+    }
+
+    /// Whether tables inherit from others, partitions from their parent (PostgreSQL): `ONLY t`
+    /// names one table of a hierarchy, and dropping a partitioned table drops other tables.
+    pub(crate) const fn table_inheritance(self) -> bool {
+        matches!(self, Dialect::Postgres)
+    }
+
+    /// Whether indexes are built and dropped without blocking writes with
+    /// `CREATE INDEX CONCURRENTLY` / `DROP INDEX CONCURRENTLY` (PostgreSQL).
+    pub(crate) const fn concurrent_indexes(self) -> bool {
+        matches!(self, Dialect::Postgres)
+    }
+
+    /// The length in bytes past which the server silently truncates an identifier
+    /// (PostgreSQL: 63); `None` where a longer name is refused or kept whole.
+    pub(crate) const fn truncates_identifiers_at(self) -> Option<usize> {
+        match self {
+            Dialect::Postgres => Some(63),
+            Dialect::MySql | Dialect::Sqlite => None,
+        }
+    }
+}
+
+// Describe: which objects a scoped description of some tables covers, and how it is asked.
+impl Dialect {
+    /// Whether only dropping a table changes its triggers (MySQL/MariaDB: `CREATE TABLE`
+    /// makes none, `ALTER TABLE` leaves them); PostgreSQL's `ALTER TABLE` enables and
+    /// disables them, and a partition takes its parent's.
+    pub(crate) const fn triggers_survive_alter(self) -> bool {
+        matches!(self, Dialect::MySql)
+    }
+
+    /// Whether a table's identity and serial columns make sequences named otherwise than the
+    /// table (PostgreSQL), so that a scoped description covers every sequence.
+    pub(crate) const fn column_sequences(self) -> bool {
+        matches!(self, Dialect::Postgres)
+    }
+
+    /// Whether the case of table names is stored and compared as a server setting says
+    /// (MySQL/MariaDB's `lower_case_table_names`), so a name differing only in case, or one
+    /// with non-ASCII letters, may be the table a statement meant.
+    pub(crate) const fn table_case_by_setting(self) -> bool {
+        matches!(self, Dialect::MySql)
+    }
+
+    /// Whether a scoped description reads the scope's table names from a session setting,
+    /// set by a statement of its own before the query (PostgreSQL).
+    pub(crate) const fn scope_in_setting(self) -> bool {
+        matches!(self, Dialect::Postgres)
     }
 }
 
