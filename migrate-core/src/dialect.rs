@@ -210,6 +210,30 @@ impl Dialect {
     }
 }
 
+// URLs: how a database URL names the database and reaches the client.
+impl Dialect {
+    /// Whether a database is a file named in the URL, with no server, credentials or
+    /// parsed URL (SQLite).
+    pub(crate) const fn file_databases(self) -> bool {
+        matches!(self, Dialect::Sqlite)
+    }
+
+    /// A URL scheme the dialect accepts that its clients do not, with the one they read
+    /// instead: `mariadb://` is sent as `mysql://`, the same protocol.
+    pub(crate) const fn client_scheme_alias(self) -> Option<(&'static str, &'static str)> {
+        match self {
+            Dialect::MySql => Some(("mariadb", "mysql")),
+            Dialect::Postgres | Dialect::Sqlite => None,
+        }
+    }
+
+    /// Whether a URL with no path may name its database in a `dbname` query parameter, as
+    /// libpq's URLs do (PostgreSQL).
+    pub(crate) const fn dbname_parameter(self) -> bool {
+        matches!(self, Dialect::Postgres)
+    }
+}
+
 // Quoting: identifiers and string literals in SQL the runner writes.
 impl Dialect {
     /// `name` quoted as an identifier. Callers pass validated names only.
