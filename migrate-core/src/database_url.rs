@@ -152,7 +152,7 @@ impl DatabaseUrl {
 
     /// The same server and credentials, database `name` (SQLite: the file `name`).
     pub fn with_database(&self, name: &str) -> DatabaseUrl {
-        if self.dialect == Dialect::Sqlite {
+        if self.dialect.file_databases() {
             let mut url = self.clone();
             url.connect = format!("sqlite://{name}");
             url.redacted.clone_from(&url.connect);
@@ -255,10 +255,13 @@ fn parse_server(
     // The parser's messages ("invalid port number", …) quote nothing of the URL.
     let mut parsed =
         Url::parse(text).map_err(|e| malformed(format!("{scheme}://…"), &e.to_string()))?;
-    if dialect == Dialect::MySql && scheme.eq_ignore_ascii_case("mariadb") {
+    let aliased = dialect
+        .client_scheme_alias()
+        .filter(|(alias, _)| scheme.eq_ignore_ascii_case(alias));
+    if let Some((_, client)) = aliased {
         // The clients know only `mysql://`; MariaDB speaks the same protocol.
         parsed
-            .set_scheme("mysql")
+            .set_scheme(client)
             .map_err(|()| malformed(redact(&parsed), "cannot read the scheme"))?;
     }
     parsed.set_fragment(None);
@@ -304,7 +307,7 @@ fn ambiguous_password(after_slashes: &str) -> Option<char> {
 fn database_name(url: &Url, dialect: Dialect) -> String {
     let path = url.path().trim_start_matches('/');
     let name = percent_decode_str(path).decode_utf8_lossy().into_owned();
-    if name.is_empty() && dialect == Dialect::Postgres {
+    if name.is_empty() && dialect.dbname_parameter() {
         if let Some((_, value)) = url.query_pairs().find(|(k, _)| k == "dbname") {
             return value.into_owned();
         }

@@ -58,18 +58,18 @@ pub(crate) fn opens_quote(dialect: Dialect, b: u8) -> Option<(u8, Quote)> {
 
 /// Whether a word `word` followed by `next` opens a PostgreSQL `E'…'` escape string.
 pub(crate) fn opens_escape_string(dialect: Dialect, word: &[u8], next: Option<u8>) -> bool {
-    dialect == Dialect::Postgres && next == Some(b'\'') && word.eq_ignore_ascii_case(b"e")
+    dialect.escape_strings() && next == Some(b'\'') && word.eq_ignore_ascii_case(b"e")
 }
 
 /// Whether `--` followed by `after` starts a comment: always, except on MySQL, which wants
 /// whitespace, a control character or the end of the text after it.
 pub(crate) fn dashes_comment(dialect: Dialect, after: Option<u8>) -> bool {
-    dialect != Dialect::MySql || after.is_none_or(|c| c <= b' ' || c == 0x7f)
+    !dialect.spaced_dash_comments() || after.is_none_or(|c| c <= b' ' || c == 0x7f)
 }
 
 /// Whether `#` starts a line comment.
 pub(crate) fn hash_comment(dialect: Dialect) -> bool {
-    dialect == Dialect::MySql
+    dialect.hash_comments()
 }
 
 /// At a `/*` opening `rest`: on MySQL, the length of an executable comment's opener
@@ -80,7 +80,7 @@ pub(crate) fn executable_opener(dialect: Dialect, rest: &[u8]) -> Option<usize> 
         Some([b'M', b'!', ..]) => 2,
         _ => 0,
     };
-    if dialect != Dialect::MySql || marker == 0 {
+    if !dialect.executable_comments() || marker == 0 {
         return None;
     }
     let digits = rest
@@ -93,7 +93,7 @@ pub(crate) fn executable_opener(dialect: Dialect, rest: &[u8]) -> Option<usize> 
 
 /// On PostgreSQL, at a `$` opening `rest`: the length of the `$tag$` of a dollar quote.
 pub(crate) fn dollar_tag(dialect: Dialect, rest: &[u8]) -> Option<usize> {
-    if dialect != Dialect::Postgres || rest.first() != Some(&b'$') {
+    if !dialect.dollar_quotes() || rest.first() != Some(&b'$') {
         return None;
     }
     let tag_len = rest
@@ -138,7 +138,7 @@ pub(crate) fn block_comment_end(dialect: Dialect, src: &[u8], at: usize) -> Opti
                     return Some(i);
                 }
             }
-            (Some(b'/'), Some(b'*')) if dialect == Dialect::Postgres => {
+            (Some(b'/'), Some(b'*')) if dialect.nested_comments() => {
                 i += 2;
                 depth += 1;
             }
@@ -380,7 +380,7 @@ impl<'a> Lexer<'a> {
     /// and where the line ends (past its `\n`).
     fn directive(&self) -> Option<(Range<usize>, usize)> {
         let at_line_start = self.pos == self.origin || self.src.get(self.pos - 1) == Some(&b'\n');
-        if self.dialect != Dialect::MySql || !at_line_start {
+        if !self.dialect.delimiter_lines() || !at_line_start {
             return None;
         }
         let rest = self.rest();

@@ -66,7 +66,7 @@ pub(crate) async fn describe_scoped<D: Driver>(
         doing: "describing the tables a migration changed",
         source,
     };
-    if dialect == Dialect::Postgres {
+    if dialect.scope_in_setting() {
         driver
             .execute(&postgres::set_scope(&scope.names))
             .await

@@ -74,7 +74,7 @@ impl ExpectedSchema {
 
     /// Whether [`ExpectedSchema::how`] needs [`Functions`] it does not have for `reaches`.
     pub(crate) fn needs_functions(&self, reaches: &[Reach], dialect: Dialect) -> bool {
-        dialect == Dialect::Postgres
+        dialect.user_code_runs_ddl()
             && self.functions.is_none()
             && self.live().is_some()
             && !reaches.contains(&Reach::Anything)
@@ -121,7 +121,7 @@ impl ExpectedSchema {
         if reached.names.is_empty() {
             return Describe::Known;
         }
-        if dialect == Dialect::Postgres && self.beyond_tables_on_postgres(live, reached.drops) {
+        if self.beyond_tables(live, reached.drops, dialect) {
             return Describe::Full;
         }
         Scope::of_tables(reached, dialect, live).map_or(Describe::Full, Describe::Scoped)
@@ -141,7 +141,7 @@ impl ExpectedSchema {
         for reach in reaches {
             match reach {
                 Reach::Nothing => {}
-                Reach::Functions if dialect != Dialect::Postgres => {}
+                Reach::Functions if !dialect.user_code_runs_ddl() => {}
                 Reach::Functions => match self.functions {
                     Some(f) if !f.user_functions => {}
                     _ => return None,
@@ -167,13 +167,14 @@ impl ExpectedSchema {
         Some(reached)
     }
 
-    /// Whether DDL on PostgreSQL may reach beyond the tables it names: an event trigger runs
+    /// Whether DDL may reach beyond the tables it names: on PostgreSQL an event trigger runs
     /// on DDL (or whether one exists is not known), and dropping a partitioned table drops
     /// its partitions.
-    fn beyond_tables_on_postgres(&self, live: &SchemaDescription, drops: bool) -> bool {
+    fn beyond_tables(&self, live: &SchemaDescription, drops: bool, dialect: Dialect) -> bool {
         let event_triggers = !matches!(self.functions, Some(f) if !f.event_triggers);
-        event_triggers
-            || (drops
+        (dialect.user_code_runs_ddl() && event_triggers)
+            || (dialect.table_inheritance()
+                && drops
                 && live
                     .tables()
                     .any(|(_, definition)| definition.contains("PARTITION OF")))

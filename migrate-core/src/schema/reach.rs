@@ -132,7 +132,7 @@ fn tokens(sql: &str, dialect: Dialect) -> Option<Vec<Token>> {
         let (lexeme, range) = item.ok()?;
         let text = sql.get(range)?;
         let token = match lexeme {
-            Lexeme::Word if dialect == Dialect::Postgres && text.starts_with('$') => text[1..]
+            Lexeme::Word if dialect.dollar_quotes() && text.starts_with('$') => text[1..]
                 .bytes()
                 .all(|b| b.is_ascii_digit())
                 .then_some(Token::Literal)?,
@@ -145,7 +145,7 @@ fn tokens(sql: &str, dialect: Dialect) -> Option<Vec<Token>> {
                 Token::Quoted(inner.replace(&close.repeat(2), close))
             }
             Lexeme::Dollar => return None,
-            Lexeme::Punct(b'`') if dialect == Dialect::Postgres => return None,
+            Lexeme::Punct(b'`') if !dialect.backtick_identifiers() => return None,
             Lexeme::Punct(b) => Token::Punct(char::from(b)),
             // The close of an executable comment is punctuation, never a name.
             Lexeme::ExecClose => {
@@ -170,16 +170,16 @@ impl Parser<'_> {
         let first = self.word()?;
         match first.as_str() {
             "INSERT" | "UPDATE" | "DELETE" | "MERGE" | "TRUNCATE"
-                if self.dialect == Dialect::Postgres =>
+                if self.dialect.user_code_runs_ddl() =>
             {
                 // `set_config` changes the search path, and so the schema described.
                 let beyond = ["set_config", "pg_", "information_schema"];
                 leaves_catalogs(text, &beyond).then_some(Reach::Functions)
             }
-            "INSERT" | "UPDATE" | "DELETE" | "REPLACE" if self.dialect != Dialect::Postgres => {
+            "INSERT" | "UPDATE" | "DELETE" | "REPLACE" if !self.dialect.user_code_runs_ddl() => {
                 leaves_catalogs(text, &["mysql", "sqlite_"]).then_some(Reach::Nothing)
             }
-            "TRUNCATE" if self.dialect == Dialect::MySql => {
+            "TRUNCATE" if self.dialect.has_truncate() => {
                 leaves_catalogs(text, &["mysql"]).then_some(Reach::Nothing)
             }
             "CREATE" => self.create(),
@@ -246,10 +246,11 @@ impl Parser<'_> {
         // A qualified name, PostgreSQL's `U&"…"` (read as the word `U`), an empty name, and a
         // PostgreSQL name longer than the server keeps (63 bytes; it truncates) are not followed.
         let next = self.tokens.get(self.at);
-        if matches!(next, Some(Token::Punct('.' | '&')))
-            || name.text.is_empty()
-            || (self.dialect == Dialect::Postgres && name.text.len() > 63)
-        {
+        let truncated = self
+            .dialect
+            .truncates_identifiers_at()
+            .is_some_and(|max| name.text.len() > max);
+        if matches!(next, Some(Token::Punct('.' | '&'))) || name.text.is_empty() || truncated {
             return None;
         }
         Some(name)
@@ -270,7 +271,7 @@ impl Parser<'_> {
 
     fn create(&mut self) -> Option<Reach> {
         // MariaDB's `CREATE OR REPLACE TABLE` drops the table it replaces, triggers and all.
-        let replaces = self.dialect == Dialect::MySql && self.eat_all(&["OR", "REPLACE"]);
+        let replaces = self.dialect.or_replace_tables() && self.eat_all(&["OR", "REPLACE"]);
         while ["TEMPORARY", "TEMP", "GLOBAL", "LOCAL", "UNLOGGED"]
             .iter()
             .any(|w| self.eat(w))
@@ -300,7 +301,7 @@ impl Parser<'_> {
                 Token::Punct('(') => depth += 1,
                 Token::Punct(')') => depth -= 1,
                 Token::Word(w) if depth == 0 && w.eq_ignore_ascii_case("ON") => {
-                    if self.dialect == Dialect::Postgres {
+                    if self.dialect.table_inheritance() {
                         self.eat("ONLY");
                     }
                     let name = self.name()?;
@@ -316,14 +317,14 @@ impl Parser<'_> {
     }
 
     fn alter(&mut self) -> Option<Reach> {
-        if self.dialect == Dialect::MySql {
+        if self.dialect.alter_table_modifiers() {
             while self.eat("ONLINE") || self.eat("IGNORE") {}
         }
         if !self.eat("TABLE") {
             return None;
         }
         self.eat_all(&["IF", "EXISTS"]);
-        if self.dialect == Dialect::Postgres {
+        if self.dialect.table_inheritance() {
             self.eat("ONLY");
         }
         let name = self.name()?;
@@ -366,7 +367,7 @@ impl Parser<'_> {
     }
 
     fn drop(&mut self) -> Option<Reach> {
-        if self.dialect == Dialect::MySql {
+        if self.dialect.temporary_drops() {
             self.eat("TEMPORARY");
         }
         if self.eat("TABLE") {
@@ -393,7 +394,7 @@ impl Parser<'_> {
                 })
             }
             Dialect::Postgres | Dialect::Sqlite => {
-                if self.dialect == Dialect::Postgres {
+                if self.dialect.concurrent_indexes() {
                     self.eat("CONCURRENTLY");
                 }
                 self.eat_all(&["IF", "EXISTS"]);

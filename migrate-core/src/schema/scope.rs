@@ -64,7 +64,7 @@ impl Scope {
         Some(Scope {
             names,
             dialect,
-            triggers: drops || dialect != Dialect::MySql,
+            triggers: drops || !dialect.triggers_survive_alter(),
         })
     }
 
@@ -82,7 +82,7 @@ impl Scope {
     fn covers(&self, kind: ObjectKind, name: &str) -> bool {
         match kind {
             ObjectKind::Table => self.has_table(name),
-            ObjectKind::Sequence => self.dialect == Dialect::Postgres || self.has_table(name),
+            ObjectKind::Sequence => self.dialect.column_sequences() || self.has_table(name),
             ObjectKind::Trigger if !self.triggers => false,
             ObjectKind::Column
             | ObjectKind::Index
@@ -196,13 +196,13 @@ pub(super) fn index_tables(
 /// the one a statement meant, and MySQL may fold non-ASCII names (`lower_case_table_names`)
 /// as this judgement does not.
 fn names_are_exact(names: &[String], dialect: Dialect, live: &SchemaDescription) -> bool {
-    let mysql = dialect == Dialect::MySql;
+    let by_setting = dialect.table_case_by_setting();
     let ambiguous = live.tables().any(|(table, _)| {
         table.contains('.')
-            || (mysql
+            || (by_setting
                 && !names.iter().any(|n| n == table)
                 && names.iter().any(|n| n.eq_ignore_ascii_case(table)))
     });
-    let unfolded = mysql && names.iter().any(|n| !n.is_ascii());
+    let unfolded = by_setting && names.iter().any(|n| !n.is_ascii());
     !(ambiguous || unfolded || names.iter().any(|n| n.contains('.')))
 }

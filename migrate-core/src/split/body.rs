@@ -134,8 +134,8 @@ impl Body {
 
     /// Reads the head of a MySQL or SQLite statement, deciding whether blocks are tracked.
     fn head(&mut self, step: Head, tok: Tok, line: u32) {
-        let mysql = self.dialect == Dialect::MySql;
-        let sqlite = self.dialect == Dialect::Sqlite;
+        let programs = self.dialect.inline_programs();
+        let only_triggers = self.dialect.only_triggers_have_bodies();
         let Tok::Word(kw) = tok else {
             // Punctuation and quoted names belong in `DEFINER = 'user'@'host'`.
             if matches!(step, Head::Start | Head::Begin) {
@@ -146,23 +146,25 @@ impl Body {
         let in_user = matches!(self.prev, Some(Tok::Punct(b'=' | b'@')));
         self.mode = match (step, kw) {
             (Head::Start, Some(Kw::Create)) => Mode::Head(Head::Create),
-            (Head::Start, Some(Kw::Begin)) if mysql => Mode::Head(Head::Begin),
+            (Head::Start, Some(Kw::Begin)) if programs => Mode::Head(Head::Begin),
             (
                 Head::Start,
                 Some(Kw::If | Kw::Case | Kw::Loop | Kw::While | Kw::Repeat | Kw::For),
-            ) if mysql => Mode::Program,
-            (Head::Create, Some(Kw::Or | Kw::Replace)) if mysql => Mode::Head(Head::Create),
-            (Head::Create, Some(Kw::Definer)) if mysql => Mode::Head(Head::Definer),
+            ) if programs => Mode::Program,
+            (Head::Create, Some(Kw::Or | Kw::Replace)) if programs => Mode::Head(Head::Create),
+            (Head::Create, Some(Kw::Definer)) if programs => Mode::Head(Head::Definer),
             (Head::Definer, _) if in_user => Mode::Head(Head::Definer),
-            (Head::Create | Head::Definer, Some(Kw::Aggregate)) if mysql => {
+            (Head::Create | Head::Definer, Some(Kw::Aggregate)) if programs => {
                 Mode::Head(Head::Create)
             }
             (
                 Head::Create | Head::Definer,
                 Some(Kw::Procedure | Kw::Function | Kw::Trigger | Kw::Event),
-            ) if mysql => Mode::Program,
-            (Head::Create, Some(Kw::Temp | Kw::Temporary)) if sqlite => Mode::Head(Head::Create),
-            (Head::Create, Some(Kw::Trigger)) if sqlite => Mode::Program,
+            ) if programs => Mode::Program,
+            (Head::Create, Some(Kw::Temp | Kw::Temporary)) if only_triggers => {
+                Mode::Head(Head::Create)
+            }
+            (Head::Create, Some(Kw::Trigger)) if only_triggers => Mode::Program,
             (Head::Begin, Some(Kw::Not)) => Mode::Program,
             _ => Mode::Plain,
         };
