@@ -86,6 +86,22 @@ enum Sub {
     /// Many tenant databases on MariaDB: a loop of the `startup` example against
     /// `migrate_core::fleet`; writes its own section of BENCHMARKS.md.
     Fleet(FleetArgs),
+    /// Writes the generated history in migrate's layout, one folder per dialect
+    /// (`DIR/mysql`, `DIR/postgres`, `DIR/sqlite`), for programs that load it at run time
+    /// (`bench/compare-runner.sh`).
+    WriteTree(WriteTreeArgs),
+}
+
+#[derive(Debug, Args)]
+struct WriteTreeArgs {
+    /// The folder to write (its dialect folders are replaced).
+    dir: PathBuf,
+    /// N: versions in the generated history.
+    #[arg(long, default_value_t = 200)]
+    versions: u32,
+    /// Seed of the generated history.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
 }
 
 #[derive(Debug, Args)]
@@ -238,6 +254,10 @@ fn main() -> ExitCode {
         Some(Sub::VerifyScale(args)) => runtime.block_on(verify_scale(args)),
         Some(Sub::Testdb(args)) => runtime.block_on(testdb(args)),
         Some(Sub::Fleet(args)) => runtime.block_on(fleet_bench(args)),
+        Some(Sub::WriteTree(args)) => {
+            tree::write_dialect_trees(&args.dir, args.versions, args.seed)
+                .map(|()| ExitCode::SUCCESS)
+        }
         None => runtime.block_on(run(cli.run)),
     };
     match result {
@@ -454,8 +474,12 @@ fn measure_build_cost(
     })
 }
 
+/// The before/after comparison of the runner's own cost, written by `bench/compare-runner.sh`.
+const RUNNER_CHANGE: (&str, &str) = ("<!-- runner-change:start -->", "<!-- runner-change:end -->");
+
 /// `markdown` with the sections other commands measure put back from the current `output`:
-/// verify-scale and fleet always, the test-database one when this run did not measure it.
+/// verify-scale, fleet, the runner comparison and the hand counts always, the test-database
+/// one when this run did not measure it.
 fn keep_other_sections(mut markdown: String, output: &Path, testdb: Option<String>) -> String {
     // The verify-scale section is measured by its own command; keep it.
     if let Some(section) = std::fs::read_to_string(output)
@@ -475,6 +499,13 @@ fn keep_other_sections(mut markdown: String, output: &Path, testdb: Option<Strin
         .and_then(|text| fleet::existing(&text))
     {
         markdown = fleet::splice(&markdown, &section);
+    }
+    // The runner comparison is measured by `bench/compare-runner.sh`; keep it, before the counts.
+    if let Some(section) = std::fs::read_to_string(output)
+        .ok()
+        .and_then(|text| section::existing(&text, RUNNER_CHANGE))
+    {
+        markdown = section::splice(&markdown, RUNNER_CHANGE, &section);
     }
     // What each runner sends, counted on private servers by hand (see the section): kept.
     let counts = ("<!-- counts:start -->", "<!-- counts:end -->");
@@ -547,4 +578,23 @@ async fn measure_backend(
         runners: results,
         concurrent: concurrent_results,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_run_keeps_the_runner_comparison_before_the_counts() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let output = dir.path().join("BENCHMARKS.md");
+        let runner = "<!-- runner-change:start -->\nold vs new\n<!-- runner-change:end -->";
+        let counts = "<!-- counts:start -->\ncounted\n<!-- counts:end -->";
+        std::fs::write(&output, format!("# Old report\n\n{runner}\n\n{counts}\n")).expect("writes");
+        let kept = keep_other_sections("# New report\n".to_owned(), &output, None);
+        assert!(kept.starts_with("# New report\n"), "{kept}");
+        let at_runner = kept.find(runner).expect("runner section kept");
+        let at_counts = kept.find(counts).expect("counts kept");
+        assert!(at_runner < at_counts, "{kept}");
+    }
 }

@@ -359,6 +359,21 @@ impl TreeDirs {
     }
 }
 
+/// Writes the history of `count` versions for `seed` in migrate's layout, one folder per
+/// dialect under `root` (`mysql`, `postgres`, `sqlite`), replacing those folders.
+pub(crate) fn write_dialect_trees(root: &Path, count: u32, seed: u64) -> anyhow::Result<()> {
+    for dialect in [Dialect::MySql, Dialect::Postgres, Dialect::Sqlite] {
+        let dir = root.join(dialect_name(dialect));
+        if dir.exists() {
+            fs::remove_dir_all(&dir).with_context(|| format!("clearing {}", dir.display()))?;
+        }
+        for v in generate(count, dialect, seed) {
+            write_migrate_version(&dir, &v)?;
+        }
+    }
+    Ok(())
+}
+
 /// Writes one version in migrate's layout under `root`.
 pub(crate) fn write_migrate_version(root: &Path, v: &GenVersion) -> anyhow::Result<()> {
     let folder = root.join(format!("V{}__{}", v.number, v.description));
@@ -444,5 +459,16 @@ mod tests {
         assert_eq!(set.migrations().len(), 12);
         let sqlx_files = fs::read_dir(&dirs.sqlx).expect("sqlx dir").count();
         assert_eq!(sqlx_files, 24);
+    }
+
+    #[test]
+    fn dialect_trees_load_each_for_its_dialect() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        write_dialect_trees(dir.path(), 9, 1).expect("writes");
+        for dialect in DIALECTS {
+            let folder = dir.path().join(dialect_name(dialect));
+            let set = migrate_core::source::load_dir(&folder, &[dialect]).expect("loads");
+            assert_eq!(set.migrations().len(), 9, "{}", folder.display());
+        }
     }
 }
