@@ -188,16 +188,10 @@ async fn cargo_loop(workspace: &Path, urls: &[String]) -> anyhow::Result<Duratio
     }
     let started = Instant::now();
     for url in urls {
-        let mut command = tokio::process::Command::new(cargo_program());
+        let mut command = example(cargo_program(), url);
         command
             .current_dir(workspace)
-            .args(["run", "-q", "--example", "startup"])
-            .env("DATABASE_URL", url)
-            .env_remove("RUST_LOG")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true);
+            .args(["run", "-q", "--example", "startup"]);
         wait_ok(command.spawn().context("starting cargo run")?).await?;
     }
     Ok(started.elapsed())
@@ -245,8 +239,9 @@ async fn in_process_loop(set: &MigrationSet, urls: &[String]) -> anyhow::Result<
     Ok(started.elapsed())
 }
 
-fn example(bin: &Path, url: &str) -> tokio::process::Command {
-    let mut command = tokio::process::Command::new(bin);
+/// `program` (the example, or cargo running it) set up for `url`: quiet, its errors kept.
+fn example(program: impl AsRef<std::ffi::OsStr>, url: &str) -> tokio::process::Command {
+    let mut command = tokio::process::Command::new(program);
     command
         .env("DATABASE_URL", url)
         .env_remove("RUST_LOG")

@@ -312,6 +312,15 @@ async fn fresh(backend: Backend) -> Option<TestDatabase> {
     TestDatabase::create(backend).await.expect("test database")
 }
 
+/// Another session on `url`, connected and used once.
+async fn second_session(url: &str) -> migrate_core::driver::AnyDriver {
+    let mut session = migrate_core::driver::AnyDriver::connect(url)
+        .await
+        .expect("second session");
+    session.query("SELECT 'live'").await.expect("connected");
+    session
+}
+
 /// `database drop` refuses a database another session is connected to, naming the sessions,
 /// and `--force` ends them and drops it.
 async fn drop_in_use(backend: Backend) {
@@ -319,10 +328,7 @@ async fn drop_in_use(backend: Backend) {
         return;
     };
     let migrate = Migrate::new(db.url());
-    let mut holder = migrate_core::driver::AnyDriver::connect(db.url())
-        .await
-        .expect("second session");
-    holder.query("SELECT 'live'").await.expect("connected");
+    let mut holder = second_session(db.url()).await;
     let refused = migrate.run(&["database", "drop", "--yes"]).expect(1);
     assert!(
         refused.stderr.contains("1 other session(s) connected")
@@ -352,10 +358,7 @@ async fn drop_waits_for_a_session_ending(backend: Backend) {
         return;
     };
     let migrate = Migrate::new(db.url());
-    let mut holder = migrate_core::driver::AnyDriver::connect(db.url())
-        .await
-        .expect("second session");
-    holder.query("SELECT 'live'").await.expect("connected");
+    let holder = second_session(db.url()).await;
     // Runs on another worker while this one waits for the binary.
     let ending = tokio::spawn(async move {
         tokio::time::sleep(std::time::Duration::from_millis(700)).await;
